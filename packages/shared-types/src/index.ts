@@ -1,0 +1,30 @@
+export * from "./composite.ts";
+export * from "./composite-validation.ts";
+export * from "./conditions.ts";
+export {
+  AUTO_MIGRATE_LABEL,
+  buildCrd,
+  buildCrds,
+  buildOpenApiSchema,
+  type CustomResourceDefinition,
+  PRINTER_COLUMNS,
+  type PrinterColumn,
+} from "./crd/build.ts";
+export type { JSONSchemaProps } from "./crd/openapi.ts";
+export { crdFileName, renderCrd, renderCrdFiles } from "./crd/render.ts";
+export * from "./discovered-backend.ts";
+export * from "./duration.ts";
+export * from "./kinds/common.ts";
+export * from "./kinds/info.ts";
+export * from "./kinds/mcp-external-auth-config.ts";
+export * from "./kinds/mcp-group.ts";
+export * from "./kinds/mcp-remote-proxy.ts";
+export * from "./kinds/mcp-server.ts";
+export * from "./kinds/mcp-server-entry.ts";
+export * from "./kinds/mcp-tool-config.ts";
+export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
+export * from "./kinds/virtual-mcp-server.ts";
+export * from "./kinds/workload.ts";
+export type { CelRule } from "./meta.ts";
+export * from "./refs.ts";
+export * from "./vmcp-config.ts";

@@ -1,0 +1,45 @@
+// MCPRemoteProxy (reference §1.7): discovery fields plus what ToolHive manifests commonly set.
+// The proxy's own incoming auth (oidcConfigRef, authz) is out of scope and rejected.
+import * as z from "zod";
+import { GroupRefSchema, NameRefSchema } from "../refs.ts";
+import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
+import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
+
+export const RemoteUrlSchema = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\//, "must start with http:// or https://");
+
+export const MCPRemoteProxySpecSchema = z.strictObject({
+  remoteUrl: RemoteUrlSchema,
+  allowPrivateEndpoint: z.boolean().default(false),
+  proxyPort: PortSchema.default(8080),
+  transport: z.enum(["sse", "streamable-http"]).default("streamable-http"),
+  groupRef: GroupRefSchema.optional(),
+  externalAuthConfigRef: NameRefSchema.optional(),
+  toolConfigRef: NameRefSchema.optional(),
+  headerForward: HeaderForwardSchema.optional(),
+  replicas: z.int32().min(0).optional(),
+  sessionAffinity: z.enum(["ClientIP", "None"]).optional(),
+  serviceAccount: z.string().min(1).max(253).optional(),
+  resources: ResourceRequirementsSchema.optional(),
+});
+export type MCPRemoteProxySpec = z.output<typeof MCPRemoteProxySpecSchema>;
+
+export const MCPRemoteProxyStatusSchema = z.strictObject({
+  ...commonStatusShape,
+  phase: z.enum(["Pending", "Ready", "Failed", "Terminating"]).optional(),
+  url: z.string().max(2048).optional(),
+  externalUrl: z.string().max(2048).optional(),
+  message: z.string().max(32768).optional(),
+  toolConfigHash: z.string().max(128).optional(),
+  externalAuthConfigHash: z.string().max(128).optional(),
+});
+export type MCPRemoteProxyStatus = z.output<typeof MCPRemoteProxyStatusSchema>;
+
+export const MCPRemoteProxySchema = kindObject(
+  "MCPRemoteProxy",
+  MCPRemoteProxySpecSchema,
+  MCPRemoteProxyStatusSchema,
+);
+export type MCPRemoteProxy = z.output<typeof MCPRemoteProxySchema>;

@@ -1,0 +1,143 @@
+// VirtualMCPServer (reference §1.1, §1.3). spec.config reuses the runtime config sub-schemas.
+import * as z from "zod";
+import { ConditionsSchema } from "../conditions.ts";
+import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";
+import { atomicList, boundedRecord, jsonObject, withMeta, withRule } from "../meta.ts";
+import { GroupRefSchema, NameRefSchema, PassthroughHeadersSchema } from "../refs.ts";
+import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
+import { kindObject, ObservedGenerationSchema } from "./common.ts";
+
+export const OidcConfigRefSchema = z.strictObject({
+  name: z.string().min(1).max(253),
+  audience: z.string().min(1).max(2048),
+  scopes: z.array(z.string().max(256)).max(64).optional(),
+  resourceUrl: z.string().max(2048).optional(),
+});
+
+export const VmcpIncomingAuthSchema = withRule(
+  z.strictObject({
+    type: z.enum(["anonymous", "oidc"]),
+    oidcConfigRef: OidcConfigRefSchema.optional(),
+  }),
+  {
+    rule: "self.type != 'oidc' || has(self.oidcConfigRef)",
+    message: "spec.incomingAuth.oidcConfigRef is required when type is oidc",
+    fieldPath: ".oidcConfigRef",
+    reason: "FieldValueRequired",
+  },
+  (a) => a.type !== "oidc" || a.oidcConfigRef !== undefined,
+);
+export type VmcpIncomingAuth = z.output<typeof VmcpIncomingAuthSchema>;
+
+export const BackendAuthConfigSchema = withRule(
+  z.strictObject({
+    type: z.enum(["discovered", "externalAuthConfigRef"]),
+    externalAuthConfigRef: NameRefSchema.optional(),
+  }),
+  {
+    rule: "self.type != 'externalAuthConfigRef' || has(self.externalAuthConfigRef)",
+    message: "externalAuthConfigRef is required when type is externalAuthConfigRef",
+    fieldPath: ".externalAuthConfigRef",
+    reason: "FieldValueRequired",
+  },
+  (b) => b.type !== "externalAuthConfigRef" || b.externalAuthConfigRef !== undefined,
+);
+export type BackendAuthConfig = z.output<typeof BackendAuthConfigSchema>;
+
+export const VmcpOutgoingAuthSchema = z.strictObject({
+  source: z.enum(["discovered", "inline"]).default("discovered"),
+  default: BackendAuthConfigSchema.optional(),
+  backends: boundedRecord(z.string().min(1).max(253), BackendAuthConfigSchema, 256).optional(),
+});
+export type VmcpOutgoingAuth = z.output<typeof VmcpOutgoingAuthSchema>;
+
+const omitted = Object.fromEntries(OPERATOR_OWNED_CONFIG_FIELDS.map((f) => [f, true] as const)) as {
+  [K in (typeof OPERATOR_OWNED_CONFIG_FIELDS)[number]]: true;
+};
+
+/**
+ * spec.config: the runtime config minus what the operator derives from the spec
+ * (name, groupRef, backends, incomingAuth, outgoingAuth): setting those is a field error.
+ */
+export const VirtualMCPServerConfigSchema = withMeta(VmcpConfigSchema.omit(omitted), {
+  description:
+    "Runtime configuration (vMCP config.yaml) without the fields the operator derives from the spec.",
+});
+export type VirtualMCPServerConfig = z.output<typeof VirtualMCPServerConfigSchema>;
+
+export const VirtualMCPServerSpecSchema = z.strictObject({
+  groupRef: GroupRefSchema,
+  incomingAuth: VmcpIncomingAuthSchema.describe(
+    "How clients authenticate to the gateway: anonymous or oidc.",
+  ),
+  outgoingAuth: VmcpOutgoingAuthSchema.prefault({}).describe(
+    "How the gateway authenticates to backends; source discovered reads each backend's externalAuthConfigRef.",
+  ),
+  passthroughHeaders: PassthroughHeadersSchema.optional(),
+  serviceType: z
+    .enum(["ClusterIP", "NodePort", "LoadBalancer"])
+    .default("ClusterIP")
+    .describe("Type of the vmcp-<name> Service."),
+  sessionAffinity: z
+    .enum(["ClientIP", "None"])
+    .default("ClientIP")
+    .describe("Copied to the Service's sessionAffinity."),
+  serviceAccount: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe("Use this ServiceAccount; the operator then creates no RBAC objects.")
+    .optional(),
+  podTemplateSpec: withMeta(jsonObject(), {
+    description: "Strategic-merge patch applied to the generated pod template; the container is named vmcp.",
+  }).optional(),
+  config: VirtualMCPServerConfigSchema.prefault({}),
+  replicas: z.int32().min(0).describe("Deployment replicas; unset leaves them to an autoscaler.").optional(),
+  imagePullSecrets: atomicList(NameRefSchema, 64).optional(),
+});
+export type VirtualMCPServerSpec = z.output<typeof VirtualMCPServerSpecSchema>;
+
+export const VIRTUAL_MCP_SERVER_PHASES = ["Pending", "Ready", "Degraded", "Failed"] as const;
+
+export const VirtualMCPServerStatusSchema = z.strictObject({
+  conditions: ConditionsSchema.optional(),
+  observedGeneration: ObservedGenerationSchema.optional(),
+  phase: z.enum(VIRTUAL_MCP_SERVER_PHASES).default("Pending"),
+  message: z.string().max(32768).optional(),
+  url: z.string().max(2048).describe("In-cluster URL of the gateway (written by the operator).").optional(),
+  discoveredBackends: DiscoveredBackendsSchema.describe(
+    "Backends the runtime found, with their health.",
+  ).optional(),
+  backendCount: z
+    .int32()
+    .min(0)
+    .describe("Number of routable backends (ready or unauthenticated).")
+    .optional(),
+  capabilities: CapabilitiesSummarySchema.describe(
+    "Counts of what the gateway currently advertises.",
+  ).optional(),
+});
+export type VirtualMCPServerStatus = z.output<typeof VirtualMCPServerStatusSchema>;
+
+/**
+ * The operator names the Service `vmcp-<name>`, a DNS-1035 label of at most 63 characters, so the
+ * name is a DNS label of at most 58. The CRD states it on metadata.name (build.ts).
+ */
+export const MAX_VIRTUAL_MCP_SERVER_NAME = 58;
+export const VIRTUAL_MCP_SERVER_NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export const VirtualMCPServerSchema = kindObject(
+  "VirtualMCPServer",
+  VirtualMCPServerSpecSchema,
+  VirtualMCPServerStatusSchema,
+).refine(
+  (o) =>
+    o.metadata.name === undefined ||
+    (o.metadata.name.length <= MAX_VIRTUAL_MCP_SERVER_NAME &&
+      VIRTUAL_MCP_SERVER_NAME_PATTERN.test(o.metadata.name)),
+  {
+    message: `must be a DNS label of at most ${MAX_VIRTUAL_MCP_SERVER_NAME} characters (the Service is named vmcp-<name>)`,
+    path: ["metadata", "name"],
+  },
+);
+export type VirtualMCPServer = z.output<typeof VirtualMCPServerSchema>;

@@ -1,0 +1,302 @@
+// The runtime's config.yaml: ToolHive's vmcp `config.Config` (reference §1.2), camelCase keys, only
+// the fields in scope. Every object is strict: a key we do not implement is an error, not a no-op.
+// VirtualMCPServer.spec.config reuses these sub-schemas (kinds/virtual-mcp-server.ts).
+import * as z from "zod";
+import { CompositeToolConfigSchema } from "./composite.ts";
+import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
+import { boundedRecord, mapList, setList, withMeta, withRule } from "./meta.ts";
+import { NameRefSchema, PassthroughHeadersSchema, ToolOverrideSchema } from "./refs.ts";
+
+const HttpUrlSchema = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\//, "must start with http:// or https://");
+const EnvNameSchema = z
+  .string()
+  .max(253)
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+
+// ---------------------------------------------------------------------------------------------
+// backends[] (static mode)
+
+export const BACKEND_TRANSPORTS = ["sse", "streamable-http"] as const;
+export const BackendTransportSchema = z.enum(BACKEND_TRANSPORTS);
+
+export const StaticBackendSchema = withRule(
+  z.strictObject({
+    name: z.string().min(1).max(253),
+    url: HttpUrlSchema,
+    transport: BackendTransportSchema,
+    type: z.enum(["entry", ""]).optional(),
+    caBundlePath: z.string().max(4096).optional(),
+    metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64).optional(),
+  }),
+  {
+    rule: "!has(self.caBundlePath) || (has(self.type) && self.type == 'entry' && self.caBundlePath.startsWith('/'))",
+    message: "caBundlePath is only allowed for type entry and must be an absolute path",
+    fieldPath: ".caBundlePath",
+  },
+  (b) => b.caBundlePath === undefined || (b.type === "entry" && b.caBundlePath.startsWith("/")),
+);
+export type StaticBackend = z.output<typeof StaticBackendSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// incomingAuth
+
+export const OidcConfigSchema = z.strictObject({
+  issuer: HttpUrlSchema,
+  clientId: z.string().max(512).optional(),
+  clientSecretEnv: EnvNameSchema.optional(),
+  audience: z.string().min(1).max(2048),
+  resource: z.string().max(2048).optional(),
+  jwksUrl: HttpUrlSchema.optional(),
+  introspectionUrl: HttpUrlSchema.optional(),
+  scopes: z.array(z.string().max(256)).max(64).optional(),
+  protectedResourceAllowPrivateIp: z.boolean().optional(),
+  jwksAllowPrivateIp: z.boolean().optional(),
+  insecureAllowHttp: z.boolean().optional(),
+  caBundlePath: z.string().max(4096).optional(),
+});
+export type OidcConfig = z.output<typeof OidcConfigSchema>;
+
+export const IncomingAuthConfigSchema = withRule(
+  z.strictObject({
+    type: z.enum(["anonymous", "oidc"]),
+    oidc: OidcConfigSchema.optional(),
+  }),
+  {
+    rule: "self.type == 'oidc' ? has(self.oidc) : !has(self.oidc)",
+    message: "oidc must be set when type is oidc, and only then",
+    fieldPath: ".oidc",
+  },
+  (a) => (a.type === "oidc") === (a.oidc !== undefined),
+);
+export type IncomingAuthConfig = z.output<typeof IncomingAuthConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// outgoingAuth: runtime strategies (§3.9). `bearer_token` is our addition: ToolHive's vMCP has no
+// converter for MCPExternalAuthConfig type bearerToken ("unsupported auth type"); we support it.
+
+export const STRATEGY_TYPES = [
+  "unauthenticated",
+  "header_injection",
+  "token_exchange",
+  "bearer_token",
+] as const;
+
+const exactlyOne = (a: unknown, b: unknown) => (a === undefined) !== (b === undefined);
+
+export const HeaderInjectionStrategySchema = withRule(
+  z.strictObject({
+    headerName: z.string().min(1).max(255),
+    headerValue: z.string().max(8192).optional(),
+    headerValueEnv: EnvNameSchema.optional(),
+  }),
+  {
+    rule: "has(self.headerValue) != has(self.headerValueEnv)",
+    message: "exactly one of headerValue and headerValueEnv must be set",
+  },
+  (h) => exactlyOne(h.headerValue, h.headerValueEnv),
+);
+
+export const TokenExchangeStrategySchema = withRule(
+  z.strictObject({
+    tokenUrl: HttpUrlSchema,
+    clientId: z.string().max(512).optional(),
+    clientSecret: z.string().max(8192).optional(),
+    clientSecretEnv: EnvNameSchema.optional(),
+    audience: z.string().max(2048).optional(),
+    scopes: z.array(z.string().max(256)).max(64).optional(),
+    subjectTokenType: z.string().max(256).optional(),
+  }),
+  {
+    rule: "!(has(self.clientSecret) && has(self.clientSecretEnv))",
+    message: "clientSecret and clientSecretEnv are mutually exclusive",
+  },
+  (t) => !(t.clientSecret !== undefined && t.clientSecretEnv !== undefined),
+);
+
+export const BearerTokenStrategySchema = withRule(
+  z.strictObject({
+    token: z.string().max(16384).optional(),
+    tokenEnv: EnvNameSchema.optional(),
+  }),
+  { rule: "has(self.token) != has(self.tokenEnv)", message: "exactly one of token and tokenEnv must be set" },
+  (b) => exactlyOne(b.token, b.tokenEnv),
+);
+
+const STRATEGY_SUBOBJECTS = [
+  ["header_injection", "headerInjection"],
+  ["token_exchange", "tokenExchange"],
+  ["bearer_token", "bearerToken"],
+] as const;
+
+let strategy = z.strictObject({
+  type: z.enum(STRATEGY_TYPES),
+  headerInjection: HeaderInjectionStrategySchema.optional(),
+  tokenExchange: TokenExchangeStrategySchema.optional(),
+  bearerToken: BearerTokenStrategySchema.optional(),
+});
+for (const [type, field] of STRATEGY_SUBOBJECTS) {
+  strategy = withRule(
+    strategy,
+    {
+      rule: `self.type == '${type}' ? has(self.${field}) : !has(self.${field})`,
+      message: `${field} must be set when type is ${type}, and only then`,
+      fieldPath: `.${field}`,
+    },
+    (s) => (s.type === type) === (s[field] !== undefined),
+  );
+}
+export const BackendAuthStrategySchema = strategy;
+export type BackendAuthStrategy = z.output<typeof BackendAuthStrategySchema>;
+
+export const OutgoingAuthConfigSchema = z.strictObject({
+  source: z.enum(["inline", "discovered"]).default("discovered"),
+  default: BackendAuthStrategySchema.optional(),
+  backends: boundedRecord(z.string().min(1).max(253), BackendAuthStrategySchema, 256).optional(),
+});
+export type OutgoingAuthConfig = z.output<typeof OutgoingAuthConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// aggregation (§1.2, §3.6)
+
+export const PREFIX_FORMAT_PATTERN = /^([a-zA-Z0-9_-]|\{workload\})+$/;
+
+export const ConflictResolutionConfigSchema = z.strictObject({
+  prefixFormat: z
+    .string()
+    .max(64)
+    .regex(PREFIX_FORMAT_PATTERN, "may contain only letters, digits, _, - and {workload}")
+    .default("{workload}_"),
+  priorityOrder: z
+    .array(z.string().min(1).max(253))
+    .max(256)
+    .meta({ "x-kubernetes-list-type": "atomic" })
+    .optional(),
+});
+
+export const WorkloadToolConfigSchema = z.strictObject({
+  workload: z.string().min(1).max(253),
+  toolConfigRef: NameRefSchema.optional(),
+  filter: setList(z.string().max(256), 1024).optional(),
+  overrides: boundedRecord(z.string().max(256), ToolOverrideSchema, 1024).optional(),
+  excludeAll: z.boolean().optional(),
+});
+export type WorkloadToolConfig = z.output<typeof WorkloadToolConfigSchema>;
+
+export const AggregationConfigSchema = withRule(
+  z.strictObject({
+    conflictResolution: z
+      .enum(["prefix", "priority", "manual"])
+      .default("prefix")
+      .describe("How clashing tool names from different backends are resolved."),
+    conflictResolutionConfig: ConflictResolutionConfigSchema.prefault({}),
+    tools: mapList(WorkloadToolConfigSchema, ["workload"], 256).optional(),
+    excludeAllTools: z.boolean().optional(),
+    defaultToolVisibility: z
+      .enum(["allow", "deny"])
+      .describe("Whether tools of backends without a tools[] entry are advertised (unset: allow).")
+      .optional(),
+  }),
+  {
+    rule: "self.conflictResolution != 'priority' || (has(self.conflictResolutionConfig) && has(self.conflictResolutionConfig.priorityOrder) && size(self.conflictResolutionConfig.priorityOrder) > 0)",
+    message: "conflictResolutionConfig.priorityOrder is required when conflictResolution is priority",
+    fieldPath: ".conflictResolutionConfig",
+    reason: "FieldValueRequired",
+  },
+  (a) => a.conflictResolution !== "priority" || (a.conflictResolutionConfig.priorityOrder?.length ?? 0) > 0,
+);
+export type AggregationConfig = z.output<typeof AggregationConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// operational (§1.2, §3.5)
+
+const durationAtLeast = (min: string) =>
+  withRule(
+    DurationSchema,
+    { rule: `duration(self) >= duration('${min}')`, message: `must be at least ${min}` },
+    (d) => (tryParseDuration(d) ?? Infinity) >= parseDuration(min),
+  );
+const positiveDuration = withRule(
+  DurationSchema,
+  { rule: "duration(self) > duration('0s')", message: "must be greater than 0" },
+  (d) => (tryParseDuration(d) ?? 1) > 0,
+);
+
+export const CircuitBreakerConfigSchema = z.strictObject({
+  enabled: z
+    .boolean()
+    .default(false)
+    .describe("Open a per-backend circuit after failureThreshold failed checks."),
+  failureThreshold: z.int32().min(1).default(5),
+  timeout: durationAtLeast("1s").default("60s"),
+});
+
+export const FailureHandlingConfigSchema = withRule(
+  z.strictObject({
+    healthCheckInterval: positiveDuration.default("30s"),
+    unhealthyThreshold: z.int32().min(1).default(3),
+    healthCheckTimeout: DurationSchema.default("10s"),
+    statusReportingInterval: positiveDuration.default("30s"),
+    partialFailureMode: z.enum(["fail", "best_effort"]).default("fail"),
+    circuitBreaker: CircuitBreakerConfigSchema.prefault({}),
+  }),
+  {
+    rule: "duration(self.healthCheckTimeout) < duration(self.healthCheckInterval)",
+    message: "healthCheckTimeout must be shorter than healthCheckInterval",
+    fieldPath: ".healthCheckTimeout",
+  },
+  (f) => {
+    const timeout = tryParseDuration(f.healthCheckTimeout);
+    const interval = tryParseDuration(f.healthCheckInterval);
+    return timeout === undefined || interval === undefined || timeout < interval;
+  },
+);
+
+export const TimeoutConfigSchema = z.strictObject({
+  default: DurationSchema.default("30s"),
+  perWorkload: boundedRecord(z.string().min(1).max(253), DurationSchema, 256).optional(),
+});
+
+export const OperationalConfigSchema = z.strictObject({
+  logLevel: z.enum(["debug"]).optional(),
+  timeouts: TimeoutConfigSchema.prefault({}),
+  failureHandling: FailureHandlingConfigSchema.prefault({}),
+});
+export type OperationalConfig = z.output<typeof OperationalConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------
+// the whole file
+
+export const MAX_COMPOSITE_TOOLS = 64;
+
+export const CompositeToolsSchema = mapList(CompositeToolConfigSchema, ["name"], MAX_COMPOSITE_TOOLS);
+export const CompositeToolRefsSchema = mapList(NameRefSchema, ["name"], MAX_COMPOSITE_TOOLS);
+
+/** Fields the operator derives from the VirtualMCPServer spec; absent from `spec.config`. */
+export const OPERATOR_OWNED_CONFIG_FIELDS = [
+  "name",
+  "groupRef",
+  "backends",
+  "incomingAuth",
+  "outgoingAuth",
+] as const;
+
+export const VmcpConfigSchema = z.strictObject({
+  name: z.string().min(1).max(253),
+  groupRef: z.string().min(1).max(253),
+  backends: withMeta(mapList(StaticBackendSchema, ["name"], 1024), {
+    description: "Static backends; when non-empty the runtime runs in static mode.",
+  }).optional(),
+  incomingAuth: IncomingAuthConfigSchema,
+  outgoingAuth: OutgoingAuthConfigSchema.prefault({}),
+  aggregation: AggregationConfigSchema.prefault({}),
+  compositeTools: CompositeToolsSchema.optional(),
+  compositeToolRefs: CompositeToolRefsSchema.optional(),
+  operational: OperationalConfigSchema.prefault({}),
+  passthroughHeaders: PassthroughHeadersSchema.optional(),
+  metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64).optional(),
+});
+export type VmcpConfig = z.output<typeof VmcpConfigSchema>;
+export type VmcpConfigInput = z.input<typeof VmcpConfigSchema>;

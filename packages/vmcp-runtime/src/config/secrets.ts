@@ -1,0 +1,116 @@
+import { formatPath, type PathSegment, type Problem } from "./problems.ts";
+import { entries, obj, type Raw, str } from "./raw.ts";
+
+/**
+ * Secret values read from the environment at load time, never part of the config object (so
+ * logging the config cannot leak them). Keys: the config path that named the variable
+ * (`outgoingAuth.backends.github.headerInjection.headerValueEnv`) and `env:<NAME>`.
+ */
+export type ResolvedSecrets = ReadonlyMap<string, string>;
+
+export function envSecretKey(name: string): string {
+  return `env:${name}`;
+}
+
+/** The value of an `*Env` field, whichever key form the caller has. */
+export function lookupEnvSecret(secrets: ResolvedSecrets, envName: string): string | undefined {
+  return secrets.get(envSecretKey(envName));
+}
+
+interface SecretField {
+  /** Path of the object holding the pair. */
+  at: PathSegment[];
+  holder: Raw;
+  valueKey: string;
+  envKey: string;
+  /** Header values go on the wire verbatim, so line breaks are refused. */
+  headerSafe: boolean;
+}
+
+function secretFields(raw: Raw): SecretField[] {
+  const out: SecretField[] = [];
+  const strategy = (s: unknown, at: PathSegment[]) => {
+    const hi = obj(obj(s)?.headerInjection);
+    if (hi)
+      out.push({
+        at: [...at, "headerInjection"],
+        holder: hi,
+        valueKey: "headerValue",
+        envKey: "headerValueEnv",
+        headerSafe: true,
+      });
+    const te = obj(obj(s)?.tokenExchange);
+    if (te)
+      out.push({
+        at: [...at, "tokenExchange"],
+        holder: te,
+        valueKey: "clientSecret",
+        envKey: "clientSecretEnv",
+        headerSafe: false,
+      });
+    const bt = obj(obj(s)?.bearerToken);
+    if (bt)
+      out.push({
+        at: [...at, "bearerToken"],
+        holder: bt,
+        valueKey: "token",
+        envKey: "tokenEnv",
+        headerSafe: true,
+      });
+  };
+  const outgoing = obj(raw.outgoingAuth);
+  if (outgoing) {
+    if (outgoing.default !== undefined) strategy(outgoing.default, ["outgoingAuth", "default"]);
+    for (const [name, s] of entries(outgoing.backends)) strategy(s, ["outgoingAuth", "backends", name]);
+  }
+  const oidc = obj(obj(raw.incomingAuth)?.oidc);
+  if (oidc) {
+    out.push({
+      at: ["incomingAuth", "oidc"],
+      holder: oidc,
+      valueKey: "clientSecret",
+      envKey: "clientSecretEnv",
+      headerSafe: false,
+    });
+  }
+  return out;
+}
+
+/**
+ * Reads every `*Env` secret (reference §3.1: unset or empty fails startup). Setting both the
+ * value and its env form is reported by the schema; such a pair is not resolved here.
+ */
+export function resolveEnvSecrets(
+  raw: Raw,
+  env: NodeJS.ProcessEnv,
+): { secrets: Map<string, string>; problems: Problem[] } {
+  const secrets = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const f of secretFields(raw)) {
+    const inline = str(f.holder[f.valueKey]);
+    const envName = str(f.holder[f.envKey]);
+    const path = formatPath([...f.at, f.envKey]);
+    if (f.headerSafe && inline !== undefined && /[\r\n]/.test(inline)) {
+      problems.push({ path: formatPath([...f.at, f.valueKey]), message: "must not contain a line break" });
+    }
+    if (envName === undefined || inline !== undefined) continue;
+    const value = env[envName];
+    if (value === undefined) {
+      problems.push({
+        path,
+        message: `environment variable ${envName} is not set; set it to the secret value (it is read once at startup)`,
+      });
+    } else if (value === "") {
+      problems.push({ path, message: `environment variable ${envName} is set but empty` });
+    } else if (f.headerSafe && /[\r\n]/.test(value)) {
+      problems.push({
+        path,
+        message: `environment variable ${envName} contains a line break (not allowed in a header)`,
+      });
+    } else {
+      secrets.set(path, value);
+      secrets.set(envSecretKey(envName), value);
+    }
+  }
+  return { secrets, problems };
+}
