@@ -9,10 +9,40 @@ set -euo pipefail
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 command -v go >/dev/null || { echo "go is required to build the control-plane binaries (or set KUBEBUILDER_ASSETS)" >&2; exit 1; }
 
+step() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+mkdir -p "$OUT_DIR"
+# Two test processes (or a test run and `testenv up`) must never build into the same directory at
+# once: serialise on a lock next to it; whoever waited finds the binaries already there.
+if command -v flock >/dev/null; then
+  exec 9>"$OUT_DIR.lock"
+  if ! flock -n 9; then
+    step "another build of $OUT_DIR is running (lock $OUT_DIR.lock); waiting for it"
+    flock 9
+  fi
+else
+  step "flock (util-linux) not found: building without a lock"
+fi
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmcp-k8sbuild.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$OUT_DIR"
-step() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+# go build with progress: `go build -v` names each package as it compiles; print a count every
+# 100 packages (of the dependency total) so a long cold compile visibly advances. Other lines
+# (compiler errors) pass through. Cached packages are not compiled again, so warm runs stay quiet.
+# Usage: gobuild <output> <ldflags> <package>...
+gobuild() {
+  local out=$1 ld=$2 total n=0 line
+  shift 2
+  total=$(go list -deps "$@" 2>/dev/null | wc -l || true)
+  go build -v -trimpath -ldflags "$ld" -o "$out" "$@" 2>&1 | while IFS= read -r line; do
+    if [[ $line =~ ^[A-Za-z0-9._/~+-]+$ ]]; then
+      n=$((n + 1))
+      if ((n % 100 == 0)); then step "  compiled $n packages (of at most ~$total)"; fi
+    else
+      printf '%s\n' "$line"
+    fi
+  done
+}
 
 minor=$(echo "$K8S_VERSION" | cut -d. -f2)
 staging="v0.${K8S_VERSION#v1.}"
@@ -24,7 +54,7 @@ if [ ! -x "$OUT_DIR/etcd" ]; then
   go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | tail -n 3
   go mod tidy >/dev/null
   step "etcd $ETCD_VERSION: compiling (2-5 min cold)"
-  go build -trimpath -ldflags "-s -w" -o "$OUT_DIR/etcd.tmp" go.etcd.io/etcd/server/v3
+  gobuild "$OUT_DIR/etcd.tmp" "-s -w" go.etcd.io/etcd/server/v3
   mv "$OUT_DIR/etcd.tmp" "$OUT_DIR/etcd"
 fi
 
@@ -49,7 +79,11 @@ if [ ! -x "$OUT_DIR/kube-apiserver" ] || [ ! -x "$OUT_DIR/kubectl" ]; then
   P=k8s.io/component-base/version
   ld="-s -w -X $P.gitVersion=$K8S_VERSION -X $P.gitMajor=1 -X $P.gitMinor=$minor -X $P.gitTreeState=clean -X $P.buildDate=1970-01-01T00:00:00Z"
   step "kubernetes $K8S_VERSION: compiling kube-apiserver and kubectl (10-25 min cold on 2 cores)"
-  go build -trimpath -ldflags "$ld" -o "$work/bin/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
-  mv "$work/bin/kube-apiserver" "$work/bin/kubectl" "$OUT_DIR/"
+  # Build next to the destination so the final mv is an atomic rename: a test process checking the
+  # cache without the lock never sees a half-copied binary.
+  rm -rf "$OUT_DIR/.partial" && mkdir -p "$OUT_DIR/.partial"
+  gobuild "$OUT_DIR/.partial/" "$ld" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+  mv "$OUT_DIR/.partial/kubectl" "$OUT_DIR/.partial/kube-apiserver" "$OUT_DIR/"
+  rmdir "$OUT_DIR/.partial"
 fi
-step "done: $(ls "$OUT_DIR" | tr '\n' ' ')"
+step "done: $(ls "$OUT_DIR" | tr '\n' ' ')in $OUT_DIR"

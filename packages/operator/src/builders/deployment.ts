@@ -1,0 +1,187 @@
+import type {
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1PodTemplateSpec,
+  V1Volume,
+  V1VolumeMount,
+} from "@kubernetes/client-node";
+import {
+  CONFIG_KEY,
+  CONFIG_MOUNT_DIR,
+  caBundleMountDir,
+  caBundleVolumeName,
+  configMapName,
+  DEFAULT_CA_BUNDLE_KEY,
+  deploymentName,
+  RUNCONFIG_CHECKSUM_ANNOTATION,
+  rbacName,
+  VMCP_CONTAINER,
+  VMCP_PORT,
+  workloadLabels,
+} from "./names.ts";
+import { controllerRef, type OwnerInfo } from "./owner.ts";
+import { overlayPodTemplate, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
+
+/** An env var whose value comes from a Secret key (never from the ConfigMap). */
+export interface SecretEnv {
+  env: string;
+  secretName: string;
+  key: string;
+}
+
+/** An MCPServerEntry CA bundle to mount at /etc/toolhive/ca-bundles/<entry>/<key>. */
+export interface CaBundleMount {
+  entry: string;
+  configMap: string;
+  key?: string;
+}
+
+export interface DeploymentInput {
+  owner: OwnerInfo;
+  namespace: string;
+  image: string;
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** Content checksum of the ConfigMap; changes roll the pods. */
+  configChecksum: string;
+  debug: boolean;
+  serviceAccountName?: string;
+  replicas?: number;
+  imagePullSecrets?: { name: string }[];
+  secretEnv: SecretEnv[];
+  caBundles: CaBundleMount[];
+  /** spec.podTemplateSpec as stored; throws InvalidPodTemplateSpecError when unusable. */
+  podTemplateSpec?: unknown;
+}
+
+const RESTRICTED_CONTAINER_SECURITY = {
+  privileged: false,
+  runAsNonRoot: true,
+  runAsUser: 1000,
+  runAsGroup: 1000,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  seccompProfile: { type: "RuntimeDefault" },
+  capabilities: { drop: ["ALL"] },
+};
+
+function envVars(input: DeploymentInput): V1EnvVar[] {
+  const fixed: V1EnvVar[] = [
+    { name: "VMCP_NAME", value: input.owner.name },
+    { name: "VMCP_NAMESPACE", value: input.namespace },
+  ];
+  const seen = new Set<string>();
+  const secrets = [...input.secretEnv]
+    .sort((a, b) => (a.env < b.env ? -1 : a.env > b.env ? 1 : 0))
+    .filter((s) => {
+      if (seen.has(s.env)) return false;
+      seen.add(s.env);
+      return true;
+    })
+    .map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } }));
+  return [...fixed, ...secrets];
+}
+
+function volumes(input: DeploymentInput): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
+  const vols: V1Volume[] = [
+    { name: "vmcp-config", configMap: { name: configMapName(input.owner.name) } },
+    // The root filesystem is read-only; Node and libraries still want a writable /tmp.
+    { name: "tmp", emptyDir: {} },
+  ];
+  const mounts: V1VolumeMount[] = [
+    { name: "vmcp-config", mountPath: CONFIG_MOUNT_DIR, readOnly: true },
+    { name: "tmp", mountPath: "/tmp" },
+  ];
+  const bundles = [...input.caBundles].sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
+  for (const b of bundles) {
+    const name = caBundleVolumeName(b.entry);
+    const key = b.key || DEFAULT_CA_BUNDLE_KEY;
+    // optional: a missing CA ConfigMap fails that one backend (the entry is Failed), not the pod.
+    vols.push({ name, configMap: { name: b.configMap, items: [{ key, path: key }], optional: true } });
+    mounts.push({ name, mountPath: caBundleMountDir(b.entry), readOnly: true });
+  }
+  return { volumes: vols, mounts };
+}
+
+export function buildDeployment(input: DeploymentInput): V1Deployment {
+  const overlay = parsePodTemplateOverlay(input.podTemplateSpec);
+  const name = input.owner.name;
+  const labels = workloadLabels(name);
+  const podAnnotations = { [RUNCONFIG_CHECKSUM_ANNOTATION]: input.configChecksum };
+  const { volumes: vols, mounts } = volumes(input);
+  const args = [
+    "serve",
+    `--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}`,
+    "--host=0.0.0.0",
+    `--port=${VMCP_PORT}`,
+  ];
+  if (input.debug) args.push("--debug");
+
+  const container: V1Container = {
+    name: VMCP_CONTAINER,
+    image: input.image,
+    imagePullPolicy: input.imagePullPolicy ?? "IfNotPresent",
+    args,
+    ports: [{ name: "http", containerPort: VMCP_PORT, protocol: "TCP" }],
+    env: envVars(input),
+    volumeMounts: mounts,
+    livenessProbe: {
+      httpGet: { path: "/health", port: "http" },
+      initialDelaySeconds: 30,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 3,
+    },
+    readinessProbe: {
+      httpGet: { path: "/readyz", port: "http" },
+      initialDelaySeconds: 15,
+      periodSeconds: 5,
+      timeoutSeconds: 3,
+      failureThreshold: 3,
+    },
+    resources: {
+      requests: { cpu: "100m", memory: "128Mi" },
+      limits: { cpu: "500m", memory: "512Mi" },
+    },
+    securityContext: structuredClone(RESTRICTED_CONTAINER_SECURITY),
+  };
+
+  const base: V1PodTemplateSpec = {
+    metadata: { labels, annotations: podAnnotations },
+    spec: {
+      serviceAccountName: input.serviceAccountName ?? rbacName(name),
+      terminationGracePeriodSeconds: 30,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      containers: [container],
+      volumes: vols,
+    },
+  };
+  if (input.imagePullSecrets && input.imagePullSecrets.length > 0 && base.spec) {
+    base.spec.imagePullSecrets = input.imagePullSecrets.map((s) => ({ name: s.name }));
+  }
+  const template = overlayPodTemplate(base, overlay, { labels, annotations: podAnnotations });
+
+  const deployment: V1Deployment = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: deploymentName(name),
+      namespace: input.namespace,
+      labels,
+      ownerReferences: [controllerRef(input.owner)],
+    },
+    spec: {
+      selector: { matchLabels: labels },
+      template,
+    },
+  };
+  // Left out when unset so an HPA (or kubectl scale) can own the replica count.
+  if (input.replicas !== undefined && deployment.spec) deployment.spec.replicas = input.replicas;
+  return deployment;
+}

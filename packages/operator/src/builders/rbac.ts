@@ -1,0 +1,112 @@
+// ServiceAccount, Role and RoleBinding for the runtime pod. The Role lists exactly what the runtime
+// does (DESIGN §6/§7) and nothing more; a rule with empty resourceNames would grant every object,
+// so rules whose name list is empty are left out entirely.
+import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from "@kubernetes/client-node";
+import { GROUP } from "@vmcp/shared-types";
+import { rbacLabels, rbacName, statusLeaseName } from "./names.ts";
+import { controllerRef, type OwnerInfo } from "./owner.ts";
+
+export type OutgoingAuthSource = "inline" | "discovered";
+
+export interface RbacInput {
+  owner: OwnerInfo;
+  namespace: string;
+  source: OutgoingAuthSource;
+  /** Secrets the runtime reads by name (dynamic mode: discovered backend auth and header secrets). */
+  secretNames: string[];
+  imagePullSecrets?: { name: string }[];
+}
+
+const READ = ["get", "list", "watch"];
+
+export function roleRules(input: Pick<RbacInput, "owner" | "source" | "secretNames">): V1PolicyRule[] {
+  const name = input.owner.name;
+  const rules: V1PolicyRule[] = [
+    // Its own object (observedGeneration, spec) and SSA of its own status; nothing else of the kind.
+    { apiGroups: [GROUP], resources: ["virtualmcpservers"], resourceNames: [name], verbs: READ },
+    {
+      apiGroups: [GROUP],
+      resources: ["virtualmcpservers/status"],
+      resourceNames: [name],
+      verbs: ["get", "patch"],
+    },
+    // Leader election among replicas for status reporting. `create` cannot be limited by name.
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+    {
+      apiGroups: ["coordination.k8s.io"],
+      resources: ["leases"],
+      resourceNames: [statusLeaseName(name)],
+      verbs: ["get", "update"],
+    },
+  ];
+  if (input.source === "discovered") {
+    rules.push(
+      // Backend discovery: the group and its three member kinds, and the auth configs they name.
+      {
+        apiGroups: [GROUP],
+        resources: [
+          "mcpgroups",
+          "mcpservers",
+          "mcpremoteproxies",
+          "mcpserverentries",
+          "mcpexternalauthconfigs",
+        ],
+        verbs: READ,
+      },
+      // CA bundles of entries (watched, so the runtime picks up rotated CAs without a restart).
+      { apiGroups: [""], resources: ["configmaps"], verbs: READ },
+    );
+    const secrets = [...new Set(input.secretNames)].sort();
+    if (secrets.length > 0) {
+      rules.push({ apiGroups: [""], resources: ["secrets"], resourceNames: secrets, verbs: ["get"] });
+    }
+  }
+  return rules;
+}
+
+export function buildServiceAccount(input: RbacInput): V1ServiceAccount {
+  const sa: V1ServiceAccount = {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: {
+      name: rbacName(input.owner.name),
+      namespace: input.namespace,
+      labels: rbacLabels(input.owner.name),
+      ownerReferences: [controllerRef(input.owner)],
+    },
+  };
+  if (input.imagePullSecrets && input.imagePullSecrets.length > 0) {
+    sa.imagePullSecrets = input.imagePullSecrets.map((s) => ({ name: s.name }));
+  }
+  return sa;
+}
+
+export function buildRole(input: RbacInput): V1Role {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: {
+      name: rbacName(input.owner.name),
+      namespace: input.namespace,
+      labels: rbacLabels(input.owner.name),
+      ownerReferences: [controllerRef(input.owner)],
+    },
+    rules: roleRules(input),
+  };
+}
+
+export function buildRoleBinding(input: RbacInput): V1RoleBinding {
+  const name = rbacName(input.owner.name);
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: {
+      name,
+      namespace: input.namespace,
+      labels: rbacLabels(input.owner.name),
+      ownerReferences: [controllerRef(input.owner)],
+    },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+    subjects: [{ kind: "ServiceAccount", name, namespace: input.namespace }],
+  };
+}

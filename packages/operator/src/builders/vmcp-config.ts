@@ -1,0 +1,109 @@
+// The pure config generator: VirtualMCPServer + referenced objects -> config.yaml (§2.3).
+import { OperationalConfigSchema, type VmcpConfig, VmcpConfigSchema } from "@vmcp/shared-types";
+import { ConfigResolutionError, resolveAggregation } from "./aggregation.ts";
+import { mergeCompositeTools } from "./composite.ts";
+import type { ConditionInput } from "./conditions.ts";
+import type { CaBundleMount, SecretEnv } from "./deployment.ts";
+import { buildOutgoingAuth } from "./outgoing-auth.ts";
+import type { VmcpWorld } from "./world.ts";
+import { deterministicYaml } from "./yaml.ts";
+
+export interface GeneratedConfig {
+  config: VmcpConfig;
+  yaml: string;
+  /** Env vars the Deployment fills from Secrets, for the env var names the config carries. */
+  secretEnv: SecretEnv[];
+  /** Secrets the runtime reads through the API (dynamic mode); they go into its Role. */
+  runtimeSecretNames: string[];
+  caBundles: CaBundleMount[];
+  debug: boolean;
+}
+
+export type ConfigOutcome =
+  | { ok: true; value: GeneratedConfig; conditions: ConditionInput[] }
+  | { ok: false; reason: string; message: string; conditions: ConditionInput[] };
+
+export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
+  const vmcp = world.vmcp;
+  const spec = vmcp.spec;
+  const conditions: ConditionInput[] = [];
+  const fail = (reason: string, message: string): ConfigOutcome => ({
+    ok: false,
+    reason,
+    message,
+    conditions,
+  });
+
+  if (spec.incomingAuth.type === "oidc") {
+    // MCPOIDCConfig (what oidcConfigRef names) is not a kind this project serves yet.
+    const message = `incomingAuth type oidc needs MCPOIDCConfig ${spec.incomingAuth.oidcConfigRef?.name ?? ""}, which this operator does not support yet`;
+    conditions.push({ type: "AuthConfigured", status: "False", reason: "AuthInvalid", message });
+    return fail("AuthInvalid", message);
+  }
+
+  const auth = buildOutgoingAuth(world);
+  conditions.push(...auth.conditions);
+  if (auth.error) {
+    conditions.push({
+      type: "AuthConfigured",
+      status: "False",
+      reason: "AuthInvalid",
+      message: auth.error.message,
+    });
+    return fail(auth.error.reason, auth.error.message);
+  }
+  conditions.push({
+    type: "AuthConfigured",
+    status: "True",
+    reason: "AuthValid",
+    message: "Authentication configuration is valid",
+  });
+
+  const cfg = spec.config;
+  let draft: Record<string, unknown>;
+  try {
+    draft = {
+      name: vmcp.metadata.name,
+      groupRef: spec.groupRef.name,
+      incomingAuth: { type: "anonymous" },
+      outgoingAuth: auth.outgoingAuth,
+      aggregation: resolveAggregation(cfg.aggregation, world.toolConfigs),
+      operational: OperationalConfigSchema.parse(structuredClone(cfg.operational ?? {})),
+    };
+    const composite = mergeCompositeTools(cfg.compositeTools, cfg.compositeToolRefs, world.compositeDefs);
+    if (composite.length > 0) draft.compositeTools = composite;
+  } catch (err) {
+    if (err instanceof ConfigResolutionError) return fail(err.reason, err.message);
+    return fail("ConfigInvalid", err instanceof Error ? err.message : String(err));
+  }
+  if (auth.backends) draft.backends = auth.backends;
+  const passthrough =
+    spec.passthroughHeaders && spec.passthroughHeaders.length > 0
+      ? spec.passthroughHeaders
+      : cfg.passthroughHeaders;
+  if (passthrough && passthrough.length > 0) draft.passthroughHeaders = [...passthrough];
+  if (cfg.metadata && Object.keys(cfg.metadata).length > 0) draft.metadata = { ...cfg.metadata };
+
+  // The same schema the runtime loads with: what we write is what it accepts.
+  const parsed = VmcpConfigSchema.safeParse(draft);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(
+      "ConfigInvalid",
+      `generated config is invalid at ${issue?.path.join(".")}: ${issue?.message}`,
+    );
+  }
+  const config = parsed.data;
+  return {
+    ok: true,
+    conditions,
+    value: {
+      config,
+      yaml: deterministicYaml(config),
+      secretEnv: auth.secretEnv,
+      runtimeSecretNames: auth.runtimeSecretNames,
+      caBundles: auth.caBundles,
+      debug: config.operational.logLevel === "debug",
+    },
+  };
+}

@@ -1,0 +1,32 @@
+import type {
+  MCPExternalAuthConfig,
+  MCPGroup,
+  MCPRemoteProxy,
+  MCPServer,
+  MCPServerEntry,
+  MCPToolConfig,
+  VirtualMCPCompositeToolDefinition,
+  VirtualMCPServer,
+} from "@vmcp/shared-types";
+
+/**
+ * Everything one VirtualMCPServer's desired state depends on, read from the informer caches in a
+ * single pass so every builder sees the same snapshot. Members are the group's MCPServers,
+ * MCPRemoteProxies and MCPServerEntries (by spec.groupRef.name), in any order.
+ */
+export interface VmcpWorld {
+  vmcp: VirtualMCPServer;
+  group: MCPGroup | undefined;
+  servers: MCPServer[];
+  proxies: MCPRemoteProxy[];
+  entries: MCPServerEntry[];
+  authConfigs: ReadonlyMap<string, MCPExternalAuthConfig>;
+  toolConfigs: ReadonlyMap<string, MCPToolConfig>;
+  compositeDefs: ReadonlyMap<string, VirtualMCPCompositeToolDefinition>;
+}
+
+export const byName = <T extends { metadata: { name?: string | undefined } }>(a: T, b: T): number => {
+  const x = a.metadata.name ?? "";
+  const y = b.metadata.name ?? "";
+  return x < y ? -1 : x > y ? 1 : 0;
+};

@@ -1,0 +1,24 @@
+// The controllers the operator runs. The manager calls each factory once with the shared context;
+// a new controller is registered by adding its factory here.
+import type { ControllerFactory } from "../kit/context.ts";
+import { compositeToolDefinitionController } from "./compositetooldefinition.ts";
+import { mcpExternalAuthConfigController } from "./mcpexternalauthconfig.ts";
+import { mcpGroupController } from "./mcpgroup.ts";
+import { mcpServerEntryController } from "./mcpserverentry.ts";
+import { mcpToolConfigController } from "./mcptoolconfig.ts";
+import { createVirtualMCPServerController } from "./virtualmcpserver/controller.ts";
+
+/** The small controllers that validate and summarise the kinds a VirtualMCPServer refers to. */
+export const SUPPORTING_CONTROLLERS: readonly ControllerFactory[] = [
+  mcpGroupController,
+  mcpServerEntryController,
+  mcpExternalAuthConfigController,
+  mcpToolConfigController,
+  compositeToolDefinitionController,
+];
+
+/** Everything `vmcp-operator` runs by default. */
+export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [
+  ...SUPPORTING_CONTROLLERS,
+  createVirtualMCPServerController,
+];

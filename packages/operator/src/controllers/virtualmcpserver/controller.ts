@@ -1,0 +1,170 @@
+// Wiring: the informers the VirtualMCPServer controller reads, their indexes, and the map
+// functions that turn their events into VirtualMCPServer keys.
+
+import type { ControllerContext } from "../../kit/context.ts";
+import { Controller } from "../../kit/controller.ts";
+import type { KubeObject } from "../../kit/informer.ts";
+import {
+  configMapKeysInformer,
+  kindInformer,
+  type RawObject,
+  RawObjectSchema,
+  rawKindInformer,
+} from "../../kit/kinds.ts";
+import {
+  type Lookups,
+  mapAuthConfig,
+  mapCaBundleConfigMap,
+  mapComposite,
+  mapGroup,
+  mapMember,
+  mapOwned,
+  mapToolConfig,
+} from "./mappers.ts";
+import { createVmcpReconciler, type VmcpInformers } from "./reconcile.ts";
+import {
+  entryCaBundleKeys,
+  groupRefKeys,
+  MEMBER_INDEX,
+  memberAuthConfigKeys,
+  VMCP_INDEX,
+  vmcpAuthConfigKeys,
+  vmcpCompositeKeys,
+  vmcpToolConfigKeys,
+} from "./references.ts";
+
+export const VMCP_CONTROLLER_NAME = "virtualmcpserver";
+
+/** Owned kinds, each cached through a label selector that matches only what we create. */
+const OWNED = [
+  {
+    kind: "Deployment",
+    group: "apps",
+    plural: "deployments",
+    selector: "app.kubernetes.io/name=virtualmcpserver",
+  },
+  { kind: "Service", group: "", plural: "services", selector: "app.kubernetes.io/name=virtualmcpserver" },
+  {
+    kind: "ConfigMap",
+    group: "",
+    plural: "configmaps",
+    selector: "toolhive.stacklok.io/component=vmcp-config",
+  },
+  {
+    kind: "ServiceAccount",
+    group: "",
+    plural: "serviceaccounts",
+    selector: "app.kubernetes.io/component=vmcp-rbac",
+  },
+  {
+    kind: "Role",
+    group: "rbac.authorization.k8s.io",
+    plural: "roles",
+    selector: "app.kubernetes.io/component=vmcp-rbac",
+  },
+  {
+    kind: "RoleBinding",
+    group: "rbac.authorization.k8s.io",
+    plural: "rolebindings",
+    selector: "app.kubernetes.io/component=vmcp-rbac",
+  },
+] as const;
+
+const keysOf = (objs: { metadata?: { name?: string; namespace?: string } }[]): string[] =>
+  objs.map((o) => `${o.metadata?.namespace ?? ""}/${o.metadata?.name ?? ""}`);
+
+export function createVirtualMCPServerController(ctx: ControllerContext): Controller {
+  const reg = ctx.informers;
+  const owned: Record<string, VmcpInformers["owned"][string]> = {};
+  for (const o of OWNED) {
+    owned[o.kind] = reg.get<RawObject>({
+      group: o.group,
+      version: "v1",
+      plural: o.plural,
+      labelSelector: o.selector,
+      variant: "vmcp-owned",
+      parse: (raw) => RawObjectSchema.parse(raw),
+    });
+  }
+  const informers: VmcpInformers = {
+    vmcps: rawKindInformer(reg, "VirtualMCPServer"),
+    groups: kindInformer(reg, "MCPGroup"),
+    servers: kindInformer(reg, "MCPServer"),
+    proxies: kindInformer(reg, "MCPRemoteProxy"),
+    entries: kindInformer(reg, "MCPServerEntry"),
+    authConfigs: kindInformer(reg, "MCPExternalAuthConfig"),
+    toolConfigs: kindInformer(reg, "MCPToolConfig"),
+    composites: kindInformer(reg, "VirtualMCPCompositeToolDefinition"),
+    owned,
+  };
+  informers.vmcps.addIndexer(VMCP_INDEX.group, groupRefKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.authConfig, vmcpAuthConfigKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.toolConfig, vmcpToolConfigKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.composite, vmcpCompositeKeys);
+  for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
+    (m as { addIndexer(n: string, f: (o: KubeObject) => string[]): void }).addIndexer(
+      MEMBER_INDEX.group,
+      groupRefKeys,
+    );
+    (m as { addIndexer(n: string, f: (o: KubeObject) => string[]): void }).addIndexer(
+      MEMBER_INDEX.authConfig,
+      memberAuthConfigKeys,
+    );
+  }
+  informers.entries.addIndexer(MEMBER_INDEX.caBundle, entryCaBundleKeys);
+
+  const lookups: Lookups = {
+    vmcpsByGroup: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.group, k)),
+    vmcpsByAuthConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authConfig, k)),
+    vmcpsByToolConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.toolConfig, k)),
+    vmcpsByComposite: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.composite, k)),
+    memberGroupsByAuthConfig: (k) =>
+      [informers.servers, informers.proxies, informers.entries].flatMap((i) =>
+        (i.byIndex(MEMBER_INDEX.authConfig, k) as KubeObject[]).flatMap((o) => groupRefKeys(o)),
+      ),
+    entryGroupsByCaBundle: (k) =>
+      informers.entries.byIndex(MEMBER_INDEX.caBundle, k).flatMap((o) => groupRefKeys(o)),
+  };
+
+  const { reconcile, cacheUpdated } = createVmcpReconciler({
+    kc: ctx.kc,
+    informers,
+    image: ctx.settings.vmcpImage,
+    events: ctx.events,
+    metrics: ctx.metrics,
+    logger: ctx.logger.child({ controller: VMCP_CONTROLLER_NAME }),
+  });
+  const controller = new Controller({
+    name: VMCP_CONTROLLER_NAME,
+    reconcile,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+  });
+  const enqueueAll = (keys: string[]): void => {
+    for (const k of keys) controller.enqueue(k);
+  };
+
+  informers.vmcps.onEvent((ev) => {
+    const { namespace = "", name = "" } = ev.obj.metadata ?? {};
+    cacheUpdated("VirtualMCPServer", namespace, name);
+    controller.enqueue(`${namespace}/${name}`);
+  });
+  for (const [kind, informer] of Object.entries(owned)) {
+    informer.onEvent((ev) => {
+      const { namespace = "", name = "" } = ev.obj.metadata ?? {};
+      cacheUpdated(kind, namespace, name);
+      enqueueAll(mapOwned(ev.obj));
+    });
+  }
+  informers.groups.onEvent((ev) => enqueueAll(mapGroup(ev.obj, lookups)));
+  for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
+    (m as { onEvent(h: (ev: { obj: KubeObject; old?: KubeObject }) => void): void }).onEvent((ev) =>
+      enqueueAll(mapMember(ev.obj, ev.old, lookups)),
+    );
+  }
+  informers.authConfigs.onEvent((ev) => enqueueAll(mapAuthConfig(ev.obj, lookups)));
+  informers.toolConfigs.onEvent((ev) => enqueueAll(mapToolConfig(ev.obj, lookups)));
+  informers.composites.onEvent((ev) => enqueueAll(mapComposite(ev.obj, lookups)));
+  configMapKeysInformer(reg).onEvent((ev) => enqueueAll(mapCaBundleConfigMap(ev.obj, lookups)));
+  return controller;
+}

@@ -1,0 +1,251 @@
+// reconcile(key): read the world from the caches, evaluate it (pure), write only what differs.
+import type {
+  KubeConfig,
+  KubernetesObject,
+  V1Deployment,
+  V1ManagedFieldsEntry,
+} from "@kubernetes/client-node";
+import {
+  API_VERSION,
+  type MCPExternalAuthConfig,
+  type MCPGroup,
+  type MCPRemoteProxy,
+  type MCPServer,
+  type MCPServerEntry,
+  type MCPToolConfig,
+  type VirtualMCPCompositeToolDefinition,
+  VirtualMCPServerSchema,
+} from "@vmcp/shared-types";
+import type { ConditionInput } from "../../builders/conditions.ts";
+import { evaluate } from "../../builders/evaluate.ts";
+import {
+  computeOperatorStatus,
+  type LiveStatus,
+  OPERATOR_FIELD_MANAGER,
+  type OperatorStatus,
+  statusNeedsApply,
+} from "../../builders/status.ts";
+import type { VmcpWorld } from "../../builders/world.ts";
+import { applyObject, applyStatus, isSubsetOf } from "../../kit/apply.ts";
+import type { ReconcileResult } from "../../kit/controller.ts";
+import type { EventRecorder } from "../../kit/events.ts";
+import type { Informer } from "../../kit/informer.ts";
+import type { RawObject } from "../../kit/kinds.ts";
+import type { Logger } from "../../kit/logger.ts";
+import type { OperatorMetrics } from "../../kit/metrics.ts";
+import { MEMBER_INDEX } from "./references.ts";
+
+export interface VmcpInformers {
+  vmcps: Informer<RawObject>;
+  groups: Informer<MCPGroup>;
+  servers: Informer<MCPServer>;
+  proxies: Informer<MCPRemoteProxy>;
+  entries: Informer<MCPServerEntry>;
+  authConfigs: Informer<MCPExternalAuthConfig>;
+  toolConfigs: Informer<MCPToolConfig>;
+  composites: Informer<VirtualMCPCompositeToolDefinition>;
+  /** Owned objects by kind ("Deployment", "Service", ...). */
+  owned: Record<string, Informer<RawObject>>;
+}
+
+export interface ReconcilerDeps {
+  kc: KubeConfig;
+  informers: VmcpInformers;
+  image: string;
+  imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  events?: EventRecorder;
+  metrics?: OperatorMetrics;
+  logger?: Logger;
+  now?: () => Date;
+}
+
+interface Memo {
+  /** resourceVersion the cache held when we wrote; while the cache still shows it, our response is newer. */
+  rvBefore: string | undefined;
+  obj: KubernetesObject;
+}
+
+const byNameMap = <T extends { metadata: { name?: string | undefined } }>(items: T[]): Map<string, T> =>
+  new Map(items.map((i) => [i.metadata.name ?? "", i]));
+
+type RawWithMeta = KubernetesObject & {
+  metadata?: { managedFields?: V1ManagedFieldsEntry[]; generation?: number; resourceVersion?: string };
+  status?: unknown;
+};
+
+export interface VmcpReconciler {
+  reconcile(key: string): Promise<ReconcileResult>;
+  /** Call on every cache event of a VirtualMCPServer or owned object: the cache is now authoritative. */
+  cacheUpdated(kind: string, namespace: string, name: string): void;
+}
+
+export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
+  const inf = deps.informers;
+  const now = deps.now ?? (() => new Date());
+  // Informer caches lag our own writes by a watch round trip. Reading a stale cache right after a
+  // write would make us send the same apply again; the memo keeps the API server's answer until
+  // the cache has moved past the version we wrote over.
+  const memo = new Map<string, Memo>();
+
+  const freshest = (memoKey: string, cached: KubernetesObject | undefined): KubernetesObject | undefined => {
+    const m = memo.get(memoKey);
+    if (!m) return cached;
+    const cachedRv = cached?.metadata?.resourceVersion;
+    if (cachedRv === m.rvBefore) return m.obj;
+    memo.delete(memoKey);
+    return cached;
+  };
+
+  const remember = (memoKey: string, before: KubernetesObject | undefined, after: KubernetesObject): void => {
+    memo.set(memoKey, { rvBefore: before?.metadata?.resourceVersion, obj: after });
+  };
+
+  async function reconcile(key: string): Promise<ReconcileResult> {
+    const slash = key.indexOf("/");
+    const namespace = key.slice(0, slash);
+    const name = key.slice(slash + 1);
+    const vmcpKey = `VirtualMCPServer/${key}`;
+    const cachedRaw = inf.vmcps.get(namespace, name);
+    // Deleted: owner references let the garbage collector remove the children.
+    if (!cachedRaw) return undefined;
+    const raw = freshest(vmcpKey, cachedRaw as KubernetesObject) as RawWithMeta;
+    if ((raw.metadata as { deletionTimestamp?: string } | undefined)?.deletionTimestamp) return undefined;
+    const generation = raw.metadata?.generation ?? 0;
+    const managedFields = raw.metadata?.managedFields;
+    const liveStatus = raw.status as LiveStatus | undefined;
+
+    /** Applies the operator's status if it changes anything; returns whether it wrote. */
+    const writeStatus = async (desired: OperatorStatus): Promise<boolean> => {
+      if (!statusNeedsApply(desired, liveStatus, managedFields)) return false;
+      const body = {
+        apiVersion: API_VERSION,
+        kind: "VirtualMCPServer",
+        metadata: { name, namespace },
+        status: desired,
+      };
+      const res = await applyStatus(deps.kc, body as KubernetesObject, {
+        fieldManager: OPERATOR_FIELD_MANAGER,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      });
+      remember(vmcpKey, cachedRaw as KubernetesObject, res);
+      return true;
+    };
+
+    const ownedLive = (kind: string, objName: string): KubernetesObject | undefined => {
+      const cached = inf.owned[kind]?.get(namespace, objName) as KubernetesObject | undefined;
+      return freshest(`${kind}/${namespace}/${objName}`, cached);
+    };
+
+    // a. the spec itself. The API server enforces the same schema, so this only fires for objects
+    // stored before a schema change; they still deserve a readable condition.
+    const parsed = VirtualMCPServerSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const message = `${issue?.path.join(".") || "object"}: ${issue?.message ?? "invalid"}`;
+      const conditions: ConditionInput[] = [
+        { type: "Valid", status: "False", reason: "ValidationFailed", message },
+      ];
+      const written = await writeStatus(
+        computeOperatorStatus({
+          name,
+          namespace,
+          generation,
+          live: liveStatus,
+          managedFields,
+          conditions,
+          blocked: { phase: "Failed", message: `Spec validation failed: ${message}` },
+          deployment: ownedLive("Deployment", name) as V1Deployment | undefined,
+          serviceExists: ownedLive("Service", `vmcp-${name}`) !== undefined,
+          now: now(),
+        }),
+      );
+      if (written) deps.events?.record(raw, "Warning", "ValidationFailed", message);
+      return undefined;
+    }
+    const vmcp = parsed.data;
+    const groupName = vmcp.spec.groupRef.name;
+    const groupKey = `${namespace}/${groupName}`;
+    const world: VmcpWorld = {
+      vmcp,
+      group: inf.groups.get(namespace, groupName),
+      servers: inf.servers.byIndex(MEMBER_INDEX.group, groupKey),
+      proxies: inf.proxies.byIndex(MEMBER_INDEX.group, groupKey),
+      entries: inf.entries.byIndex(MEMBER_INDEX.group, groupKey),
+      authConfigs: byNameMap(inf.authConfigs.list(namespace)),
+      toolConfigs: byNameMap(inf.toolConfigs.list(namespace)),
+      compositeDefs: byNameMap(inf.composites.list(namespace)),
+    };
+    const ev = evaluate(world, {
+      image: deps.image,
+      ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
+    });
+
+    let deployment = ownedLive("Deployment", name) as V1Deployment | undefined;
+    let serviceExists = ownedLive("Service", `vmcp-${name}`) !== undefined;
+    for (const desired of ev.objects) {
+      const kind = desired.kind ?? "";
+      const objName = desired.metadata?.name ?? "";
+      const live = ownedLive(kind, objName);
+      if (live && isSubsetOf(desired, live)) continue;
+      const res = await applyObject(deps.kc, desired, {
+        fieldManager: OPERATOR_FIELD_MANAGER,
+        ...(deps.metrics ? { metrics: deps.metrics } : {}),
+      });
+      remember(
+        `${kind}/${namespace}/${objName}`,
+        inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
+        res,
+      );
+      if (kind === "Deployment") {
+        deployment = res as V1Deployment;
+        deps.events?.record(
+          vmcp,
+          "Normal",
+          live ? "DeploymentUpdated" : "DeploymentCreated",
+          live ? "Deployment updated, rolling out new configuration" : `Deployment ${objName} created`,
+        );
+      }
+      if (kind === "Service") {
+        serviceExists = true;
+        if (!live) deps.events?.record(vmcp, "Normal", "ServiceCreated", `Service ${objName} created`);
+      }
+      deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
+    }
+
+    const written = await writeStatus(
+      computeOperatorStatus({
+        name,
+        namespace,
+        generation,
+        live: liveStatus,
+        managedFields,
+        conditions: ev.conditions,
+        ...(ev.blocked ? { blocked: { phase: ev.blocked.phase, message: ev.blocked.message } } : {}),
+        deployment,
+        serviceExists,
+        now: now(),
+      }),
+    );
+    // Outcome events go out when the outcome changes (the status write), not on every wake-up:
+    // the runtime's periodic status refresh wakes this reconcile and must not cost an Event write.
+    if (written) {
+      for (const w of ev.warnings) deps.events?.record(vmcp, "Warning", w.reason, w.message);
+      if (ev.blocked && ev.warnings.length === 0) {
+        deps.events?.record(
+          vmcp,
+          ev.blocked.phase === "Failed" ? "Warning" : "Normal",
+          ev.blocked.reason,
+          ev.blocked.message,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  return {
+    reconcile,
+    cacheUpdated(kind, namespace, name) {
+      memo.delete(`${kind}/${namespace}/${name}`);
+    },
+  };
+}

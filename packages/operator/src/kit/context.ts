@@ -1,0 +1,38 @@
+import type { KubeConfig } from "@kubernetes/client-node";
+import type { Controller } from "./controller.ts";
+import type { EventRecorder } from "./events.ts";
+import type { InformerRegistry } from "./informers.ts";
+import type { Logger } from "./logger.ts";
+import type { OperatorMetrics } from "./metrics.ts";
+
+/** Operator-wide settings a controller may need. */
+export interface OperatorSettings {
+  /** Image of the vMCP runtime the VirtualMCPServer Deployments run. */
+  vmcpImage: string;
+  /** Namespace scope of the watches; undefined = all namespaces. */
+  namespace?: string;
+  /**
+   * Accept MCPServerEntry remoteUrls on loopback hosts (local development and tests, where backends
+   * listen on 127.0.0.1). Off by default: in a cluster, loopback is the runtime pod itself.
+   */
+  allowLoopbackEntries?: boolean;
+}
+
+/** What every controller factory receives from the manager. */
+export interface ControllerContext {
+  kc: KubeConfig;
+  logger: Logger;
+  metrics: OperatorMetrics;
+  events: EventRecorder;
+  informers: InformerRegistry;
+  settings: OperatorSettings;
+  /** Identity of this operator instance (pod name or host-pid). */
+  identity: string;
+}
+
+/**
+ * Builds one controller: requests the informers it reads (ctx.informers), wires their events to
+ * controller.enqueue, and returns the controller unstarted. The manager starts informers, waits for
+ * them to sync, then starts controllers while it holds the leader lease.
+ */
+export type ControllerFactory = (ctx: ControllerContext) => Controller;

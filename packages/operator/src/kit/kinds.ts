@@ -1,0 +1,121 @@
+import {
+  GROUP,
+  KIND_INFO,
+  type KindName,
+  MCPExternalAuthConfigSchema,
+  MCPGroupSchema,
+  MCPRemoteProxySchema,
+  MCPServerEntrySchema,
+  MCPServerSchema,
+  MCPToolConfigSchema,
+  ObjectMetaSchema,
+  VERSION,
+  VirtualMCPCompositeToolDefinitionSchema,
+  VirtualMCPServerSchema,
+} from "@vmcp/shared-types";
+import * as z from "zod";
+import type { Informer, KubeObject } from "./informer.ts";
+import type { InformerRegistry } from "./informers.ts";
+
+export const KIND_SCHEMAS = {
+  VirtualMCPServer: VirtualMCPServerSchema,
+  MCPGroup: MCPGroupSchema,
+  MCPServer: MCPServerSchema,
+  MCPRemoteProxy: MCPRemoteProxySchema,
+  MCPServerEntry: MCPServerEntrySchema,
+  MCPExternalAuthConfig: MCPExternalAuthConfigSchema,
+  MCPToolConfig: MCPToolConfigSchema,
+  VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
+} as const;
+
+export type KindType<K extends KindName> = z.output<(typeof KIND_SCHEMAS)[K]>;
+
+/**
+ * Shared informer of a CRD kind, objects parsed by its zod schema (defaults applied). An object the
+ * schema rejects is left out. It is a view over the raw informer of the kind, so both share one watch.
+ */
+export function kindInformer<K extends KindName>(reg: InformerRegistry, kind: K): Informer<KindType<K>> {
+  const schema = KIND_SCHEMAS[kind] as unknown as z.ZodType<KindType<K>>;
+  return reg.get<KindType<K>>({
+    group: GROUP,
+    version: VERSION,
+    plural: KIND_INFO[kind].plural,
+    parse: (raw) => schema.parse(raw),
+    variant: "typed",
+    source: rawKindInformer(reg, kind) as unknown as Informer<KubeObject>,
+  });
+}
+
+/** Any object as the API server sent it: only the envelope is checked, spec/status stay verbatim. */
+export const RawObjectSchema = z.looseObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: ObjectMetaSchema.extend({ name: z.string(), namespace: z.string().optional() }),
+  spec: z.record(z.string(), z.unknown()).optional(),
+  status: z.record(z.string(), z.unknown()).optional(),
+});
+export type RawObject = z.output<typeof RawObjectSchema>;
+
+/**
+ * Shared informer of a CRD kind holding the objects verbatim. Controllers that must report on
+ * objects their schema rejects (a composite definition with a cycle passes the API server's CEL but
+ * not zod) or that compare status with exactly what the server stores use this variant.
+ */
+export function rawKindInformer(reg: InformerRegistry, kind: KindName): Informer<RawObject> {
+  return reg.get<RawObject>({
+    group: GROUP,
+    version: VERSION,
+    plural: KIND_INFO[kind].plural,
+    parse: (raw) => RawObjectSchema.parse(raw),
+    variant: "raw",
+  });
+}
+
+/** ConfigMaps or Secrets with their data *values* dropped: enough to check that a key exists, and no secret material in memory. */
+export interface KeysOnlyObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string; uid?: string };
+  keys: string[];
+}
+
+const DataHolderSchema = z.looseObject({
+  apiVersion: z.string().optional(),
+  kind: z.string().optional(),
+  metadata: z.looseObject({
+    name: z.string(),
+    namespace: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    uid: z.string().optional(),
+  }),
+  data: z.record(z.string(), z.string()).optional(),
+  binaryData: z.record(z.string(), z.string()).optional(),
+  stringData: z.record(z.string(), z.string()).optional(),
+});
+
+function keysOnly(kind: "ConfigMap" | "Secret") {
+  return (raw: unknown): KeysOnlyObject => {
+    const o = DataHolderSchema.parse(raw);
+    const { name, namespace, resourceVersion, uid } = o.metadata;
+    return {
+      apiVersion: "v1",
+      kind,
+      metadata: { name, namespace, resourceVersion, uid },
+      keys: [...Object.keys(o.data ?? {}), ...Object.keys(o.binaryData ?? {})].sort(),
+    };
+  };
+}
+
+export function secretKeysInformer(reg: InformerRegistry): Informer<KeysOnlyObject> {
+  return reg.get({ group: "", version: "v1", plural: "secrets", parse: keysOnly("Secret"), variant: "keys" });
+}
+
+export function configMapKeysInformer(reg: InformerRegistry): Informer<KeysOnlyObject> {
+  return reg.get({
+    group: "",
+    version: "v1",
+    plural: "configmaps",
+    parse: keysOnly("ConfigMap"),
+    variant: "keys",
+  });
+}

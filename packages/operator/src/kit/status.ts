@@ -1,0 +1,51 @@
+import { type Condition, type ConditionInput, setCondition } from "@vmcp/shared-types";
+import { applyStatus, isSubsetOf } from "./apply.ts";
+import type { ControllerContext } from "./context.ts";
+
+interface StatusHolder {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; generation?: number };
+  status?: Record<string, unknown> | undefined;
+}
+
+/**
+ * The conditions this writer owns, with lastTransitionTime carried over from the live object when the
+ * status did not change (so an unchanged condition compares equal and causes no write).
+ */
+export function ownedConditions(live: unknown, inputs: ConditionInput[], now = new Date()): Condition[] {
+  const existing = Array.isArray(live) ? (live as Condition[]) : [];
+  return inputs.map((input) => {
+    const merged = setCondition(existing, input, now);
+    return merged.find((c) => c.type === input.type) as Condition;
+  });
+}
+
+/**
+ * Applies `status` to obj's /status subresource under the operator's field manager, unless the live
+ * status already holds every value. Returns whether a write was sent.
+ */
+export async function writeStatusIfChanged(
+  ctx: Pick<ControllerContext, "kc" | "metrics">,
+  obj: StatusHolder,
+  status: Record<string, unknown>,
+): Promise<boolean> {
+  if (isSubsetOf(status, obj.status)) return false;
+  await applyStatus(
+    ctx.kc,
+    {
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace },
+      status,
+    },
+    { metrics: ctx.metrics },
+  );
+  return true;
+}
+
+/** Splits a "namespace/name" queue key. */
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf("/");
+  return i < 0 ? { namespace: "", name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}

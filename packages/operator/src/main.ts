@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+import { existsSync, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { KubeConfig } from "@kubernetes/client-node";
+import { createLogger } from "./kit/logger.ts";
+import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
+
+export const USAGE = `vmcp-operator: reconciles VirtualMCPServer and its supporting kinds (toolhive.stacklok.dev/v1beta1)
+
+Usage: vmcp-operator [flags]
+
+Flags (environment variable in brackets):
+  --vmcp-image <image>             runtime image for VirtualMCPServer Deployments [VMCP_IMAGE]
+                                   (default ${DEFAULT_VMCP_IMAGE})
+  --namespace <ns>                 watch only this namespace; empty = all namespaces [WATCH_NAMESPACE]
+  --metrics-addr <host>            bind address of /metrics, /healthz, /readyz [METRICS_ADDR] (default 0.0.0.0)
+  --metrics-port <port>            port of that server, 0 = any free port [METRICS_PORT] (default 8080)
+  --leader-elect[=true|false]      hold a Lease so only one replica reconciles [LEADER_ELECT]
+                                   (default true in a cluster, false outside)
+  --leader-election-namespace <ns> namespace of the Lease [LEADER_ELECTION_NAMESPACE]
+                                   (default: the pod's namespace, else "default")
+  --leader-election-id <name>      name of the Lease [LEADER_ELECTION_ID] (default ${DEFAULT_LEASE_NAME})
+  --kubeconfig <path>              kubeconfig to use; otherwise in-cluster config, else the default
+                                   loading rules (KUBECONFIG, ~/.kube/config)
+  --allow-loopback-entries         accept MCPServerEntry URLs on loopback hosts (local development)
+                                   [ALLOW_LOOPBACK_ENTRIES]
+  --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)
+  -h, --help                       show this help
+`;
+
+export interface CliOptions {
+  help: boolean;
+  vmcpImage: string;
+  namespace: string | undefined;
+  metricsAddr: string;
+  metricsPort: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  kubeconfig: string | undefined;
+  allowLoopbackEntries: boolean;
+  logLevel: string;
+}
+
+const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+function bool(v: string | undefined, fallback: boolean): boolean {
+  if (v === undefined || v === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new Error(`expected true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Parses flags, then environment, then defaults. Throws with a readable message on bad input. */
+export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): CliOptions {
+  // Bare boolean flags become "=true" so they can also be given as --flag=false.
+  const args = argv.map((a) =>
+    a === "--leader-elect" || a === "--allow-loopback-entries" ? `${a}=true` : a,
+  );
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      help: { type: "boolean", short: "h" },
+      "vmcp-image": { type: "string" },
+      namespace: { type: "string" },
+      "metrics-addr": { type: "string" },
+      "metrics-port": { type: "string" },
+      "leader-elect": { type: "string" },
+      "leader-election-namespace": { type: "string" },
+      "leader-election-id": { type: "string" },
+      kubeconfig: { type: "string" },
+      "allow-loopback-entries": { type: "string" },
+      "log-level": { type: "string" },
+    },
+  });
+  const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SA_NAMESPACE_FILE);
+  const portText = values["metrics-port"] ?? env.METRICS_PORT ?? "8080";
+  const metricsPort = Number(portText);
+  if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
+    throw new Error(`--metrics-port: not a port: ${portText}`);
+  }
+  const podNamespace =
+    env.POD_NAMESPACE ||
+    (inCluster ? readFileSync(SA_NAMESPACE_FILE, "utf8").trim() : undefined) ||
+    "default";
+  return {
+    help: values.help ?? false,
+    vmcpImage: values["vmcp-image"] || env.VMCP_IMAGE || DEFAULT_VMCP_IMAGE,
+    namespace: (values.namespace ?? env.WATCH_NAMESPACE) || undefined,
+    metricsAddr: values["metrics-addr"] || env.METRICS_ADDR || "0.0.0.0",
+    metricsPort,
+    leaderElect: bool(values["leader-elect"] ?? env.LEADER_ELECT, inCluster),
+    leaderElectionNamespace:
+      values["leader-election-namespace"] || env.LEADER_ELECTION_NAMESPACE || podNamespace,
+    leaderElectionId: values["leader-election-id"] || env.LEADER_ELECTION_ID || DEFAULT_LEASE_NAME,
+    kubeconfig: values.kubeconfig || undefined,
+    allowLoopbackEntries: bool(values["allow-loopback-entries"] ?? env.ALLOW_LOOPBACK_ENTRIES, false),
+    logLevel: values["log-level"] || env.LOG_LEVEL || "info",
+  };
+}
+
+export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_NAMESPACE_FILE)) kc.loadFromCluster();
+  else kc.loadFromDefault();
+  return kc;
+}
+
+async function main(): Promise<number> {
+  let cli: CliOptions;
+  try {
+    cli = parseCli(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`vmcp-operator: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (cli.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const logger = createLogger({ level: cli.logLevel });
+  const op = await startOperator({
+    kc: loadKubeConfig(cli.kubeconfig),
+    vmcpImage: cli.vmcpImage,
+    namespace: cli.namespace,
+    allowLoopbackEntries: cli.allowLoopbackEntries,
+    metrics: { host: cli.metricsAddr, port: cli.metricsPort },
+    leaderElection: cli.leaderElect
+      ? { namespace: cli.leaderElectionNamespace, name: cli.leaderElectionId }
+      : false,
+    logger,
+  });
+  const onSignal = (sig: string) => {
+    logger.info({ signal: sig }, "shutting down");
+    void op.stop();
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  const reason = await op.done;
+  return reason === "lost-leadership" ? 1 : 0;
+}
+
+if (import.meta.main) {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `vmcp-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { DESIRED_HASH_ANNOTATION, evaluate } from "../../../src/builders/evaluate.ts";
+import { composite, entry, group, vmcp, world } from "./fixtures.ts";
+
+const opts = { image: "vmcp:test" };
+const types = (ev: ReturnType<typeof evaluate>) => ev.conditions.map((c) => `${c.type}=${c.status}`);
+
+describe("evaluate: validation order and outcome", () => {
+  it("a missing group blocks with Failed/GroupRefNotFound and builds nothing", () => {
+    const ev = evaluate(world({ group: null }), opts);
+    expect(ev.blocked).toEqual({
+      phase: "Failed",
+      reason: "GroupRefNotFound",
+      message: "Referenced MCPGroup tools not found",
+    });
+    expect(ev.objects).toEqual([]);
+    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=True", "GroupRefValidated=False"]);
+  });
+
+  it("a group that is not Ready blocks with Pending/GroupRefNotReady", () => {
+    const ev = evaluate(world({ group: group("Pending") }), opts);
+    expect(ev.blocked?.phase).toBe("Pending");
+    expect(ev.conditions.at(-1)).toMatchObject({
+      reason: "GroupRefNotReady",
+      message: "Referenced MCPGroup tools is not ready (phase: Pending)",
+    });
+  });
+
+  it("an invalid podTemplateSpec stops before the group is looked at, with a warning", () => {
+    const ev = evaluate(
+      world({ vmcp: vmcp({ podTemplateSpec: { spec: { containers: [{}] } } }), group: null }),
+      opts,
+    );
+    expect(ev.blocked).toMatchObject({ phase: "Failed", reason: "InvalidPodTemplateSpec" });
+    expect(ev.warnings.map((w) => w.reason)).toEqual(["InvalidPodTemplateSpec"]);
+    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=False"]);
+  });
+
+  it("composite refs: missing -> NotFound, Invalid -> errors joined", () => {
+    const v = vmcp({ config: { compositeToolRefs: [{ name: "wf" }] } });
+    expect(evaluate(world({ vmcp: v }), opts).blocked?.reason).toBe("CompositeToolRefNotFound");
+    const bad = composite("wf", "wf", {
+      validationStatus: "Invalid",
+      validationErrors: ["cycle a->b", "bad template"],
+    });
+    const ev = evaluate(world({ vmcp: v, composites: [bad] }), opts);
+    expect(ev.blocked?.reason).toBe("CompositeToolRefInvalid");
+    expect(ev.blocked?.message).toContain("cycle a->b; bad template");
+  });
+
+  it("happy path: RBAC, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
+    const ev = evaluate(world({}), opts);
+    expect(ev.blocked).toBeUndefined();
+    expect(ev.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
+      "ServiceAccount/demo-vmcp",
+      "Role/demo-vmcp",
+      "RoleBinding/demo-vmcp",
+      "ConfigMap/demo-vmcp-config",
+      "Deployment/demo",
+      "Service/vmcp-demo",
+    ]);
+    for (const o of ev.objects)
+      expect(o.metadata?.annotations?.[DESIRED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
+    expect(types(ev)).toEqual(
+      expect.arrayContaining([
+        "GroupRefValidated=True",
+        "CompositeToolRefsValidated=True",
+        "AuthConfigured=True",
+        "ConfigGenerated=True",
+      ]),
+    );
+  });
+
+  it("skips RBAC when spec.serviceAccount is set", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
+    expect(ev.objects.map((o) => o.kind)).toEqual(["ConfigMap", "Deployment", "Service"]);
+  });
+
+  it("rolls the pod template iff the config content changes", () => {
+    const checksum = (w: ReturnType<typeof world>) => {
+      const dep = evaluate(w, opts).objects.find((o) => o.kind === "Deployment") as {
+        spec: { template: { metadata: { annotations: Record<string, string> } } };
+      };
+      return dep.spec.template.metadata.annotations["toolhive.stacklok.dev/runconfig-checksum"];
+    };
+    const inline = vmcp({ outgoingAuth: { source: "inline" } });
+    const a = checksum(world({ vmcp: inline, entries: [entry("x")] }));
+    expect(checksum(world({ vmcp: inline, entries: [entry("x")] }))).toBe(a);
+    expect(checksum(world({ vmcp: inline, entries: [entry("x"), entry("y")] }))).not.toBe(a);
+    // dynamic mode: membership is the runtime's business, no rollout
+    expect(checksum(world({ entries: [entry("x")] }))).toBe(
+      checksum(world({ entries: [entry("x"), entry("y")] })),
+    );
+  });
+
+  it("a static VMCP without usable backends is blocked with a clear condition", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ outgoingAuth: { source: "inline" } }) }), opts);
+    expect(ev.blocked?.reason).toBe("NoStaticBackends");
+    expect(ev.conditions.at(-1)).toMatchObject({
+      type: "ConfigGenerated",
+      status: "False",
+      reason: "NoStaticBackends",
+    });
+  });
+});

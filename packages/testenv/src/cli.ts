@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// testenv: keep one local control plane (etcd + kube-apiserver, CRDs installed) running for people
+// and the demo. Progress goes to stderr so `eval "$(testenv env)"` stays clean.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { startControlPlane } from "./control-plane.ts";
+import { withLockFile } from "./lock.ts";
+import { readVersions } from "./paths.ts";
+import { isHealthy, readState, statePaths, teardownState, writeState } from "./state.ts";
+
+const HELP = `Usage: testenv <command>
+
+Commands:
+  up       start etcd + kube-apiserver (RBAC on) with the CRDs installed, in the background;
+           builds the binaries first if needed (slow once). Does nothing if already up.
+  down     stop it and remove its files
+  env      print 'export KUBECONFIG=...' (use: eval "$(testenv env)")
+  status   print whether it runs, its server URL, pids and kubeconfig
+  --help   this text
+
+Binaries: $KUBEBUILDER_ASSETS, else the cache under \${VMCP_CACHE_DIR:-\${XDG_CACHE_HOME:-~/.cache}/vmcp-k8s}.`;
+
+const log = (line: string) => process.stderr.write(`[testenv] ${line}\n`);
+
+async function up(): Promise<number> {
+  const paths = statePaths();
+  return withLockFile(join(paths.root, "up.lock"), () => upLocked(paths), {
+    onWait: (pid) => log(`another 'testenv up' (pid ${pid}) is running; waiting for it`),
+  });
+}
+
+async function upLocked(paths: ReturnType<typeof statePaths>): Promise<number> {
+  const existing = readState(paths.file);
+  if (existing) {
+    if (await isHealthy(existing)) {
+      log(
+        `already up: ${existing.server} (etcd pid ${existing.pids.etcd}, kube-apiserver pid ${existing.pids.apiserver})`,
+      );
+      process.stdout.write(`export KUBECONFIG=${existing.kubeconfigPath}\n`);
+      return 0;
+    }
+    log("found a stale control plane (not healthy); cleaning it up");
+    await teardownState(existing, paths.file);
+  }
+  rmSync(paths.runDir, { recursive: true, force: true });
+  const plane = await startControlPlane({ persistentDir: paths.runDir, log });
+  const info = plane.info();
+  const versions = readVersions();
+  writeState(
+    {
+      version: 1,
+      dir: info.dir,
+      server: info.server,
+      kubeconfigPath: info.kubeconfigPath,
+      etcdUrl: info.etcdUrl,
+      pids: { etcd: info.etcdPid, apiserver: info.apiServerPid ?? 0 },
+      kubernetes: versions.kubernetes,
+      etcd: versions.etcd,
+      startedAt: new Date().toISOString(),
+    },
+    paths.file,
+  );
+  log(`up: state in ${paths.file}; stop it with 'testenv down'`);
+  process.stdout.write(`export KUBECONFIG=${info.kubeconfigPath}\n`);
+  return 0;
+}
+
+async function down(): Promise<number> {
+  const paths = statePaths();
+  const state = readState(paths.file);
+  if (!state) {
+    rmSync(paths.runDir, { recursive: true, force: true });
+    log("not running");
+    return 0;
+  }
+  log(`stopping kube-apiserver (pid ${state.pids.apiserver}) and etcd (pid ${state.pids.etcd})`);
+  await teardownState(state, paths.file);
+  log("down");
+  return 0;
+}
+
+async function env(): Promise<number> {
+  const state = readState();
+  if (!state) {
+    log("not running: start it with 'testenv up'");
+    return 1;
+  }
+  process.stdout.write(`export KUBECONFIG=${state.kubeconfigPath}\n`);
+  return 0;
+}
+
+async function status(): Promise<number> {
+  const state = readState();
+  if (!state) {
+    process.stdout.write("not running\n");
+    return 1;
+  }
+  const healthy = await isHealthy(state);
+  process.stdout.write(
+    [
+      `state:      ${healthy ? "running (ready)" : "NOT healthy (run 'testenv down' then 'testenv up')"}`,
+      `server:     ${state.server}`,
+      `kubeconfig: ${state.kubeconfigPath}`,
+      `etcd:       ${state.etcdUrl} (pid ${state.pids.etcd})`,
+      `apiserver:  pid ${state.pids.apiserver}`,
+      `versions:   kubernetes ${state.kubernetes}, etcd ${state.etcd}`,
+      `started:    ${state.startedAt}`,
+      "",
+    ].join("\n"),
+  );
+  return healthy ? 0 : 1;
+}
+
+const commands: Record<string, () => Promise<number>> = { up, down, env, status };
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return command ? 0 : 2;
+  }
+  const run = commands[command];
+  if (!run || rest.length > 0) {
+    process.stderr.write(`testenv: unknown arguments '${argv.join(" ")}'\n\n${HELP}\n`);
+    return 2;
+  }
+  return run();
+}
+
+main(process.argv.slice(2)).then(
+  // Exit explicitly: HTTP keep-alive sockets from the CRD install would otherwise hold the CLI open.
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`testenv: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

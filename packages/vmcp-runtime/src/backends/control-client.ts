@@ -1,0 +1,207 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListPromptsResultSchema,
+  ListResourcesResultSchema,
+  ListResourceTemplatesResultSchema,
+  ListRootsRequestSchema,
+  ListToolsResultSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Logger } from "../logger.ts";
+import type { BackendSpec } from "../registry/types.ts";
+import type { BackendCapabilities } from "../server/types.ts";
+import type { BackendDispatchers } from "./dispatcher.ts";
+import { toBackendError } from "./errors.ts";
+import { backendFetch } from "./fetch.ts";
+import { BackendError, type OutgoingAuth } from "./types.ts";
+
+export interface ListingResult extends BackendCapabilities {
+  protocolVersion: string | undefined;
+}
+
+/** The gateway's own session with a backend, for capability listing and list_changed. Speed does
+ * not matter here, so it is the SDK Client. It declares roots/sampling/elicitation so backends
+ * that register tools conditionally (server-everything does) show their full catalog. */
+export class ControlClient {
+  readonly spec: BackendSpec;
+  #d: BackendDispatchers;
+  #auth: OutgoingAuth;
+  #log: Logger;
+  #onChanged: () => void;
+  #onLost: () => void;
+  #client: Client | undefined;
+  #closed = false;
+
+  constructor(o: {
+    spec: BackendSpec;
+    dispatchers: BackendDispatchers;
+    auth: OutgoingAuth;
+    log: Logger;
+    onChanged: () => void;
+    onLost: () => void;
+  }) {
+    this.spec = o.spec;
+    this.#d = o.dispatchers;
+    this.#auth = o.auth;
+    this.#log = o.log;
+    this.#onChanged = o.onChanged;
+    this.#onLost = o.onLost;
+  }
+
+  async #connect(timeoutMs: number): Promise<Client> {
+    if (this.#client) return this.#client;
+    const fetch = backendFetch(this.#d.agent, () => this.#auth.headers({ healthCheck: true }));
+    const url = new URL(this.spec.url);
+    const transport: Transport =
+      this.spec.transport === "sse"
+        ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } })
+        : new StreamableHTTPClientTransport(url, {
+            fetch,
+            reconnectionOptions: {
+              initialReconnectionDelay: 1000,
+              maxReconnectionDelay: 30_000,
+              reconnectionDelayGrowFactor: 1.5,
+              maxRetries: 1,
+            },
+          });
+    const client = new Client(
+      { name: "vmcp-control", version: "0.1.0" },
+      { capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: {} } },
+    );
+    client.setRequestHandler(ListRootsRequestSchema, () => ({ roots: [] }));
+    const refuse = () => {
+      throw new McpError(-32601, "the vMCP control session does not serve this request");
+    };
+    client.setRequestHandler(CreateMessageRequestSchema, refuse);
+    client.setRequestHandler(ElicitRequestSchema, refuse);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#onChanged());
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.#onChanged());
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.#onChanged());
+    client.onclose = () => {
+      // Only an established session closing on its own is news; our own closes are not.
+      if (this.#client !== client) return;
+      this.#client = undefined;
+      if (!this.#closed) this.#onLost();
+    };
+    client.onerror = (err) => {
+      // The SDK reports a dropped GET stream here; treat it as "check the backend again".
+      this.#log.debug({ backend: this.spec.name, err: String(err) }, "control session error");
+      if (!this.#closed && this.#client === client) this.#onLost();
+    };
+    try {
+      await client.connect(transport, { timeout: timeoutMs });
+    } catch (err) {
+      await client.close().catch(() => {});
+      throw err;
+    }
+    this.#client = client;
+    return client;
+  }
+
+  async list(timeoutMs: number): Promise<ListingResult> {
+    try {
+      return await this.#list(timeoutMs);
+    } catch (err) {
+      // A failed listing may mean a dead session: start from scratch next time.
+      const c = this.#client;
+      this.#client = undefined;
+      await c?.close().catch(() => {});
+      if (err instanceof McpError && err.code === -32001) {
+        throw new BackendError(
+          this.spec.name,
+          "timeout",
+          `backend '${this.spec.name}' did not answer within ${timeoutMs} ms`,
+        );
+      }
+      throw toBackendError(this.spec.name, err, timeoutMs);
+    }
+  }
+
+  async #list(timeoutMs: number): Promise<ListingResult> {
+    const client = await this.#connect(timeoutMs);
+    const caps = client.getServerCapabilities() ?? {};
+    const opts = { timeout: timeoutMs };
+    const pages = async <T>(
+      fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
+    ) => {
+      const all: T[] = [];
+      let cursor: string | undefined;
+      for (let i = 0; i < 100; i++) {
+        const p = await fetchPage(cursor);
+        all.push(...p.items);
+        if (!p.next) break;
+        cursor = p.next;
+      }
+      return all;
+    };
+    const param = (cursor: string | undefined) => (cursor ? { cursor } : {});
+    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+      caps.tools
+        ? pages(async (c) => {
+            const r = await client.request(
+              { method: "tools/list", params: param(c) },
+              ListToolsResultSchema,
+              opts,
+            );
+            return { items: r.tools, next: r.nextCursor };
+          })
+        : [],
+      caps.resources
+        ? pages(async (c) => {
+            const r = await client.request(
+              { method: "resources/list", params: param(c) },
+              ListResourcesResultSchema,
+              opts,
+            );
+            return { items: r.resources, next: r.nextCursor };
+          })
+        : [],
+      caps.resources
+        ? pages(async (c) => {
+            const r = await client.request(
+              { method: "resources/templates/list", params: param(c) },
+              ListResourceTemplatesResultSchema,
+              opts,
+            );
+            return { items: r.resourceTemplates, next: r.nextCursor };
+          })
+        : [],
+      caps.prompts
+        ? pages(async (c) => {
+            const r = await client.request(
+              { method: "prompts/list", params: param(c) },
+              ListPromptsResultSchema,
+              opts,
+            );
+            return { items: r.prompts, next: r.nextCursor };
+          })
+        : [],
+    ]);
+    const transport = client.transport as { protocolVersion?: string } | undefined;
+    return {
+      backend: this.spec.name,
+      tools,
+      resources,
+      resourceTemplates,
+      prompts,
+      protocolVersion: transport?.protocolVersion,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const c = this.#client;
+    this.#client = undefined;
+    if (c?.transport instanceof StreamableHTTPClientTransport)
+      await c.transport.terminateSession().catch(() => {});
+    await c?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,42 @@
+import { ErrorCodes } from "../server/jsonrpc.ts";
+import { BackendError } from "./types.ts";
+
+function codeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 4 && e && typeof e === "object"; i++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === "string") return c;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function messageOf(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+    return `${err.message}${cause}`;
+  }
+  return String(err);
+}
+
+/** Turn whatever the HTTP client threw into a BackendError that names the backend. */
+export function toBackendError(backend: string, err: unknown, timeoutMs: number): BackendError {
+  if (err instanceof BackendError) return err;
+  const code = codeOf(err);
+  const name = err instanceof Error ? err.name : "";
+  if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || name === "TimeoutError") {
+    return new BackendError(backend, "timeout", `backend '${backend}' did not answer within ${timeoutMs} ms`);
+  }
+  if (name === "AbortError" || code === "UND_ERR_ABORTED" || code === "ABORT_ERR") {
+    return new BackendError(backend, "cancelled", `request to backend '${backend}' was cancelled`);
+  }
+  return new BackendError(
+    backend,
+    "unreachable",
+    `backend '${backend}' unreachable: ${code ? `${code} ` : ""}${messageOf(err)}`,
+  );
+}
+
+export function jsonRpcCodeFor(err: BackendError): number {
+  return err.kind === "timeout" ? ErrorCodes.RequestTimeout : ErrorCodes.BackendError;
+}

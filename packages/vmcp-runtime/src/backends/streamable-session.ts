@@ -1,0 +1,279 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Logger } from "../logger.ts";
+import { isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import type { BackendDispatchers } from "./dispatcher.ts";
+import { toBackendError } from "./errors.ts";
+import { type OnResponseStart, type RawResult, rawDispatch } from "./raw-http.ts";
+import { SseParser } from "./sse-parser.ts";
+import {
+  BackendError,
+  type BackendSession,
+  type CallSink,
+  type InitializeParams,
+  type RelayHooks,
+} from "./types.ts";
+
+export interface StreamableSessionOptions {
+  backend: string;
+  dispatchers: BackendDispatchers;
+  timeoutMs: number;
+  init: InitializeParams;
+  hooks: RelayHooks;
+  /** Static or per-request outgoing headers (auth, passthrough). */
+  headers: () => Promise<Record<string, string>> | Record<string, string>;
+  log: Logger;
+}
+
+const ACCEPT = "application/json, text/event-stream";
+
+/** A backend session over Streamable HTTP, spoken directly (no SDK on the hot path): requests go
+ * out as the client sent them (ids untouched: the backend session belongs to one client session,
+ * so ids cannot collide), JSON answers come back as raw bytes, SSE answers are re-framed event by
+ * event so server->client requests can be remapped. */
+export class StreamableBackendSession implements BackendSession {
+  readonly backend: string;
+  protocolVersion = "";
+  serverCapabilities: Record<string, unknown> = {};
+  #o: StreamableSessionOptions;
+  #sessionId: string | undefined;
+  #baseHeaders: Record<string, string> = {};
+  #closed = new AbortController();
+  #ownIds = 0;
+
+  constructor(o: StreamableSessionOptions) {
+    this.backend = o.backend;
+    this.#o = o;
+  }
+
+  /** Per-request headers: the session's own plus outgoing auth/passthrough when there are any. */
+  async #headers(): Promise<Record<string, string>> {
+    const got = this.#o.headers();
+    const extra = got instanceof Promise ? await got : got;
+    for (const _ in extra) return { ...extra, ...this.#baseHeaders };
+    return this.#baseHeaders;
+  }
+
+  async open(signal?: AbortSignal): Promise<void> {
+    const id = `vmcp-init-${Date.now()}`;
+    const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params: this.#o.init });
+    const res = await this.#exchange(body, await this.#headers(), signal);
+    const sid = headerValue(res.headers, "mcp-session-id");
+    const messages = decodeAll(res, this.backend);
+    const answer = messages.find((m) => m.id === id);
+    if (!answer) throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no initialize result`);
+    if (isObject(answer.error)) {
+      throw new BackendError(
+        this.backend,
+        "protocol",
+        `backend '${this.backend}' refused initialize: ${String(answer.error.message)}`,
+      );
+    }
+    const result = isObject(answer.result) ? answer.result : {};
+    this.protocolVersion =
+      typeof result.protocolVersion === "string" ? result.protocolVersion : this.#o.init.protocolVersion;
+    this.serverCapabilities = isObject(result.capabilities) ? result.capabilities : {};
+    this.#sessionId = sid;
+    const base: Record<string, string> = {
+      "content-type": "application/json",
+      accept: ACCEPT,
+      "mcp-protocol-version": this.protocolVersion,
+    };
+    if (sid) base["mcp-session-id"] = sid;
+    this.#baseHeaders = base;
+    await this.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    if (sid) void this.#runGetStream();
+  }
+
+  /** POST one message. 404 on an established session means the backend forgot it; other HTTP
+   * errors become BackendErrors carrying the backend's JSON-RPC message when it sent one. */
+  async #exchange(
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    onStart?: OnResponseStart,
+  ): Promise<RawResult> {
+    const { calls, path } = this.#o.dispatchers;
+    let res: RawResult;
+    try {
+      res = await rawDispatch(
+        calls,
+        {
+          path,
+          method: "POST",
+          headers: this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT },
+          body,
+          headersTimeout: this.#o.timeoutMs,
+          bodyTimeout: this.#o.timeoutMs,
+        },
+        signal,
+        onStart ? (status, h) => (status < 300 ? onStart(status, h) : undefined) : undefined,
+      );
+    } catch (err) {
+      throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    }
+    if (res.status === 404 && this.#sessionId) {
+      throw new BackendError(this.backend, "gone", `backend '${this.backend}' no longer knows our session`, 404);
+    }
+    if (res.status >= 400) {
+      const rpcMessage = rpcErrorMessage(res.body?.toString("utf8") ?? "");
+      throw new BackendError(
+        this.backend,
+        "http",
+        `backend '${this.backend}' answered HTTP ${res.status}${rpcMessage ? `: ${rpcMessage}` : ""}`,
+        res.status,
+      );
+    }
+    return res;
+  }
+
+  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+    let streamed = false;
+    try {
+      const res = await this.#exchange(body, await this.#headers(), signal, (_status, h) => {
+        const ct = headerValue(h, "content-type");
+        if (!ct?.startsWith("text/event-stream")) return undefined;
+        streamed = true;
+        sink.startStream();
+        const hooks = this.#o.hooks;
+        const parser = new SseParser((ev) => {
+          const out = hooks.translate(this, ev.data);
+          if (out !== undefined) sink.event(out);
+        });
+        return (chunk) => parser.push(chunk);
+      });
+      if (streamed) {
+        sink.end();
+        return;
+      }
+      if (!res.body || res.body.length === 0) {
+        sink.fail(-32603, `backend '${this.backend}' sent an empty answer (HTTP ${res.status})`);
+        return;
+      }
+      // The answer carries the client's own id (never rewritten), so the bytes pass through.
+      sink.json(res.body);
+    } catch (err) {
+      const e = toBackendError(this.backend, err, this.#o.timeoutMs);
+      if (e.kind === "timeout") void this.#cancel(msg, e.message);
+      throw e;
+    }
+  }
+
+  async #cancel(msg: JsonRpcRequest, reason: string): Promise<void> {
+    await this.send(
+      JSON.stringify({
+        jsonrpc: "2.0",
+        method: "notifications/cancelled",
+        params: { requestId: msg.id, reason },
+      }),
+    ).catch(() => {});
+  }
+
+  async send(body: string): Promise<void> {
+    await this.#exchange(body, await this.#headers(), undefined);
+  }
+
+  async request(method: string, params: Record<string, unknown>): Promise<unknown> {
+    const id = `vmcp-${++this.#ownIds}`;
+    const msg: JsonRpcRequest = { jsonrpc: "2.0", id, method, params };
+    const res = await this.#exchange(JSON.stringify(msg), await this.#headers(), undefined);
+    const answer = decodeAll(res, this.backend).find((m) => m.id === id);
+    if (!answer) throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);
+    if (isObject(answer.error)) {
+      throw new BackendError(
+        this.backend,
+        "protocol",
+        `backend '${this.backend}' ${method}: ${String(answer.error.message)}`,
+      );
+    }
+    return answer.result;
+  }
+
+  /** The standalone stream carries notifications and requests unrelated to a call
+   * (resources/updated, log messages, roots/list...). Reconnects with backoff until closed. */
+  async #runGetStream(): Promise<void> {
+    const signal = this.#closed.signal;
+    let delay = 500;
+    while (!signal.aborted) {
+      try {
+        const res = await this.#o.dispatchers.streams.request({
+          path: this.#o.dispatchers.path,
+          method: "GET",
+          headers: { ...(await this.#headers()), accept: "text/event-stream" },
+          signal,
+          headersTimeout: this.#o.timeoutMs,
+          bodyTimeout: 0,
+        });
+        if (res.statusCode !== 200) {
+          await res.body.dump();
+          // 405: the backend has no standalone stream; 404: session gone (the next call re-inits).
+          if (res.statusCode === 405 || res.statusCode === 404 || res.statusCode === 409) return;
+          throw new Error(`HTTP ${res.statusCode}`);
+        }
+        delay = 500;
+        const hooks = this.#o.hooks;
+        const parser = new SseParser((ev) => {
+          const out = hooks.translate(this, ev.data);
+          if (out !== undefined) hooks.unsolicited(this, out);
+        });
+        for await (const chunk of res.body) parser.push(chunk as Uint8Array);
+      } catch (err) {
+        if (signal.aborted) return;
+        this.#o.log.debug({ backend: this.backend, err: String(err) }, "backend GET stream failed; retrying");
+      }
+      if (signal.aborted) return;
+      await new Promise((r) => setTimeout(r, delay).unref());
+      delay = Math.min(delay * 2, 30_000);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed.signal.aborted) return;
+    this.#closed.abort();
+    if (!this.#sessionId) return;
+    try {
+      const res = await this.#o.dispatchers.calls.request({
+        path: this.#o.dispatchers.path,
+        method: "DELETE",
+        headers: await this.#headers(),
+        headersTimeout: 2_000,
+        bodyTimeout: 2_000,
+      });
+      await res.body.dump();
+    } catch {
+      // Best effort: the backend's own session TTL cleans up if it is unreachable.
+    }
+  }
+}
+
+function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {
+  const v = h[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+function rpcErrorMessage(text: string): string | undefined {
+  try {
+    const v: unknown = JSON.parse(text);
+    if (isObject(v) && isObject(v.error) && typeof v.error.message === "string") return v.error.message;
+  } catch {}
+  return text ? text.slice(0, 200) : undefined;
+}
+
+type Decoded = { id?: unknown; result?: unknown; error?: unknown };
+
+/** Decode a buffered answer (JSON or SSE) into messages; for the gateway's own requests only. */
+function decodeAll(res: RawResult, backend: string): Decoded[] {
+  const ct = headerValue(res.headers, "content-type") ?? "";
+  const out: Decoded[] = [];
+  const push = (text: string) => {
+    try {
+      const v: unknown = JSON.parse(text);
+      for (const m of Array.isArray(v) ? v : [v]) if (isObject(m)) out.push(m);
+    } catch {
+      throw new BackendError(backend, "protocol", `backend '${backend}' sent invalid JSON`);
+    }
+  };
+  const text = res.body?.toString("utf8") ?? "";
+  if (ct.startsWith("text/event-stream")) new SseParser((ev) => push(ev.data)).push(`${text}\n\n`);
+  else if (text) push(text);
+  return out;
+}

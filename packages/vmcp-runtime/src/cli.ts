@@ -1,0 +1,156 @@
+import { parseArgs } from "node:util";
+import { formatProblems, loadConfigFile } from "./config/load.ts";
+import { createLogger } from "./logger.ts";
+import { Metrics } from "./metrics.ts";
+import { BackendRegistry } from "./registry/registry.ts";
+import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
+import { Gateway } from "./server/gateway.ts";
+import { LogStatusReporter } from "./status/log-reporter.ts";
+
+export const USAGE = `Usage:
+  vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug]
+             [--session-ttl <duration>] [--max-body-bytes <n>]
+  vmcp validate --config <file>
+  vmcp --help
+
+Commands:
+  serve      Run the virtual MCP server: Streamable HTTP at /mcp, plus /health, /readyz,
+             /metrics, /status and /.well-known/oauth-protected-resource.
+  validate   Check a config.yaml; prints every problem with its path and exits 1 if any.
+
+Options:
+  -c, --config          Path to config.yaml (ToolHive vMCP config format).
+      --host            Address to bind (default 127.0.0.1; use 0.0.0.0 in a pod).
+      --port            Port (default 4483).
+      --debug           Debug logging.
+      --session-ttl     Idle client session lifetime, e.g. 30m (default 30m).
+      --max-body-bytes  Largest accepted request body (default 8388608).
+  -h, --help            Show this help.
+`;
+
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+}
+
+const defaultIo: CliIo = {
+  out: (l) => process.stdout.write(`${l}\n`),
+  err: (l) => process.stderr.write(`${l}\n`),
+};
+
+function parseTtl(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text);
+  if (!m) throw new Error(`invalid --session-ttl ${JSON.stringify(text)} (use e.g. 30m, 90s)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? "s";
+  return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
+}
+
+/** Returns the exit code; `serve` resolves only after shutdown. */
+export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "4483" },
+        debug: { type: "boolean", default: false },
+        "session-ttl": { type: "string" },
+        "max-body-bytes": { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (err) {
+    io.err(err instanceof Error ? err.message : String(err));
+    io.err(USAGE);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const command = positionals[0];
+  if (values.help || command === "help" || command === undefined) {
+    (command === undefined && !values.help ? io.err : io.out)(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  if (command !== "serve" && command !== "validate") {
+    io.err(`unknown command ${JSON.stringify(command)}`);
+    io.err(USAGE);
+    return 2;
+  }
+  if (!values.config) {
+    io.err("--config <file> is required");
+    return 2;
+  }
+  const loaded = await loadConfigFile(values.config);
+  if (!loaded.ok) {
+    for (const line of formatProblems(loaded.problems, values.config).split("\n")) if (line) io.err(line);
+    return 1;
+  }
+  for (const w of loaded.warnings) io.err(`warning: ${w}`);
+  if (command === "validate") {
+    io.out(`${values.config}: valid (${loaded.config.backends?.length ?? 0} static backends)`);
+    return 0;
+  }
+
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    io.err(`invalid --port ${values.port}`);
+    return 2;
+  }
+  let sessionTtlMs: number | undefined;
+  let maxBodyBytes: number | undefined;
+  try {
+    if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
+    if (values["max-body-bytes"]) {
+      maxBodyBytes = Number(values["max-body-bytes"]);
+      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new Error("invalid --max-body-bytes");
+    }
+  } catch (err) {
+    io.err(err instanceof Error ? err.message : String(err));
+    return 2;
+  }
+  const config = loaded.config;
+  const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
+  const host = values.host;
+  const registry = new BackendRegistry();
+  registry.replaceAll(backendSpecsFromConfig(config));
+  const opts: ConstructorParameters<typeof Gateway>[0] = {
+    ...gatewayOptionsFromConfig(config, loaded.secrets, {
+      log,
+      resourceUrl: process.env.VMCP_PUBLIC_URL,
+      sessionTtlMs,
+      maxBodyBytes,
+    }),
+    registry,
+    metrics: new Metrics({ defaultMetrics: true }),
+    statusReporter: new LogStatusReporter(log),
+    mode: "static",
+  };
+  const gateway = new Gateway(opts);
+  const { url } = await gateway.start(host, port);
+  log.info({ url, backends: registry.list().map((b) => b.name) }, "vmcp serving");
+
+  await new Promise<void>((resolve) => {
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) return;
+      stopping = true;
+      log.info({ why }, "shutting down");
+      const force = setTimeout(() => resolve(), 10_000);
+      force.unref();
+      gateway.close().finally(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    signal?.addEventListener("abort", () => stop("abort"), { once: true });
+  });
+  return 0;
+}

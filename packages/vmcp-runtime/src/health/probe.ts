@@ -1,0 +1,111 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import {
+  ListPromptsResultSchema,
+  ListResourcesResultSchema,
+  ListToolsResultSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { type Agent, fetch as undiciFetch } from "undici";
+import type { OutgoingAuth } from "../backends/types.ts";
+import type { BackendSpec } from "../registry/types.ts";
+import type { CheckResult } from "./state-machine.ts";
+
+export interface ProbeTarget {
+  spec: Pick<BackendSpec, "name" | "url" | "transport">;
+  agent: Agent;
+  auth: OutgoingAuth;
+}
+
+function codeChain(err: unknown): string[] {
+  const codes: string[] = [];
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === "object"; i++) {
+    const c = (e as { code?: unknown }).code;
+    if (typeof c === "string") codes.push(c);
+    e = (e as { cause?: unknown }).cause;
+  }
+  return codes;
+}
+
+function describe(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? `: ${err.cause.message}` : "";
+  return `${err.message}${cause}`.slice(0, 300);
+}
+
+/** Maps what a probe saw to a result kind; `httpStatus` is the last status the backend answered. */
+export function classifyFailure(err: unknown, httpStatus: number | undefined, timedOut: boolean): CheckResult {
+  const message = describe(err);
+  if (httpStatus === 401 || httpStatus === 403)
+    return { ok: false, kind: "auth", message: `HTTP ${httpStatus}` };
+  if (httpStatus === 429) return { ok: false, kind: "pressure", message: "HTTP 429 Too Many Requests" };
+  if (timedOut) return { ok: false, kind: "timeout", message };
+  const codes = codeChain(err);
+  if (codes.includes("ECONNREFUSED") || /ECONNREFUSED/.test(message))
+    return { ok: false, kind: "refused", message: "connection refused" };
+  return { ok: false, kind: "error", message };
+}
+
+/**
+ * One active health check: a fresh MCP session with the backend's own outgoing auth (marked as a
+ * health check, so token exchange uses client credentials), `initialize`, then one page of every
+ * capability the backend advertises (never an unadvertised one: TS-SDK servers answer -32601),
+ * then the session is terminated so probes never leak backend sessions.
+ */
+export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<CheckResult> {
+  const started = performance.now();
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort(new DOMException("health check timed out", "TimeoutError"));
+  }, timeoutMs);
+  let httpStatus: number | undefined;
+  const fetch: FetchLike = async (url, init) => {
+    const headers = new Headers(init?.headers);
+    for (const [k, v] of Object.entries(await t.auth.headers({ healthCheck: true, signal: abort.signal })))
+      headers.set(k, v);
+    const signal = init?.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal;
+    const opts = { ...(init ?? {}), headers, signal, dispatcher: t.agent } as unknown as Parameters<
+      typeof undiciFetch
+    >[1];
+    const res = (await undiciFetch(url, opts)) as unknown as Response;
+    if (res.status >= 400) httpStatus = res.status;
+    return res;
+  };
+  const url = new URL(t.spec.url);
+  const transport: Transport =
+    t.spec.transport === "sse"
+      ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } })
+      : new StreamableHTTPClientTransport(url, { fetch, reconnectionOptions: noReconnect });
+  const client = new Client({ name: "vmcp-health", version: "0.1.0" }, { capabilities: {} });
+  const opts = { timeout: timeoutMs, signal: abort.signal };
+  try {
+    await client.connect(transport, opts);
+    const caps = client.getServerCapabilities() ?? {};
+    await Promise.all([
+      caps.tools ? client.request({ method: "tools/list", params: {} }, ListToolsResultSchema, opts) : null,
+      caps.resources
+        ? client.request({ method: "resources/list", params: {} }, ListResourcesResultSchema, opts)
+        : null,
+      caps.prompts ? client.request({ method: "prompts/list", params: {} }, ListPromptsResultSchema, opts) : null,
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return classifyFailure(err, httpStatus, timedOut);
+  } finally {
+    clearTimeout(timer);
+    if (transport instanceof StreamableHTTPClientTransport && transport.sessionId)
+      await transport.terminateSession().catch(() => {});
+    await client.close().catch(() => {});
+  }
+}
+
+const noReconnect = {
+  initialReconnectionDelay: 1000,
+  maxReconnectionDelay: 1000,
+  reconnectionDelayGrowFactor: 1,
+  maxRetries: 0,
+};

@@ -1,0 +1,266 @@
+import { isDeepStrictEqual } from "node:util";
+import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
+import { ControlClient, type ListingResult } from "../backends/control-client.ts";
+import { type BackendDispatchers, createDispatchers } from "../backends/dispatcher.ts";
+import type { BackendStateTracker } from "../backends/state.ts";
+import type { OutgoingAuth } from "../backends/types.ts";
+import type { Logger } from "../logger.ts";
+import type { BackendRegistry } from "../registry/registry.ts";
+import type { BackendSpec, RegistryChange } from "../registry/types.ts";
+import { type AggregateFn, type AggregateView, emptyAggregate } from "./types.ts";
+
+export type ListKind = "tools" | "resources" | "prompts";
+
+export interface BackendEntry {
+  spec: BackendSpec;
+  dispatchers: BackendDispatchers;
+  auth: OutgoingAuth;
+  control: ControlClient;
+  listing: ListingResult | undefined;
+  lastError: string | undefined;
+  refreshing: Promise<void> | undefined;
+  again: boolean;
+  retryTimer: NodeJS.Timeout | undefined;
+  retryDelay: number;
+  closed: boolean;
+}
+
+export interface CatalogOptions {
+  registry: BackendRegistry;
+  aggregate: AggregateFn;
+  outgoingAuth: (spec: BackendSpec) => OutgoingAuth;
+  state: BackendStateTracker;
+  log: Logger;
+  /** Backoff for re-listing a backend whose listing failed. */
+  retry?: { initialMs: number; maxMs: number };
+}
+
+/** The aggregate view of all backends, kept current by events (backend list_changed, registry
+ * changes, lost control sessions) rather than per-request fan-out: a slow backend can only delay
+ * its own refresh, and its last good listing keeps serving meanwhile. */
+export class Catalog {
+  #o: CatalogOptions;
+  #entries = new Map<string, BackendEntry>();
+  #pendingEntries = new Map<string, Promise<BackendEntry | undefined>>();
+  #view: AggregateView = emptyAggregate();
+  #templates: Array<{ t: UriTemplate; backend: string }> = [];
+  #aggregationError: string | undefined;
+  #ready = false;
+  #listChanged = new Set<(kinds: ListKind[]) => void>();
+  #removed = new Set<(name: string) => void>();
+  #updated = new Set<() => void>();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(o: CatalogOptions) {
+    this.#o = o;
+  }
+
+  get view(): AggregateView {
+    return this.#view;
+  }
+  get ready(): boolean {
+    return this.#ready;
+  }
+  get aggregationError(): string | undefined {
+    return this.#aggregationError;
+  }
+
+  onListChanged(l: (kinds: ListKind[]) => void): void {
+    this.#listChanged.add(l);
+  }
+  onBackendRemoved(l: (name: string) => void): void {
+    this.#removed.add(l);
+  }
+  onUpdated(l: () => void): void {
+    this.#updated.add(l);
+  }
+
+  entry(name: string): BackendEntry | undefined {
+    return this.#entries.get(name);
+  }
+  entries(): BackendEntry[] {
+    return [...this.#entries.values()].sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1));
+  }
+
+  /** Backends that have never been listed successfully (what `partialFailureMode: fail` refuses). */
+  unlisted(): BackendEntry[] {
+    return this.entries().filter((e) => !e.listing);
+  }
+
+  async start(): Promise<void> {
+    this.#unsubscribe = this.#o.registry.onChange((changes) => void this.#apply(changes));
+    const initial = this.#o.registry
+      .list()
+      .map((spec) => ({ type: "added", backend: spec }) as RegistryChange);
+    await this.#apply(initial);
+    this.#ready = true;
+    this.#emitUpdated();
+  }
+
+  async #apply(changes: RegistryChange[]): Promise<void> {
+    await Promise.all(
+      changes.map(async (c) => {
+        if (c.type === "removed" || c.type === "updated") await this.#remove(c.backend.name);
+        if (c.type === "added" || c.type === "updated") {
+          const e = await this.#add(c.backend);
+          if (e) await this.refresh(e.spec.name);
+        }
+      }),
+    );
+    if (changes.some((c) => c.type !== "added")) this.#reaggregate();
+  }
+
+  async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
+    const p = (async () => {
+      try {
+        const dispatchers = await createDispatchers(spec);
+        const auth = this.#o.outgoingAuth(spec);
+        const entry: BackendEntry = {
+          spec,
+          dispatchers,
+          auth,
+          control: new ControlClient({
+            spec,
+            dispatchers,
+            auth,
+            log: this.#o.log,
+            onChanged: () => void this.refresh(spec.name),
+            onLost: () => this.#scheduleRetry(spec.name, 250),
+          }),
+          listing: undefined,
+          lastError: undefined,
+          refreshing: undefined,
+          again: false,
+          retryTimer: undefined,
+          retryDelay: this.#o.retry?.initialMs ?? 1000,
+          closed: false,
+        };
+        this.#entries.set(spec.name, entry);
+        return entry;
+      } catch (err) {
+        const msg = `backend '${spec.name}' cannot be set up: ${err instanceof Error ? err.message : String(err)}`;
+        this.#o.log.error({ backend: spec.name }, msg);
+        this.#o.state.failed(spec.name, msg);
+        return undefined;
+      } finally {
+        this.#pendingEntries.delete(spec.name);
+      }
+    })();
+    this.#pendingEntries.set(spec.name, p);
+    return p;
+  }
+
+  async #remove(name: string): Promise<void> {
+    const e = this.#entries.get(name);
+    if (!e) return;
+    e.closed = true;
+    this.#entries.delete(name);
+    clearTimeout(e.retryTimer);
+    for (const l of this.#removed) l(name);
+    this.#o.state.delete(name);
+    await e.control.close();
+    await e.dispatchers.close();
+  }
+
+  /** Re-list one backend; concurrent triggers coalesce into one extra round. */
+  refresh(name: string): Promise<void> {
+    const e = this.#entries.get(name);
+    if (!e || e.closed) return Promise.resolve();
+    if (e.refreshing) {
+      e.again = true;
+      return e.refreshing;
+    }
+    e.refreshing = (async () => {
+      do {
+        e.again = false;
+        await this.#listOnce(e);
+      } while (e.again && !e.closed);
+      e.refreshing = undefined;
+    })();
+    return e.refreshing;
+  }
+
+  async #listOnce(e: BackendEntry): Promise<void> {
+    const name = e.spec.name;
+    try {
+      const listing = await e.control.list(e.spec.timeoutMs);
+      if (e.closed) return;
+      e.listing = listing;
+      e.lastError = undefined;
+      e.retryDelay = this.#o.retry?.initialMs ?? 1000;
+      this.#o.state.ok(name);
+      this.#reaggregate();
+    } catch (err) {
+      if (e.closed) return;
+      const msg = err instanceof Error ? err.message : String(err);
+      e.lastError = msg;
+      this.#o.log.warn({ backend: name, err: msg }, "listing backend failed; serving its last good view");
+      this.#o.state.failed(name, msg);
+      this.#scheduleRetry(name, e.retryDelay);
+      e.retryDelay = Math.min(e.retryDelay * 2, this.#o.retry?.maxMs ?? 30_000);
+      this.#emitUpdated();
+    }
+  }
+
+  #scheduleRetry(name: string, delay: number): void {
+    const e = this.#entries.get(name);
+    if (!e || e.closed || e.retryTimer) return;
+    e.retryTimer = setTimeout(() => {
+      e.retryTimer = undefined;
+      void this.refresh(name);
+    }, delay);
+    e.retryTimer.unref();
+  }
+
+  #reaggregate(): void {
+    const caps = this.entries()
+      .filter((e) => e.listing)
+      .map((e) => e.listing as ListingResult)
+      .map(({ protocolVersion: _p, ...c }) => c);
+    let next: AggregateView;
+    try {
+      next = this.#o.aggregate(caps);
+      this.#aggregationError = undefined;
+    } catch (err) {
+      this.#aggregationError = err instanceof Error ? err.message : String(err);
+      this.#o.log.error({ err: this.#aggregationError }, "aggregation failed; keeping the previous catalog");
+      this.#emitUpdated();
+      return;
+    }
+    const prev = this.#view;
+    this.#view = next;
+    this.#templates = next.resourceTemplates.map((t) => ({
+      t: new UriTemplate(t.uriTemplate),
+      backend: t.backend,
+    }));
+    const kinds: ListKind[] = [];
+    if (!isDeepStrictEqual(prev.tools, next.tools)) kinds.push("tools");
+    if (
+      !isDeepStrictEqual(prev.resources, next.resources) ||
+      !isDeepStrictEqual(prev.resourceTemplates, next.resourceTemplates)
+    ) {
+      kinds.push("resources");
+    }
+    if (!isDeepStrictEqual(prev.prompts, next.prompts)) kinds.push("prompts");
+    if (kinds.length > 0) for (const l of this.#listChanged) l(kinds);
+    this.#emitUpdated();
+  }
+
+  #emitUpdated(): void {
+    for (const l of this.#updated) l();
+  }
+
+  /** Backend for a resource URI: exact match first, then templates in catalog order. */
+  resourceBackend(uri: string): string | undefined {
+    const exact = this.#view.resourceRoutes.get(uri);
+    if (exact) return exact;
+    for (const { t, backend } of this.#templates) if (t.match(uri)) return backend;
+    return undefined;
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    await Promise.allSettled([...this.#pendingEntries.values()]);
+    await Promise.all([...this.#entries.keys()].map((n) => this.#remove(n)));
+  }
+}

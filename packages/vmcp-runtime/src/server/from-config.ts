@@ -1,0 +1,68 @@
+import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
+import { aggregate } from "../aggregation/aggregate.ts";
+import { createIncomingAuth } from "../auth/incoming.ts";
+import { createOutgoingAuth } from "../auth/outgoing.ts";
+import type { ResolvedSecrets } from "../config/load.ts";
+import type { Logger } from "../logger.ts";
+import type { BackendSpec } from "../registry/types.ts";
+import type { GatewayOptions } from "./gateway.ts";
+import type { AggregateView } from "./types.ts";
+
+/** Static backends from config.yaml as registry entries (the Kubernetes source will produce the
+ * same shape from MCPGroup members). */
+export function backendSpecsFromConfig(config: VmcpConfig): BackendSpec[] {
+  const timeouts = config.operational.timeouts;
+  const defaultMs = parseDuration(timeouts.default);
+  return (config.backends ?? []).map((b) => {
+    const per = timeouts.perWorkload?.[b.name];
+    const strategy = config.outgoingAuth.backends?.[b.name] ?? config.outgoingAuth.default;
+    const spec: BackendSpec = {
+      name: b.name,
+      url: b.url,
+      transport: b.transport,
+      timeoutMs: per ? parseDuration(per) : defaultMs,
+      authType: strategy?.type ?? "unauthenticated",
+    };
+    if (b.caBundlePath) spec.caBundlePath = b.caBundlePath;
+    if (b.metadata) spec.metadata = b.metadata;
+    return spec;
+  });
+}
+
+export interface FromConfigOptions {
+  log: Logger;
+  /** Public base URL (scheme://host:port) for OAuth protected-resource metadata; defaults to
+   * the address the gateway listens on. */
+  resourceUrl?: string;
+  sessionTtlMs?: number;
+  maxBodyBytes?: number;
+}
+
+/** Everything GatewayOptions needs except the registry, from a validated config. */
+export function gatewayOptionsFromConfig(
+  config: VmcpConfig,
+  secrets: ResolvedSecrets,
+  o: FromConfigOptions,
+): Omit<GatewayOptions, "registry"> {
+  const cfgAgg = config.aggregation;
+  if (config.incomingAuth.type === "anonymous") {
+    o.log.warn("incoming auth is anonymous: every client shares one identity");
+  }
+  const out: Omit<GatewayOptions, "registry"> = {
+    name: config.name,
+    aggregate: (caps) => aggregate(caps, cfgAgg) as AggregateView,
+    outgoingAuth: (spec) =>
+      createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
+    // Anonymous means no check at all on the hot path.
+    incomingAuth:
+      config.incomingAuth.type === "anonymous"
+        ? undefined
+        : (listening) => createIncomingAuth(config.incomingAuth, { resourceUrl: o.resourceUrl ?? listening }),
+    passthroughHeaders: config.passthroughHeaders ?? [],
+    partialFailureMode: config.operational.failureHandling.partialFailureMode,
+    log: o.log,
+  };
+  if (o.sessionTtlMs !== undefined) out.sessionTtlMs = o.sessionTtlMs;
+  if (o.maxBodyBytes !== undefined) out.maxBodyBytes = o.maxBodyBytes;
+  return out;
+}

@@ -1,0 +1,70 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Metrics } from "../metrics.ts";
+import type { RuntimeStatus } from "../status/types.ts";
+import type { McpHandler } from "./mcp.ts";
+import type { IncomingAuth } from "./types.ts";
+
+export interface RoutesOptions {
+  mcp: McpHandler;
+  metrics: Metrics;
+  status: () => RuntimeStatus;
+  ready: () => boolean;
+  incomingAuth: () => IncomingAuth | undefined;
+  mode: string;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+/** Everything except /mcp is unauthenticated (probes and scrapers carry no tokens). */
+export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path === "/mcp" || path === "/mcp/") {
+      void o.mcp.handle(req, res);
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      res
+        .writeHead(405, { ...JSON_HEADERS, allow: "GET, HEAD" })
+        .end(JSON.stringify({ error: "method not allowed" }));
+      return;
+    }
+    switch (path) {
+      case "/health":
+      case "/ping":
+        res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ status: "ok" }));
+        return;
+      case "/readyz":
+        if (o.ready())
+          res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ status: "ready", mode: o.mode }));
+        else
+          res
+            .writeHead(503, JSON_HEADERS)
+            .end(JSON.stringify({ status: "not_ready", mode: o.mode, reason: "discovery_pending" }));
+        return;
+      case "/status":
+        res.writeHead(200, JSON_HEADERS).end(JSON.stringify(o.status()));
+        return;
+      case "/metrics":
+        o.metrics.registry.metrics().then(
+          (text) => res.writeHead(200, { "content-type": o.metrics.registry.contentType }).end(text),
+          () => res.writeHead(500).end(),
+        );
+        return;
+      case "/.well-known/oauth-protected-resource":
+      case "/.well-known/oauth-protected-resource/mcp": {
+        const meta = o.incomingAuth()?.protectedResourceMetadata();
+        if (meta) res.writeHead(200, JSON_HEADERS).end(JSON.stringify(meta));
+        else
+          res
+            .writeHead(404, JSON_HEADERS)
+            .end(JSON.stringify({ error: "not_found", message: "authentication is not enabled" }));
+        return;
+      }
+      default:
+        res.writeHead(404, JSON_HEADERS).end(JSON.stringify({ error: "not_found" }));
+    }
+  };
+}

@@ -1,0 +1,575 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
+import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
+import type { BackendStateTracker } from "../backends/state.ts";
+import { type Identity, isSessionGone } from "../backends/types.ts";
+import type { Logger } from "../logger.ts";
+import type { CallOutcome, Metrics } from "../metrics.ts";
+import type { Catalog, ListKind } from "./catalog.ts";
+import {
+  classify,
+  ErrorCodes,
+  errorResponse,
+  idKey,
+  isObject,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcRequest,
+  type JsonRpcResponse,
+  resultResponse,
+} from "./jsonrpc.ts";
+import { ClientSession } from "./session.ts";
+import type { SessionStore } from "./sessions.ts";
+import { HttpCallSink } from "./sink.ts";
+import type { AggregateView, IncomingAuth } from "./types.ts";
+
+export interface McpHandlerOptions {
+  name: string;
+  version: string;
+  instructions?: string;
+  catalog: Catalog;
+  sessions: SessionStore;
+  state: BackendStateTracker;
+  metrics: Metrics;
+  log: Logger;
+  maxBodyBytes: number;
+  incomingAuth: () => IncomingAuth | undefined;
+  passthroughHeaders: string[];
+  partialFailureMode: "fail" | "best_effort";
+  /** A backend's own list_changed seen on a client session. */
+  onBackendListChanged: (backend: string) => void;
+}
+
+const SERVER_CAPABILITIES = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  logging: {},
+  completions: {},
+};
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const LOCAL = "vmcp";
+
+/** The /mcp endpoint: a lean Streamable HTTP server. It answers what the aggregate knows
+ * (initialize, lists, ping) itself and forwards everything else as raw JSON-RPC to the client's
+ * own session with the owning backend, rewriting only tool/prompt names and the ids of
+ * server->client requests. */
+export class McpHandler {
+  #o: McpHandlerOptions;
+  #advertised = new WeakMap<AggregateView, { tools: Set<string>; prompts: Set<string> }>();
+
+  constructor(o: McpHandlerOptions) {
+    this.#o = o;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (req.method === "POST") await this.#post(req, res);
+      else if (req.method === "GET") await this.#get(req, res);
+      else if (req.method === "DELETE") await this.#delete(req, res);
+      else {
+        res.writeHead(405, { ...JSON_HEADERS, allow: "GET, POST, DELETE" });
+        res.end(errorResponse(null, ErrorCodes.ConnectionClosed, "Method not allowed"));
+      }
+    } catch (err) {
+      this.#o.log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        "unexpected error on /mcp",
+      );
+      if (!res.headersSent) {
+        res.writeHead(500, JSON_HEADERS);
+        res.end(errorResponse(null, ErrorCodes.InternalError, "Internal error"));
+      } else res.end();
+    }
+  }
+
+  async #authenticate(req: IncomingMessage, res: ServerResponse): Promise<Identity | false | undefined> {
+    const auth = this.#o.incomingAuth();
+    if (!auth) return undefined;
+    const r = await auth.authenticate(req.headers);
+    if (r.ok) return r.identity;
+    res.writeHead(r.status, { ...JSON_HEADERS, "www-authenticate": r.wwwAuthenticate });
+    res.end(errorResponse(null, ErrorCodes.ConnectionClosed, r.error));
+    return false;
+  }
+
+  #session(
+    req: IncomingMessage,
+    res: ServerResponse,
+    identity: Identity | undefined,
+  ): ClientSession | undefined {
+    const sid = req.headers["mcp-session-id"];
+    if (typeof sid !== "string" || sid === "") {
+      reply(
+        res,
+        400,
+        errorResponse(null, ErrorCodes.ConnectionClosed, "Bad Request: Mcp-Session-Id header is required"),
+      );
+      return undefined;
+    }
+    const s = this.#o.sessions.get(sid);
+    // A session is bound to the identity that created it; another caller cannot ride on it.
+    if (
+      !s ||
+      (identity &&
+        s.identity &&
+        (s.identity.subject !== identity.subject || s.identity.issuer !== identity.issuer))
+    ) {
+      reply(res, 404, errorResponse(null, ErrorCodes.SessionNotFound, "Session not found"));
+      return undefined;
+    }
+    if (identity) s.identity = identity;
+    return s;
+  }
+
+  async #post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const startNs = process.hrtime.bigint();
+    // No await at all when auth is off: this is the hot path.
+    const identity = this.#o.incomingAuth() ? await this.#authenticate(req, res) : undefined;
+    if (identity === false) return;
+    const ct = req.headers["content-type"];
+    if (ct !== undefined && !ct.includes("application/json")) {
+      req.resume();
+      reply(
+        res,
+        415,
+        errorResponse(
+          null,
+          ErrorCodes.InvalidRequest,
+          "Unsupported Media Type: Content-Type must be application/json",
+        ),
+      );
+      return;
+    }
+    const body = await readBody(req, this.#o.maxBodyBytes);
+    if (body === undefined) {
+      res.setHeader("connection", "close");
+      reply(
+        res,
+        413,
+        errorResponse(
+          null,
+          ErrorCodes.InvalidRequest,
+          `Request body larger than ${this.#o.maxBodyBytes} bytes`,
+        ),
+      );
+      return;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      reply(res, 400, errorResponse(null, ErrorCodes.ParseError, "Parse error: body is not valid JSON"));
+      return;
+    }
+    if (Array.isArray(value)) {
+      reply(
+        res,
+        400,
+        errorResponse(null, ErrorCodes.InvalidRequest, "Invalid Request: JSON-RPC batches are not supported"),
+      );
+      return;
+    }
+    const c = classify(value);
+    if (c.kind === "invalid") {
+      reply(res, 400, errorResponse(c.id, ErrorCodes.InvalidRequest, `Invalid Request: ${c.reason}`));
+      return;
+    }
+    if (c.kind === "request" && c.msg.method === "initialize") {
+      this.#initialize(c.msg, res, identity, startNs);
+      return;
+    }
+    const pv = req.headers["mcp-protocol-version"];
+    if (typeof pv === "string" && !SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) {
+      reply(
+        res,
+        400,
+        errorResponse(null, ErrorCodes.ConnectionClosed, `Bad Request: Unsupported protocol version ${pv}`),
+      );
+      return;
+    }
+    const s = this.#session(req, res, identity);
+    if (!s) return;
+    if (this.#o.passthroughHeaders.length > 0) s.passthrough = pickHeaders(req, this.#o.passthroughHeaders);
+    if (c.kind === "request") await this.#request(s, c.msg, body, res, startNs);
+    else if (c.kind === "notification") {
+      res.writeHead(202).end();
+      this.#notification(s, c.msg, body);
+    } else {
+      res.writeHead(202).end();
+      await this.#response(s, c.msg);
+    }
+  }
+
+  #initialize(
+    msg: JsonRpcRequest,
+    res: ServerResponse,
+    identity: Identity | undefined,
+    startNs: bigint,
+  ): void {
+    const p = msg.params ?? {};
+    const requested = typeof p.protocolVersion === "string" ? p.protocolVersion : "";
+    // Spec: answer with the requested version if supported, otherwise with our latest.
+    const version = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+    const session = new ClientSession({
+      id: randomUUID(),
+      protocolVersion: version,
+      clientCapabilities: isObject(p.capabilities) ? p.capabilities : {},
+      clientInfo: isObject(p.clientInfo) ? p.clientInfo : { name: "unknown", version: "0" },
+      identity,
+      catalog: this.#o.catalog,
+      log: this.#o.log,
+      onBackendListChanged: this.#o.onBackendListChanged,
+    });
+    if (!this.#o.sessions.add(session)) {
+      reply(res, 503, errorResponse(msg.id, ErrorCodes.InternalError, "Too many sessions; try again later"));
+      return;
+    }
+    this.#o.metrics.sessions.set(this.#o.sessions.size);
+    const result: Record<string, unknown> = {
+      protocolVersion: version,
+      capabilities: SERVER_CAPABILITIES,
+      serverInfo: { name: this.#o.name, version: this.#o.version },
+    };
+    if (this.#o.instructions) result.instructions = this.#o.instructions;
+    res.writeHead(200, { ...JSON_HEADERS, "mcp-session-id": session.id });
+    res.end(resultResponse(msg.id, result));
+    this.#o.metrics.observe(LOCAL, "initialize", "ok", startNs);
+  }
+
+  #names(view: AggregateView): { tools: Set<string>; prompts: Set<string> } {
+    let n = this.#advertised.get(view);
+    if (!n) {
+      n = {
+        tools: new Set(view.tools.map((t) => t.name)),
+        prompts: new Set(view.prompts.map((p) => p.name)),
+      };
+      this.#advertised.set(view, n);
+    }
+    return n;
+  }
+
+  async #request(
+    s: ClientSession,
+    msg: JsonRpcRequest,
+    body: string,
+    res: ServerResponse,
+    startNs: bigint,
+  ): Promise<void> {
+    const view = this.#o.catalog.view;
+    const params = msg.params;
+    const local = (result: unknown) => {
+      reply(res, 200, resultResponse(msg.id, result));
+      this.#o.metrics.observe(LOCAL, msg.method, "ok", startNs);
+    };
+    const refuse = (code: number, message: string) => {
+      reply(res, 200, errorResponse(msg.id, code, message));
+      this.#o.metrics.observe(LOCAL, msg.method, "error", startNs);
+    };
+    switch (msg.method) {
+      case "tools/call": {
+        const name = params?.name;
+        const route =
+          typeof name === "string" && this.#names(view).tools.has(name)
+            ? view.toolRoutes.get(name)
+            : undefined;
+        if (!route) return refuse(ErrorCodes.InvalidParams, `Unknown tool: ${String(name)}`);
+        const out =
+          route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
+        return this.#forward(s, route.backend, msg, out, res, startNs);
+      }
+      case "prompts/get": {
+        const name = params?.name;
+        const route =
+          typeof name === "string" && this.#names(view).prompts.has(name)
+            ? view.promptRoutes.get(name)
+            : undefined;
+        if (!route) return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${String(name)}`);
+        const out =
+          route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
+        return this.#forward(s, route.backend, msg, out, res, startNs);
+      }
+      case "resources/read":
+      case "resources/subscribe":
+      case "resources/unsubscribe": {
+        const uri = params?.uri;
+        const backend = typeof uri === "string" ? this.#o.catalog.resourceBackend(uri) : undefined;
+        if (!backend || typeof uri !== "string")
+          return refuse(ErrorCodes.ResourceNotFound, `Resource not found: ${String(uri)}`);
+        if (msg.method === "resources/subscribe") s.subscriptions.set(uri, backend);
+        if (msg.method === "resources/unsubscribe") s.subscriptions.delete(uri);
+        return this.#forward(s, backend, msg, body, res, startNs);
+      }
+      case "completion/complete": {
+        const ref = params?.ref;
+        if (!isObject(ref)) return refuse(ErrorCodes.InvalidParams, "completion/complete needs params.ref");
+        if (ref.type === "ref/prompt" && typeof ref.name === "string") {
+          const route = this.#names(view).prompts.has(ref.name) ? view.promptRoutes.get(ref.name) : undefined;
+          if (!route) return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${ref.name}`);
+          const out =
+            route.name === ref.name
+              ? body
+              : JSON.stringify({ ...msg, params: { ...params, ref: { ...ref, name: route.name } } });
+          return this.#forward(s, route.backend, msg, out, res, startNs);
+        }
+        if (ref.type === "ref/resource" && typeof ref.uri === "string") {
+          const uri = ref.uri;
+          const backend =
+            view.resourceTemplates.find((t) => t.uriTemplate === uri)?.backend ??
+            this.#o.catalog.resourceBackend(uri);
+          if (!backend) return refuse(ErrorCodes.ResourceNotFound, `Resource not found: ${uri}`);
+          return this.#forward(s, backend, msg, body, res, startNs);
+        }
+        return refuse(ErrorCodes.InvalidParams, "completion/complete: unsupported ref");
+      }
+      case "tools/list":
+      case "resources/list":
+      case "resources/templates/list":
+      case "prompts/list": {
+        const failure = this.#listingFailure();
+        if (failure) return refuse(ErrorCodes.BackendError, failure);
+        if (msg.method === "tools/list") return local({ tools: view.tools });
+        if (msg.method === "prompts/list") return local({ prompts: view.prompts });
+        if (msg.method === "resources/list") return local({ resources: view.resources });
+        return local({ resourceTemplates: view.resourceTemplates.map(({ backend: _b, ...t }) => t) });
+      }
+      case "ping":
+        return local({});
+      case "logging/setLevel": {
+        const level = params?.level;
+        if (typeof level !== "string")
+          return refuse(ErrorCodes.InvalidParams, "logging/setLevel needs params.level");
+        s.logLevel = level;
+        // Each backend session of this client gets the level; sessions opened later get it on open.
+        await Promise.allSettled(
+          s
+            .openBackends()
+            .filter((b) => b.serverCapabilities.logging)
+            .map((b) => b.request("logging/setLevel", { level })),
+        );
+        return local({});
+      }
+      case "initialize":
+        return refuse(ErrorCodes.InvalidRequest, "Invalid Request: session already initialized");
+      default:
+        return refuse(ErrorCodes.MethodNotFound, `Method not found: ${msg.method}`);
+    }
+  }
+
+  #listingFailure(): string | undefined {
+    if (this.#o.partialFailureMode !== "fail") return undefined;
+    const missing = this.#o.catalog.unlisted();
+    if (missing.length === 0) return undefined;
+    return `capabilities unavailable (partialFailureMode: fail): ${missing
+      .map((e) => `backend '${e.spec.name}'${e.lastError ? ` (${e.lastError})` : " (not listed yet)"}`)
+      .join(", ")}`;
+  }
+
+  async #forward(
+    s: ClientSession,
+    backend: string,
+    msg: JsonRpcRequest,
+    body: string,
+    res: ServerResponse,
+    startNs: bigint,
+  ): Promise<void> {
+    const sink = new HttpCallSink(res, msg.id);
+    const state = this.#o.state;
+    if (!state.routable(backend)) {
+      sink.fail(ErrorCodes.BackendError, `backend '${backend}' is unavailable (circuit open)`, { backend });
+      this.#o.metrics.observe(backend, msg.method, "unreachable", startNs);
+      return;
+    }
+    const controller = new AbortController();
+    const key = idKey(msg.id);
+    const record = {
+      backend,
+      controller,
+      session: undefined as undefined | Awaited<ReturnType<ClientSession["backendSession"]>>,
+    };
+    s.calls.set(key, record);
+    s.inflight++;
+    res.once("close", () => {
+      if (!sink.done) controller.abort();
+    });
+    let outcome: CallOutcome = "ok";
+    try {
+      let bs = await s.backendSession(backend);
+      record.session = bs;
+      try {
+        await bs.forward(msg, body, sink, controller.signal);
+      } catch (err) {
+        if (!isSessionGone(err)) throw err;
+        // DESIGN §6a: the backend restarted or expired our session; open a new one and retry.
+        this.#o.log.info({ backend, session: s.id }, "backend session lost; re-initializing");
+        s.dropBackend(backend, bs);
+        bs = await s.backendSession(backend);
+        record.session = bs;
+        await bs.forward(msg, body, sink, controller.signal);
+      }
+      if (state.get(backend).health !== "healthy") state.ok(backend);
+    } catch (err) {
+      const timeoutMs = this.#o.catalog.entry(backend)?.spec.timeoutMs ?? 0;
+      const e = toBackendError(backend, err, timeoutMs);
+      if (e.kind === "cancelled") {
+        outcome = "cancelled";
+        sink.abandon();
+      } else {
+        outcome = e.kind === "timeout" ? "timeout" : e.kind === "unreachable" ? "unreachable" : "error";
+        if (e.kind === "unreachable" || e.kind === "timeout") state.failed(backend, e.message);
+        sink.fail(jsonRpcCodeFor(e), e.message, { backend });
+        this.#o.log.warn({ backend, method: msg.method, err: e.message }, "backend call failed");
+      }
+    } finally {
+      s.inflight--;
+      s.calls.delete(key);
+      this.#o.metrics.observe(backend, msg.method, outcome, startNs);
+    }
+  }
+
+  #notification(s: ClientSession, msg: JsonRpcNotification, body: string): void {
+    switch (msg.method) {
+      case "notifications/cancelled": {
+        const rid = msg.params?.requestId;
+        if (typeof rid !== "string" && typeof rid !== "number") return;
+        const call = s.calls.get(idKey(rid));
+        if (!call) return;
+        // Tell the backend (ids are unchanged on the client->backend path), then stop waiting:
+        // a cancelled request gets no answer, so the upstream exchange would otherwise hang.
+        const bs = call.session;
+        const done = bs ? bs.send(body).catch(() => {}) : Promise.resolve();
+        void done.finally(() => call.controller.abort());
+        return;
+      }
+      case "notifications/roots/list_changed":
+        for (const b of s.openBackends()) void b.send(body).catch(() => {});
+        return;
+      default:
+        // notifications/initialized and anything else concern the gateway only.
+        return;
+    }
+  }
+
+  async #response(s: ClientSession, msg: JsonRpcResponse): Promise<void> {
+    if (msg.id === null) return;
+    try {
+      const ok = await s.answerServerRequest(msg.id as JsonRpcId, msg as unknown as Record<string, unknown>);
+      if (!ok)
+        this.#o.log.debug({ session: s.id, id: msg.id }, "answer to an unknown server request dropped");
+    } catch (err) {
+      this.#o.log.warn(
+        { session: s.id, err: err instanceof Error ? err.message : String(err) },
+        "could not deliver answer to backend",
+      );
+    }
+  }
+
+  async #get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const accept = req.headers.accept ?? "";
+    if (!accept.includes("text/event-stream")) {
+      reply(
+        res,
+        406,
+        errorResponse(
+          null,
+          ErrorCodes.InvalidRequest,
+          "Not Acceptable: Accept must include text/event-stream",
+        ),
+      );
+      return;
+    }
+    const identity = await this.#authenticate(req, res);
+    if (identity === false) return;
+    const s = this.#session(req, res, identity);
+    if (!s) return;
+    if (s.hasStream) {
+      reply(
+        res,
+        409,
+        errorResponse(
+          null,
+          ErrorCodes.ConnectionClosed,
+          "Conflict: only one SSE stream is allowed per session",
+        ),
+      );
+      return;
+    }
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    res.flushHeaders();
+    s.attachStream(res);
+  }
+
+  async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const identity = await this.#authenticate(req, res);
+    if (identity === false) return;
+    const s = this.#session(req, res, identity);
+    if (!s) return;
+    this.#o.sessions.delete(s.id);
+    this.#o.metrics.sessions.set(this.#o.sessions.size);
+    res.writeHead(200).end();
+  }
+
+  /** Emit list_changed for the given kinds to every connected client. */
+  broadcastListChanged(kinds: ListKind[]): void {
+    for (const kind of kinds) {
+      const data = JSON.stringify({ jsonrpc: "2.0", method: `notifications/${kind}/list_changed` });
+      for (const s of this.#o.sessions.all()) s.sendToClient(data);
+      this.#o.metrics.listChanged.labels(kind).inc();
+    }
+  }
+}
+
+function reply(res: ServerResponse, status: number, body: string): void {
+  res.writeHead(status, JSON_HEADERS);
+  res.end(body);
+}
+
+function pickHeaders(req: IncomingMessage, names: string[]): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const n of names) {
+    const v = req.headers[n];
+    if (v === undefined) continue;
+    out ??= {};
+    out[n] = Array.isArray(v) ? v.join(", ") : v;
+  }
+  return out;
+}
+
+/** Read the body up to `limit` bytes; undefined when it is larger (the rest is not read). */
+export function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let over = false;
+    req.on("data", (chunk: Buffer) => {
+      if (over) return;
+      size += chunk.length;
+      if (size > limit) {
+        over = true;
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!over)
+        resolve(
+          chunks.length === 1
+            ? (chunks[0] as Buffer).toString("utf8")
+            : Buffer.concat(chunks).toString("utf8"),
+        );
+    });
+    req.on("error", reject);
+  });
+}

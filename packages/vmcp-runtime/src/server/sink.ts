@@ -1,0 +1,91 @@
+import type { ServerResponse } from "node:http";
+import { sseFrame } from "../backends/sse-parser.ts";
+import type { CallSink } from "../backends/types.ts";
+import { errorResponse, type JsonRpcId } from "./jsonrpc.ts";
+
+const JSON_HEADERS = { "content-type": "application/json" };
+const SSE_HEADERS = {
+  "content-type": "text/event-stream",
+  "cache-control": "no-cache",
+  connection: "keep-alive",
+};
+
+/** Writes one forwarded call's answer to the client, in whatever shape the backend chose. */
+export class HttpCallSink implements CallSink {
+  #res: ServerResponse;
+  #id: JsonRpcId;
+  #mode: "none" | "json" | "sse" = "none";
+  #done = false;
+
+  constructor(res: ServerResponse, id: JsonRpcId) {
+    this.#res = res;
+    this.#id = id;
+  }
+
+  get done(): boolean {
+    return this.#done;
+  }
+
+  get started(): boolean {
+    return this.#mode !== "none";
+  }
+
+  json(body: Uint8Array | string): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#mode === "sse") {
+      this.#res.end(sseFrame(typeof body === "string" ? body : Buffer.from(body).toString("utf8")));
+      return;
+    }
+    this.#mode = "json";
+    this.#res.writeHead(200, JSON_HEADERS);
+    this.#res.end(body);
+  }
+
+  startStream(): void {
+    if (this.#mode !== "none" || this.#done) return;
+    this.#mode = "sse";
+    this.#res.writeHead(200, SSE_HEADERS);
+    this.#res.flushHeaders();
+  }
+
+  event(data: string): void {
+    if (this.#done) return;
+    if (this.#mode === "none") this.startStream();
+    this.#res.write(sseFrame(data));
+  }
+
+  end(): void {
+    if (this.#done) return;
+    if (this.#mode === "none") {
+      this.fail(-32603, "the backend closed the call without an answer");
+      return;
+    }
+    this.#done = true;
+    this.#res.end();
+  }
+
+  fail(code: number, message: string, data?: unknown): void {
+    if (this.#done) return;
+    const body = errorResponse(this.#id, code, message, data);
+    if (this.#mode === "sse") {
+      this.#done = true;
+      this.#res.end(sseFrame(body));
+      return;
+    }
+    this.#done = true;
+    this.#mode = "json";
+    this.#res.writeHead(200, JSON_HEADERS);
+    this.#res.end(body);
+  }
+
+  /** The client gave up (cancelled): close the exchange without an answer. */
+  abandon(): void {
+    if (this.#done) return;
+    this.#done = true;
+    if (this.#mode === "none") {
+      if (!this.#res.headersSent) this.#res.writeHead(202);
+      this.#res.end();
+    } else this.#res.end();
+  }
+}

@@ -1,0 +1,49 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Prompt, Resource, ResourceTemplate, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { Identity } from "../backends/types.ts";
+
+/** What one backend offers (contract with aggregation/aggregate.ts). */
+export interface BackendCapabilities {
+  backend: string;
+  tools: Tool[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+  prompts: Prompt[];
+}
+
+/** The part of aggregation's AggregateResult the data plane reads. */
+export interface AggregateView {
+  tools: Tool[];
+  toolRoutes: Map<string, { backend: string; name: string }>;
+  resources: Resource[];
+  resourceRoutes: Map<string, string>;
+  resourceTemplates: Array<ResourceTemplate & { backend: string }>;
+  prompts: Prompt[];
+  promptRoutes: Map<string, { backend: string; name: string }>;
+  warnings: string[];
+}
+
+export type AggregateFn = (caps: BackendCapabilities[]) => AggregateView;
+
+export type AuthResult =
+  | { ok: true; identity: Identity }
+  | { ok: false; status: 401 | 403; wwwAuthenticate: string; error: string };
+
+/** Incoming auth (contract with auth/incoming.ts). */
+export interface IncomingAuth {
+  authenticate(headers: IncomingHttpHeaders): Promise<AuthResult>;
+  protectedResourceMetadata(): object | undefined;
+}
+
+export function emptyAggregate(): AggregateView {
+  return {
+    tools: [],
+    toolRoutes: new Map(),
+    resources: [],
+    resourceRoutes: new Map(),
+    resourceTemplates: [],
+    prompts: [],
+    promptRoutes: new Map(),
+    warnings: [],
+  };
+}

@@ -1,0 +1,48 @@
+/** Health of one backend as the runtime sees it. `degraded` and `unauthenticated` are produced by
+ * the health monitor (later issue); the call-outcome tracker only yields unknown/healthy/unhealthy. */
+export type BackendHealth = "unknown" | "healthy" | "degraded" | "unhealthy" | "unauthenticated";
+
+export type RuntimePhase = "Pending" | "Ready" | "Degraded" | "Failed";
+
+export interface BackendStatus {
+  name: string;
+  url: string;
+  transport: string;
+  authType: string;
+  health: BackendHealth;
+  /** Short reason for the last failure; never contains credentials. */
+  message?: string;
+  /** ISO time of the last health transition. */
+  lastTransitionTime?: string;
+  /** ISO time of the last exchange that told us something (call, listing, probe). */
+  lastCheckTime?: string;
+  toolCount: number;
+  resourceCount: number;
+  promptCount: number;
+  /** Protocol version the backend negotiated with our control session. */
+  protocolVersion?: string;
+}
+
+export interface RuntimeStatus {
+  phase: RuntimePhase;
+  message: string;
+  backends: BackendStatus[];
+  backendCount: number;
+  healthyBackendCount: number;
+  toolCount: number;
+  resourceCount: number;
+  promptCount: number;
+  /** false until the first discovery + listing round has finished. */
+  ready: boolean;
+  /** Warnings/errors from aggregation (e.g. a manual-strategy clash), newest view. */
+  aggregationMessages: string[];
+}
+
+/** DESIGN §6: one interface, three implementations (Kubernetes later, log, memory). `report` is
+ * called with the full current status whenever anything may have changed; implementations decide
+ * what to send (dedupe, coalescing) and must never throw into the data plane. */
+export interface StatusReporter {
+  start(): Promise<void>;
+  report(status: RuntimeStatus): void;
+  stop(): Promise<void>;
+}

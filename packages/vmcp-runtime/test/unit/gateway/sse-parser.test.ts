@@ -1,0 +1,42 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { type SseEvent, SseParser, sseFrame } from "../../../src/backends/sse-parser.ts";
+
+function parseAll(chunks: Array<string | Uint8Array>): SseEvent[] {
+  const out: SseEvent[] = [];
+  const p = new SseParser((e) => out.push(e));
+  for (const c of chunks) p.push(c);
+  return out;
+}
+
+describe("SseParser", () => {
+  it("reads events with ids, names, multi-line data and comments", () => {
+    const text = ': comment\nid: 7\nevent: message\ndata: {"a":1}\n\ndata: line1\ndata: line2\n\n';
+    expect(parseAll([text])).toEqual([
+      { event: "message", data: '{"a":1}', id: "7" },
+      { event: "message", data: "line1\nline2", id: "7" },
+    ]);
+  });
+
+  it("accepts CRLF and CR line endings", () => {
+    expect(parseAll(["data: a\r\n\r\ndata: b\r\rdata: c\n\n"]).map((e) => e.data)).toEqual(["a", "b", "c"]);
+  });
+
+  it("gives the same events however the bytes are split, multi-byte characters included", () => {
+    const messages = ['{"text":"héllo ✓ 🚀"}', '{"id":1,"result":{}}', "plain"];
+    const bytes = new TextEncoder().encode(messages.map(sseFrame).join(""));
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: bytes.length - 1 }), { maxLength: 8 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const chunks: Uint8Array[] = [];
+        let prev = 0;
+        for (const p of points) {
+          chunks.push(bytes.slice(prev, p));
+          prev = p;
+        }
+        chunks.push(bytes.slice(prev));
+        expect(parseAll(chunks).map((e) => e.data)).toEqual(messages);
+      }),
+    );
+  });
+});
