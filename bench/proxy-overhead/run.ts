@@ -257,13 +257,22 @@ const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-"));
 const backend = await startBackendProcess();
 const gateway = await startGatewayProcess(backend.url, dir);
 pids = { backend: backend.child.pid, gateway: gateway.child.pid };
+let fwdUrl: string | undefined;
+if (process.env.BENCH_FWD) {
+  const f = spawn(process.execPath, [join(root, "bench/proxy-overhead/fwd.tmp.ts"), backend.url], { stdio: ["ignore", "pipe", "inherit"] });
+  fwdUrl = await waitForLine(f, (l) => (l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined));
+}
 const results: Point[][] = [];
 try {
   for (let round = 1; round <= ROUNDS; round++) {
     const points: Point[] = [];
     for (const c of LEVELS) {
       points.push(
-        ...(await measurePair([new Load("direct", backend.url, "echo", c), new Load("gateway", gateway.url, "bench_echo", c)])),
+        ...(await measurePair([
+          new Load("direct", backend.url, "echo", c),
+          new Load("gateway", gateway.url, "bench_echo", c),
+          ...(fwdUrl ? [new Load("fwd", fwdUrl, "echo", c)] : []),
+        ])),
       );
     }
     results.push(points);

@@ -3,20 +3,36 @@
 // the API server accepted may still be invalid (cycles cannot be expressed in CEL), and reports every
 // problem it finds as a readable message with the condition reason of reference §1.11.
 import { CompositeToolConfigSchema, findDependencyCycle } from "./composite.ts";
+import type { ParsedTemplate } from "./template/ast.ts";
+import { parseTemplate, TemplateError, templateParseError } from "./template/index.ts";
+import { referencedStepOutputs } from "./template/refs.ts";
 
-export type CompositeValidationReason = "SchemaInvalid" | "TemplateInvalid" | "DependencyCycle";
+export type CompositeValidationReason = "SchemaInvalid" | "TemplateInvalid" | "DependencyCycle" | "ToolNotFound";
 
 export interface CompositeValidationError {
   reason: CompositeValidationReason;
   message: string;
 }
 
+export interface CompositeValidationOptions {
+  /**
+   * Whether a step's `tool` names a routable tool (advertised, hidden, or `<workload>.<tool>`).
+   * The runtime passes it at startup; the operator omits it (it does not know the backends' tools).
+   */
+  toolExists?: (ref: string) => boolean;
+}
+
 interface RawStep {
   id?: unknown;
+  type?: unknown;
+  tool?: unknown;
   dependsOn?: unknown;
   arguments?: unknown;
   condition?: unknown;
   collection?: unknown;
+  message?: unknown;
+  onError?: unknown;
+  defaultResults?: unknown;
   step?: unknown;
 }
 
@@ -24,60 +40,18 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
- * Minimal Go-template syntax check: every `{{` is closed by `}}`, no stray `}}` outside an action,
- * no empty action, and quotes and parentheses inside an action balance (a `}}` inside a quoted
- * string does not close the action). Returns an error text or undefined. (The full template
- * validator arrives with the composite tool engine.)
+ * Parses a template with the composite-tool template parser (a Go text/template subset, see
+ * docs/composite-tools.md). Returns the parse error with line:column, or undefined when it parses.
  */
 export function checkTemplate(text: string): string | undefined {
-  let i = 0;
-  while (i < text.length) {
-    if (text.startsWith("}}", i)) return `unexpected "}}" at offset ${i}`;
-    if (!text.startsWith("{{", i)) {
-      i++;
-      continue;
-    }
-    const open = i;
-    let k = open + 2;
-    let depth = 0;
-    let quote: string | undefined;
-    let closed = -1;
-    for (; k < text.length; k++) {
-      const c = text[k];
-      if (quote) {
-        if (c === "\\" && quote === '"') k++;
-        else if (c === quote) quote = undefined;
-        continue;
-      }
-      if (text.startsWith("}}", k)) {
-        closed = k;
-        break;
-      }
-      if (text.startsWith("{{", k)) return `unclosed action starting at offset ${open}`;
-      if (c === '"' || c === "`" || c === "'") quote = c;
-      else if (c === "(") depth++;
-      else if (c === ")" && --depth < 0) return `unbalanced parentheses in action at offset ${open}`;
-    }
-    if (closed < 0) {
-      return quote
-        ? `unterminated string in action at offset ${open}`
-        : `unclosed action starting at offset ${open}`;
-    }
-    const action = text
-      .slice(open + 2, closed)
-      .replace(/^-\s/, "")
-      .replace(/\s-$/, "");
-    if (action.trim() === "") return `empty action at offset ${open}`;
-    if (depth !== 0) return `unbalanced parentheses in action at offset ${open}`;
-    i = closed + 2;
-  }
-  return undefined;
+  return templateParseError(text);
 }
 
 function templatesOf(step: RawStep, where: string): [string, string][] {
   const out: [string, string][] = [];
   if (typeof step.condition === "string") out.push([`${where}.condition`, step.condition]);
   if (typeof step.collection === "string") out.push([`${where}.collection`, step.collection]);
+  if (typeof step.message === "string") out.push([`${where}.message`, step.message]);
   // Only top-level string argument values are templated (reference §1.11).
   if (isRecord(step.arguments)) {
     for (const [k, v] of Object.entries(step.arguments)) {
@@ -99,11 +73,20 @@ function outputTemplates(props: unknown, where: string): [string, string][] {
   return out;
 }
 
+/** A step that may end without running (condition false, or failed with onError continue). */
+function mayBeSkipped(st: RawStep): boolean {
+  const action = isRecord(st.onError) ? st.onError.action : undefined;
+  return typeof st.condition === "string" || action === "continue";
+}
+
 // Zod messages for problems the structural pass below already reports in its own words.
 const COVERED = [/cycle/i, /duplicate entry for key id/i, /dependsOn must name/i, /unknown step/i];
 
 /** Validates a composite tool spec; an empty list means valid. */
-export function validateCompositeTool(spec: unknown): CompositeValidationError[] {
+export function validateCompositeTool(
+  spec: unknown,
+  opts: CompositeValidationOptions = {},
+): CompositeValidationError[] {
   const errors: CompositeValidationError[] = [];
   const s = isRecord(spec) ? spec : {};
   const steps: RawStep[] = Array.isArray(s.steps) ? (s.steps.filter(isRecord) as RawStep[]) : [];
@@ -132,21 +115,59 @@ export function validateCompositeTool(spec: unknown): CompositeValidationError[]
   const cycle = findDependencyCycle(graph);
   if (cycle) errors.push({ reason: "DependencyCycle", message: `dependency cycle: ${cycle.join(" -> ")}` });
 
-  const templates = steps.flatMap((st, i) =>
-    templatesOf(st, `steps[${typeof st.id === "string" ? st.id : i}]`),
+  const templates: [string, string, string | undefined][] = steps.flatMap((st, i) =>
+    templatesOf(st, `steps[${typeof st.id === "string" ? st.id : i}]`).map(
+      ([w, t]) => [w, t, typeof st.id === "string" ? st.id : undefined] as [string, string, string | undefined],
+    ),
   );
   templates.push(
-    ...outputTemplates(isRecord(s.output) ? s.output.properties : undefined, "output.properties"),
+    ...outputTemplates(isRecord(s.output) ? s.output.properties : undefined, "output.properties").map(
+      ([w, t]) => [w, t, undefined] as [string, string, string | undefined],
+    ),
   );
-  for (const [where, text] of templates) {
-    const problem = checkTemplate(text);
-    if (problem)
-      errors.push({ reason: "TemplateInvalid", message: `${where}: invalid template: ${problem}` });
+  const parsed: [string, ParsedTemplate, string | undefined][] = [];
+  for (const [where, text, owner] of templates) {
+    try {
+      parsed.push([where, parseTemplate(text), owner]);
+    } catch (e) {
+      if (!(e instanceof TemplateError)) throw e;
+      errors.push({ reason: "TemplateInvalid", message: `${where}: invalid template: ${e.message}` });
+    }
   }
 
-  const parsed = CompositeToolConfigSchema.safeParse(spec);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
+  // ToolHive's rule: a step that may not run must give defaultResults if later templates read its output.
+  const byId = new Map(steps.filter((st) => typeof st.id === "string").map((st) => [st.id as string, st]));
+  const reported = new Set<string>();
+  for (const [where, tpl, owner] of parsed) {
+    for (const ref of referencedStepOutputs(tpl)) {
+      const target = byId.get(ref);
+      if (!target || ref === owner || reported.has(ref)) continue;
+      if (mayBeSkipped(target) && !isRecord(target.defaultResults)) {
+        reported.add(ref);
+        errors.push({
+          reason: "SchemaInvalid",
+          message: `step "${ref}" can be skipped and ${where} reads its output, so it needs defaultResults`,
+        });
+      }
+    }
+  }
+
+  if (opts.toolExists) {
+    for (const st of steps) {
+      const inner = isRecord(st.step) ? (st.step as RawStep) : undefined;
+      const tool = st.type === "forEach" ? inner?.tool : st.tool;
+      if (typeof tool === "string" && !opts.toolExists(tool)) {
+        errors.push({
+          reason: "ToolNotFound",
+          message: `step "${String(st.id)}" calls unknown tool "${tool}" (neither a routed tool name nor <workload>.<tool>)`,
+        });
+      }
+    }
+  }
+
+  const zodParsed = CompositeToolConfigSchema.safeParse(spec);
+  if (!zodParsed.success) {
+    for (const issue of zodParsed.error.issues) {
       if (COVERED.some((re) => re.test(issue.message))) continue;
       const path = issue.path.map(String).join(".");
       errors.push({ reason: "SchemaInvalid", message: path ? `${path}: ${issue.message}` : issue.message });

@@ -27,4 +27,19 @@ export * from "./kinds/virtual-mcp-server.ts";
 export * from "./kinds/workload.ts";
 export type { CelRule } from "./meta.ts";
 export * from "./refs.ts";
+export {
+  evaluateSingleAction,
+  executeTemplate,
+  MAX_TEMPLATE_DEPTH,
+  MAX_TEMPLATE_OUTPUT_BYTES,
+  MISSING as TEMPLATE_MISSING,
+  type ParsedTemplate,
+  parseTemplate,
+  referencedStepOutputs,
+  renderTemplate,
+  TEMPLATE_FUNCTIONS,
+  TemplateError,
+  type TemplatePosition,
+  templateParseError,
+} from "./template/index.ts";
 export * from "./vmcp-config.ts";

@@ -8,6 +8,7 @@ import { canonicalJson } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
+import { rbacName } from "./names.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 import { buildRole, buildRoleBinding, buildServiceAccount } from "./rbac.ts";
@@ -31,6 +32,8 @@ export interface Evaluation {
   warnings: { reason: string; message: string }[];
   /** Owned objects in apply order (RBAC, ConfigMap, Deployment, Service); empty when blocked. */
   objects: KubernetesObject[];
+  /** Owned objects that must not exist (RBAC after spec.serviceAccount was set): deleted if present. */
+  prune: { kind: string; name: string }[];
   configChecksum?: string;
 }
 
@@ -68,6 +71,7 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
     conditions,
     warnings,
     objects: [],
+    prune: [],
     blocked: { phase, reason, message },
   });
 
@@ -201,5 +205,9 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   objects.push(
     buildService({ owner, namespace, serviceType: spec.serviceType, sessionAffinity: spec.sessionAffinity }),
   );
-  return { conditions, warnings, objects: objects.map(withDesiredHash), configChecksum: checksum };
+  // A user-provided ServiceAccount replaces ours: the old grants must not linger.
+  const prune = spec.serviceAccount
+    ? ["ServiceAccount", "Role", "RoleBinding"].map((kind) => ({ kind, name: rbacName(owner.name) }))
+    : [];
+  return { conditions, warnings, objects: objects.map(withDesiredHash), prune, configChecksum: checksum };
 }

@@ -10,7 +10,10 @@ export interface RawResult {
 
 /** Called when the response headers arrive: return a consumer to stream the body through it,
  * or undefined to have it buffered. */
-export type OnResponseStart = (status: number, headers: IncomingHttpHeaders) => ((chunk: Buffer) => void) | undefined;
+export type OnResponseStart = (
+  status: number,
+  headers: IncomingHttpHeaders,
+) => ((chunk: Buffer) => void) | undefined;
 
 /** One HTTP exchange on undici's low-level dispatch API: no Readable stream, no body mixin, just
  * callbacks. This is the gateway's hot path, so it is worth the few lines. */

@@ -15,6 +15,9 @@ export class BackendStateTracker {
   #listeners = new Set<(name: string, s: BackendState) => void>();
   /** Seam for circuit breakers: return false to fail calls fast without touching the backend. */
   routable: (name: string) => boolean = () => true;
+  /** Seam for the health monitor (issue 5): when set, call outcomes go to it and it decides the
+   * verdict (thresholds, breakers) through `set`. */
+  outcomes: { ok(name: string): void; failed(name: string, message: string): void } | undefined;
 
   get(name: string): BackendState {
     let s = this.#states.get(name);
@@ -31,12 +34,14 @@ export class BackendStateTracker {
   }
 
   ok(name: string): void {
+    if (this.outcomes) return this.outcomes.ok(name);
     const s = this.get(name);
     if (s.health === "healthy") return;
     this.set(name, "healthy", undefined);
   }
 
   failed(name: string, message: string): void {
+    if (this.outcomes) return this.outcomes.failed(name, message);
     this.set(name, "unhealthy", message);
   }
 

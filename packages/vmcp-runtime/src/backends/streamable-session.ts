@@ -60,7 +60,8 @@ export class StreamableBackendSession implements BackendSession {
     const sid = headerValue(res.headers, "mcp-session-id");
     const messages = decodeAll(res, this.backend);
     const answer = messages.find((m) => m.id === id);
-    if (!answer) throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no initialize result`);
+    if (!answer)
+      throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no initialize result`);
     if (isObject(answer.error)) {
       throw new BackendError(
         this.backend,
@@ -100,7 +101,9 @@ export class StreamableBackendSession implements BackendSession {
         {
           path,
           method: "POST",
-          headers: this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT },
+          headers: this.#sessionId
+            ? headers
+            : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
           headersTimeout: this.#o.timeoutMs,
           bodyTimeout: this.#o.timeoutMs,
@@ -112,7 +115,12 @@ export class StreamableBackendSession implements BackendSession {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
     }
     if (res.status === 404 && this.#sessionId) {
-      throw new BackendError(this.backend, "gone", `backend '${this.backend}' no longer knows our session`, 404);
+      throw new BackendError(
+        this.backend,
+        "gone",
+        `backend '${this.backend}' no longer knows our session`,
+        404,
+      );
     }
     if (res.status >= 400) {
       const rpcMessage = rpcErrorMessage(res.body?.toString("utf8") ?? "");
@@ -177,7 +185,8 @@ export class StreamableBackendSession implements BackendSession {
     const msg: JsonRpcRequest = { jsonrpc: "2.0", id, method, params };
     const res = await this.#exchange(JSON.stringify(msg), await this.#headers(), undefined);
     const answer = decodeAll(res, this.backend).find((m) => m.id === id);
-    if (!answer) throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);
+    if (!answer)
+      throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);
     if (isObject(answer.error)) {
       throw new BackendError(
         this.backend,

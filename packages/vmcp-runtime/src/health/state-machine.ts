@@ -60,7 +60,7 @@ export function nextHealth(prev: HealthRecord, r: CheckResult, p: HealthPolicy, 
       message = `Recovering from ${failures} failures`;
     } else if (latency > p.degradedAfterMs) {
       health = "degraded";
-      message = `Degraded performance (check took ${latency} ms)`;
+      message = `Degraded performance (check slower than ${p.degradedAfterMs} ms)`;
     } else {
       health = "healthy";
       message = "Healthy";

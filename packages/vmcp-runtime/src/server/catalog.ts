@@ -212,6 +212,11 @@ export class Catalog {
     e.retryTimer.unref();
   }
 
+  /** Hook for the health monitor (issue 5): the set of advertised backends changed. */
+  reaggregate(): void {
+    this.#reaggregate();
+  }
+
   #reaggregate(): void {
     const caps = this.entries()
       .filter((e) => e.listing)

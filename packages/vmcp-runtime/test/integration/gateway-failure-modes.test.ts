@@ -21,7 +21,11 @@ async function deadUrl(): Promise<string> {
 
 describe("failure handling", () => {
   it("times out a slow call with a clear error, cancels it at the backend, and keeps other calls flowing", async () => {
-    const slow = await startBackend({ name: "slow", register: registerFeatures, capabilities: FEATURE_CAPABILITIES });
+    const slow = await startBackend({
+      name: "slow",
+      register: registerFeatures,
+      capabilities: FEATURE_CAPABILITIES,
+    });
     const fast = await startBackend({ name: "fast", register: registerEcho });
     const gw = await startGateway([
       { name: "slow", url: slow.url, timeoutMs: 400 },
@@ -30,12 +34,17 @@ describe("failure handling", () => {
     const client = await connectClient(gw.url);
     try {
       const pending = client.callTool({ name: "slow_wait", arguments: { tag: "t1" } });
-      expect(textOf(await client.callTool({ name: "fast_echo", arguments: { text: "meanwhile" } }))).toBe("fast:meanwhile");
+      expect(textOf(await client.callTool({ name: "fast_echo", arguments: { text: "meanwhile" } }))).toBe(
+        "fast:meanwhile",
+      );
       await expect(pending).rejects.toMatchObject({
         code: -32001,
         message: expect.stringContaining("backend 'slow' did not answer within 400 ms"),
       });
-      await until(() => slow.ctx.events.includes("cancelled:t1"), "backend told to cancel the timed-out call");
+      await until(
+        () => slow.ctx.events.includes("cancelled:t1"),
+        "backend told to cancel the timed-out call",
+      );
     } finally {
       await client.close();
       await gw.close();
@@ -128,7 +137,11 @@ describe("failure handling", () => {
   });
 
   it("adds outgoing auth headers and only allow-listed passthrough headers", async () => {
-    const b = await startBackend({ name: "b", register: registerFeatures, capabilities: FEATURE_CAPABILITIES });
+    const b = await startBackend({
+      name: "b",
+      register: registerFeatures,
+      capabilities: FEATURE_CAPABILITIES,
+    });
     const gw = await startGateway([{ name: "b", url: b.url }], {
       outgoingAuth: () => ({ type: "header_injection", headers: async () => ({ "x-api-key": "s3cret" }) }),
       passthroughHeaders: ["X-Tenant"],
@@ -140,7 +153,10 @@ describe("failure handling", () => {
       }),
     );
     try {
-      const seen = JSON.parse(textOf(await client.callTool({ name: "b_headers", arguments: {} }))) as Record<string, string>;
+      const seen = JSON.parse(textOf(await client.callTool({ name: "b_headers", arguments: {} }))) as Record<
+        string,
+        string
+      >;
       expect(seen["x-api-key"]).toBe("s3cret");
       expect(seen["x-tenant"]).toBe("acme");
       expect(seen["x-not-allowed"]).toBeUndefined();

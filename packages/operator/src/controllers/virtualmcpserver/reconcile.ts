@@ -29,11 +29,19 @@ import type { VmcpWorld } from "../../builders/world.ts";
 import { applyObject, applyStatus, isSubsetOf } from "../../kit/apply.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { EventRecorder } from "../../kit/events.ts";
+import { isNotFound, kubeRequest } from "../../kit/http.ts";
 import type { Informer } from "../../kit/informer.ts";
 import type { RawObject } from "../../kit/kinds.ts";
 import type { Logger } from "../../kit/logger.ts";
 import type { OperatorMetrics } from "../../kit/metrics.ts";
+import { objectPath, type ResourceRef } from "../../kit/resources.ts";
 import { MEMBER_INDEX } from "./references.ts";
+
+const OWNED_REFS: Record<string, ResourceRef> = {
+  ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts" },
+  Role: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
+  RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
+};
 
 export interface VmcpInformers {
   vmcps: Informer<RawObject>;
@@ -179,6 +187,24 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       image: deps.image,
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
     });
+
+    for (const p of ev.prune) {
+      const live = inf.owned[p.kind]?.get(namespace, p.name);
+      const refs = (
+        live?.metadata as { ownerReferences?: { uid?: string; controller?: boolean }[] } | undefined
+      )?.ownerReferences;
+      const owned = refs?.some((r) => r.controller && r.uid === vmcp.metadata.uid);
+      if (!live || !owned) continue;
+      deps.metrics?.apiserverWrites.inc({ kind: p.kind, verb: "delete" });
+      try {
+        await kubeRequest(deps.kc, {
+          method: "DELETE",
+          path: objectPath(OWNED_REFS[p.kind]!, namespace, p.name),
+        });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+    }
 
     let deployment = ownedLive("Deployment", name) as V1Deployment | undefined;
     let serviceExists = ownedLive("Service", `vmcp-${name}`) !== undefined;

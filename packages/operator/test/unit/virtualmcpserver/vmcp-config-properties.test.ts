@@ -24,7 +24,9 @@ const worldArb = fc.record({
   members: fc.uniqueArray(memberArb, { selector: (m) => m.name, maxLength: 8 }),
 });
 
-function build(spec: fc.Infer<typeof worldArb>, order: number[] = []) {
+type WorldSpec = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(spec: WorldSpec, order: number[] = []) {
   const members = spec.members.map((m) => {
     const auth = m.auth ? { externalAuthConfigRef: { name: m.auth } } : {};
     return m.kind === "entry"

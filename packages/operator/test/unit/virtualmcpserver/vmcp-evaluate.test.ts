@@ -74,6 +74,12 @@ describe("evaluate: validation order and outcome", () => {
   it("skips RBAC when spec.serviceAccount is set", () => {
     const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
     expect(ev.objects.map((o) => o.kind)).toEqual(["ConfigMap", "Deployment", "Service"]);
+    expect(ev.prune).toEqual([
+      { kind: "ServiceAccount", name: "demo-vmcp" },
+      { kind: "Role", name: "demo-vmcp" },
+      { kind: "RoleBinding", name: "demo-vmcp" },
+    ]);
+    expect(evaluate(world({}), opts).prune).toEqual([]);
   });
 
   it("rolls the pod template iff the config content changes", () => {

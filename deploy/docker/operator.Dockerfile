@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1.7
+# The operator image (`vmcp-operator`), run by the Helm chart deploy/helm/vmcp-operator. Build from
+# the repository root:
+#   docker build -f deploy/docker/operator.Dockerfile -t ghcr.io/vmcp-k8s/vmcp-operator:dev .
+# TypeScript runs directly on Node 24 (type stripping): there is no compile step, only a
+# production install of the package's dependencies.
+
+ARG NODE_IMAGE=node:24-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+
+FROM ${NODE_IMAGE} AS deps
+ARG PNPM_VERSION=10.34.9
+WORKDIR /app
+RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
+# Every workspace manifest: the lockfile lists all importers, --frozen-lockfile wants them present.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/operator/package.json packages/operator/
+COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
+COPY packages/testenv/package.json packages/testenv/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+# Only the operator and its workspace dependencies, production dependencies only. The default
+# isolated linker keeps workspace packages as symlinks to packages/*: Node strips types only
+# outside node_modules, so workspace sources must not be copied into node_modules.
+RUN --mount=type=cache,target=/pnpm-store \
+    pnpm install --frozen-lockfile --prod --ignore-scripts --store-dir=/pnpm-store \
+      --filter "@vmcp/operator..."
+COPY packages/shared-types/src packages/shared-types/src
+COPY packages/operator/src packages/operator/src
+
+FROM ${RUNTIME_IMAGE}
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/package.json ./package.json
+COPY --from=deps /app/packages/shared-types ./packages/shared-types
+COPY --from=deps /app/packages/operator ./packages/operator
+# A numeric non-root uid (runAsNonRoot can only verify numeric users); nothing is written at run
+# time, so the chart runs it with readOnlyRootFilesystem.
+USER 1000:1000
+EXPOSE 8080
+ENTRYPOINT ["/nodejs/bin/node", "packages/operator/src/main.ts"]

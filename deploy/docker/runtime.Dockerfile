@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1.7
+# The vMCP runtime image (`vmcp serve`), the image the operator puts into every VirtualMCPServer
+# Deployment (operator flag --vmcp-image / VMCP_IMAGE). Build from the repository root:
+#   docker build -f deploy/docker/runtime.Dockerfile -t ghcr.io/vmcp-k8s/vmcp:dev .
+# TypeScript runs directly on Node 24 (type stripping): there is no compile step, only a
+# production install of the package's dependencies.
+
+ARG NODE_IMAGE=node:24-slim
+ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
+
+FROM ${NODE_IMAGE} AS deps
+ARG PNPM_VERSION=10.34.9
+WORKDIR /app
+RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
+# Every workspace manifest: the lockfile lists all importers, --frozen-lockfile wants them present.
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/operator/package.json packages/operator/
+COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
+COPY packages/testenv/package.json packages/testenv/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+# Only the runtime and its workspace dependencies, production dependencies only. The default
+# isolated linker keeps workspace packages as symlinks to packages/*: Node strips types only
+# outside node_modules, so workspace sources must not be copied into node_modules.
+RUN --mount=type=cache,target=/pnpm-store \
+    pnpm install --frozen-lockfile --prod --ignore-scripts --store-dir=/pnpm-store \
+      --filter "@vmcp/vmcp-runtime..."
+COPY packages/shared-types/src packages/shared-types/src
+COPY packages/operator/src packages/operator/src
+COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
+
+FROM ${RUNTIME_IMAGE}
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=deps /app/package.json ./package.json
+COPY --from=deps /app/packages/shared-types ./packages/shared-types
+COPY --from=deps /app/packages/operator ./packages/operator
+COPY --from=deps /app/packages/vmcp-runtime ./packages/vmcp-runtime
+# uid/gid 1000, what the operator's pod securityContext runs as (runAsNonRoot needs a numeric uid).
+# Nothing is written outside /tmp (an emptyDir in the Deployment): the root filesystem can be read-only.
+USER 1000:1000
+EXPOSE 4483
+# ENTRYPOINT names the script because the operator's Deployment sets container `args` (which replace
+# CMD only): args ["serve", "--config=...", ...] then reach `vmcp` as its command line.
+ENTRYPOINT ["/nodejs/bin/node", "packages/vmcp-runtime/src/main.ts"]
+CMD ["serve", "--config=/etc/vmcp-config/config.yaml", "--host=0.0.0.0", "--port=4483"]

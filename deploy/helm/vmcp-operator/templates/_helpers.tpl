@@ -1,0 +1,97 @@
+{{- define "vmcp-operator.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "vmcp-operator.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "vmcp-operator.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "vmcp-operator.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "vmcp-operator.labels" -}}
+{{ include "vmcp-operator.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/component: operator
+app.kubernetes.io/part-of: vmcp
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+{{- end -}}
+
+{{- define "vmcp-operator.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "vmcp-operator.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The namespace whose VirtualMCPServers are reconciled; "" = all (cluster scope). */}}
+{{- define "vmcp-operator.watchNamespace" -}}
+{{- if eq .Values.scope "namespace" -}}
+{{- default .Release.Namespace .Values.watchNamespace -}}
+{{- else if eq .Values.scope "cluster" -}}
+{{- else -}}
+{{- fail (printf "scope must be cluster or namespace, got %q" .Values.scope) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+What the operator reads and writes. It also holds everything it grants the runtime's Role
+(RBAC forbids granting what one does not hold, and the chart does not give it `escalate`/`bind`).
+*/}}
+{{- define "vmcp-operator.rules" -}}
+- apiGroups: [toolhive.stacklok.dev]
+  resources:
+    - virtualmcpservers
+    - mcpgroups
+    - mcpservers
+    - mcpremoteproxies
+    - mcpserverentries
+    - mcpexternalauthconfigs
+    - mcptoolconfigs
+    - virtualmcpcompositetooldefinitions
+  verbs: [get, list, watch]
+- apiGroups: [toolhive.stacklok.dev]
+  resources:
+    - virtualmcpservers/status
+    - mcpgroups/status
+    - mcpservers/status
+    - mcpremoteproxies/status
+    - mcpserverentries/status
+    - mcpexternalauthconfigs/status
+    - mcptoolconfigs/status
+    - virtualmcpcompositetooldefinitions/status
+  verbs: [get, patch, update]
+# Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
+- apiGroups: [""]
+  resources: [configmaps, services, serviceaccounts]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [apps]
+  resources: [deployments]
+  verbs: [get, list, watch, create, update, patch, delete]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [get, list, watch, create, update, patch, delete]
+# Secrets: existence checks of referenced keys (values are dropped on read) and the `get` the
+# runtime's Role grants on its backends' secrets.
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [get, list, watch]
+# The runtime's status-reporter Lease (granted to it, so held here too).
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [get, create, update]
+- apiGroups: [events.k8s.io]
+  resources: [events]
+  verbs: [create, patch, update]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create, patch, update]
+{{- end -}}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the helm CLI from the Go module proxy into $OUT_DIR (same approach as
+# packages/testenv/scripts/build-binaries.sh: no prebuilt downloads, a throwaway module,
+# GOTOOLCHAIN=local). helm's go.mod has no replace directives, so a plain `go get -tool` works.
+# Inputs: HELM_VERSION (e.g. v3.22.0), OUT_DIR.
+set -euo pipefail
+: "${HELM_VERSION:?}" "${OUT_DIR:?}"
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+command -v go >/dev/null || { echo "go is required to build helm" >&2; exit 1; }
+step() { printf '[build-helm %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+mkdir -p "$OUT_DIR"
+if command -v flock >/dev/null; then
+  exec 9>"$OUT_DIR.lock"
+  if ! flock -n 9; then step "another build of $OUT_DIR is running; waiting"; flock 9; fi
+fi
+[ -x "$OUT_DIR/helm" ] && { step "helm already in $OUT_DIR"; exit 0; }
+work=$(mktemp -d "${TMPDIR:-/tmp}/vmcp-helmbuild.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$work"
+go mod init example.com/helmbin >/dev/null 2>&1
+step "helm $HELM_VERSION: resolving modules"
+go get -tool "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" 2>&1 | grep -v '^go: downloading' | tail -n 3 || true
+go mod tidy >/dev/null 2>&1 || true
+step "helm $HELM_VERSION: compiling (3-10 min cold on 2 cores)"
+major=$(echo "$HELM_VERSION" | cut -d. -f1 | tr -d v); minor=$(echo "$HELM_VERSION" | cut -d. -f2); patch=$(echo "$HELM_VERSION" | cut -d. -f3)
+ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+go build -trimpath -ldflags "$ld" -o "$OUT_DIR/helm.tmp" helm.sh/helm/v3/cmd/helm
+mv "$OUT_DIR/helm.tmp" "$OUT_DIR/helm"
+: "$major$minor$patch"
+step "done: $OUT_DIR/helm"

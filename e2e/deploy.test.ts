@@ -1,0 +1,137 @@
+// What operators deploy (deploy/): the chart's CRDs are the generated ones, the plain manifests
+// are what the chart renders, the API server accepts every rendered object, and the operator's pod
+// and the runtime pod the operator builds are admitted under the `restricted` Pod Security Standard.
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { buildDeployment } from "@vmcp/operator/builders/deployment.ts";
+import { API_VERSION } from "@vmcp/shared-types";
+import { createNamespace, ensureBinaries, type TestNamespace } from "@vmcp/testenv";
+import { testKubeConfig } from "@vmcp/testenv/vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  CHART_CRD_DIR,
+  CRD_DIR,
+  MANIFESTS,
+  RELEASE_NAMESPACE,
+  readManifest,
+  renderManifest,
+  yamlFiles,
+} from "./harness/chart.ts";
+import { ensureHelm } from "./harness/helm.ts";
+import { create, type KubeObject } from "./harness/kube.ts";
+import { parseManifest, podSpecOf, retargetNamespace } from "./harness/manifests.ts";
+
+const kc = testKubeConfig();
+let ns: TestNamespace;
+let restricted: TestNamespace;
+
+beforeAll(async () => {
+  ns = await createNamespace(kc, "deploy");
+  restricted = await createNamespace(kc, "restricted");
+  const { CoreV1Api } = await import("@kubernetes/client-node");
+  await kc.makeApiClient(CoreV1Api).patchNamespace(
+    {
+      name: restricted.name,
+      body: { metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+    },
+    // biome-ignore lint/suspicious/noExplicitAny: client-node's patch content-type option
+    { headers: { "Content-Type": "application/merge-patch+json" } } as any,
+  );
+});
+afterAll(async () => {
+  await ns?.delete();
+  await restricted?.delete();
+});
+
+describe("Helm chart", () => {
+  it("ships exactly the generated CRDs (crds/) in its crds/ directory", () => {
+    const ours = yamlFiles(CRD_DIR);
+    expect(yamlFiles(CHART_CRD_DIR)).toEqual(ours);
+    for (const f of ours) {
+      expect(readFileSync(join(CHART_CRD_DIR, f), "utf8"), `${f} differs: run node e2e/render-manifests.ts`).toBe(
+        readFileSync(join(CRD_DIR, f), "utf8"),
+      );
+    }
+  });
+
+  it(
+    "renders deploy/manifests exactly as committed",
+    async () => {
+      const helm = await ensureHelm({ log: (l) => console.log(l) });
+      for (const m of MANIFESTS) {
+        expect(readManifest(m.file), `${m.file} is stale: run node e2e/render-manifests.ts`).toBe(
+          renderManifest(helm, m),
+        );
+      }
+    },
+    900_000,
+  );
+});
+
+describe("plain manifests", () => {
+  for (const m of MANIFESTS) {
+    it(`${m.file} passes a server-side dry-run (kubectl apply --server-side --dry-run=server)`, async () => {
+      const { kubectl } = await ensureBinaries();
+      // The manifests install into vmcp-system; the dry-run targets a fresh namespace instead, as a
+      // dry-run Namespace is not persisted and objects in it would be refused as NotFound.
+      const text = readManifest(m.file).replaceAll(`namespace: ${RELEASE_NAMESPACE}`, `namespace: ${ns.name}`)
+        .replace(`name: ${RELEASE_NAMESPACE}\n`, `name: ${ns.name}\n`);
+      const r = spawnSync(
+        kubectl,
+        ["--kubeconfig", kubeconfigPath(), "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", "-"],
+        { input: text, encoding: "utf8" },
+      );
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const applied = r.stdout.trim().split("\n");
+      expect(applied).toHaveLength(parseManifest(text).length);
+      for (const line of applied) expect(line).toMatch(/serverside-applied \(server dry run\)$/);
+    });
+  }
+});
+
+function kubeconfigPath(): string {
+  return inject("kubeconfigPath");
+}
+
+describe("restricted Pod Security Standard", () => {
+  const asPod = (name: string, spec: Record<string, unknown>): KubeObject => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: restricted.name },
+    spec,
+  });
+
+  it("admission is enforced in the labelled namespace (a privileged pod is refused)", async () => {
+    const pod = asPod("privileged", {
+      containers: [{ name: "c", image: "busybox", securityContext: { privileged: true } }],
+    });
+    await expect(create(kc, pod, { dryRun: true })).rejects.toThrow(/violates PodSecurity "restricted/);
+  });
+
+  it("admits the operator's pod from the chart", async () => {
+    for (const m of MANIFESTS) {
+      const objects = retargetNamespace(parseManifest(readManifest(m.file)), RELEASE_NAMESPACE, restricted.name);
+      const deployment = objects.find((o) => o.kind === "Deployment");
+      expect(deployment).toBeDefined();
+      if (!deployment) return;
+      const created = await create(kc, asPod("operator", podSpecOf(deployment)), { dryRun: true });
+      expect(created.metadata.name).toBe("operator");
+    }
+  });
+
+  it("admits the runtime pod the operator builds for a VirtualMCPServer", async () => {
+    const deployment = buildDeployment({
+      owner: { apiVersion: API_VERSION, kind: "VirtualMCPServer", name: "gateway", uid: "00000000-0000-0000-0000-000000000001" },
+      namespace: restricted.name,
+      image: "ghcr.io/vmcp-k8s/vmcp:0.1.0",
+      configChecksum: "sha256:0",
+      debug: false,
+      secretEnv: [{ env: "TOOLHIVE_BEARER_TOKEN_API", secretName: "api", key: "token" }],
+      caBundles: [{ entry: "calendar", configMap: "calendar-ca" }],
+    }) as unknown as KubeObject;
+    const created = await create(kc, asPod("vmcp-gateway", podSpecOf(deployment)), { dryRun: true });
+    expect(created.metadata.name).toBe("vmcp-gateway");
+  });
+});

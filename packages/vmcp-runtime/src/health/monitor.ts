@@ -1,0 +1,251 @@
+import type { BackendStateTracker } from "../backends/state.ts";
+import { type Logger, silentLogger } from "../logger.ts";
+import type { BackendRegistry } from "../registry/registry.ts";
+import type { RegistryChange } from "../registry/types.ts";
+import { BackendBreaker, type CircuitState } from "./breaker.ts";
+import { type ProbeTarget, probeBackend } from "./probe.ts";
+import {
+  advertisable,
+  type CheckResult,
+  DEFAULT_DEGRADED_AFTER_MS,
+  type HealthRecord,
+  initialRecord,
+  nextHealth,
+} from "./state-machine.ts";
+
+export interface HealthMonitorOptions {
+  registry: BackendRegistry;
+  state: BackendStateTracker;
+  /** Connection plumbing and auth of a backend (the catalog's), undefined while not set up. */
+  target: (name: string) => ProbeTarget | undefined;
+  intervalMs: number;
+  timeoutMs: number;
+  unhealthyThreshold: number;
+  degradedAfterMs?: number;
+  /** circuitBreaker.enabled -> settings; undefined = no breakers. */
+  breaker?: { failureThreshold: number; openMs: number };
+  /** The set of advertised backends changed (re-aggregate). */
+  onAdvertiseChange?: () => void;
+  /** A backend came back: re-list it now rather than at the catalog's next retry. */
+  onRecovered?: (name: string) => void;
+  log?: Logger;
+  /** Replaces the real probe (unit tests of the scheduling only). */
+  probe?: (t: ProbeTarget, timeoutMs: number) => Promise<CheckResult>;
+}
+
+export interface BackendHealthSnapshot {
+  record: HealthRecord;
+  circuitState: CircuitState | undefined;
+  circuitLastChanged: number | undefined;
+}
+
+interface Tracked {
+  name: string;
+  hasAuth: boolean;
+  record: HealthRecord;
+  breaker: BackendBreaker | undefined;
+  timer: NodeJS.Timeout | undefined;
+  probing: boolean;
+  stopped: boolean;
+}
+
+/** Active checks + passive call outcomes -> one verdict per backend, written into the gateway's
+ * BackendStateTracker (which drives /status, metrics and the StatusReporter). */
+export class HealthMonitor {
+  readonly #o: HealthMonitorOptions;
+  readonly #log: Logger;
+  readonly #tracked = new Map<string, Tracked>();
+  #unsubscribe: (() => void) | undefined;
+  #listeners = new Set<() => void>();
+
+  constructor(o: HealthMonitorOptions) {
+    this.#o = o;
+    this.#log = (o.log ?? silentLogger()).child({ component: "health" });
+  }
+
+  start(): void {
+    const state = this.#o.state;
+    // Real calls and listings report here instead of flipping health directly.
+    state.outcomes = {
+      ok: (name) => this.#passive(name, { ok: true, latencyMs: 0 }),
+      failed: (name, message) => this.#passive(name, passiveFailure(message)),
+    };
+    state.routable = (name) => {
+      const b = this.#tracked.get(name)?.breaker;
+      return !b || b.state === "closed";
+    };
+    this.#unsubscribe = this.#o.registry.onChange((changes) => this.#apply(changes));
+    this.#apply(this.#o.registry.list().map((backend) => ({ type: "added", backend }) as RegistryChange));
+  }
+
+  /** Called after every verdict or breaker change. */
+  onChange(l: () => void): () => void {
+    this.#listeners.add(l);
+    return () => this.#listeners.delete(l);
+  }
+
+  snapshot(name: string): BackendHealthSnapshot | undefined {
+    const t = this.#tracked.get(name);
+    if (!t) return undefined;
+    return {
+      record: t.record,
+      circuitState: t.breaker?.state,
+      circuitLastChanged: t.breaker?.lastChanged,
+    };
+  }
+
+  /** Whether the backend's capabilities are advertised (not unhealthy, circuit not open). */
+  advertised(name: string): boolean {
+    const t = this.#tracked.get(name);
+    if (!t) return true;
+    return advertisable(t.record.health, (t.breaker?.state ?? "closed") !== "closed");
+  }
+
+  /** Runs one active check now (tests, half-open probes). */
+  async checkNow(name: string): Promise<void> {
+    const t = this.#tracked.get(name);
+    if (t) await this.#probe(t);
+  }
+
+  #apply(changes: RegistryChange[]): void {
+    for (const c of changes) {
+      if (c.type !== "added") this.#untrack(c.backend.name);
+      if (c.type !== "removed") this.#track(c.backend.name, c.backend.authType !== "unauthenticated");
+    }
+  }
+
+  #track(name: string, hasAuth: boolean): void {
+    const t: Tracked = {
+      name,
+      hasAuth,
+      record: initialRecord(),
+      breaker: undefined,
+      timer: undefined,
+      probing: false,
+      stopped: false,
+    };
+    if (this.#o.breaker) {
+      t.breaker = new BackendBreaker(
+        { ...this.#o.breaker, intervalMs: this.#o.intervalMs },
+        (s) => this.#breakerChanged(t, s),
+      );
+    }
+    this.#tracked.set(name, t);
+    // The first check soon (the catalog's initial listing already counts), then every interval.
+    this.#schedule(t, Math.min(this.#o.intervalMs, 1000));
+  }
+
+  #untrack(name: string): void {
+    const t = this.#tracked.get(name);
+    if (!t) return;
+    t.stopped = true;
+    clearTimeout(t.timer);
+    t.breaker?.shutdown();
+    this.#tracked.delete(name);
+  }
+
+  #schedule(t: Tracked, delay: number): void {
+    clearTimeout(t.timer);
+    if (t.stopped) return;
+    t.timer = setTimeout(() => {
+      void this.#probe(t).finally(() => this.#schedule(t, this.#o.intervalMs));
+    }, delay);
+    t.timer.unref();
+  }
+
+  async #probe(t: Tracked): Promise<void> {
+    if (t.probing || t.stopped) return;
+    const target = this.#o.target(t.name);
+    if (!target) return;
+    t.probing = true;
+    try {
+      const probe = this.#o.probe ?? probeBackend;
+      let result: CheckResult | undefined;
+      const run = async () => {
+        result = await probe(target, this.#o.timeoutMs);
+        // 429 is pressure, not a failure: it must not trip the breaker.
+        return result.ok || result.kind === "pressure" || (result.kind === "auth" && t.hasAuth);
+      };
+      // While the circuit is open the breaker skips the probe and the verdict stays frozen.
+      if (t.breaker) await t.breaker.run(run);
+      else await run();
+      if (result && !t.stopped) this.#record(t, result, false);
+    } finally {
+      t.probing = false;
+    }
+  }
+
+  #passive(name: string, r: CheckResult): void {
+    const t = this.#tracked.get(name);
+    if (!t) return;
+    if (r.ok) {
+      // A successful call only matters when it tells us something new (recovery).
+      if (t.record.consecutiveFailures === 0 && t.record.health !== "unknown" && t.record.health !== "unhealthy")
+        return;
+      if (t.breaker?.state === "closed") t.breaker.recordSuccess();
+    } else if (r.kind !== "pressure") {
+      t.breaker?.recordFailure();
+    }
+    this.#record(t, r, true);
+  }
+
+  #record(t: Tracked, r: CheckResult, passive: boolean): void {
+    const before = this.advertised(t.name);
+    const wasBad = t.record.health === "unhealthy" || t.record.health === "unknown";
+    t.record = nextHealth(
+      t.record,
+      r,
+      {
+        unhealthyThreshold: this.#o.unhealthyThreshold,
+        degradedAfterMs: this.#o.degradedAfterMs ?? DEFAULT_DEGRADED_AFTER_MS,
+        hasAuth: t.hasAuth,
+      },
+      Date.now(),
+    );
+    if (!r.ok) this.#log.debug({ backend: t.name, passive, result: r }, "backend check failed");
+    this.#publish(t);
+    if (before !== this.advertised(t.name)) this.#o.onAdvertiseChange?.();
+    const nowGood = t.record.health === "healthy" || t.record.health === "degraded";
+    if (wasBad && nowGood && !passive) this.#o.onRecovered?.(t.name);
+  }
+
+  #breakerChanged(t: Tracked, s: CircuitState): void {
+    if (t.stopped) return;
+    this.#log.info({ backend: t.name, circuit: s }, "circuit breaker changed");
+    this.#publish(t);
+    this.#o.onAdvertiseChange?.();
+    // Half-open: the one trial probe runs now, not at the next interval.
+    if (s === "half-open") void this.#probe(t);
+  }
+
+  /** Writes the verdict (with the breaker overlaid) into the gateway's state tracker. */
+  #publish(t: Tracked): void {
+    const cs = t.breaker?.state ?? "closed";
+    let health = t.record.health;
+    let message = t.record.message;
+    if (cs === "open") {
+      health = "unhealthy";
+      message = `Circuit breaker OPEN - ${message}`;
+    } else if (cs === "half-open") {
+      message = `Circuit breaker testing recovery - ${message}`;
+    }
+    this.#o.state.set(t.name, health, message);
+    for (const l of this.#listeners) l();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    for (const name of [...this.#tracked.keys()]) this.#untrack(name);
+    this.#o.state.outcomes = undefined;
+    this.#o.state.routable = () => true;
+  }
+}
+
+/** Turns a call-failure message (backends/errors.ts wording) into a result. */
+export function passiveFailure(message: string): CheckResult {
+  if (/ECONNREFUSED|connection refused/i.test(message)) return { ok: false, kind: "refused", message };
+  if (/did not answer within|timed? ?out/i.test(message)) return { ok: false, kind: "timeout", message };
+  if (/\b429\b/.test(message)) return { ok: false, kind: "pressure", message };
+  if (/\b(401|403)\b/.test(message)) return { ok: false, kind: "auth", message };
+  return { ok: false, kind: "error", message };
+}

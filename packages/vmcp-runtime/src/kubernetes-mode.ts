@@ -1,0 +1,179 @@
+import { KubeConfig } from "@kubernetes/client-node";
+import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
+import type { ResolvedSecrets } from "./config/load.ts";
+import { KubernetesDiscovery } from "./discovery/kubernetes.ts";
+import { HealthMonitor } from "./health/monitor.ts";
+import type { Logger } from "./logger.ts";
+import { BackendRegistry } from "./registry/registry.ts";
+import { backendSpecsFromConfig } from "./server/from-config.ts";
+import type { Gateway, GatewayOptions } from "./server/gateway.ts";
+import type { CrdBackendInput } from "./status/crd-status.ts";
+import { K8sStatusReporter } from "./status/k8s-reporter.ts";
+
+/** DESIGN §6: with VMCP_NAME and VMCP_NAMESPACE set the same binary is Kubernetes-aware. */
+export function kubernetesTarget(env: NodeJS.ProcessEnv): { name: string; namespace: string } | undefined {
+  const name = env.VMCP_NAME?.trim();
+  const namespace = env.VMCP_NAMESPACE?.trim();
+  return name && namespace ? { name, namespace } : undefined;
+}
+
+export interface KubernetesModeOptions {
+  config: VmcpConfig;
+  secrets: ResolvedSecrets;
+  target: { name: string; namespace: string };
+  log: Logger;
+  /** Defaults to KUBECONFIG / in-cluster ServiceAccount. */
+  kc?: KubeConfig;
+  /** Tests: shorter coalescing and secret refresh. */
+  coalesceMs?: number;
+  secretRefreshMs?: number;
+  leaderElection?: boolean;
+  /** Success slower than this is degraded (default 5 s). */
+  degradedAfterMs?: number;
+}
+
+export interface KubernetesRuntime {
+  mode: "dynamic" | "static";
+  registry: BackendRegistry;
+  discovery: KubernetesDiscovery | undefined;
+  reporter: K8sStatusReporter;
+  monitor: HealthMonitor | undefined;
+  /** Adds the registry, the reporter, discovered auth and health-aware aggregation. */
+  gatewayOptions(base: Omit<GatewayOptions, "registry">): GatewayOptions;
+  /** Starts the health monitor on the gateway's state tracker and catalog. */
+  attach(gateway: Gateway): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Composition of the Kubernetes-aware parts: discovery (dynamic mode: outgoingAuth.source
+ * discovered) or the config's static backends, the health monitor, and the StatusReporter that
+ * applies the VirtualMCPServer status. Resolves once the first discovery round is in the registry.
+ */
+export async function startKubernetesMode(o: KubernetesModeOptions): Promise<KubernetesRuntime> {
+  const { config, target } = o;
+  const log = o.log.child({ vmcp: `${target.namespace}/${target.name}` });
+  const kc = o.kc ?? loadKubeConfig();
+  const fh = config.operational.failureHandling;
+  const registry = new BackendRegistry();
+  const dynamic = config.outgoingAuth.source === "discovered";
+  let discovery: KubernetesDiscovery | undefined;
+  if (dynamic) {
+    discovery = new KubernetesDiscovery({
+      kc,
+      namespace: target.namespace,
+      group: config.groupRef,
+      config,
+      configSecrets: o.secrets,
+      registry,
+      log,
+      secretRefreshMs: o.secretRefreshMs,
+    });
+    await discovery.start();
+  } else {
+    registry.replaceAll(backendSpecsFromConfig(config));
+  }
+  let monitor: HealthMonitor | undefined;
+  let gateway: Gateway | undefined;
+  const compositeToolCount = config.compositeTools?.length ?? 0;
+
+  const reporter = new K8sStatusReporter({
+    kc,
+    namespace: target.namespace,
+    name: target.name,
+    refreshMs: parseDuration(fh.statusReportingInterval),
+    coalesceMs: o.coalesceMs,
+    leaderElection: o.leaderElection,
+    log,
+    toInput: (s) => {
+      const backends: CrdBackendInput[] = s.backends.map((b) => {
+        const snap = monitor?.snapshot(b.name);
+        const spec = registry.get(b.name);
+        return {
+          name: b.name,
+          url: b.url,
+          health: b.health,
+          authType: b.authType,
+          authConfigRef: spec?.metadata?.auth_config_ref,
+          message: b.message,
+          lastCheck: b.lastCheckTime,
+          circuitState: snap?.circuitState,
+          circuitLastChanged:
+            snap?.circuitLastChanged !== undefined ? new Date(snap.circuitLastChanged).toISOString() : undefined,
+          consecutiveFailures: snap?.record.consecutiveFailures,
+          protocolVersion: b.protocolVersion,
+        };
+      });
+      for (const p of discovery?.problems() ?? []) {
+        if (backends.some((b) => b.name === p.name)) continue;
+        backends.push({ name: p.name, url: p.url, health: "unhealthy", authConfigRef: p.authConfigRef, message: p.message });
+      }
+      return {
+        backends,
+        capabilities: {
+          toolCount: s.toolCount,
+          resourceCount: s.resourceCount,
+          promptCount: s.promptCount,
+          compositeToolCount,
+        },
+      };
+    },
+  });
+  discovery?.onProblemsChanged(() => {
+    if (gateway) reporter.report(gateway.status());
+  });
+
+  return {
+    mode: dynamic ? "dynamic" : "static",
+    registry,
+    discovery,
+    reporter,
+    get monitor() {
+      return monitor;
+    },
+    gatewayOptions(base) {
+      const aggregate = base.aggregate;
+      return {
+        ...base,
+        registry,
+        statusReporter: reporter,
+        mode: dynamic ? "dynamic" : "static",
+        // Unhealthy backends and open circuits are left out of what clients see.
+        aggregate: (caps) => aggregate(monitor ? caps.filter((c) => monitor?.advertised(c.backend)) : caps),
+        outgoingAuth: discovery ? (spec) => (discovery as KubernetesDiscovery).outgoingAuth(spec) : base.outgoingAuth,
+      };
+    },
+    attach(gw) {
+      gateway = gw;
+      reporter.setSource(() => gw.status());
+      const cb = fh.circuitBreaker;
+      monitor = new HealthMonitor({
+        registry,
+        state: gw.state,
+        target: (name) => {
+          const e = gw.catalog.entry(name);
+          return e ? { spec: e.spec, agent: e.dispatchers.agent, auth: e.auth } : undefined;
+        },
+        intervalMs: parseDuration(fh.healthCheckInterval),
+        timeoutMs: parseDuration(fh.healthCheckTimeout),
+        unhealthyThreshold: fh.unhealthyThreshold,
+        degradedAfterMs: o.degradedAfterMs,
+        breaker: cb.enabled ? { failureThreshold: cb.failureThreshold, openMs: parseDuration(cb.timeout) } : undefined,
+        onAdvertiseChange: () => gw.catalog.reaggregate(),
+        onRecovered: (name) => void gw.catalog.refresh(name),
+        log,
+      });
+      monitor.start();
+    },
+    async stop() {
+      monitor?.stop();
+      await discovery?.stop();
+    },
+  };
+}
+
+function loadKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}

@@ -1,0 +1,200 @@
+import { isDeepStrictEqual } from "node:util";
+import type { CapabilitiesSummary, Condition, DiscoveredBackend } from "@vmcp/shared-types";
+import type { BackendHealth, RuntimePhase } from "./types.ts";
+
+/** The status fields the runtime owns on its VirtualMCPServer (field manager vmcp-runtime). The
+ * top-level observedGeneration, `url` and the infrastructure conditions belong to the operator. */
+export interface RuntimeCrdStatus {
+  phase: RuntimePhase;
+  message: string;
+  backendCount: number;
+  discoveredBackends: DiscoveredBackend[];
+  capabilities: CapabilitiesSummary;
+  conditions: Condition[];
+}
+
+export const RUNTIME_CONDITIONS = ["Ready", "BackendsDiscovered", "Degraded"] as const;
+
+export interface CrdBackendInput {
+  name: string;
+  url: string;
+  health: BackendHealth;
+  authType?: string | undefined;
+  authConfigRef?: string | undefined;
+  message?: string | undefined;
+  /** ISO time of the last check. */
+  lastCheck?: string | undefined;
+  circuitState?: "closed" | "open" | "half-open" | undefined;
+  circuitLastChanged?: string | undefined;
+  consecutiveFailures?: number | undefined;
+  protocolVersion?: string | undefined;
+}
+
+export interface CrdStatusInput {
+  backends: CrdBackendInput[];
+  capabilities: CapabilitiesSummary;
+  generation: number | undefined;
+  /** Our conditions as last applied, to keep lastTransitionTime when a status did not change. */
+  previousConditions: Condition[];
+  now: string;
+}
+
+/** Reference §1.3 ToCRDStatus. */
+export function crdBackendStatus(h: BackendHealth): DiscoveredBackend["status"] {
+  switch (h) {
+    case "healthy":
+      return "ready";
+    case "degraded":
+      return "degraded";
+    case "unhealthy":
+      return "unavailable";
+    case "unauthenticated":
+      return "unauthenticated";
+    default:
+      return "unknown";
+  }
+}
+
+/** Routable = ready or unauthenticated (reference §1.3 backendCount). */
+export const isRoutable = (h: BackendHealth): boolean => h === "healthy" || h === "unauthenticated";
+
+/**
+ * DESIGN §5's runtime rule: no backends -> Ready; none checked yet -> Pending; all routable ->
+ * Ready; none routable (and none merely degraded) -> Failed; otherwise Degraded. A degraded
+ * backend still serves, so one slow or recovering backend makes the phase Degraded, not Failed.
+ */
+export function runtimePhase(backends: Array<{ health: BackendHealth }>): {
+  phase: RuntimePhase;
+  message: string;
+  reason: string;
+} {
+  const total = backends.length;
+  const count = (h: BackendHealth) => backends.filter((b) => b.health === h).length;
+  const routable = backends.filter((b) => isRoutable(b.health)).length;
+  const degraded = count("degraded");
+  const unhealthy = count("unhealthy");
+  const unknown = count("unknown");
+  const detail = `(${degraded} degraded, ${unhealthy} unavailable, ${unknown} unknown)`;
+  if (total === 0) return { phase: "Ready", message: "Ready, no backends configured", reason: "AllBackendsRoutable" };
+  if (unknown === total)
+    return {
+      phase: "Pending",
+      message: `Waiting for initial health checks (${total} backends configured)`,
+      reason: "BackendsPending",
+    };
+  if (routable === total)
+    return { phase: "Ready", message: `All ${total} backends routable`, reason: "AllBackendsRoutable" };
+  if (routable === 0 && degraded === 0)
+    return { phase: "Failed", message: `No routable backends ${detail}`, reason: "NoRoutableBackends" };
+  return { phase: "Degraded", message: `${routable}/${total} backends routable ${detail}`, reason: "SomeBackendsUnhealthy" };
+}
+
+function condition(
+  type: string,
+  status: "True" | "False",
+  reason: string,
+  message: string,
+  inp: CrdStatusInput,
+): Condition {
+  const prev = inp.previousConditions.find((c) => c.type === type);
+  const c: Condition = {
+    type,
+    status,
+    reason,
+    message,
+    lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : inp.now,
+  };
+  if (inp.generation !== undefined) c.observedGeneration = inp.generation;
+  return c;
+}
+
+/** Pure: what the runtime applies to status. discoveredBackends sorted by name. */
+export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
+  const backends = [...inp.backends].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const { phase, message, reason } = runtimePhase(backends);
+  const discovered = backends.map((b) => {
+    const d: DiscoveredBackend = { name: b.name, url: b.url, status: crdBackendStatus(b.health) };
+    if (b.authConfigRef) d.authConfigRef = b.authConfigRef;
+    if (b.authType) d.authType = b.authType;
+    if (b.lastCheck) d.lastHealthCheck = b.lastCheck;
+    if (b.message) d.message = b.message.slice(0, 1024);
+    if (b.circuitState) d.circuitBreakerState = b.circuitState;
+    if (b.circuitLastChanged) d.circuitLastChanged = b.circuitLastChanged;
+    if (b.consecutiveFailures !== undefined) d.consecutiveFailures = b.consecutiveFailures;
+    if (b.protocolVersion) d.mcpRevision = b.protocolVersion;
+    return d;
+  });
+  const degraded = backends.filter((b) => b.health === "degraded").length;
+  const conditions: Condition[] = [
+    condition("Ready", phase === "Ready" ? "True" : "False", reason, message, inp),
+    condition(
+      "BackendsDiscovered",
+      "True",
+      "BackendsDiscovered",
+      backends.length === 0 ? "No backends configured" : `Discovered ${backends.length} backends`,
+      inp,
+    ),
+  ];
+  if (degraded > 0)
+    conditions.push(condition("Degraded", "True", "BackendsDegraded", `${degraded} backends degraded`, inp));
+  return {
+    phase,
+    message,
+    backendCount: backends.filter((b) => isRoutable(b.health)).length,
+    discoveredBackends: discovered,
+    capabilities: inp.capabilities,
+    conditions,
+  };
+}
+
+/** The runtime's fields of a live status (what another reader of the object would compare). */
+export function extractRuntimeStatus(live: Record<string, unknown> | undefined): RuntimeCrdStatus | undefined {
+  if (!live) return undefined;
+  const conds = Array.isArray(live.conditions) ? (live.conditions as Condition[]) : [];
+  return {
+    phase: live.phase as RuntimePhase,
+    message: (live.message as string) ?? "",
+    backendCount: (live.backendCount as number) ?? 0,
+    discoveredBackends: (live.discoveredBackends as DiscoveredBackend[]) ?? [],
+    capabilities: live.capabilities as CapabilitiesSummary,
+    conditions: conds.filter((c) => (RUNTIME_CONDITIONS as readonly string[]).includes(c.type)),
+  };
+}
+
+function withoutVolatile(s: RuntimeCrdStatus): unknown {
+  return {
+    ...s,
+    discoveredBackends: s.discoveredBackends.map(({ lastHealthCheck: _l, ...rest }) => rest),
+    conditions: [...s.conditions]
+      .sort((a, b) => (a.type < b.type ? -1 : 1))
+      .map((c) => ({ ...c, lastTransitionTime: normTime(c.lastTransitionTime) })),
+  };
+}
+
+function normTime(t: string | undefined): string | undefined {
+  if (!t) return t;
+  const ms = Date.parse(t);
+  return Number.isNaN(ms) ? t : new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
+export type WriteDecision = { write: "now" } | { write: "later"; atMs: number } | { write: "never" };
+
+/**
+ * Coalescing rule (DESIGN §6): a real change goes out now; a status whose only difference is
+ * `lastHealthCheck` goes out at most every `refreshMs` after the last write; nothing else is sent.
+ */
+export function decideWrite(
+  desired: RuntimeCrdStatus,
+  current: RuntimeCrdStatus | undefined,
+  lastWriteMs: number | undefined,
+  nowMs: number,
+  refreshMs: number,
+): WriteDecision {
+  if (!current || !isDeepStrictEqual(withoutVolatile(desired), withoutVolatile(current))) return { write: "now" };
+  const timesDiffer = desired.discoveredBackends.some(
+    (b, i) => normTime(b.lastHealthCheck) !== normTime(current.discoveredBackends[i]?.lastHealthCheck),
+  );
+  if (!timesDiffer) return { write: "never" };
+  const due = (lastWriteMs ?? 0) + refreshMs;
+  return due <= nowMs ? { write: "now" } : { write: "later", atMs: due };
+}
