@@ -4,7 +4,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { buildDeployment } from "@vmcp/operator/builders/deployment.ts";
+import { buildDeployment } from "@vmcp/operator/builders/deployment";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, ensureBinaries, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -19,7 +19,7 @@ import {
   yamlFiles,
 } from "./harness/chart.ts";
 import { ensureHelm } from "./harness/helm.ts";
-import { create, type KubeObject } from "./harness/kube.ts";
+import { apply, create, type KubeObject } from "./harness/kube.ts";
 import { parseManifest, podSpecOf, retargetNamespace } from "./harness/manifests.ts";
 
 const kc = testKubeConfig();
@@ -29,15 +29,11 @@ let restricted: TestNamespace;
 beforeAll(async () => {
   ns = await createNamespace(kc, "deploy");
   restricted = await createNamespace(kc, "restricted");
-  const { CoreV1Api } = await import("@kubernetes/client-node");
-  await kc.makeApiClient(CoreV1Api).patchNamespace(
-    {
-      name: restricted.name,
-      body: { metadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
-    },
-    // biome-ignore lint/suspicious/noExplicitAny: client-node's patch content-type option
-    { headers: { "Content-Type": "application/merge-patch+json" } } as any,
-  );
+  await apply(kc, {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name: restricted.name, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+  });
 });
 afterAll(async () => {
   await ns?.delete();
@@ -49,24 +45,21 @@ describe("Helm chart", () => {
     const ours = yamlFiles(CRD_DIR);
     expect(yamlFiles(CHART_CRD_DIR)).toEqual(ours);
     for (const f of ours) {
-      expect(readFileSync(join(CHART_CRD_DIR, f), "utf8"), `${f} differs: run node e2e/render-manifests.ts`).toBe(
-        readFileSync(join(CRD_DIR, f), "utf8"),
-      );
+      expect(
+        readFileSync(join(CHART_CRD_DIR, f), "utf8"),
+        `${f} differs: run node e2e/render-manifests.ts`,
+      ).toBe(readFileSync(join(CRD_DIR, f), "utf8"));
     }
   });
 
-  it(
-    "renders deploy/manifests exactly as committed",
-    async () => {
-      const helm = await ensureHelm({ log: (l) => console.log(l) });
-      for (const m of MANIFESTS) {
-        expect(readManifest(m.file), `${m.file} is stale: run node e2e/render-manifests.ts`).toBe(
-          renderManifest(helm, m),
-        );
-      }
-    },
-    900_000,
-  );
+  it("renders deploy/manifests exactly as committed", async () => {
+    const helm = await ensureHelm({ log: (l) => console.log(l) });
+    for (const m of MANIFESTS) {
+      expect(readManifest(m.file), `${m.file} is stale: run node e2e/render-manifests.ts`).toBe(
+        renderManifest(helm, m),
+      );
+    }
+  }, 900_000);
 });
 
 describe("plain manifests", () => {
@@ -75,11 +68,21 @@ describe("plain manifests", () => {
       const { kubectl } = await ensureBinaries();
       // The manifests install into vmcp-system; the dry-run targets a fresh namespace instead, as a
       // dry-run Namespace is not persisted and objects in it would be refused as NotFound.
-      const text = readManifest(m.file).replaceAll(`namespace: ${RELEASE_NAMESPACE}`, `namespace: ${ns.name}`)
+      const text = readManifest(m.file)
+        .replaceAll(`namespace: ${RELEASE_NAMESPACE}`, `namespace: ${ns.name}`)
         .replace(`name: ${RELEASE_NAMESPACE}\n`, `name: ${ns.name}\n`);
       const r = spawnSync(
         kubectl,
-        ["--kubeconfig", kubeconfigPath(), "apply", "--server-side", "--force-conflicts", "--dry-run=server", "-f", "-"],
+        [
+          "--kubeconfig",
+          kubeconfigPath(),
+          "apply",
+          "--server-side",
+          "--force-conflicts",
+          "--dry-run=server",
+          "-f",
+          "-",
+        ],
         { input: text, encoding: "utf8" },
       );
       expect(r.stderr).toBe("");
@@ -112,7 +115,11 @@ describe("restricted Pod Security Standard", () => {
 
   it("admits the operator's pod from the chart", async () => {
     for (const m of MANIFESTS) {
-      const objects = retargetNamespace(parseManifest(readManifest(m.file)), RELEASE_NAMESPACE, restricted.name);
+      const objects = retargetNamespace(
+        parseManifest(readManifest(m.file)),
+        RELEASE_NAMESPACE,
+        restricted.name,
+      );
       const deployment = objects.find((o) => o.kind === "Deployment");
       expect(deployment).toBeDefined();
       if (!deployment) return;
@@ -123,7 +130,12 @@ describe("restricted Pod Security Standard", () => {
 
   it("admits the runtime pod the operator builds for a VirtualMCPServer", async () => {
     const deployment = buildDeployment({
-      owner: { apiVersion: API_VERSION, kind: "VirtualMCPServer", name: "gateway", uid: "00000000-0000-0000-0000-000000000001" },
+      owner: {
+        apiVersion: API_VERSION,
+        kind: "VirtualMCPServer",
+        name: "gateway",
+        uid: "00000000-0000-0000-0000-000000000001",
+      },
       namespace: restricted.name,
       image: "ghcr.io/vmcp-k8s/vmcp:0.1.0",
       configChecksum: "sha256:0",

@@ -2,7 +2,12 @@
 // Server per session, as the SDK requires) on 127.0.0.1, optionally over TLS. `stop()` and
 // `start()` keep the port, so a test can kill a backend for real and bring it back.
 import { randomUUID } from "node:crypto";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 import { Server as McpServer } from "@modelcontextprotocol/sdk/server/index.js";
@@ -84,7 +89,9 @@ export async function startSampleBackend(o: SampleBackendOptions): Promise<Sampl
     }
     if (typeof sid === "string") {
       res.writeHead(404, { "content-type": "application/json" });
-      res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }));
+      res.end(
+        JSON.stringify({ jsonrpc: "2.0", error: { code: -32001, message: "Session not found" }, id: null }),
+      );
       return;
     }
     if (req.method !== "POST") {
@@ -113,7 +120,9 @@ export async function startSampleBackend(o: SampleBackendOptions): Promise<Sampl
 
   const start = async () => {
     if (http) return;
-    const server = o.tls ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, listener) : createHttpServer(listener);
+    const server = o.tls
+      ? createHttpsServer({ cert: o.tls.cert, key: o.tls.key }, listener)
+      : createHttpServer(listener);
     server.on("connection", (s: Socket) => {
       sockets.add(s);
       s.on("close", () => sockets.delete(s));

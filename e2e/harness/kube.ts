@@ -1,8 +1,8 @@
 // Small API helpers over the operator kit's HTTP client: server-side apply of arbitrary objects
 // (what `kubectl apply --server-side` does), reads, status patches and polling with a deadline.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http.ts";
-import { collectionPath, objectPath, resourceFor } from "@vmcp/operator/kit/resources.ts";
+import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http";
+import { collectionPath, objectPath, resourceFor } from "@vmcp/operator/kit/resources";
 
 export const FIELD_MANAGER = "vmcp-e2e";
 
@@ -22,7 +22,12 @@ export interface KubeObject {
   [k: string]: unknown;
 }
 
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"]);
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+]);
 
 async function pathOf(kc: KubeConfig, o: Pick<KubeObject, "apiVersion" | "kind" | "metadata">) {
   const ref = await resourceFor(kc, o.apiVersion, o.kind);
@@ -133,7 +138,9 @@ export async function waitFor<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

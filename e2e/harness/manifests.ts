@@ -10,7 +10,9 @@ export function parseManifest(text: string): KubeObject[] {
     if (value === null || value === undefined) continue;
     const o = value as Partial<KubeObject>;
     if (typeof o.apiVersion !== "string" || typeof o.kind !== "string" || !o.metadata?.name) {
-      throw new Error(`manifest document without apiVersion/kind/metadata.name: ${JSON.stringify(value).slice(0, 200)}`);
+      throw new Error(
+        `manifest document without apiVersion/kind/metadata.name: ${JSON.stringify(value).slice(0, 200)}`,
+      );
     }
     out.push(o as KubeObject);
   }
@@ -30,7 +32,8 @@ export function retargetNamespace(objects: KubeObject[], from: string, to: strin
 }
 
 export function podSpecOf(deployment: KubeObject): Record<string, unknown> {
-  const spec = (deployment.spec as { template?: { spec?: Record<string, unknown> } } | undefined)?.template?.spec;
+  const spec = (deployment.spec as { template?: { spec?: Record<string, unknown> } } | undefined)?.template
+    ?.spec;
   if (!spec) throw new Error(`${deployment.kind} ${deployment.metadata.name} has no pod template`);
   return spec;
 }

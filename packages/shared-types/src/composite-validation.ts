@@ -7,7 +7,11 @@ import type { ParsedTemplate } from "./template/ast.ts";
 import { parseTemplate, TemplateError, templateParseError } from "./template/index.ts";
 import { referencedStepOutputs } from "./template/refs.ts";
 
-export type CompositeValidationReason = "SchemaInvalid" | "TemplateInvalid" | "DependencyCycle" | "ToolNotFound";
+export type CompositeValidationReason =
+  | "SchemaInvalid"
+  | "TemplateInvalid"
+  | "DependencyCycle"
+  | "ToolNotFound";
 
 export interface CompositeValidationError {
   reason: CompositeValidationReason;
@@ -31,6 +35,7 @@ interface RawStep {
   condition?: unknown;
   collection?: unknown;
   message?: unknown;
+  schema?: unknown;
   onError?: unknown;
   defaultResults?: unknown;
   step?: unknown;
@@ -71,6 +76,16 @@ function outputTemplates(props: unknown, where: string): [string, string][] {
     out.push(...outputTemplates(p.properties, `${where}.${name}.properties`));
   }
   return out;
+}
+
+/** ToolHive's bounds on an elicitation's requested schema (reference §3.8). */
+export const MAX_ELICITATION_SCHEMA_BYTES = 100 * 1024;
+export const MAX_ELICITATION_SCHEMA_DEPTH = 10;
+
+function depthOf(v: unknown): number {
+  if (typeof v !== "object" || v === null) return 0;
+  const children = Array.isArray(v) ? v : Object.values(v);
+  return 1 + children.reduce<number>((m, c) => Math.max(m, depthOf(c)), 0);
 }
 
 /** A step that may end without running (condition false, or failed with onError continue). */
@@ -117,7 +132,8 @@ export function validateCompositeTool(
 
   const templates: [string, string, string | undefined][] = steps.flatMap((st, i) =>
     templatesOf(st, `steps[${typeof st.id === "string" ? st.id : i}]`).map(
-      ([w, t]) => [w, t, typeof st.id === "string" ? st.id : undefined] as [string, string, string | undefined],
+      ([w, t]) =>
+        [w, t, typeof st.id === "string" ? st.id : undefined] as [string, string, string | undefined],
     ),
   );
   templates.push(
@@ -149,6 +165,23 @@ export function validateCompositeTool(
           message: `step "${ref}" can be skipped and ${where} reads its output, so it needs defaultResults`,
         });
       }
+    }
+  }
+
+  for (const st of steps) {
+    if (!isRecord(st.schema)) continue;
+    const where = `steps[${String(st.id)}].schema`;
+    if (Buffer.byteLength(JSON.stringify(st.schema), "utf8") > MAX_ELICITATION_SCHEMA_BYTES) {
+      errors.push({
+        reason: "SchemaInvalid",
+        message: `${where}: larger than ${MAX_ELICITATION_SCHEMA_BYTES} bytes`,
+      });
+    }
+    if (depthOf(st.schema) > MAX_ELICITATION_SCHEMA_DEPTH) {
+      errors.push({
+        reason: "SchemaInvalid",
+        message: `${where}: nested deeper than ${MAX_ELICITATION_SCHEMA_DEPTH}`,
+      });
     }
   }
 

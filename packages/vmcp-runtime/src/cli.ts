@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
+import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { BackendRegistry } from "./registry/registry.ts";
@@ -117,9 +118,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   const config = loaded.config;
   const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
   const host = values.host;
-  const registry = new BackendRegistry();
-  registry.replaceAll(backendSpecsFromConfig(config));
-  const opts: ConstructorParameters<typeof Gateway>[0] = {
+  // Issue 5: VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter.
+  const target = kubernetesTarget(process.env);
+  const k8s = target
+    ? await startKubernetesMode({ config, secrets: loaded.secrets, target, log })
+    : undefined;
+  const registry = k8s?.registry ?? new BackendRegistry();
+  if (!k8s) registry.replaceAll(backendSpecsFromConfig(config));
+  let opts: ConstructorParameters<typeof Gateway>[0] = {
     ...gatewayOptionsFromConfig(config, loaded.secrets, {
       log,
       resourceUrl: process.env.VMCP_PUBLIC_URL,
@@ -131,7 +137,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     statusReporter: new LogStatusReporter(log),
     mode: "static",
   };
+  if (k8s) opts = k8s.gatewayOptions(opts);
   const gateway = new Gateway(opts);
+  k8s?.attach(gateway);
   const { url } = await gateway.start(host, port);
   log.info({ url, backends: registry.list().map((b) => b.name) }, "vmcp serving");
 
@@ -143,10 +151,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       log.info({ why }, "shutting down");
       const force = setTimeout(() => resolve(), 10_000);
       force.unref();
-      gateway.close().finally(() => {
-        clearTimeout(force);
-        resolve();
-      });
+      gateway
+        .close()
+        .then(() => k8s?.stop())
+        .finally(() => {
+          clearTimeout(force);
+          resolve();
+        });
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

@@ -99,14 +99,22 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
           lastCheck: b.lastCheckTime,
           circuitState: snap?.circuitState,
           circuitLastChanged:
-            snap?.circuitLastChanged !== undefined ? new Date(snap.circuitLastChanged).toISOString() : undefined,
+            snap?.circuitLastChanged !== undefined
+              ? new Date(snap.circuitLastChanged).toISOString()
+              : undefined,
           consecutiveFailures: snap?.record.consecutiveFailures,
           protocolVersion: b.protocolVersion,
         };
       });
       for (const p of discovery?.problems() ?? []) {
         if (backends.some((b) => b.name === p.name)) continue;
-        backends.push({ name: p.name, url: p.url, health: "unhealthy", authConfigRef: p.authConfigRef, message: p.message });
+        backends.push({
+          name: p.name,
+          url: p.url,
+          health: "unhealthy",
+          authConfigRef: p.authConfigRef,
+          message: p.message,
+        });
       }
       return {
         backends,
@@ -140,7 +148,9 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
         mode: dynamic ? "dynamic" : "static",
         // Unhealthy backends and open circuits are left out of what clients see.
         aggregate: (caps) => aggregate(monitor ? caps.filter((c) => monitor?.advertised(c.backend)) : caps),
-        outgoingAuth: discovery ? (spec) => (discovery as KubernetesDiscovery).outgoingAuth(spec) : base.outgoingAuth,
+        outgoingAuth: discovery
+          ? (spec) => (discovery as KubernetesDiscovery).outgoingAuth(spec)
+          : base.outgoingAuth,
       };
     },
     attach(gw) {
@@ -158,7 +168,9 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
         timeoutMs: parseDuration(fh.healthCheckTimeout),
         unhealthyThreshold: fh.unhealthyThreshold,
         degradedAfterMs: o.degradedAfterMs,
-        breaker: cb.enabled ? { failureThreshold: cb.failureThreshold, openMs: parseDuration(cb.timeout) } : undefined,
+        breaker: cb.enabled
+          ? { failureThreshold: cb.failureThreshold, openMs: parseDuration(cb.timeout) }
+          : undefined,
         onAdvertiseChange: () => gw.catalog.reaggregate(),
         onRecovered: (name) => void gw.catalog.refresh(name),
         log,

@@ -24,7 +24,7 @@ export interface Pipeline {
 export type TemplateNode =
   | { k: "text"; text: string }
   | { k: "action"; pipe: Pipeline; pos: number }
-  | { k: "if"; pipe: Pipeline; then: TemplateNode[]; else: TemplateNode[] | undefined; pos: number };
+  | { k: "if"; pipe: Pipeline; body: TemplateNode[]; alt: TemplateNode[] | undefined; pos: number };
 
 export interface ParsedTemplate {
   source: string;

@@ -54,8 +54,8 @@ class Exec {
     for (const n of nodes) {
       if (n.k === "text") this.emit(n.text);
       else if (n.k === "action") this.emit(printValue(this.pipeline(n.pipe)));
-      else if (truth(this.pipeline(n.pipe))) this.walk(n.then);
-      else if (n.else) this.walk(n.else);
+      else if (truth(this.pipeline(n.pipe))) this.walk(n.body);
+      else if (n.alt) this.walk(n.alt);
     }
   }
 
@@ -164,7 +164,8 @@ export function truth(v: TemplateValue): boolean {
 }
 
 function arity(name: string, args: TemplateValue[], n: number): void {
-  if (args.length !== n) throw new FuncError(`wrong number of args for ${name}: want ${n} got ${args.length}`);
+  if (args.length !== n)
+    throw new FuncError(`wrong number of args for ${name}: want ${n} got ${args.length}`);
 }
 
 const isNil = (v: TemplateValue) => v === MISSING || v === null || v === undefined;
@@ -260,13 +261,15 @@ function callFunction(name: string, args: TemplateValue[]): TemplateValue {
     case "quote": {
       arity(name, args, 1);
       const v = args[0];
-      if (typeof v !== "string") throw new FuncError(`wrong type for value; expected string; got ${goTypeName(v)}`);
+      if (typeof v !== "string")
+        throw new FuncError(`wrong type for value; expected string; got ${goTypeName(v)}`);
       return goQuote(v);
     }
     case "fromJson": {
       arity(name, args, 1);
       const v = args[0];
-      if (typeof v !== "string") throw new FuncError(`wrong type for value; expected string; got ${goTypeName(v)}`);
+      if (typeof v !== "string")
+        throw new FuncError(`wrong type for value; expected string; got ${goTypeName(v)}`);
       try {
         return JSON.parse(v) as unknown;
       } catch (e) {

@@ -243,7 +243,8 @@ class Parser {
       const hexLen = e === "x" ? 2 : e === "u" ? 4 : e === "U" ? 8 : 0;
       if (hexLen > 0) {
         const hex = body.slice(k + 1, k + 1 + hexLen);
-        if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex)) this.fail("invalid syntax in string escape", pos);
+        if (!new RegExp(`^[0-9a-fA-F]{${hexLen}}$`).test(hex))
+          this.fail("invalid syntax in string escape", pos);
         const n = Number.parseInt(hex, 16);
         if (n > 0x10ffff) this.fail("invalid syntax in string escape", pos);
         out += String.fromCodePoint(n);
@@ -275,7 +276,11 @@ class Parser {
     let value: number;
     if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(clean)) {
       value = Number.parseInt(clean, 16);
-    } else if (/^[+-]?0[oO]?[0-7]+$/.test(clean) && /^[+-]?0/.test(clean) && clean.replace(/^[+-]/, "").length > 1) {
+    } else if (
+      /^[+-]?0[oO]?[0-7]+$/.test(clean) &&
+      /^[+-]?0/.test(clean) &&
+      clean.replace(/^[+-]/, "").length > 1
+    ) {
       const sign = clean.startsWith("-") ? -1 : 1;
       value = sign * Number.parseInt(clean.replace(/^[+-]?0[oO]?/, ""), 8);
     } else if (/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(clean)) {
@@ -367,7 +372,7 @@ class Parser {
       }
     }
     this.depth--;
-    return { k: "if", pipe, then: body.nodes, else: elseNodes, pos };
+    return { k: "if", pipe, body: body.nodes, alt: elseNodes, pos };
   }
 
   private expectClose(context: string): void {
@@ -469,13 +474,15 @@ class Parser {
         return { k: "pipe", pipe, path: this.fieldChain(), pos: t.pos };
       }
       case "ident": {
-        if (t.name === "true" || t.name === "false") return { k: "bool", value: t.name === "true", pos: t.pos };
+        if (t.name === "true" || t.name === "false")
+          return { k: "bool", value: t.name === "true", pos: t.pos };
         if (t.name === "nil") return { k: "nil", pos: t.pos };
         if (["if", "else", "end", ...UNSUPPORTED_KEYWORDS].includes(t.name)) {
           this.fail(`unexpected <${t.name}> in command`, t.pos);
         }
         if (!FUNCS.has(t.name)) this.undefinedFunction(t.name, t.pos);
-        if (this.peek().t === "field") this.fail(`unexpected field after function ${t.name}`, this.peek().pos);
+        if (this.peek().t === "field")
+          this.fail(`unexpected field after function ${t.name}`, this.peek().pos);
         return { k: "ident", name: t.name, pos: t.pos };
       }
       default:

@@ -1,6 +1,5 @@
 // Static analysis of parsed templates: which step outputs a template reads.
-import type { Operand, Pipeline, TemplateNode } from "./ast.ts";
-import type { ParsedTemplate } from "./ast.ts";
+import type { Operand, ParsedTemplate, Pipeline, TemplateNode } from "./ast.ts";
 
 function fromOperand(o: Operand, out: Set<string>): void {
   if ((o.k === "field" || o.k === "var") && o.path[0] === "steps" && o.path[1] !== undefined) {
@@ -19,8 +18,8 @@ function fromNodes(nodes: TemplateNode[], out: Set<string>): void {
     if (n.k === "action") fromPipeline(n.pipe, out);
     if (n.k === "if") {
       fromPipeline(n.pipe, out);
-      fromNodes(n.then, out);
-      if (n.else) fromNodes(n.else, out);
+      fromNodes(n.body, out);
+      if (n.alt) fromNodes(n.alt, out);
     }
   }
 }

@@ -34,14 +34,20 @@ export class BackendStateTracker {
   }
 
   ok(name: string): void {
-    if (this.outcomes) return this.outcomes.ok(name);
+    if (this.outcomes) {
+      this.outcomes.ok(name);
+      return;
+    }
     const s = this.get(name);
     if (s.health === "healthy") return;
     this.set(name, "healthy", undefined);
   }
 
   failed(name: string, message: string): void {
-    if (this.outcomes) return this.outcomes.failed(name, message);
+    if (this.outcomes) {
+      this.outcomes.failed(name, message);
+      return;
+    }
     this.set(name, "unhealthy", message);
   }
 

@@ -8,7 +8,11 @@ import { WorkflowError } from "./types.ts";
 
 type OutputConfig = NonNullable<CompositeToolConfig["output"]>;
 
-function buildProperty(name: string, p: OutputProperty, data: unknown): { present: boolean; value?: unknown } {
+function buildProperty(
+  name: string,
+  p: OutputProperty,
+  data: unknown,
+): { present: boolean; value?: unknown } {
   let raw: unknown;
   if (p.value !== undefined) {
     try {

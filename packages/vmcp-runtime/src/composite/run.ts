@@ -36,7 +36,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** An AbortSignal that fires `reason` after `ms`, or when `parent` fires. */
-function deadline(parent: AbortSignal, ms: number, reason: () => unknown): { signal: AbortSignal; done(): void } {
+function deadline(
+  parent: AbortSignal,
+  ms: number,
+  reason: () => unknown,
+): { signal: AbortSignal; done(): void } {
   const ctl = new AbortController();
   const onParent = () => ctl.abort(parent.reason);
   if (parent.aborted) ctl.abort(parent.reason);
@@ -81,7 +85,11 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   );
 }
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+async function mapLimit<T, R>(
+  items: T[],
+  limit: number,
+  fn: (item: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
   const worker = async () => {
@@ -151,7 +159,12 @@ class WorkflowRun {
   skipRemaining = false;
   finished = 0;
 
-  constructor(def: CompositeToolConfig, params: Record<string, unknown>, invoker: ToolInvoker, o: RunOptions) {
+  constructor(
+    def: CompositeToolConfig,
+    params: Record<string, unknown>,
+    invoker: ToolInvoker,
+    o: RunOptions,
+  ) {
     this.def = def;
     this.params = params;
     this.invoker = invoker;
@@ -191,6 +204,7 @@ class WorkflowRun {
         if (!this.ctl.signal.aborted) this.ctl.abort(e);
         reject(e);
       };
+      if (this.ctl.signal.aborted) return fail(this.ctl.signal.reason);
       this.ctl.signal.addEventListener("abort", () => fail(this.ctl.signal.reason), { once: true });
       const pump = () => {
         if (failed) return;
@@ -203,7 +217,11 @@ class WorkflowRun {
             this.runStep(s).then(() => {
               running--;
               this.finished++;
-              this.onProgress?.({ progress: this.finished, total: steps.length, message: `step ${s.id} done` });
+              this.onProgress?.({
+                progress: this.finished,
+                total: steps.length,
+                message: `step ${s.id} done`,
+              });
               for (const deps of waiting.values()) deps.delete(s.id);
               pump();
             }, fail);
@@ -211,7 +229,10 @@ class WorkflowRun {
         }
         if (running === 0) {
           if (waiting.size === 0 || this.skipRemaining) resolve();
-          else fail(new WorkflowError("validation", `steps never became ready: ${[...waiting.keys()].join(", ")}`));
+          else
+            fail(
+              new WorkflowError("validation", `steps never became ready: ${[...waiting.keys()].join(", ")}`),
+            );
         }
       };
       pump();
@@ -233,7 +254,10 @@ class WorkflowRun {
     }
     const limit =
       step.type === "elicitation"
-        ? Math.min(step.timeout ? parseDuration(step.timeout) : DEFAULT_STEP_TIMEOUT_MS, MAX_ELICITATION_TIMEOUT_MS)
+        ? Math.min(
+            step.timeout ? parseDuration(step.timeout) : DEFAULT_STEP_TIMEOUT_MS,
+            MAX_ELICITATION_TIMEOUT_MS,
+          )
         : step.timeout
           ? parseDuration(step.timeout)
           : DEFAULT_STEP_TIMEOUT_MS;
@@ -244,7 +268,8 @@ class WorkflowRun {
     );
     try {
       if (step.type === "elicitation") await this.elicitationStep(step, dl.signal);
-      else if (step.type === "forEach") await this.withErrorPolicy(step, () => this.forEachStep(step, dl.signal));
+      else if (step.type === "forEach")
+        await this.withErrorPolicy(step, () => this.forEachStep(step, dl.signal));
       else {
         await this.withErrorPolicy(step, async () => {
           const r = await this.callWithRetry({ ...step, tool: step.tool ?? "" }, this.data(), dl.signal);
@@ -269,6 +294,8 @@ class WorkflowRun {
         return;
       }
       this.steps.set(step.id, { status: "failed", output: {}, error: message });
+      // A step deadline already names the step.
+      if (e instanceof WorkflowError) throw e;
       throw new WorkflowError("step", `step "${step.id}" failed: ${message}`, step.id);
     }
   }
@@ -319,7 +346,11 @@ class WorkflowRun {
       r = await abortable(this.invoker.elicit({ message, requestedSchema }, signal), signal);
     } catch (e) {
       if (signal.aborted) throw signal.reason;
-      throw new WorkflowError("step", `step "${step.id}": elicitation failed: ${(e as Error).message}`, step.id);
+      throw new WorkflowError(
+        "step",
+        `step "${step.id}": elicitation failed: ${(e as Error).message}`,
+        step.id,
+      );
     }
     const output = { action: r.action, content: r.content ?? {} };
     if (r.action === "accept") {
@@ -344,7 +375,9 @@ class WorkflowRun {
       try {
         items = JSON.parse(text) as unknown;
       } catch {
-        throw new StepFailure(`collection must render a JSON array, got ${JSON.stringify(text.slice(0, 200))}`);
+        throw new StepFailure(
+          `collection must render a JSON array, got ${JSON.stringify(text.slice(0, 200))}`,
+        );
       }
     }
     if (!Array.isArray(items)) throw new StepFailure("collection must evaluate to an array");
@@ -361,7 +394,11 @@ class WorkflowRun {
       if (inner.condition !== undefined && !renderCondition(inner.condition, data)) return null;
       const innerLimit = inner.timeout ? parseDuration(inner.timeout) : undefined;
       const dl = innerLimit
-        ? deadline(signal, innerLimit, () => new StepFailure(`iteration ${index} timed out after ${innerLimit}ms`))
+        ? deadline(
+            signal,
+            innerLimit,
+            () => new StepFailure(`iteration ${index} timed out after ${innerLimit}ms`),
+          )
         : undefined;
       try {
         const r = await this.callWithRetry(inner, data, dl?.signal ?? signal);
@@ -418,7 +455,10 @@ export async function runWorkflow(
   try {
     await run.schedule();
     if (!def.output) return run.lastStepOutput();
-    return buildOutput(def.output, { ...run.data(), workflow: { ...(run.data().workflow as object), status: "completed" } });
+    return buildOutput(def.output, {
+      ...run.data(),
+      workflow: { ...(run.data().workflow as object), status: "completed" },
+    });
   } catch (e) {
     if (e instanceof WorkflowError) throw e;
     throw new WorkflowError("step", e instanceof Error ? e.message : String(e));

@@ -3,9 +3,9 @@
 import {
   evaluateSingleAction,
   executeTemplate,
+  TEMPLATE_MISSING as MISSING,
   type ParsedTemplate,
   parseTemplate,
-  TEMPLATE_MISSING as MISSING,
 } from "@vmcp/shared-types";
 
 const cache = new Map<string, ParsedTemplate>();

@@ -1,12 +1,13 @@
 // What the gateway needs from composite tools: validation at startup, the Tool entries to
 // advertise, and a call handler that runs a workflow and answers with an MCP CallToolResult.
-import type { CallToolResult, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { CallToolResult, Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import {
   type CompositeToolConfig,
   CompositeToolConfigSchema,
   type CompositeValidationError,
   validateCompositeTool,
 } from "@vmcp/shared-types";
+import { deriveAnnotations } from "./annotations.ts";
 import { errorResult, toCallToolResult } from "./output.ts";
 import { type RunOptions, runWorkflow } from "./run.ts";
 import { type ToolInvoker, WorkflowError } from "./types.ts";
@@ -60,7 +61,8 @@ export function validateCompositeTools(
         ? (def as { name: string }).name
         : `compositeTools[${i}]`;
     const errors = validateCompositeTool(def, toolExists ? { toolExists } : {});
-    if (names.has(name)) errors.push({ reason: "SchemaInvalid", message: `duplicate composite tool name "${name}"` });
+    if (names.has(name))
+      errors.push({ reason: "SchemaInvalid", message: `duplicate composite tool name "${name}"` });
     names.add(name);
     if (errors.length > 0) problems.push({ tool: name, errors });
   });
@@ -72,6 +74,11 @@ export interface CompositeDeps {
   toolExists?: (ref: string) => boolean;
   /** Names the gateway already advertises; a composite tool may not shadow one. */
   reservedNames?: Iterable<string>;
+  /**
+   * Annotations of the tool behind a step reference. When given, advertised annotations are derived
+   * from the steps, and a definition whose explicit hints claim more safety is not advertised.
+   */
+  stepAnnotations?: (ref: string) => ToolAnnotations | undefined;
 }
 
 export interface CompositeCallContext {
@@ -82,9 +89,15 @@ export interface CompositeCallContext {
 
 export interface CompositeTools {
   tools: Tool[];
+  /** Definitions left out, and why (annotation conflicts). */
+  warnings: string[];
   has(name: string): boolean;
   /** Runs the named composite tool; workflow failures come back as `isError` results. */
-  call(name: string, args: Record<string, unknown> | undefined, ctx: CompositeCallContext): Promise<CallToolResult>;
+  call(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    ctx: CompositeCallContext,
+  ): Promise<CallToolResult>;
 }
 
 /** Validates the definitions (throws CompositeValidationFailure) and returns the gateway hooks. */
@@ -96,20 +109,34 @@ export function createCompositeTools(defs: readonly unknown[], deps: CompositeDe
     if (typeof name === "string" && reserved.has(name)) {
       problems.push({
         tool: name,
-        errors: [{ reason: "SchemaInvalid", message: `composite tool "${name}" collides with a backend tool` }],
+        errors: [
+          { reason: "SchemaInvalid", message: `composite tool "${name}" collides with a backend tool` },
+        ],
       });
     }
   }
   if (problems.length > 0) throw new CompositeValidationFailure(problems);
-  const byName = new Map<string, CompositeToolConfig>(
-    defs.map((d) => {
-      const parsed = CompositeToolConfigSchema.parse(d);
-      return [parsed.name, parsed];
-    }),
-  );
-  const tools = [...byName.values()].map(compositeToolAsMcpTool).sort((a, b) => (a.name < b.name ? -1 : 1));
+  const byName = new Map<string, CompositeToolConfig>();
+  const tools: Tool[] = [];
+  const warnings: string[] = [];
+  for (const d of defs) {
+    const def = CompositeToolConfigSchema.parse(d);
+    const tool = compositeToolAsMcpTool(def);
+    if (deps.stepAnnotations) {
+      const derived = deriveAnnotations(def, deps.stepAnnotations);
+      if (!derived.ok) {
+        warnings.push(`composite tool "${def.name}" not advertised: ${derived.reason}`);
+        continue;
+      }
+      tool.annotations = derived.annotations;
+    }
+    byName.set(def.name, def);
+    tools.push(tool);
+  }
+  tools.sort((a, b) => (a.name < b.name ? -1 : 1));
   return {
     tools,
+    warnings,
     has: (name) => byName.has(name),
     async call(name, args, ctx) {
       const def = byName.get(name);

@@ -56,7 +56,11 @@ export interface KubernetesDiscoveryOptions {
 }
 
 const ConfigMapSchema = z.object({
-  metadata: z.object({ name: z.string(), namespace: z.string().optional(), resourceVersion: z.string().optional() }),
+  metadata: z.object({
+    name: z.string(),
+    namespace: z.string().optional(),
+    resourceVersion: z.string().optional(),
+  }),
   data: z.record(z.string(), z.string()).optional(),
 });
 type ConfigMap = z.output<typeof ConfigMapSchema>;
@@ -104,12 +108,29 @@ export class KubernetesDiscovery {
   constructor(o: KubernetesDiscoveryOptions) {
     this.#o = o;
     this.#log = (o.log ?? silentLogger()).child({ component: "discovery" });
-    const common = { kc: o.kc, namespace: o.namespace, logger: this.#log, backoff: { initialMs: 200, maxMs: 5000 } };
+    const common = {
+      kc: o.kc,
+      namespace: o.namespace,
+      logger: this.#log,
+      backoff: { initialMs: 200, maxMs: 5000 },
+    };
     const crd = <T extends KubeObject>(plural: string, schema: z.ZodType<T>) =>
-      new Informer<T>({ ...common, group: GROUP, version: VERSION, plural, parse: (raw) => schema.parse(raw) });
+      new Informer<T>({
+        ...common,
+        group: GROUP,
+        version: VERSION,
+        plural,
+        parse: (raw) => schema.parse(raw),
+      });
     this.#servers = crd(KIND_INFO.MCPServer.plural, MCPServerSchema as unknown as z.ZodType<MCPServer>);
-    this.#proxies = crd(KIND_INFO.MCPRemoteProxy.plural, MCPRemoteProxySchema as unknown as z.ZodType<MCPRemoteProxy>);
-    this.#entries = crd(KIND_INFO.MCPServerEntry.plural, MCPServerEntrySchema as unknown as z.ZodType<MCPServerEntry>);
+    this.#proxies = crd(
+      KIND_INFO.MCPRemoteProxy.plural,
+      MCPRemoteProxySchema as unknown as z.ZodType<MCPRemoteProxy>,
+    );
+    this.#entries = crd(
+      KIND_INFO.MCPServerEntry.plural,
+      MCPServerEntrySchema as unknown as z.ZodType<MCPServerEntry>,
+    );
     this.#authConfigs = crd(
       KIND_INFO.MCPExternalAuthConfig.plural,
       MCPExternalAuthConfigSchema as unknown as z.ZodType<MCPExternalAuthConfig>,
@@ -234,7 +255,12 @@ export class KubernetesDiscovery {
       }
       auth.set(w.name, a.auth);
       specs.push(
-        backendSpec(w, this.#o.config, { type: a.auth.type, fingerprint: authFingerprint(a.auth.strategy, a.auth.secrets) }, ca),
+        backendSpec(
+          w,
+          this.#o.config,
+          { type: a.auth.type, fingerprint: authFingerprint(a.auth.strategy, a.auth.secrets) },
+          ca,
+        ),
       );
     }
     if (this.#stopped) return;
@@ -252,10 +278,15 @@ export class KubernetesDiscovery {
     }
   }
 
-  async #resolveAuth(w: Workload): Promise<{ ok: true; auth: ResolvedAuth } | { ok: false; message: string }> {
+  async #resolveAuth(
+    w: Workload,
+  ): Promise<{ ok: true; auth: ResolvedAuth } | { ok: false; message: string }> {
     if (!w.authConfigRef || this.#o.config.outgoingAuth.source !== "discovered") {
       const strategy = this.#configStrategy(w.name);
-      return { ok: true, auth: { type: strategy?.type ?? "unauthenticated", strategy, secrets: this.#o.configSecrets } };
+      return {
+        ok: true,
+        auth: { type: strategy?.type ?? "unauthenticated", strategy, secrets: this.#o.configSecrets },
+      };
     }
     const cfg = this.#authConfigs.get(this.#o.namespace, w.authConfigRef);
     const plan = planAuth(w.authConfigRef, cfg);
@@ -266,7 +297,10 @@ export class KubernetesDiscovery {
       if (!v.ok) return { ok: false, message: `auth config ${w.authConfigRef}: ${v.message}` };
       values.push({ env: ref.env, value: v.value });
     }
-    return { ok: true, auth: { type: plan.strategy.type, strategy: plan.strategy, secrets: secretsMap(values) } };
+    return {
+      ok: true,
+      auth: { type: plan.strategy.type, strategy: plan.strategy, secrets: secretsMap(values) },
+    };
   }
 
   /** GET by name (the Role allows nothing else), cached for secretRefreshMs. */
@@ -301,7 +335,10 @@ export class KubernetesDiscovery {
   }
 }
 
-function decode(c: CachedSecret, ref: SecretRef): { ok: true; value: string } | { ok: false; message: string } {
+function decode(
+  c: CachedSecret,
+  ref: SecretRef,
+): { ok: true; value: string } | { ok: false; message: string } {
   if (!c.data) return { ok: false, message: `Secret ${ref.secretName} not found` };
   const b64 = c.data[ref.key];
   if (b64 === undefined) return { ok: false, message: `Secret ${ref.secretName} has no key ${ref.key}` };

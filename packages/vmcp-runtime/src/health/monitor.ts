@@ -125,9 +125,8 @@ export class HealthMonitor {
       stopped: false,
     };
     if (this.#o.breaker) {
-      t.breaker = new BackendBreaker(
-        { ...this.#o.breaker, intervalMs: this.#o.intervalMs },
-        (s) => this.#breakerChanged(t, s),
+      t.breaker = new BackendBreaker({ ...this.#o.breaker, intervalMs: this.#o.intervalMs }, (s) =>
+        this.#breakerChanged(t, s),
       );
     }
     this.#tracked.set(name, t);
@@ -180,7 +179,11 @@ export class HealthMonitor {
     if (!t) return;
     if (r.ok) {
       // A successful call only matters when it tells us something new (recovery).
-      if (t.record.consecutiveFailures === 0 && t.record.health !== "unknown" && t.record.health !== "unhealthy")
+      if (
+        t.record.consecutiveFailures === 0 &&
+        t.record.health !== "unknown" &&
+        t.record.health !== "unhealthy"
+      )
         return;
       if (t.breaker?.state === "closed") t.breaker.recordSuccess();
     } else if (r.kind !== "pressure") {

@@ -36,7 +36,11 @@ function describe(err: unknown): string {
 }
 
 /** Maps what a probe saw to a result kind; `httpStatus` is the last status the backend answered. */
-export function classifyFailure(err: unknown, httpStatus: number | undefined, timedOut: boolean): CheckResult {
+export function classifyFailure(
+  err: unknown,
+  httpStatus: number | undefined,
+  timedOut: boolean,
+): CheckResult {
   const message = describe(err);
   if (httpStatus === 401 || httpStatus === 403)
     return { ok: false, kind: "auth", message: `HTTP ${httpStatus}` };
@@ -90,7 +94,9 @@ export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<C
       caps.resources
         ? client.request({ method: "resources/list", params: {} }, ListResourcesResultSchema, opts)
         : null,
-      caps.prompts ? client.request({ method: "prompts/list", params: {} }, ListPromptsResultSchema, opts) : null,
+      caps.prompts
+        ? client.request({ method: "prompts/list", params: {} }, ListPromptsResultSchema, opts)
+        : null,
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {

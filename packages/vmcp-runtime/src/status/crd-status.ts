@@ -75,7 +75,8 @@ export function runtimePhase(backends: Array<{ health: BackendHealth }>): {
   const unhealthy = count("unhealthy");
   const unknown = count("unknown");
   const detail = `(${degraded} degraded, ${unhealthy} unavailable, ${unknown} unknown)`;
-  if (total === 0) return { phase: "Ready", message: "Ready, no backends configured", reason: "AllBackendsRoutable" };
+  if (total === 0)
+    return { phase: "Ready", message: "Ready, no backends configured", reason: "AllBackendsRoutable" };
   if (unknown === total)
     return {
       phase: "Pending",
@@ -86,7 +87,11 @@ export function runtimePhase(backends: Array<{ health: BackendHealth }>): {
     return { phase: "Ready", message: `All ${total} backends routable`, reason: "AllBackendsRoutable" };
   if (routable === 0 && degraded === 0)
     return { phase: "Failed", message: `No routable backends ${detail}`, reason: "NoRoutableBackends" };
-  return { phase: "Degraded", message: `${routable}/${total} backends routable ${detail}`, reason: "SomeBackendsUnhealthy" };
+  return {
+    phase: "Degraded",
+    message: `${routable}/${total} backends routable ${detail}`,
+    reason: "SomeBackendsUnhealthy",
+  };
 }
 
 function condition(
@@ -148,7 +153,9 @@ export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
 }
 
 /** The runtime's fields of a live status (what another reader of the object would compare). */
-export function extractRuntimeStatus(live: Record<string, unknown> | undefined): RuntimeCrdStatus | undefined {
+export function extractRuntimeStatus(
+  live: Record<string, unknown> | undefined,
+): RuntimeCrdStatus | undefined {
   if (!live) return undefined;
   const conds = Array.isArray(live.conditions) ? (live.conditions as Condition[]) : [];
   return {
@@ -190,7 +197,8 @@ export function decideWrite(
   nowMs: number,
   refreshMs: number,
 ): WriteDecision {
-  if (!current || !isDeepStrictEqual(withoutVolatile(desired), withoutVolatile(current))) return { write: "now" };
+  if (!current || !isDeepStrictEqual(withoutVolatile(desired), withoutVolatile(current)))
+    return { write: "now" };
   const timesDiffer = desired.discoveredBackends.some(
     (b, i) => normTime(b.lastHealthCheck) !== normTime(current.discoveredBackends[i]?.lastHealthCheck),
   );

@@ -201,7 +201,7 @@ export class K8sStatusReporter implements StatusReporter {
   async #flushOnce(): Promise<void> {
     if (this.#stopped || !this.#isLeader || !this.#self.hasSynced()) return;
     const status = this.#source?.() ?? this.#latest;
-    if (!status || !status.ready) return;
+    if (!status?.ready) return;
     const now = Date.now();
     const desired = buildCrdStatus({
       ...this.#o.toInput(status),

@@ -1,0 +1,113 @@
+import type { Agent } from "undici";
+import { afterEach, describe, expect, it } from "vitest";
+import { BackendStateTracker } from "../../../src/backends/state.ts";
+import { HealthMonitor, passiveFailure } from "../../../src/health/monitor.ts";
+import type { CheckResult } from "../../../src/health/state-machine.ts";
+import { BackendRegistry } from "../../../src/registry/registry.ts";
+
+const until = async (cond: () => boolean, ms = 3000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met");
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+let monitor: HealthMonitor | undefined;
+afterEach(() => monitor?.stop());
+
+function setup(o: { breaker?: { failureThreshold: number; openMs: number }; intervalMs?: number } = {}) {
+  const registry = new BackendRegistry();
+  registry.replaceAll([
+    {
+      name: "a",
+      url: "http://127.0.0.1:1/mcp",
+      transport: "streamable-http",
+      timeoutMs: 1000,
+      authType: "unauthenticated",
+    },
+  ]);
+  const state = new BackendStateTracker();
+  let next: CheckResult = { ok: true, latencyMs: 1 };
+  let probes = 0;
+  let advertiseChanges = 0;
+  monitor = new HealthMonitor({
+    registry,
+    state,
+    target: (name) => ({
+      spec: { name, url: "http://x", transport: "streamable-http" },
+      agent: {} as Agent,
+      auth: { type: "unauthenticated", headers: async () => ({}) },
+    }),
+    intervalMs: o.intervalMs ?? 60_000,
+    timeoutMs: 500,
+    unhealthyThreshold: 3,
+    breaker: o.breaker,
+    onAdvertiseChange: () => advertiseChanges++,
+    probe: async () => {
+      probes++;
+      return next;
+    },
+  });
+  monitor.start();
+  return {
+    m: monitor,
+    state,
+    setNext: (r: CheckResult) => {
+      next = r;
+    },
+    probes: () => probes,
+    advertiseChanges: () => advertiseChanges,
+  };
+}
+
+describe("health monitor", () => {
+  it("a refused connection on a real call marks the backend unavailable at once and withdraws it", async () => {
+    const { m, state, advertiseChanges } = setup();
+    state.ok("a");
+    expect(state.get("a").health).toBe("healthy");
+    state.failed("a", "backend 'a' unreachable: ECONNREFUSED connect ECONNREFUSED 127.0.0.1:1");
+    expect(state.get("a").health).toBe("unhealthy");
+    expect(m.advertised("a")).toBe(false);
+    expect(advertiseChanges()).toBe(1);
+  });
+
+  it("a timed-out call counts toward the threshold instead", () => {
+    const { state } = setup();
+    state.ok("a");
+    state.failed("a", "backend 'a' did not answer within 1000 ms");
+    expect(state.get("a").health).toBe("healthy");
+    expect(state.get("a").message).toContain("failures: 1/3");
+  });
+
+  it("opens the circuit after N failures: calls are refused, capabilities withdrawn; a half-open probe closes it", async () => {
+    const t = setup({ breaker: { failureThreshold: 2, openMs: 150 } });
+    t.state.ok("a");
+    t.setNext({ ok: false, kind: "error", message: "HTTP 500" });
+    await t.m.checkNow("a");
+    expect(t.state.routable("a")).toBe(true);
+    await t.m.checkNow("a");
+    expect(t.m.snapshot("a")?.circuitState).toBe("open");
+    expect(t.state.routable("a")).toBe(false);
+    expect(t.m.advertised("a")).toBe(false);
+    expect(t.state.get("a")).toMatchObject({ health: "unhealthy" });
+    expect(t.state.get("a").message).toMatch(/^Circuit breaker OPEN - /);
+    // While open, scheduled checks do not reach the backend.
+    const before = t.probes();
+    await t.m.checkNow("a");
+    expect(t.probes()).toBe(before);
+    // After the timeout the breaker lets one probe through by itself; it succeeds -> closed.
+    t.setNext({ ok: true, latencyMs: 1 });
+    await until(() => t.m.snapshot("a")?.circuitState === "closed");
+    expect(t.state.routable("a")).toBe(true);
+    expect(t.m.advertised("a")).toBe(true);
+  });
+
+  it("classifies call failure messages", () => {
+    expect(passiveFailure("backend 'x' unreachable: ECONNREFUSED connect")).toMatchObject({
+      kind: "refused",
+    });
+    expect(passiveFailure("backend 'x' did not answer within 10 ms")).toMatchObject({ kind: "timeout" });
+    expect(passiveFailure("HTTP 429 Too Many Requests")).toMatchObject({ kind: "pressure" });
+  });
+});
