@@ -2,9 +2,10 @@
 // are what the chart renders, the API server accepts every rendered object, and the operator's pod
 // and the runtime pod the operator builds are admitted under the `restricted` Pod Security Standard.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { buildDeployment } from "@vmcp/operator/builders/deployment";
+import { CONFIG_KEY, CONFIG_MOUNT_DIR, VMCP_PORT } from "@vmcp/operator/builders/names";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, ensureBinaries, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -62,6 +63,53 @@ describe("Helm chart", () => {
   }, 900_000);
 });
 
+describe("Dockerfiles (not buildable here: checked against the workspace they package)", () => {
+  const root = join(import.meta.dirname, "..");
+  const images = [
+    { file: "operator.Dockerfile", pkg: "operator" },
+    { file: "runtime.Dockerfile", pkg: "vmcp-runtime" },
+  ];
+  const workspaceDeps = (dir: string): string[] => {
+    const manifest = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+    };
+    return Object.entries(manifest.dependencies ?? {})
+      .filter(([, v]) => v.startsWith("workspace:"))
+      .map(([name]) => name.replace("@vmcp/", ""));
+  };
+  const closure = (dir: string, seen = new Set<string>()): Set<string> => {
+    if (seen.has(dir)) return seen;
+    seen.add(dir);
+    for (const d of workspaceDeps(dir)) closure(d, seen);
+    return seen;
+  };
+  const members = [...readdirSync(join(root, "packages")).map((d) => `packages/${d}`), "e2e", "bench"].filter(
+    (d) => existsSync(join(root, d, "package.json")),
+  );
+
+  for (const image of images) {
+    it(`${image.file}: every workspace manifest for the frozen lockfile, the sources of its workspace closure, uid 1000`, () => {
+      const text = readFileSync(join(root, "deploy/docker", image.file), "utf8");
+      for (const m of members) expect(text, m).toContain(`COPY ${m}/package.json ${m}/`);
+      for (const dir of closure(image.pkg)) {
+        expect(text, dir).toContain(`COPY packages/${dir}/src packages/${dir}/src`);
+        expect(text, dir).toContain(`COPY --from=deps /app/packages/${dir} ./packages/${dir}`);
+      }
+      expect(text).toContain(`--filter "@vmcp/${image.pkg}..."`);
+      expect(text).toMatch(/^USER 1000:1000$/m);
+      const entry = /^ENTRYPOINT \["\/nodejs\/bin\/node", "([^"]+)"\]$/m.exec(text)?.[1];
+      expect(entry && existsSync(join(root, entry)), `ENTRYPOINT script ${entry}`).toBe(true);
+    });
+  }
+
+  it("runtime.Dockerfile's default command serves the config where the operator mounts it", () => {
+    const text = readFileSync(join(root, "deploy/docker/runtime.Dockerfile"), "utf8");
+    expect(text).toContain(
+      `CMD ["serve", "--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}", "--host=0.0.0.0", "--port=${VMCP_PORT}"]`,
+    );
+  });
+});
+
 describe("plain manifests", () => {
   for (const m of MANIFESTS) {
     it(`${m.file} passes a server-side dry-run (kubectl apply --server-side --dry-run=server)`, async () => {
@@ -90,6 +138,32 @@ describe("plain manifests", () => {
       const applied = r.stdout.trim().split("\n");
       expect(applied).toHaveLength(parseManifest(text).length);
       for (const line of applied) expect(line).toMatch(/serverside-applied \(server dry run\)$/);
+    });
+  }
+});
+
+describe("examples", () => {
+  const dir = join(import.meta.dirname, "../deploy/examples");
+  for (const file of yamlFiles(dir)) {
+    it(`deploy/examples/${file} is accepted by the API server (server-side dry-run)`, async () => {
+      const { kubectl } = await ensureBinaries();
+      const r = spawnSync(
+        kubectl,
+        [
+          "--kubeconfig",
+          kubeconfigPath(),
+          "-n",
+          ns.name,
+          "apply",
+          "--server-side",
+          "--dry-run=server",
+          "-f",
+          join(dir, file),
+        ],
+        { encoding: "utf8" },
+      );
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
     });
   }
 });

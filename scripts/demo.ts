@@ -120,6 +120,37 @@ ${bold(`Ready in ${elapsed()}.`)} Everything keeps running until Ctrl-C. In anot
     await new Promise<void>((done) => {
       process.once("SIGINT", done);
       process.once("SIGTERM", done);
+      // On a terminal: `w` stops/starts the weather server, to watch the phase go Degraded and back.
+      const stdin = process.stdin;
+      if (!stdin.isTTY) return;
+      console.log(
+        `  Press ${bold("w")} to stop/start the weather server (watch kubectl get vmcp -w), Ctrl-C to quit.`,
+      );
+      stdin.setRawMode(true);
+      stdin.resume();
+      stdin.on("data", (key: Buffer) => {
+        const k = key.toString();
+        if (k === "\u0003") {
+          stdin.setRawMode(false);
+          stdin.pause();
+          done();
+        } else if (k === "w") {
+          const w = s.backends.weather;
+          const action = w.running() ? w.stop() : w.start();
+          void action
+            .then(async () => {
+              const up = w.running();
+              step(
+                `weather server ${up ? "started again" : "stopped"}; waiting for the runtime to report it`,
+              );
+              const want = up ? "Ready" : "Degraded";
+              const v = await s.waitForVmcp(`phase ${want}`, (v) => v.phase === want, 60_000);
+              console.log(`    phase ${bold(v.phase ?? "-")}: ${v.message ?? ""}`);
+              console.log(backendsTable(v));
+            })
+            .catch((err: unknown) => console.error(err instanceof Error ? err.message : err));
+        }
+      });
     });
   } catch (err) {
     await shutdown().catch(() => {});

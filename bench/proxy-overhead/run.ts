@@ -17,6 +17,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "1.5" },
     rounds: { type: "string", default: "2" },
     concurrency: { type: "string", default: "1,32" },
+    "bare-forwarder": { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -257,13 +258,19 @@ const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-"));
 const backend = await startBackendProcess();
 const gateway = await startGatewayProcess(backend.url, dir);
 pids = { backend: backend.child.pid, gateway: gateway.child.pid };
-let fwdUrl: string | undefined;
-if (process.env.BENCH_FWD) {
-  const f = spawn(process.execPath, [join(root, "bench/proxy-overhead/fwd.tmp.ts"), backend.url], { stdio: ["ignore", "pipe", "inherit"] });
-  fwdUrl = await waitForLine(f, (l) => (l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined));
-}
 const results: Point[][] = [];
+const extra: ChildProcess[] = [];
 try {
+  // Optional third path: a bare HTTP forwarder, the floor for any Node gateway.
+  let fwdUrl: string | undefined;
+  if (values["bare-forwarder"]) {
+    const script = join(root, "packages/vmcp-runtime/test/fixtures/bare-forwarder.ts");
+    const f = spawn(process.execPath, [script, backend.url], { stdio: ["ignore", "pipe", "inherit"] });
+    extra.push(f);
+    fwdUrl = await waitForLine(f, (l) =>
+      l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined,
+    );
+  }
   for (let round = 1; round <= ROUNDS; round++) {
     const points: Point[] = [];
     for (const c of LEVELS) {
@@ -271,7 +278,7 @@ try {
         ...(await measurePair([
           new Load("direct", backend.url, "echo", c),
           new Load("gateway", gateway.url, "bench_echo", c),
-          ...(fwdUrl ? [new Load("fwd", fwdUrl, "echo", c)] : []),
+          ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c)] : []),
         ])),
       );
     }
@@ -303,8 +310,7 @@ try {
 } finally {
   const exited = (c: ChildProcess) =>
     c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
-  gateway.child.kill("SIGTERM");
-  backend.child.kill("SIGTERM");
-  await Promise.all([exited(gateway.child), exited(backend.child)]);
+  for (const c of [gateway.child, backend.child, ...extra]) c.kill("SIGTERM");
+  await Promise.all([exited(gateway.child), exited(backend.child), ...extra.map(exited)]);
   await rm(dir, { recursive: true, force: true });
 }

@@ -125,6 +125,8 @@ try {
     quiet.push((await until((o) => backendOf(o, "victim")?.status === "unavailable")) - t0);
     t0 = performance.now();
     await victim.revive();
+    // The first verdict after failures is "degraded (recovering)": served and advertised again.
+    restartRoutable.push((await until((o) => backendOf(o, "victim")?.status !== "unavailable")) - t0);
     restart.push(
       (await until((o) => backendOf(o, "victim")?.status === "ready" && o.status.phase === "Ready")) - t0,
     );

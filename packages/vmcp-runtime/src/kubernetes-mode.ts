@@ -118,6 +118,7 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       }
       return {
         backends,
+        aggregationError: gateway?.catalog.aggregationError,
         capabilities: {
           toolCount: s.toolCount,
           resourceCount: s.resourceCount,

@@ -2,12 +2,15 @@ import { readFile } from "node:fs/promises";
 import { rootCertificates } from "node:tls";
 import { Agent, Pool } from "undici";
 import type { BackendSpec } from "../registry/types.ts";
+import { H1Pool } from "./h1-pool.ts";
 
 /** HTTP plumbing for one backend: a keep-alive pool for calls, a second pool for long-lived
  * GET streams (so streams never starve calls), and an Agent for SDK clients (which use fetch). */
 export interface BackendDispatchers {
   origin: string;
   path: string;
+  /** Hot path: POSTs of forwarded calls (see h1-pool.ts). */
+  h1: H1Pool;
   calls: Pool;
   streams: Pool;
   agent: Agent;
@@ -35,13 +38,16 @@ export async function createDispatchers(spec: BackendSpec): Promise<BackendDispa
   const calls = new Pool(url.origin, { ...common, connections: 256 });
   const streams = new Pool(url.origin, { ...common, bodyTimeout: 0 });
   const agent = new Agent({ ...common, connections: 16 });
+  const h1 = new H1Pool(url.origin, ca ? { ca, connectTimeoutMs: 10_000 } : { connectTimeoutMs: 10_000 });
   return {
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
+    h1,
     calls,
     streams,
     agent,
     async close() {
+      h1.close();
       await Promise.allSettled([calls.destroy(), streams.destroy(), agent.destroy()]);
     },
   };

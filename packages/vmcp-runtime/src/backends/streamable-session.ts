@@ -3,7 +3,7 @@ import type { Logger } from "../logger.ts";
 import { isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import type { BackendDispatchers } from "./dispatcher.ts";
 import { toBackendError } from "./errors.ts";
-import { type OnResponseStart, type RawResult, rawDispatch } from "./raw-http.ts";
+import type { OnResponseStart, RawResult } from "./h1-pool.ts";
 import { SseParser } from "./sse-parser.ts";
 import {
   BackendError,
@@ -93,20 +93,18 @@ export class StreamableBackendSession implements BackendSession {
     signal: AbortSignal | undefined,
     onStart?: OnResponseStart,
   ): Promise<RawResult> {
-    const { calls, path } = this.#o.dispatchers;
+    const { h1, path } = this.#o.dispatchers;
     let res: RawResult;
     try {
-      res = await rawDispatch(
-        calls,
+      res = await h1.request(
         {
-          path,
           method: "POST",
+          path,
           headers: this.#sessionId
             ? headers
             : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
-          headersTimeout: this.#o.timeoutMs,
-          bodyTimeout: this.#o.timeoutMs,
+          timeoutMs: this.#o.timeoutMs,
         },
         signal,
         onStart ? (status, h) => (status < 300 ? onStart(status, h) : undefined) : undefined,
@@ -240,14 +238,12 @@ export class StreamableBackendSession implements BackendSession {
     this.#closed.abort();
     if (!this.#sessionId) return;
     try {
-      const res = await this.#o.dispatchers.calls.request({
-        path: this.#o.dispatchers.path,
+      await this.#o.dispatchers.h1.request({
         method: "DELETE",
+        path: this.#o.dispatchers.path,
         headers: await this.#headers(),
-        headersTimeout: 2_000,
-        bodyTimeout: 2_000,
+        timeoutMs: 2_000,
       });
-      await res.body.dump();
     } catch {
       // Best effort: the backend's own session TTL cleans up if it is unreachable.
     }

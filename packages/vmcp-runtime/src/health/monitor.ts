@@ -186,6 +186,10 @@ export class HealthMonitor {
       )
         return;
       if (t.breaker?.state === "closed") t.breaker.recordSuccess();
+    } else if (t.record.health === "unhealthy") {
+      // Already known to be down: the catalog's retries and callers add nothing but churn
+      // (a status write per failure); the active checks keep counting.
+      return;
     } else if (r.kind !== "pressure") {
       t.breaker?.recordFailure();
     }

@@ -37,6 +37,8 @@ export interface CrdStatusInput {
   /** Our conditions as last applied, to keep lastTransitionTime when a status did not change. */
   previousConditions: Condition[];
   now: string;
+  /** The aggregate could not be rebuilt (e.g. a manual-strategy clash); the last good one serves. */
+  aggregationError?: string | undefined;
 }
 
 /** Reference §1.3 ToCRDStatus. */
@@ -116,7 +118,12 @@ function condition(
 /** Pure: what the runtime applies to status. discoveredBackends sorted by name. */
 export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
   const backends = [...inp.backends].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const { phase, message, reason } = runtimePhase(backends);
+  let { phase, message, reason } = runtimePhase(backends);
+  if (inp.aggregationError && phase !== "Failed") {
+    phase = "Degraded";
+    reason = "AggregationFailed";
+    message = `aggregation failed, serving the last good catalog: ${inp.aggregationError}`.slice(0, 4096);
+  }
   const discovered = backends.map((b) => {
     const d: DiscoveredBackend = { name: b.name, url: b.url, status: crdBackendStatus(b.health) };
     if (b.authConfigRef) d.authConfigRef = b.authConfigRef;

@@ -268,9 +268,39 @@ describe("Kubernetes discovery and status", () => {
     await new Promise((r) => setTimeout(r, 30_000)); // the window itself is the assertion
     expect(rt.k8s.reporter.writes - writes).toBe(0);
     expect((await vmcp()).metadata.resourceVersion).toBe(rv);
-    // Health checks kept running meanwhile (interval 1 s): the silence is coalescing, not idleness.
+    // Health checks kept running meanwhile (interval 2 s): the silence is coalescing, not idleness.
     expect((backends.find((b) => b.name === "alpha")?.hits ?? 0) - probes).toBeGreaterThan(10);
   }, 60_000);
+
+  it("with two replicas only the Lease holder writes; the other takes over when it stops", async () => {
+    const { rbacName } = await import("@vmcp/operator/builders/names");
+    const { serviceAccountKubeConfig } = await import("@vmcp/testenv");
+    const sa = await serviceAccountKubeConfig(admin, ns.name, rbacName(VMCP));
+    const second = await startRuntime(sa, { name: VMCP, namespace: ns.name });
+    try {
+      expect(rt.k8s.reporter.isLeader).toBe(true);
+      const alpha = backends.find((b) => b.name === "alpha") as TestBackend;
+      await alpha.kill();
+      await untilStatus("alpha unavailable", (o) => backendOf(o, "alpha")?.status === "unavailable");
+      await waitFor(
+        "second replica saw it too",
+        async () => second.gateway.state.get("alpha").health === "unhealthy",
+      );
+      expect(second.k8s.reporter.isLeader).toBe(false);
+      expect(second.k8s.reporter.writes).toBe(0);
+      // The leader leaves (releasing the Lease): the standby takes over and reports the recovery.
+      await rt.stop();
+      await alpha.revive();
+      await untilStatus(
+        "recovery reported by the new leader",
+        (o) => backendOf(o, "alpha")?.status !== "unavailable",
+      );
+      expect(second.k8s.reporter.isLeader).toBe(true);
+      expect(second.k8s.reporter.writes).toBeGreaterThan(0);
+    } finally {
+      rt = second;
+    }
+  });
 
   it("runs within the operator's Role: Secrets not named in it and other objects are forbidden", async () => {
     const { rbacName } = await import("@vmcp/operator/builders/names");

@@ -279,8 +279,8 @@ export async function startRuntime(
     aggregation: { conflictResolution: "prefix" },
     operational: {
       failureHandling: {
-        healthCheckInterval: s.healthCheckInterval ?? "1s",
-        healthCheckTimeout: "800ms",
+        healthCheckInterval: s.healthCheckInterval ?? "2s",
+        healthCheckTimeout: "1500ms",
         unhealthyThreshold: s.unhealthyThreshold ?? 2,
         statusReportingInterval: s.statusReportingInterval ?? "10m",
         partialFailureMode: "best_effort",

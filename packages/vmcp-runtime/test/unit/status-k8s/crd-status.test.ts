@@ -96,6 +96,13 @@ describe("status -> CRD", () => {
     ]);
   });
 
+  it("an aggregation failure degrades the phase with the reason", () => {
+    const s = buildCrdStatus(input([b("a", "healthy")], { aggregationError: "tool name clash: fetch" }));
+    expect(s.phase).toBe("Degraded");
+    expect(s.message).toContain("tool name clash: fetch");
+    expect(s.conditions[0]).toMatchObject({ type: "Ready", status: "False", reason: "AggregationFailed" });
+  });
+
   it("keeps lastTransitionTime while a condition's status is unchanged", () => {
     const first = buildCrdStatus(input([b("a", "healthy")], { now: "2026-01-01T00:00:00.000Z" }));
     const again = buildCrdStatus(
