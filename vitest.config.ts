@@ -11,6 +11,8 @@ export default defineConfig({
           name: "unit",
           include: ["packages/*/test/unit/**/*.test.ts"],
           environment: "node",
+          // Unit tests first, then the integration project with its own worker limit.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -23,6 +25,7 @@ export default defineConfig({
           hookTimeout: 300_000,
           pool: "forks",
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -52,6 +52,25 @@ const SERVER_CAPABILITIES = {
 const JSON_HEADERS = { "content-type": "application/json" };
 const LOCAL = "vmcp";
 
+/** Methods that get their own metrics label; anything a client invents is "other" (bounded
+ * label cardinality). */
+const KNOWN_METHODS = new Set([
+  "initialize",
+  "ping",
+  "tools/list",
+  "tools/call",
+  "prompts/list",
+  "prompts/get",
+  "resources/list",
+  "resources/templates/list",
+  "resources/read",
+  "resources/subscribe",
+  "resources/unsubscribe",
+  "completion/complete",
+  "logging/setLevel",
+]);
+const methodLabel = (m: string): string => (KNOWN_METHODS.has(m) ? m : "other");
+
 /** The /mcp endpoint: a lean Streamable HTTP server. It answers what the aggregate knows
  * (initialize, lists, ping) itself and forwards everything else as raw JSON-RPC to the client's
  * own session with the owning backend, rewriting only tool/prompt names and the ids of
@@ -144,6 +163,7 @@ export class McpHandler {
       return;
     }
     const body = await readBody(req, this.#o.maxBodyBytes);
+    if (body === null) return; // the client went away mid-body
     if (body === undefined) {
       res.setHeader("connection", "close");
       reply(
@@ -266,7 +286,7 @@ export class McpHandler {
     };
     const refuse = (code: number, message: string) => {
       reply(res, 200, errorResponse(msg.id, code, message));
-      this.#o.metrics.observe(LOCAL, msg.method, "error", startNs);
+      this.#o.metrics.observe(LOCAL, methodLabel(msg.method), "error", startNs);
     };
     switch (msg.method) {
       case "tools/call": {
@@ -541,17 +561,19 @@ function pickHeaders(req: IncomingMessage, names: string[]): Record<string, stri
   return out;
 }
 
-/** Read the body up to `limit` bytes; undefined when it is larger (the rest is not read). */
-export function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+/** Read the body up to `limit` bytes; undefined when it is larger (the rest is not read), null
+ * when the client disconnected before sending all of it. */
+export function readBody(req: IncomingMessage, limit: number): Promise<string | undefined | null> {
   const declared = Number(req.headers["content-length"]);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
     return Promise.resolve(undefined);
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let over = false;
+    let ended = false;
     req.on("data", (chunk: Buffer) => {
       if (over) return;
       size += chunk.length;
@@ -563,6 +585,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
       chunks.push(chunk);
     });
     req.on("end", () => {
+      ended = true;
       if (!over)
         resolve(
           chunks.length === 1
@@ -570,6 +593,9 @@ export function readBody(req: IncomingMessage, limit: number): Promise<string | 
             : Buffer.concat(chunks).toString("utf8"),
         );
     });
-    req.on("error", reject);
+    req.on("error", () => resolve(null));
+    req.on("close", () => {
+      if (!ended && !over) resolve(null);
+    });
   });
 }

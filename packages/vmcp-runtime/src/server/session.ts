@@ -5,7 +5,7 @@ import { StreamableBackendSession } from "../backends/streamable-session.ts";
 import type { BackendSession, Identity, RelayHooks } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Catalog } from "./catalog.ts";
-import { classify, idKey, isObject, type JsonRpcId } from "./jsonrpc.ts";
+import { classify, idKey, type JsonRpcId } from "./jsonrpc.ts";
 
 export interface CallRecord {
   backend: string;
@@ -265,8 +265,4 @@ export class ClientSession implements RelayHooks {
     await Promise.allSettled(sessions.map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
     this.#log.debug({ session: this.id }, "client session closed");
   }
-}
-
-export function isJsonObject(v: unknown): v is Record<string, unknown> {
-  return isObject(v);
 }
