@@ -75,7 +75,6 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
   }
   let monitor: HealthMonitor | undefined;
   let gateway: Gateway | undefined;
-  const compositeToolCount = config.compositeTools?.length ?? 0;
 
   const reporter = new K8sStatusReporter({
     kc,
@@ -123,8 +122,11 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
           toolCount: s.toolCount,
           resourceCount: s.resourceCount,
           promptCount: s.promptCount,
-          compositeToolCount,
+          // Advertised ones only: an invalid definition is not part of the aggregate.
+          compositeToolCount: s.compositeToolCount,
         },
+        ready: s.ready,
+        compositeToolProblems: s.compositeToolProblems,
       };
     },
   });

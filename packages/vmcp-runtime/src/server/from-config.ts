@@ -62,6 +62,8 @@ export function gatewayOptionsFromConfig(
     partialFailureMode: config.operational.failureHandling.partialFailureMode,
     log: o.log,
   };
+  // compositeToolRefs are merged into compositeTools by the operator; the runtime reads only these.
+  if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
   if (o.sessionTtlMs !== undefined) out.sessionTtlMs = o.sessionTtlMs;
   if (o.maxBodyBytes !== undefined) out.maxBodyBytes = o.maxBodyBytes;
   return out;

@@ -9,6 +9,7 @@ import type { BackendSpec } from "../registry/types.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
 import { Catalog } from "./catalog.ts";
+import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
 import { SessionStore } from "./sessions.ts";
@@ -36,6 +37,8 @@ export interface GatewayOptions {
   mode?: string;
   /** Backoff for re-listing failed backends (tests shorten it). */
   retry?: { initialMs: number; maxMs: number };
+  /** config.compositeTools (the operator has already merged compositeToolRefs into it). */
+  compositeTools?: readonly unknown[];
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -56,6 +59,9 @@ export class Gateway {
   #incoming: IncomingAuth | undefined;
   #statusQueued = false;
   #listChangedTimers = new Map<string, NodeJS.Timeout>();
+  #composite: CompositeCatalog | undefined;
+  #compositeNames = "";
+  #toolsAnnouncedFor: unknown;
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -75,6 +81,8 @@ export class Gateway {
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
       onClosed: () => this.metrics.sessions.set(this.sessions.size),
     });
+    if (o.compositeTools && o.compositeTools.length > 0)
+      this.#composite = new CompositeCatalog(o.compositeTools, this.catalog, this.#log);
     this.#mcp = new McpHandler({
       name: o.name,
       version: o.version ?? "0.1.0",
@@ -89,8 +97,15 @@ export class Gateway {
       passthroughHeaders: (o.passthroughHeaders ?? []).map((h) => h.toLowerCase()),
       partialFailureMode: o.partialFailureMode ?? "fail",
       onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
+      composite: this.#composite,
     });
-    this.catalog.onListChanged((kinds) => this.#mcp.broadcastListChanged(kinds));
+    this.catalog.onListChanged((kinds) => {
+      if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
+      this.#mcp.broadcastListChanged(kinds);
+    });
+    // Composite tools are re-validated against every new aggregate; one that becomes valid (or
+    // invalid) through a hidden tool changes tools/list without changing view.tools.
+    if (this.#composite) this.catalog.onUpdated(() => this.#compositeChanged());
     this.catalog.onBackendRemoved((name) => {
       for (const s of this.sessions.all()) s.removeBackend(name);
     });
@@ -121,6 +136,14 @@ export class Gateway {
     }, 50);
     t.unref();
     this.#listChangedTimers.set(backend, t);
+  }
+
+  #compositeChanged(): void {
+    const view = this.catalog.view;
+    const names = [...(this.#composite as CompositeCatalog).forView(view).names].join("\n");
+    if (names === this.#compositeNames) return;
+    this.#compositeNames = names;
+    if (this.#toolsAnnouncedFor !== view && this.catalog.ready) this.#mcp.broadcastListChanged(["tools"]);
   }
 
   #queueStatus(): void {
@@ -160,10 +183,13 @@ export class Gateway {
       if (entry?.listing?.protocolVersion) b.protocolVersion = entry.listing.protocolVersion;
       return b;
     });
+    const composite = this.#composite?.forView(view);
     return computeStatus({
       ready: this.catalog.ready,
       backends,
       toolCount: view.tools.length,
+      compositeToolCount: composite?.names.size ?? 0,
+      compositeToolProblems: composite?.problems ?? [],
       resourceCount: view.resources.length,
       promptCount: view.prompts.length,
       aggregationError: this.catalog.aggregationError,

@@ -7,6 +7,8 @@ import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
+import { runCompositeCall } from "./composite-call.ts";
+import type { CompositeCatalog } from "./composite-host.ts";
 import {
   classify,
   ErrorCodes,
@@ -39,6 +41,8 @@ export interface McpHandlerOptions {
   partialFailureMode: "fail" | "best_effort";
   /** A backend's own list_changed seen on a client session. */
   onBackendListChanged: (backend: string) => void;
+  /** Composite tools (config.compositeTools), validated per aggregate view. */
+  composite?: CompositeCatalog | undefined;
 }
 
 const SERVER_CAPABILITIES = {
@@ -295,7 +299,14 @@ export class McpHandler {
           typeof name === "string" && this.#names(view).tools.has(name)
             ? view.toolRoutes.get(name)
             : undefined;
-        if (!route) return refuse(ErrorCodes.InvalidParams, `Unknown tool: ${String(name)}`);
+        if (!route) {
+          // Composite names are looked up only when no backend tool matched: the forward path
+          // stays a single Set check.
+          const composite = this.#o.composite?.forView(view);
+          if (composite && typeof name === "string" && composite.names.has(name))
+            return this.#composite(s, msg, name, view, res, startNs);
+          return refuse(ErrorCodes.InvalidParams, `Unknown tool: ${String(name)}`);
+        }
         const out =
           route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
         return this.#forward(s, route.backend, msg, out, res, startNs);
@@ -350,7 +361,10 @@ export class McpHandler {
       case "prompts/list": {
         const failure = this.#listingFailure();
         if (failure) return refuse(ErrorCodes.BackendError, failure);
-        if (msg.method === "tools/list") return local({ tools: view.tools });
+        if (msg.method === "tools/list")
+          return local({
+            tools: this.#o.composite ? this.#o.composite.forView(view).advertised : view.tools,
+          });
         if (msg.method === "prompts/list") return local({ prompts: view.prompts });
         if (msg.method === "resources/list") return local({ resources: view.resources });
         return local({ resourceTemplates: view.resourceTemplates.map(({ backend: _b, ...t }) => t) });
@@ -446,6 +460,66 @@ export class McpHandler {
       s.inflight--;
       s.calls.delete(key);
       this.#o.metrics.observe(backend, msg.method, outcome, startNs);
+    }
+  }
+
+  /** A composite tool runs here, in the gateway, on the client's own backend sessions. Registered
+   * like a forwarded call, so notifications/cancelled and a client disconnect abort the workflow. */
+  async #composite(
+    s: ClientSession,
+    msg: JsonRpcRequest,
+    name: string,
+    view: AggregateView,
+    res: ServerResponse,
+    startNs: bigint,
+  ): Promise<void> {
+    const composites = this.#o.composite as CompositeCatalog;
+    const sink = new HttpCallSink(res, msg.id);
+    const controller = new AbortController();
+    const key = idKey(msg.id);
+    s.calls.set(key, { backend: LOCAL, controller, session: undefined });
+    s.inflight++;
+    res.once("close", () => {
+      if (!sink.done) controller.abort();
+    });
+    const params = msg.params ?? {};
+    const meta = isObject(params._meta) ? params._meta : undefined;
+    const token = meta?.progressToken;
+    let outcome: CallOutcome = "ok";
+    try {
+      const result = await runCompositeCall({
+        session: s,
+        state: this.#o.state,
+        composites,
+        compositeState: composites.forView(view),
+        view,
+        name,
+        args: isObject(params.arguments) ? params.arguments : undefined,
+        progressToken: typeof token === "string" || typeof token === "number" ? token : undefined,
+        sink,
+        signal: controller.signal,
+      });
+      if (controller.signal.aborted) {
+        outcome = "cancelled";
+        sink.abandon();
+      } else {
+        if (result.isError) outcome = "error";
+        sink.json(resultResponse(msg.id, result));
+      }
+    } catch (err) {
+      if (controller.signal.aborted) {
+        outcome = "cancelled";
+        sink.abandon();
+      } else {
+        outcome = "error";
+        const message = err instanceof Error ? err.message : String(err);
+        this.#o.log.warn({ tool: name, err: message }, "composite tool failed");
+        sink.fail(ErrorCodes.InternalError, `composite tool "${name}": ${message}`);
+      }
+    } finally {
+      s.inflight--;
+      s.calls.delete(key);
+      this.#o.metrics.observe(LOCAL, "tools/call", outcome, startNs);
     }
   }
 

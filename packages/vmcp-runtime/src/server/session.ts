@@ -34,6 +34,8 @@ export class ClientSession implements RelayHooks {
   #backends = new Map<string, { promise: Promise<BackendSession>; session?: BackendSession }>();
   #serverRequests = new Map<string, { session: BackendSession; id: JsonRpcId }>();
   #reverse = new Map<BackendSession, Map<string, string>>();
+  /** Requests the gateway itself sent to the client (composite elicitation), by gateway id. */
+  #local = new Map<string, (answer: Record<string, unknown>) => void>();
   #seq = 0;
   #stream: ServerResponse | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -218,12 +220,53 @@ export class ClientSession implements RelayHooks {
    * under the id it used. Returns false when the id is unknown. */
   async answerServerRequest(id: JsonRpcId, msg: Record<string, unknown>): Promise<boolean> {
     if (typeof id !== "string") return false;
+    const local = this.#local.get(id);
+    if (local) {
+      this.#local.delete(id);
+      local(msg);
+      return true;
+    }
     const target = this.#serverRequests.get(id);
     if (!target) return false;
     this.#serverRequests.delete(id);
     this.#reverse.get(target.session)?.delete(idKey(target.id));
     await target.session.send(JSON.stringify({ ...msg, id: target.id }));
     return true;
+  }
+
+  /** A request of the gateway's own to the client (e.g. a composite tool's elicitation), written
+   * with `write` (the calling request's SSE stream). Resolves with the client's whole JSON-RPC
+   * answer; on abort the client is told with notifications/cancelled. */
+  requestClient(
+    method: string,
+    params: Record<string, unknown>,
+    write: (data: string) => void,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const gid = `vmcp-${++this.#seq}`;
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(signal.reason ?? new Error("aborted"));
+        return;
+      }
+      const onAbort = () => {
+        this.#local.delete(gid);
+        write(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            method: "notifications/cancelled",
+            params: { requestId: gid, reason: "the tool call was cancelled" },
+          }),
+        );
+        reject(signal.reason ?? new Error("aborted"));
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      this.#local.set(gid, (answer) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(answer);
+      });
+      write(JSON.stringify({ jsonrpc: "2.0", id: gid, method, params }));
+    });
   }
 
   // ---- standalone stream ----------------------------------------------------------------

@@ -21,6 +21,9 @@ export interface AggregateView {
   prompts: Prompt[];
   promptRoutes: Map<string, { backend: string; name: string }>;
   warnings: string[];
+  /** backend -> (own or override name -> own name), for `<workload>.<tool>` composite step refs.
+   * Optional so hand-built views (tests) need not carry it. */
+  backendTools?: Map<string, Map<string, string>>;
 }
 
 export type AggregateFn = (caps: BackendCapabilities[]) => AggregateView;
@@ -45,5 +48,6 @@ export function emptyAggregate(): AggregateView {
     prompts: [],
     promptRoutes: new Map(),
     warnings: [],
+    backendTools: new Map(),
   };
 }

@@ -1,9 +1,14 @@
-import type { BackendHealth, BackendStatus, RuntimePhase, RuntimeStatus } from "./types.ts";
+import { runtimePhase } from "./phase.ts";
+import type { BackendHealth, BackendStatus, RuntimeStatus } from "./types.ts";
 
 export interface StatusInputs {
   ready: boolean;
   backends: BackendStatus[];
   toolCount: number;
+  /** Advertised (valid) composite tools. */
+  compositeToolCount?: number;
+  /** Composite definitions left out, one line each. */
+  compositeToolProblems?: string[];
   resourceCount: number;
   promptCount: number;
   aggregationError?: string;
@@ -12,33 +17,15 @@ export interface StatusInputs {
 
 const countsAsHealthy = (h: BackendHealth): boolean => h === "healthy" || h === "degraded";
 
-/** Pure: phase from backend health. No backends configured is Ready (an empty group is valid);
- * all backends unhealthy is Failed; some is Degraded; not yet listed is Pending. */
+/** Pure: the runtime status. The phase comes from runtimePhase, the same rule the CRD uses. */
 export function computeStatus(inp: StatusInputs): RuntimeStatus {
   const backends = [...inp.backends].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const healthy = backends.filter((b) => countsAsHealthy(b.health)).length;
-  const unhealthy = backends.filter((b) => b.health === "unhealthy" || b.health === "unauthenticated");
-  let phase: RuntimePhase;
-  let message: string;
-  if (!inp.ready) {
-    phase = "Pending";
-    message = "discovering backends";
-  } else if (inp.aggregationError) {
-    phase = "Degraded";
-    message = `aggregation failed: ${inp.aggregationError}`;
-  } else if (backends.length === 0) {
-    phase = "Ready";
-    message = "no backends";
-  } else if (unhealthy.length === backends.length) {
-    phase = "Failed";
-    message = `all ${backends.length} backends unavailable`;
-  } else if (unhealthy.length > 0) {
-    phase = "Degraded";
-    message = `${unhealthy.length}/${backends.length} backends unavailable: ${unhealthy.map((b) => b.name).join(", ")}`;
-  } else {
-    phase = "Ready";
-    message = `${healthy}/${backends.length} backends healthy`;
-  }
+  const { phase, message } = runtimePhase({
+    ready: inp.ready,
+    backends,
+    aggregationError: inp.aggregationError,
+  });
   const aggregationMessages = inp.aggregationError
     ? [inp.aggregationError, ...inp.aggregationWarnings]
     : [...inp.aggregationWarnings];
@@ -49,6 +36,8 @@ export function computeStatus(inp: StatusInputs): RuntimeStatus {
     backendCount: backends.length,
     healthyBackendCount: healthy,
     toolCount: inp.toolCount,
+    compositeToolCount: inp.compositeToolCount ?? 0,
+    compositeToolProblems: inp.compositeToolProblems ?? [],
     resourceCount: inp.resourceCount,
     promptCount: inp.promptCount,
     ready: inp.ready,

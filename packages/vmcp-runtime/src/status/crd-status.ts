@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CapabilitiesSummary, Condition, DiscoveredBackend } from "@vmcp/shared-types";
+import { isRoutable, runtimePhase } from "./phase.ts";
 import type { BackendHealth, RuntimePhase } from "./types.ts";
 
 /** The status fields the runtime owns on its VirtualMCPServer (field manager vmcp-runtime). The
@@ -13,7 +14,12 @@ export interface RuntimeCrdStatus {
   conditions: Condition[];
 }
 
-export const RUNTIME_CONDITIONS = ["Ready", "BackendsDiscovered", "Degraded"] as const;
+export const RUNTIME_CONDITIONS = [
+  "Ready",
+  "BackendsDiscovered",
+  "Degraded",
+  "CompositeToolsUnavailable",
+] as const;
 
 export interface CrdBackendInput {
   name: string;
@@ -39,6 +45,10 @@ export interface CrdStatusInput {
   now: string;
   /** The aggregate could not be rebuilt (e.g. a manual-strategy clash); the last good one serves. */
   aggregationError?: string | undefined;
+  /** Composite definitions the runtime leaves out (e.g. a step names a tool no backend has). */
+  compositeToolProblems?: string[] | undefined;
+  /** RuntimeStatus.ready (the reporter writes nothing before it, so normally true). */
+  ready?: boolean | undefined;
 }
 
 /** Reference §1.3 ToCRDStatus. */
@@ -57,44 +67,7 @@ export function crdBackendStatus(h: BackendHealth): DiscoveredBackend["status"] 
   }
 }
 
-/** Routable = ready or unauthenticated (reference §1.3 backendCount). */
-export const isRoutable = (h: BackendHealth): boolean => h === "healthy" || h === "unauthenticated";
-
-/**
- * DESIGN §5's runtime rule: no backends -> Ready; none checked yet -> Pending; all routable ->
- * Ready; none routable (and none merely degraded) -> Failed; otherwise Degraded. A degraded
- * backend still serves, so one slow or recovering backend makes the phase Degraded, not Failed.
- */
-export function runtimePhase(backends: Array<{ health: BackendHealth }>): {
-  phase: RuntimePhase;
-  message: string;
-  reason: string;
-} {
-  const total = backends.length;
-  const count = (h: BackendHealth) => backends.filter((b) => b.health === h).length;
-  const routable = backends.filter((b) => isRoutable(b.health)).length;
-  const degraded = count("degraded");
-  const unhealthy = count("unhealthy");
-  const unknown = count("unknown");
-  const detail = `(${degraded} degraded, ${unhealthy} unavailable, ${unknown} unknown)`;
-  if (total === 0)
-    return { phase: "Ready", message: "Ready, no backends configured", reason: "AllBackendsRoutable" };
-  if (unknown === total)
-    return {
-      phase: "Pending",
-      message: `Waiting for initial health checks (${total} backends configured)`,
-      reason: "BackendsPending",
-    };
-  if (routable === total)
-    return { phase: "Ready", message: `All ${total} backends routable`, reason: "AllBackendsRoutable" };
-  if (routable === 0 && degraded === 0)
-    return { phase: "Failed", message: `No routable backends ${detail}`, reason: "NoRoutableBackends" };
-  return {
-    phase: "Degraded",
-    message: `${routable}/${total} backends routable ${detail}`,
-    reason: "SomeBackendsUnhealthy",
-  };
-}
+export { isRoutable, runtimePhase } from "./phase.ts";
 
 function condition(
   type: string,
@@ -118,12 +91,12 @@ function condition(
 /** Pure: what the runtime applies to status. discoveredBackends sorted by name. */
 export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
   const backends = [...inp.backends].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  let { phase, message, reason } = runtimePhase(backends);
-  if (inp.aggregationError && phase !== "Failed") {
-    phase = "Degraded";
-    reason = "AggregationFailed";
-    message = `aggregation failed, serving the last good catalog: ${inp.aggregationError}`.slice(0, 4096);
-  }
+  // The same rule as /status (src/status/phase.ts), so the two never disagree.
+  const { phase, message, reason } = runtimePhase({
+    ready: inp.ready,
+    backends,
+    aggregationError: inp.aggregationError,
+  });
   const discovered = backends.map((b) => {
     const d: DiscoveredBackend = { name: b.name, url: b.url, status: crdBackendStatus(b.health) };
     if (b.authConfigRef) d.authConfigRef = b.authConfigRef;
@@ -149,6 +122,19 @@ export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
   ];
   if (degraded > 0)
     conditions.push(condition("Degraded", "True", "BackendsDegraded", `${degraded} backends degraded`, inp));
+  // Our extension (ToolHive has no runtime condition for this): present only while some composite
+  // definition is left out, so a typo in a step's tool is visible on the resource.
+  const composite = inp.compositeToolProblems ?? [];
+  if (composite.length > 0)
+    conditions.push(
+      condition(
+        "CompositeToolsUnavailable",
+        "True",
+        "CompositeToolInvalid",
+        composite.join("; ").slice(0, 4096),
+        inp,
+      ),
+    );
   return {
     phase,
     message,

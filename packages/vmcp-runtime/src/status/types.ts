@@ -29,7 +29,12 @@ export interface RuntimeStatus {
   backends: BackendStatus[];
   backendCount: number;
   healthyBackendCount: number;
+  /** Advertised backend tools (composite tools not included). */
   toolCount: number;
+  /** Advertised composite tools (valid definitions only). */
+  compositeToolCount: number;
+  /** Composite definitions left out (unknown step tool, name clash...), one line each. */
+  compositeToolProblems: string[];
   resourceCount: number;
   promptCount: number;
   /** false until the first discovery + listing round has finished. */

@@ -149,14 +149,26 @@ describe("vmcp CLI", () => {
           "  conflictResolution: prefix",
           "  conflictResolutionConfig:",
           '    prefixFormat: "{workload}__"',
+          // A composite tool from config.yaml, and one naming a tool nobody has (left out, no crash).
+          "compositeTools:",
+          "  - name: relay",
+          "    parameters: {type: object, properties: {t: {type: string}}}",
+          "    steps:",
+          "      - {id: a, tool: alpha__echo, arguments: {text: '{{.params.t}}'}}",
+          "      - {id: b, tool: beta.echo, dependsOn: [a], arguments: {text: '{{.steps.a.output.text}}'}}",
+          "  - name: dangling",
+          "    steps:",
+          "      - {id: a, tool: gamma.echo}",
         ].join("\n"),
       ),
     );
     const gw = await spawnNode([MAIN, "serve", "--config", file, "--port", "0"], servingUrl);
     try {
       const c = await connect(gw.value);
-      expect((await c.listTools()).tools.map((t) => t.name)).toEqual(["alpha__echo", "beta__echo"]);
+      expect((await c.listTools()).tools.map((t) => t.name)).toEqual(["alpha__echo", "beta__echo", "relay"]);
       expect(textOf(await c.callTool({ name: "alpha__echo", arguments: { text: "q" } }))).toBe("alpha:q");
+      const relayed = await c.callTool({ name: "relay", arguments: { t: "q" } });
+      expect(relayed.structuredContent).toEqual({ text: "beta:alpha:q" });
       await c.close();
     } finally {
       await gw.stop();

@@ -19,8 +19,12 @@ describe("computeStatus", () => {
   it("derives the phase from backend health", () => {
     expect(computeStatus({ ...base, ready: false, backends: [b("a", "healthy")] }).phase).toBe("Pending");
     expect(computeStatus({ ...base, ready: true, backends: [] }).phase).toBe("Ready");
+    // A degraded backend still serves but is not routable-healthy: Degraded, as on the CRD.
     expect(
       computeStatus({ ...base, ready: true, backends: [b("a", "healthy"), b("b", "degraded")] }).phase,
+    ).toBe("Degraded");
+    expect(
+      computeStatus({ ...base, ready: true, backends: [b("a", "healthy"), b("b", "unauthenticated")] }).phase,
     ).toBe("Ready");
     const degraded = computeStatus({
       ...base,
@@ -28,7 +32,7 @@ describe("computeStatus", () => {
       backends: [b("b", "unhealthy"), b("a", "healthy")],
     });
     expect(degraded).toMatchObject({ phase: "Degraded", healthyBackendCount: 1, backendCount: 2 });
-    expect(degraded.message).toContain("b");
+    expect(degraded.message).toBe("1/2 backends routable (0 degraded, 1 unavailable, 0 unknown)");
     expect(degraded.backends.map((x) => x.name)).toEqual(["a", "b"]);
     expect(computeStatus({ ...base, ready: true, backends: [b("a", "unhealthy")] }).phase).toBe("Failed");
     expect(

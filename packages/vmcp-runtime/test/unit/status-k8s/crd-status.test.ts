@@ -35,11 +35,11 @@ describe("runtime phase (DESIGN §5)", () => {
     [["unhealthy", "degraded"], "Degraded"],
     [["unknown", "unhealthy"], "Failed"],
   ] as [BackendHealth[], string][])("%j -> %s", (healths, phase) => {
-    expect(runtimePhase(healths.map((h) => ({ health: h }))).phase).toBe(phase);
+    expect(runtimePhase({ backends: healths.map((h) => ({ health: h })) }).phase).toBe(phase);
   });
 
   it("explains itself", () => {
-    expect(runtimePhase([{ health: "healthy" }, { health: "unhealthy" }]).message).toBe(
+    expect(runtimePhase({ backends: [{ health: "healthy" }, { health: "unhealthy" }] }).message).toBe(
       "1/2 backends routable (0 degraded, 1 unavailable, 0 unknown)",
     );
   });
@@ -94,6 +94,20 @@ describe("status -> CRD", () => {
       "Ready",
       "BackendsDiscovered",
     ]);
+  });
+
+  it("composite definitions left out show as a condition, without changing the phase", () => {
+    const problem = 'composite tool "x" not advertised: ToolNotFound: step "a" calls unknown tool "b.c"';
+    const s = buildCrdStatus(input([b("a", "healthy")], { compositeToolProblems: [problem] }));
+    expect(s.phase).toBe("Ready");
+    expect(s.conditions.find((c) => c.type === "CompositeToolsUnavailable")).toMatchObject({
+      status: "True",
+      reason: "CompositeToolInvalid",
+      message: problem,
+    });
+    const fixed = buildCrdStatus(input([b("a", "healthy")], { compositeToolProblems: [] }));
+    expect(fixed.conditions.map((c) => c.type)).not.toContain("CompositeToolsUnavailable");
+    expect(decideWrite(fixed, s, 0, 1, 60_000)).toEqual({ write: "now" });
   });
 
   it("an aggregation failure degrades the phase with the reason", () => {
