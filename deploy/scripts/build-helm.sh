@@ -1,18 +1,12 @@
 #!/usr/bin/env bash
-# Builds the helm CLI from the Go module proxy into $OUT_DIR (same approach as
+# Builds the helm CLI from the Go module proxy into $OUT_DIR (same approach and shared setup as
 # packages/testenv/scripts/build-binaries.sh: no prebuilt downloads, a throwaway module,
 # GOTOOLCHAIN=local). helm's go.mod has no replace directives, so a plain `go get -tool` works.
 # Inputs: HELM_VERSION (e.g. v3.22.0), OUT_DIR.
 set -euo pipefail
 : "${HELM_VERSION:?}" "${OUT_DIR:?}"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-command -v go >/dev/null || { echo "go is required to build helm" >&2; exit 1; }
-step() { printf '[build-helm %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-mkdir -p "$OUT_DIR"
-if command -v flock >/dev/null; then
-  exec 9>"$OUT_DIR.lock"
-  if ! flock -n 9; then step "another build of $OUT_DIR is running; waiting"; flock 9; fi
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/../../packages/testenv/scripts/go-build-lib.sh"
+go_build_setup build-helm "go is required to build helm"
 [ -x "$OUT_DIR/helm" ] && { step "helm already in $OUT_DIR"; exit 0; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmcp-helmbuild.XXXXXX")
 trap 'rm -rf "$work"' EXIT

@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_VMCP_IMAGE } from "./builders/names.ts";
 import { DEFAULT_CONTROLLERS } from "./controllers/index.ts";
 import type { ControllerContext, ControllerFactory } from "./kit/context.ts";
 import type { Controller } from "./kit/controller.ts";
@@ -10,7 +11,7 @@ import { type LeaderElection, runLeaderElection } from "./kit/leader.ts";
 import { createLogger, type Logger } from "./kit/logger.ts";
 import { createMetrics, type OperatorMetrics } from "./kit/metrics.ts";
 
-export const DEFAULT_VMCP_IMAGE = "ghcr.io/vmcp-k8s/vmcp:latest";
+export { DEFAULT_VMCP_IMAGE };
 export const DEFAULT_LEASE_NAME = "vmcp-operator-leader";
 
 export interface LeaderElectionSettings {

@@ -6,22 +6,8 @@
 # through the caller: K8S_VERSION (e.g. v1.36.3), ETCD_VERSION (e.g. v3.6.16), OUT_DIR.
 set -euo pipefail
 : "${K8S_VERSION:?}" "${ETCD_VERSION:?}" "${OUT_DIR:?}"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
-command -v go >/dev/null || { echo "go is required to build the control-plane binaries (or set KUBEBUILDER_ASSETS)" >&2; exit 1; }
-
-step() { printf '[build %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-mkdir -p "$OUT_DIR"
-# Two test processes (or a test run and `testenv up`) must never build into the same directory at
-# once: serialise on a lock next to it; whoever waited finds the binaries already there.
-if command -v flock >/dev/null; then
-  exec 9>"$OUT_DIR.lock"
-  if ! flock -n 9; then
-    step "another build of $OUT_DIR is running (lock $OUT_DIR.lock); waiting for it"
-    flock 9
-  fi
-else
-  step "flock (util-linux) not found: building without a lock"
-fi
+. "$(dirname "${BASH_SOURCE[0]}")/go-build-lib.sh"
+go_build_setup build "go is required to build the control-plane binaries (or set KUBEBUILDER_ASSETS)"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/vmcp-k8sbuild.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -53,7 +39,7 @@ if [ ! -x "$OUT_DIR/etcd" ]; then
   go mod init example.com/etcdbin >/dev/null 2>&1
   go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" 2>&1 | tail -n 3
   go mod tidy >/dev/null
-  step "etcd $ETCD_VERSION: compiling (2-5 min cold)"
+  step "etcd $ETCD_VERSION: compiling (1-3 min cold)"
   gobuild "$OUT_DIR/etcd.tmp" "-s -w" go.etcd.io/etcd/server/v3
   mv "$OUT_DIR/etcd.tmp" "$OUT_DIR/etcd"
 fi
@@ -78,7 +64,7 @@ if [ ! -x "$OUT_DIR/kube-apiserver" ] || [ ! -x "$OUT_DIR/kubectl" ]; then
   go mod tidy 2>&1 | grep -v '^go: downloading' | tail -n 5 || true
   P=k8s.io/component-base/version
   ld="-s -w -X $P.gitVersion=$K8S_VERSION -X $P.gitMajor=1 -X $P.gitMinor=$minor -X $P.gitTreeState=clean -X $P.buildDate=1970-01-01T00:00:00Z"
-  step "kubernetes $K8S_VERSION: compiling kube-apiserver and kubectl (10-25 min cold on 2 cores)"
+  step "kubernetes $K8S_VERSION: compiling kube-apiserver and kubectl (about 4-8 min cold on 2 cores)"
   # Build next to the destination so the final mv is an atomic rename: a test process checking the
   # cache without the lock never sees a half-copied binary.
   rm -rf "$OUT_DIR/.partial" && mkdir -p "$OUT_DIR/.partial"

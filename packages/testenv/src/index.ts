@@ -6,6 +6,7 @@ export {
   startControlPlane,
 } from "./control-plane.ts";
 export { installCrds, readCrds } from "./crds.ts";
+export { ensureGoBuilt, type GoBuildOptions, isExecutable, type Log } from "./go-build.ts";
 export { renderKubeconfig } from "./kubeconfig.ts";
 export { assertNothingLeft, leftoverProcesses } from "./leaks.ts";
 export { createNamespace, namespaceName, type TestNamespace } from "./namespaces.ts";

@@ -8,7 +8,8 @@ export const CONFIG_KEY = "config.yaml";
 export const CONFIG_MOUNT_DIR = "/etc/vmcp-config";
 export const CA_BUNDLE_ROOT = "/etc/toolhive/ca-bundles";
 export const DEFAULT_CA_BUNDLE_KEY = "ca.crt";
-export const DEFAULT_VMCP_IMAGE = "ghcr.io/stacklok/toolhive/vmcp:latest";
+/** The project's runtime image (the Helm chart's `vmcpImage.repository`), used when none is configured. */
+export const DEFAULT_VMCP_IMAGE = "ghcr.io/vmcp-k8s/vmcp:latest";
 
 export const CONTENT_CHECKSUM_ANNOTATION = "toolhive.stacklok.dev/content-checksum";
 export const RUNCONFIG_CHECKSUM_ANNOTATION = "toolhive.stacklok.dev/runconfig-checksum";

@@ -1,10 +1,10 @@
 import type { ConditionInput } from "@vmcp/shared-types";
 import { validateCompositeTool } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
-import { Controller } from "../kit/controller.ts";
-import { objectKey } from "../kit/informer.ts";
+import type { Controller } from "../kit/controller.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
-import { ownedConditions, splitKey, writeStatusIfChanged } from "../kit/status.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 
 export const COMPOSITE_REF_INDEX = "spec.config.compositeToolRefs.name";
 
@@ -67,34 +67,17 @@ export function compositeToolDefinitionController(ctx: ControllerContext): Contr
   const defs = rawKindInformer(ctx.informers, "VirtualMCPCompositeToolDefinition");
   const vmcps = rawKindInformer(ctx.informers, "VirtualMCPServer");
   vmcps.addIndexer(COMPOSITE_REF_INDEX, compositeRefIndex);
-  const controller = new Controller({
-    name: "compositetooldefinition",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    reconcile: async (key) => {
-      const { namespace, name } = splitKey(key);
-      const def = defs.get(namespace, name);
-      if (!def || def.metadata.deletionTimestamp) return undefined;
-      const referencing = vmcps.byIndex(COMPOSITE_REF_INDEX, key).map((v) => v.metadata.name);
-      const before = def.status?.validationStatus;
-      const status = compositeDefinitionStatus(def, referencing);
-      if (
-        (await writeStatusIfChanged(ctx, def, status)) &&
-        status.validationStatus === "Invalid" &&
-        before !== "Invalid"
-      ) {
-        ctx.events.record(
-          def,
-          "Warning",
-          "ValidationFailed",
-          (status.validationErrors as string[]).join("; "),
-        );
-      }
-      return undefined;
-    },
-  });
-  defs.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+  const controller = objectStatusController(ctx, "compositetooldefinition", defs, async (def, { key }) => {
+    const referencing = vmcps.byIndex(COMPOSITE_REF_INDEX, key).map((v) => v.metadata.name);
+    const before = def.status?.validationStatus;
+    const status = compositeDefinitionStatus(def, referencing);
+    if (
+      (await writeStatusIfChanged(ctx, def, status)) &&
+      status.validationStatus === "Invalid" &&
+      before !== "Invalid"
+    ) {
+      ctx.events.record(def, "Warning", "ValidationFailed", (status.validationErrors as string[]).join("; "));
+    }
   });
   vmcps.onEvent((ev) => {
     for (const k of new Set([...compositeRefIndex(ev.obj), ...(ev.old ? compositeRefIndex(ev.old) : [])])) {

@@ -1,10 +1,10 @@
-import { type ConditionInput, MCPExternalAuthConfigSpecSchema } from "@vmcp/shared-types";
+import { MCPExternalAuthConfigSpecSchema } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
-import { Controller } from "../kit/controller.ts";
-import { configHash } from "../kit/hash.ts";
+import type { Controller } from "../kit/controller.ts";
 import { objectKey } from "../kit/informer.ts";
 import { type RawObject, rawKindInformer, secretKeysInformer } from "../kit/kinds.ts";
-import { ownedConditions, splitKey, writeStatusIfChanged } from "../kit/status.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
 
 export const AUTH_SECRET_INDEX = "secretRefs";
 
@@ -39,60 +39,36 @@ export function authSecretIndex(obj: RawObject): string[] {
 
 /**
  * Status of an MCPExternalAuthConfig: `Valid` (the schema, plus what CEL cannot check: the referenced
- * Secrets and keys exist) and `configHash` (stable hash of the spec, which the VirtualMCPServer
- * reconciler folds into its config checksum).
+ * Secrets and keys exist) and `configHash`.
  */
 export function mcpExternalAuthConfigStatus(
   obj: RawObject,
   secretKeys: (name: string) => string[] | undefined,
   now = new Date(),
 ): Record<string, unknown> {
-  const gen = obj.metadata.generation;
-  const problems: string[] = [];
   const parsed = MCPExternalAuthConfigSpecSchema.safeParse(obj.spec);
-  if (!parsed.success) {
-    for (const i of parsed.error.issues)
-      problems.push(i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message);
-  }
+  const problems = parsed.success ? [] : issueMessages(parsed.error);
   for (const r of authSecretRefs(obj.spec)) {
     const keys = secretKeys(r.name);
     if (!keys) problems.push(`${r.field}: Secret ${r.name} not found`);
     else if (!keys.includes(r.key)) problems.push(`${r.field}: Secret ${r.name} has no key ${r.key}`);
   }
-  const valid: ConditionInput = {
-    type: "Valid",
-    status: problems.length === 0 ? "True" : "False",
-    reason: problems.length === 0 ? "ValidationSucceeded" : "ValidationFailed",
-    message: problems.length === 0 ? "Configuration is valid" : problems.join("; "),
-    observedGeneration: gen,
-  };
-  return {
-    observedGeneration: gen,
-    configHash: configHash(obj.spec),
-    conditions: ownedConditions(obj.status?.conditions, [valid], now),
-  };
+  return validConfigStatus(obj, obj.spec, problems, now);
 }
 
 export function mcpExternalAuthConfigController(ctx: ControllerContext): Controller {
   const configs = rawKindInformer(ctx.informers, "MCPExternalAuthConfig");
   configs.addIndexer(AUTH_SECRET_INDEX, authSecretIndex);
   const secrets = secretKeysInformer(ctx.informers);
-  const controller = new Controller({
-    name: "mcpexternalauthconfig",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    reconcile: async (key) => {
-      const { namespace, name } = splitKey(key);
-      const obj = configs.get(namespace, name);
-      if (!obj || obj.metadata.deletionTimestamp) return undefined;
+  const controller = objectStatusController(
+    ctx,
+    "mcpexternalauthconfig",
+    configs,
+    async (obj, { namespace }) => {
       const status = mcpExternalAuthConfigStatus(obj, (n) => secrets.get(namespace, n)?.keys);
       await writeStatusIfChanged(ctx, obj, status);
-      return undefined;
     },
-  });
-  configs.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
-  });
+  );
   secrets.onEvent((ev) => {
     const k = `${ev.obj.metadata.namespace ?? ""}/${ev.obj.metadata.name}`;
     for (const c of configs.byIndex(AUTH_SECRET_INDEX, k)) controller.enqueue(objectKey(c));

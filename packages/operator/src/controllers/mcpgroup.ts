@@ -1,9 +1,10 @@
 import type { ConditionInput } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
-import { Controller } from "../kit/controller.ts";
+import type { Controller } from "../kit/controller.ts";
 import type { InformerEvent } from "../kit/informer.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
-import { ownedConditions, splitKey, writeStatusIfChanged } from "../kit/status.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 
 /** Index on the member kinds: "<namespace>/<spec.groupRef.name>". */
 export const GROUP_REF_INDEX = "spec.groupRef.name";
@@ -69,27 +70,14 @@ export function mcpGroupController(ctx: ControllerContext): Controller {
     (typeof memberInformers)[0],
   ];
 
-  const controller = new Controller({
-    name: "mcpgroup",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    reconcile: async (key) => {
-      const { namespace, name } = splitKey(key);
-      const group = groups.get(namespace, name);
-      if (!group || group.metadata.deletionTimestamp) return undefined;
-      const names = (list: RawObject[]) => list.map((o) => o.metadata.name);
-      const status = mcpGroupStatus(group, {
-        servers: names(servers.byIndex(GROUP_REF_INDEX, key)),
-        remoteProxies: names(proxies.byIndex(GROUP_REF_INDEX, key)),
-        entries: names(entries.byIndex(GROUP_REF_INDEX, key)),
-      });
-      await writeStatusIfChanged(ctx, group, status);
-      return undefined;
-    },
-  });
-
-  groups.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+  const controller = objectStatusController(ctx, "mcpgroup", groups, async (group, { key }) => {
+    const names = (list: RawObject[]) => list.map((o) => o.metadata.name);
+    const status = mcpGroupStatus(group, {
+      servers: names(servers.byIndex(GROUP_REF_INDEX, key)),
+      remoteProxies: names(proxies.byIndex(GROUP_REF_INDEX, key)),
+      entries: names(entries.byIndex(GROUP_REF_INDEX, key)),
+    });
+    await writeStatusIfChanged(ctx, group, status);
   });
   const onMember = (ev: InformerEvent<RawObject>) => {
     for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
@@ -98,8 +86,4 @@ export function mcpGroupController(ctx: ControllerContext): Controller {
   };
   for (const inf of memberInformers) inf.onEvent(onMember);
   return controller;
-}
-
-function objectKey(o: RawObject): string {
-  return `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 }

@@ -1,9 +1,10 @@
 import { type ConditionInput, MCPServerEntrySpecSchema } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
-import { Controller } from "../kit/controller.ts";
+import type { Controller } from "../kit/controller.ts";
 import { type InformerEvent, objectKey } from "../kit/informer.ts";
 import { configMapKeysInformer, type RawObject, rawKindInformer, secretKeysInformer } from "../kit/kinds.ts";
-import { ownedConditions, splitKey, writeStatusIfChanged } from "../kit/status.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { issueMessages, ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
 import { validateRemoteUrl } from "./mcpserverentry-url.ts";
 
@@ -69,11 +70,7 @@ export function mcpServerEntryStatus(
     conds.push({ type, status: ok ? "True" : "False", reason, message, observedGeneration: gen });
 
   const parsed = MCPServerEntrySpecSchema.safeParse(entry.spec);
-  const schemaError = parsed.success
-    ? undefined
-    : parsed.error.issues
-        .map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message))
-        .join("; ");
+  const schemaError = parsed.success ? undefined : issueMessages(parsed.error).join("; ");
 
   const url = str(spec.remoteUrl);
   const urlError =
@@ -174,39 +171,26 @@ export function mcpServerEntryController(ctx: ControllerContext): Controller {
   const configMaps = configMapKeysInformer(ctx.informers);
   const secrets = secretKeysInformer(ctx.informers);
 
-  const controller = new Controller({
-    name: "mcpserverentry",
-    logger: ctx.logger,
-    metrics: ctx.metrics,
-    reconcile: async (key) => {
-      const { namespace, name } = splitKey(key);
-      const entry = entries.get(namespace, name);
-      if (!entry || entry.metadata.deletionTimestamp) return undefined;
-      const status = mcpServerEntryStatus(
-        entry,
-        {
-          groupExists: (n) => groups.get(namespace, n) !== undefined,
-          authConfigExists: (n) => authConfigs.get(namespace, n) !== undefined,
-          configMapKeys: (n) => configMaps.get(namespace, n)?.keys,
-          secretKeys: (n) => secrets.get(namespace, n)?.keys,
-        },
-        { allowLoopback: ctx.settings.allowLoopbackEntries },
-      );
-      const before = entry.status?.phase;
-      if (await writeStatusIfChanged(ctx, entry, status)) {
-        if (status.phase !== before && status.phase === "Failed") {
-          const valid = (status.conditions as { type: string; message: string }[]).find(
-            (c) => c.type === "Valid",
-          );
-          ctx.events.record(entry, "Warning", "ValidationFailed", valid?.message ?? "entry is invalid");
-        }
+  const controller = objectStatusController(ctx, "mcpserverentry", entries, async (entry, { namespace }) => {
+    const status = mcpServerEntryStatus(
+      entry,
+      {
+        groupExists: (n) => groups.get(namespace, n) !== undefined,
+        authConfigExists: (n) => authConfigs.get(namespace, n) !== undefined,
+        configMapKeys: (n) => configMaps.get(namespace, n)?.keys,
+        secretKeys: (n) => secrets.get(namespace, n)?.keys,
+      },
+      { allowLoopback: ctx.settings.allowLoopbackEntries },
+    );
+    const before = entry.status?.phase;
+    if (await writeStatusIfChanged(ctx, entry, status)) {
+      if (status.phase !== before && status.phase === "Failed") {
+        const valid = (status.conditions as { type: string; message: string }[]).find(
+          (c) => c.type === "Valid",
+        );
+        ctx.events.record(entry, "Warning", "ValidationFailed", valid?.message ?? "entry is invalid");
       }
-      return undefined;
-    },
-  });
-
-  entries.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+    }
   });
   // A change to a referenced object re-validates the entries that name it (create, delete and update
   // alike: existence and keys are what we check).

@@ -1,6 +1,7 @@
 import { type Condition, type ConditionInput, setCondition } from "@vmcp/shared-types";
 import { applyStatus, isSubsetOf } from "./apply.ts";
 import type { ControllerContext } from "./context.ts";
+import { configHash } from "./hash.ts";
 
 interface StatusHolder {
   apiVersion?: string;
@@ -48,4 +49,38 @@ export async function writeStatusIfChanged(
 export function splitKey(key: string): { namespace: string; name: string } {
   const i = key.indexOf("/");
   return i < 0 ? { namespace: "", name: key } : { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** One "path: message" line per zod issue (just the message for an issue on the root). */
+export function issueMessages(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string }[];
+}): string[] {
+  return error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
+}
+
+/**
+ * Status of a referenced config kind whose only condition is `Valid`: the problems found (none =
+ * valid) and `configHash`, the stable hash of `spec` that the VirtualMCPServer reconciler folds into
+ * its config checksum.
+ */
+export function validConfigStatus(
+  obj: StatusHolder,
+  spec: unknown,
+  problems: string[],
+  now = new Date(),
+): Record<string, unknown> {
+  const gen = obj.metadata.generation;
+  const ok = problems.length === 0;
+  const valid: ConditionInput = {
+    type: "Valid",
+    status: ok ? "True" : "False",
+    reason: ok ? "ValidationSucceeded" : "ValidationFailed",
+    message: ok ? "Configuration is valid" : problems.join("; "),
+    observedGeneration: gen,
+  };
+  return {
+    observedGeneration: gen,
+    configHash: configHash(spec),
+    conditions: ownedConditions(obj.status?.conditions, [valid], now),
+  };
 }

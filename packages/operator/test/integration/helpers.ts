@@ -2,25 +2,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { kubeRequest } from "../../src/kit/http.ts";
 import { objectPath, resourceFor } from "../../src/kit/resources.ts";
 
-/** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from "@vmcp/testenv/test-kit";
 
 export interface Obj {
   apiVersion: string;

@@ -19,9 +19,9 @@ import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { BackendCapabilities } from "../server/types.ts";
 import type { BackendDispatchers } from "./dispatcher.ts";
-import { toBackendError } from "./errors.ts";
+import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
-import { BackendError, type OutgoingAuth } from "./types.ts";
+import type { OutgoingAuth } from "./types.ts";
 
 export interface ListingResult extends BackendCapabilities {
   protocolVersion: string | undefined;
@@ -115,11 +115,7 @@ export class ControlClient {
       this.#client = undefined;
       await c?.close().catch(() => {});
       if (err instanceof McpError && err.code === -32001) {
-        throw new BackendError(
-          this.spec.name,
-          "timeout",
-          `backend '${this.spec.name}' did not answer within ${timeoutMs} ms`,
-        );
+        throw timeoutError(this.spec.name, timeoutMs);
       }
       throw toBackendError(this.spec.name, err, timeoutMs);
     }
@@ -129,61 +125,34 @@ export class ControlClient {
     const client = await this.#connect(timeoutMs);
     const caps = client.getServerCapabilities() ?? {};
     const opts = { timeout: timeoutMs };
-    const pages = async <T>(
-      fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>,
-    ) => {
+    // Every page of one list (at most 100, in case a backend's cursor never ends).
+    const listAll = async <S extends Parameters<Client["request"]>[1], T>(
+      enabled: unknown,
+      method: string,
+      schema: S,
+      items: (page: Awaited<ReturnType<typeof client.request<S>>>) => T[],
+    ): Promise<T[]> => {
+      if (!enabled) return [];
       const all: T[] = [];
       let cursor: string | undefined;
       for (let i = 0; i < 100; i++) {
-        const p = await fetchPage(cursor);
-        all.push(...p.items);
-        if (!p.next) break;
-        cursor = p.next;
+        const page = await client.request({ method, params: cursor ? { cursor } : {} }, schema, opts);
+        all.push(...items(page));
+        cursor = (page as { nextCursor?: string }).nextCursor;
+        if (!cursor) break;
       }
       return all;
     };
-    const param = (cursor: string | undefined) => (cursor ? { cursor } : {});
     const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-      caps.tools
-        ? pages(async (c) => {
-            const r = await client.request(
-              { method: "tools/list", params: param(c) },
-              ListToolsResultSchema,
-              opts,
-            );
-            return { items: r.tools, next: r.nextCursor };
-          })
-        : [],
-      caps.resources
-        ? pages(async (c) => {
-            const r = await client.request(
-              { method: "resources/list", params: param(c) },
-              ListResourcesResultSchema,
-              opts,
-            );
-            return { items: r.resources, next: r.nextCursor };
-          })
-        : [],
-      caps.resources
-        ? pages(async (c) => {
-            const r = await client.request(
-              { method: "resources/templates/list", params: param(c) },
-              ListResourceTemplatesResultSchema,
-              opts,
-            );
-            return { items: r.resourceTemplates, next: r.nextCursor };
-          })
-        : [],
-      caps.prompts
-        ? pages(async (c) => {
-            const r = await client.request(
-              { method: "prompts/list", params: param(c) },
-              ListPromptsResultSchema,
-              opts,
-            );
-            return { items: r.prompts, next: r.nextCursor };
-          })
-        : [],
+      listAll(caps.tools, "tools/list", ListToolsResultSchema, (p) => p.tools),
+      listAll(caps.resources, "resources/list", ListResourcesResultSchema, (p) => p.resources),
+      listAll(
+        caps.resources,
+        "resources/templates/list",
+        ListResourceTemplatesResultSchema,
+        (p) => p.resourceTemplates,
+      ),
+      listAll(caps.prompts, "prompts/list", ListPromptsResultSchema, (p) => p.prompts),
     ]);
     const transport = client.transport as { protocolVersion?: string } | undefined;
     return {

@@ -19,17 +19,22 @@ function messageOf(err: unknown): string {
   return String(err);
 }
 
+export const timeoutError = (backend: string, timeoutMs: number): BackendError =>
+  new BackendError(backend, "timeout", `backend '${backend}' did not answer within ${timeoutMs} ms`);
+
+export const cancelledError = (backend: string): BackendError =>
+  new BackendError(backend, "cancelled", `request to backend '${backend}' was cancelled`);
+
 /** Turn whatever the HTTP client threw into a BackendError that names the backend. */
 export function toBackendError(backend: string, err: unknown, timeoutMs: number): BackendError {
   if (err instanceof BackendError) return err;
   const code = codeOf(err);
   const name = err instanceof Error ? err.name : "";
   if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || name === "TimeoutError") {
-    return new BackendError(backend, "timeout", `backend '${backend}' did not answer within ${timeoutMs} ms`);
+    return timeoutError(backend, timeoutMs);
   }
-  if (name === "AbortError" || code === "UND_ERR_ABORTED" || code === "ABORT_ERR") {
-    return new BackendError(backend, "cancelled", `request to backend '${backend}' was cancelled`);
-  }
+  if (name === "AbortError" || code === "UND_ERR_ABORTED" || code === "ABORT_ERR")
+    return cancelledError(backend);
   return new BackendError(
     backend,
     "unreachable",

@@ -3,8 +3,9 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import type { BackendDispatchers } from "./dispatcher.ts";
-import { toBackendError } from "./errors.ts";
+import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
+import { cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
 import {
   BackendError,
   type BackendSession,
@@ -67,12 +68,9 @@ export class SseBackendSession implements BackendSession {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
     }
     const result = await this.request("initialize", { ...this.#o.init });
-    const r = isObject(result) ? result : {};
-    this.protocolVersion =
-      typeof r.protocolVersion === "string" ? r.protocolVersion : this.#o.init.protocolVersion;
-    this.serverCapabilities = isObject(r.capabilities) ? r.capabilities : {};
+    Object.assign(this, negotiated(result, this.#o.init.protocolVersion));
     t.setProtocolVersion?.(this.protocolVersion);
-    await this.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    await this.send(INITIALIZED_NOTICE);
   }
 
   #onMessage(m: JSONRPCMessage): void {
@@ -144,18 +142,8 @@ export class SseBackendSession implements BackendSession {
     const done = new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(key);
-        const e = new BackendError(
-          this.backend,
-          "timeout",
-          `backend '${this.backend}' did not answer within ${this.#o.timeoutMs} ms`,
-        );
-        void this.send(
-          JSON.stringify({
-            jsonrpc: "2.0",
-            method: "notifications/cancelled",
-            params: { requestId: msg.id, reason: e.message },
-          }),
-        ).catch(() => {});
+        const e = timeoutError(this.backend, this.#o.timeoutMs);
+        void this.send(cancelledNotice(msg.id, e.message)).catch(() => {});
         reject(e);
       }, this.#o.timeoutMs);
       this.#pending.set(key, { sink, progressToken: meta?.progressToken, timer, resolve, reject });
@@ -164,9 +152,7 @@ export class SseBackendSession implements BackendSession {
         () => {
           if (!this.#pending.delete(key)) return;
           clearTimeout(timer);
-          reject(
-            new BackendError(this.backend, "cancelled", `request to backend '${this.backend}' was cancelled`),
-          );
+          reject(cancelledError(this.backend));
         },
         { once: true },
       );
@@ -212,11 +198,7 @@ export class SseBackendSession implements BackendSession {
 function withTimeout<T>(p: Promise<T>, ms: number, backend: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(new BackendError(backend, "timeout", `backend '${backend}' did not answer within ${ms} ms`)),
-      ms,
-    );
+    timer = setTimeout(() => reject(timeoutError(backend, ms)), ms);
   });
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }

@@ -4,6 +4,7 @@ import { isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import type { BackendDispatchers } from "./dispatcher.ts";
 import { toBackendError } from "./errors.ts";
 import type { OnResponseStart, RawResult } from "./h1-pool.ts";
+import { cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
 import { SseParser } from "./sse-parser.ts";
 import {
   BackendError,
@@ -69,10 +70,7 @@ export class StreamableBackendSession implements BackendSession {
         `backend '${this.backend}' refused initialize: ${String(answer.error.message)}`,
       );
     }
-    const result = isObject(answer.result) ? answer.result : {};
-    this.protocolVersion =
-      typeof result.protocolVersion === "string" ? result.protocolVersion : this.#o.init.protocolVersion;
-    this.serverCapabilities = isObject(result.capabilities) ? result.capabilities : {};
+    Object.assign(this, negotiated(answer.result, this.#o.init.protocolVersion));
     this.#sessionId = sid;
     const base: Record<string, string> = {
       "content-type": "application/json",
@@ -81,7 +79,7 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
-    await this.send(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }));
+    await this.send(INITIALIZED_NOTICE);
     if (sid) void this.#runGetStream();
   }
 
@@ -165,13 +163,7 @@ export class StreamableBackendSession implements BackendSession {
   }
 
   async #cancel(msg: JsonRpcRequest, reason: string): Promise<void> {
-    await this.send(
-      JSON.stringify({
-        jsonrpc: "2.0",
-        method: "notifications/cancelled",
-        params: { requestId: msg.id, reason },
-      }),
-    ).catch(() => {});
+    await this.send(cancelledNotice(msg.id, reason)).catch(() => {});
   }
 
   async send(body: string): Promise<void> {

@@ -27,36 +27,20 @@ interface SecretField {
   headerSafe: boolean;
 }
 
+/** The secret pair of each outgoing auth strategy: [strategy key, value key, env key, headerSafe]. */
+const STRATEGY_SECRETS = [
+  ["headerInjection", "headerValue", "headerValueEnv", true],
+  ["tokenExchange", "clientSecret", "clientSecretEnv", false],
+  ["bearerToken", "token", "tokenEnv", true],
+] as const;
+
 function secretFields(raw: Raw): SecretField[] {
   const out: SecretField[] = [];
   const strategy = (s: unknown, at: PathSegment[]) => {
-    const hi = obj(obj(s)?.headerInjection);
-    if (hi)
-      out.push({
-        at: [...at, "headerInjection"],
-        holder: hi,
-        valueKey: "headerValue",
-        envKey: "headerValueEnv",
-        headerSafe: true,
-      });
-    const te = obj(obj(s)?.tokenExchange);
-    if (te)
-      out.push({
-        at: [...at, "tokenExchange"],
-        holder: te,
-        valueKey: "clientSecret",
-        envKey: "clientSecretEnv",
-        headerSafe: false,
-      });
-    const bt = obj(obj(s)?.bearerToken);
-    if (bt)
-      out.push({
-        at: [...at, "bearerToken"],
-        holder: bt,
-        valueKey: "token",
-        envKey: "tokenEnv",
-        headerSafe: true,
-      });
+    for (const [type, valueKey, envKey, headerSafe] of STRATEGY_SECRETS) {
+      const holder = obj(obj(s)?.[type]);
+      if (holder) out.push({ at: [...at, type], holder, valueKey, envKey, headerSafe });
+    }
   };
   const outgoing = obj(raw.outgoingAuth);
   if (outgoing) {

@@ -67,6 +67,13 @@ describe("vmcp CLI", () => {
       "",
     ].join("\n");
 
+  /** Writes a config.yaml (both backends plus `lines`) and starts `vmcp serve` on it. */
+  const serve = async (name: string, lines: string[]) => {
+    const file = join(dir, name);
+    await writeFile(file, config(lines.join("\n")));
+    return spawnNode([MAIN, "serve", "--config", file, "--port", "0"], servingUrl);
+  };
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "vmcp-cli-"));
     [alpha, beta] = await Promise.all([
@@ -110,21 +117,14 @@ describe("vmcp CLI", () => {
   });
 
   it("serves with the priority strategy: the clash goes to the first backend in priorityOrder", async () => {
-    const file = join(dir, "priority.yaml");
-    await writeFile(
-      file,
-      config(
-        [
-          "incomingAuth:",
-          "  type: anonymous",
-          "aggregation:",
-          "  conflictResolution: priority",
-          "  conflictResolutionConfig:",
-          "    priorityOrder: [beta, alpha]",
-        ].join("\n"),
-      ),
-    );
-    const gw = await spawnNode([MAIN, "serve", "--config", file, "--port", "0"], servingUrl);
+    const gw = await serve("priority.yaml", [
+      "incomingAuth:",
+      "  type: anonymous",
+      "aggregation:",
+      "  conflictResolution: priority",
+      "  conflictResolutionConfig:",
+      "    priorityOrder: [beta, alpha]",
+    ]);
     try {
       const c = await connect(gw.value);
       expect((await c.listTools()).tools.map((t) => t.name)).toEqual(["echo"]);
@@ -138,31 +138,24 @@ describe("vmcp CLI", () => {
   });
 
   it("serves with a custom prefix format", async () => {
-    const file = join(dir, "prefix.yaml");
-    await writeFile(
-      file,
-      config(
-        [
-          "incomingAuth:",
-          "  type: anonymous",
-          "aggregation:",
-          "  conflictResolution: prefix",
-          "  conflictResolutionConfig:",
-          '    prefixFormat: "{workload}__"',
-          // A composite tool from config.yaml, and one naming a tool nobody has (left out, no crash).
-          "compositeTools:",
-          "  - name: relay",
-          "    parameters: {type: object, properties: {t: {type: string}}}",
-          "    steps:",
-          "      - {id: a, tool: alpha__echo, arguments: {text: '{{.params.t}}'}}",
-          "      - {id: b, tool: beta.echo, dependsOn: [a], arguments: {text: '{{.steps.a.output.text}}'}}",
-          "  - name: dangling",
-          "    steps:",
-          "      - {id: a, tool: gamma.echo}",
-        ].join("\n"),
-      ),
-    );
-    const gw = await spawnNode([MAIN, "serve", "--config", file, "--port", "0"], servingUrl);
+    const gw = await serve("prefix.yaml", [
+      "incomingAuth:",
+      "  type: anonymous",
+      "aggregation:",
+      "  conflictResolution: prefix",
+      "  conflictResolutionConfig:",
+      '    prefixFormat: "{workload}__"',
+      // A composite tool from config.yaml, and one naming a tool nobody has (left out, no crash).
+      "compositeTools:",
+      "  - name: relay",
+      "    parameters: {type: object, properties: {t: {type: string}}}",
+      "    steps:",
+      "      - {id: a, tool: alpha__echo, arguments: {text: '{{.params.t}}'}}",
+      "      - {id: b, tool: beta.echo, dependsOn: [a], arguments: {text: '{{.steps.a.output.text}}'}}",
+      "  - name: dangling",
+      "    steps:",
+      "      - {id: a, tool: gamma.echo}",
+    ]);
     try {
       const c = await connect(gw.value);
       expect((await c.listTools()).tools.map((t) => t.name)).toEqual(["alpha__echo", "beta__echo", "relay"]);
@@ -204,22 +197,15 @@ describe("vmcp CLI", () => {
     });
 
     it("answers 401 with WWW-Authenticate without a valid token, serves metadata, accepts a valid one", async () => {
-      const file = join(dir, "oidc.yaml");
-      await writeFile(
-        file,
-        config(
-          [
-            "incomingAuth:",
-            "  type: oidc",
-            "  oidc:",
-            `    issuer: ${issuer}`,
-            "    audience: vmcp-e2e",
-            `    jwksUrl: ${issuer}/jwks`,
-            "    insecureAllowHttp: true",
-          ].join("\n"),
-        ),
-      );
-      const gw = await spawnNode([MAIN, "serve", "--config", file, "--port", "0"], servingUrl);
+      const gw = await serve("oidc.yaml", [
+        "incomingAuth:",
+        "  type: oidc",
+        "  oidc:",
+        `    issuer: ${issuer}`,
+        "    audience: vmcp-e2e",
+        `    jwksUrl: ${issuer}/jwks`,
+        "    insecureAllowHttp: true",
+      ]);
       try {
         const base = gw.value.replace(/\/mcp$/, "");
         const init = JSON.stringify({

@@ -1,23 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedBackend, startBackend } from "../fixtures/backend.ts";
 import { registerEcho } from "../fixtures/features.ts";
-import { connectClient, type StartedGateway, startGateway, textOf, until } from "../fixtures/gateway.ts";
+import {
+  connectClient,
+  postJsonRpc,
+  type StartedGateway,
+  startGateway,
+  textOf,
+  until,
+} from "../fixtures/gateway.ts";
 
 describe("bad input never crashes the gateway", () => {
   let backend: StartedBackend;
   let gw: StartedGateway;
   let sid: string;
 
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(gw.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        ...headers,
-      },
-      body,
-    });
+  const post = (body: string, headers: Record<string, string> = {}) => postJsonRpc(gw.url, body, headers);
 
   beforeAll(async () => {
     backend = await startBackend({ name: "b", register: registerEcho });

@@ -10,7 +10,14 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedBackend, startBackend } from "../fixtures/backend.ts";
 import { FEATURE_CAPABILITIES, PNG_B64, registerFeatures, WAV_B64 } from "../fixtures/features.ts";
-import { connectClient, type StartedGateway, startGateway, textOf, until } from "../fixtures/gateway.ts";
+import {
+  connectClient,
+  postJsonRpc,
+  type StartedGateway,
+  startGateway,
+  textOf,
+  until,
+} from "../fixtures/gateway.ts";
 
 const CLIENT_CAPS = { sampling: {}, elicitation: {}, roots: { listChanged: true } };
 
@@ -209,15 +216,7 @@ describe("protocol version negotiation", () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(gw.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        ...headers,
-      },
-      body: JSON.stringify(body),
-    });
+    postJsonRpc(gw.url, JSON.stringify(body), headers);
 
   it.each(["2025-06-18", "2025-11-25"])("negotiates %s end to end", async (version) => {
     const init = await post({

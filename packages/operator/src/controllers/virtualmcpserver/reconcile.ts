@@ -18,11 +18,12 @@ import {
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "../../builders/conditions.ts";
 import { evaluate } from "../../builders/evaluate.ts";
+import { deploymentName, serviceName } from "../../builders/names.ts";
 import {
   computeOperatorStatus,
   type LiveStatus,
   OPERATOR_FIELD_MANAGER,
-  type OperatorStatus,
+  type StatusInput,
   statusNeedsApply,
 } from "../../builders/status.ts";
 import type { VmcpWorld } from "../../builders/world.ts";
@@ -107,6 +108,10 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
   const remember = (memoKey: string, before: KubernetesObject | undefined, after: KubernetesObject): void => {
     memo.set(memoKey, { rvBefore: before?.metadata?.resourceVersion, obj: after });
   };
+  const applyOpts = {
+    fieldManager: OPERATOR_FIELD_MANAGER,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  };
 
   async function reconcile(key: string): Promise<ReconcileResult> {
     const slash = key.indexOf("/");
@@ -122,8 +127,19 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const managedFields = raw.metadata?.managedFields;
     const liveStatus = raw.status as LiveStatus | undefined;
 
-    /** Applies the operator's status if it changes anything; returns whether it wrote. */
-    const writeStatus = async (desired: OperatorStatus): Promise<boolean> => {
+    /** Applies the operator's status for this outcome if it changes anything; returns whether it wrote. */
+    const writeStatus = async (
+      outcome: Pick<StatusInput, "conditions" | "blocked" | "deployment" | "serviceExists">,
+    ): Promise<boolean> => {
+      const desired = computeOperatorStatus({
+        name,
+        namespace,
+        generation,
+        live: liveStatus,
+        managedFields,
+        ...outcome,
+        now: now(),
+      });
       if (!statusNeedsApply(desired, liveStatus, managedFields)) return false;
       const body = {
         apiVersion: API_VERSION,
@@ -131,10 +147,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         metadata: { name, namespace },
         status: desired,
       };
-      const res = await applyStatus(deps.kc, body as KubernetesObject, {
-        fieldManager: OPERATOR_FIELD_MANAGER,
-        ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      });
+      const res = await applyStatus(deps.kc, body as KubernetesObject, applyOpts);
       remember(vmcpKey, cachedRaw as KubernetesObject, res);
       return true;
     };
@@ -143,6 +156,8 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       const cached = inf.owned[kind]?.get(namespace, objName) as KubernetesObject | undefined;
       return freshest(`${kind}/${namespace}/${objName}`, cached);
     };
+    let deployment = ownedLive("Deployment", deploymentName(name)) as V1Deployment | undefined;
+    let serviceExists = ownedLive("Service", serviceName(name)) !== undefined;
 
     // a. the spec itself. The API server enforces the same schema, so this only fires for objects
     // stored before a schema change; they still deserve a readable condition.
@@ -153,20 +168,12 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       const conditions: ConditionInput[] = [
         { type: "Valid", status: "False", reason: "ValidationFailed", message },
       ];
-      const written = await writeStatus(
-        computeOperatorStatus({
-          name,
-          namespace,
-          generation,
-          live: liveStatus,
-          managedFields,
-          conditions,
-          blocked: { phase: "Failed", message: `Spec validation failed: ${message}` },
-          deployment: ownedLive("Deployment", name) as V1Deployment | undefined,
-          serviceExists: ownedLive("Service", `vmcp-${name}`) !== undefined,
-          now: now(),
-        }),
-      );
+      const written = await writeStatus({
+        conditions,
+        blocked: { phase: "Failed", message: `Spec validation failed: ${message}` },
+        deployment,
+        serviceExists,
+      });
       if (written) deps.events?.record(raw, "Warning", "ValidationFailed", message);
       return undefined;
     }
@@ -206,17 +213,12 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       }
     }
 
-    let deployment = ownedLive("Deployment", name) as V1Deployment | undefined;
-    let serviceExists = ownedLive("Service", `vmcp-${name}`) !== undefined;
     for (const desired of ev.objects) {
       const kind = desired.kind ?? "";
       const objName = desired.metadata?.name ?? "";
       const live = ownedLive(kind, objName);
       if (live && isSubsetOf(desired, live)) continue;
-      const res = await applyObject(deps.kc, desired, {
-        fieldManager: OPERATOR_FIELD_MANAGER,
-        ...(deps.metrics ? { metrics: deps.metrics } : {}),
-      });
+      const res = await applyObject(deps.kc, desired, applyOpts);
       remember(
         `${kind}/${namespace}/${objName}`,
         inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
@@ -238,20 +240,12 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     }
 
-    const written = await writeStatus(
-      computeOperatorStatus({
-        name,
-        namespace,
-        generation,
-        live: liveStatus,
-        managedFields,
-        conditions: ev.conditions,
-        ...(ev.blocked ? { blocked: { phase: ev.blocked.phase, message: ev.blocked.message } } : {}),
-        deployment,
-        serviceExists,
-        now: now(),
-      }),
-    );
+    const written = await writeStatus({
+      conditions: ev.conditions,
+      ...(ev.blocked ? { blocked: { phase: ev.blocked.phase, message: ev.blocked.message } } : {}),
+      deployment,
+      serviceExists,
+    });
     // Outcome events go out when the outcome changes (the status write), not on every wake-up:
     // the runtime's periodic status refresh wakes this reconcile and must not cost an Event write.
     if (written) {

@@ -2,6 +2,7 @@
 // client, status patches that stand in for controllers we do not run, and polling.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_VERSION } from "@vmcp/shared-types";
+import { waitFor as waitUntil } from "@vmcp/testenv/test-kit";
 import { KubeApiError, kubeRequest } from "../../../src/kit/http.ts";
 import { collectionPath, objectPath, type ResourceRef } from "../../../src/kit/resources.ts";
 import type { RunningOperator } from "../../../src/manager.ts";
@@ -161,25 +162,8 @@ export async function markDeploymentAvailable(
   );
 }
 
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export const waitFor = <T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 20_000) =>
+  waitUntil(what, fn, timeoutMs, 50);
 
 export const cond = (
   o: Obj | undefined,

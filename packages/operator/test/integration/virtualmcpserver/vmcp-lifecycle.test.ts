@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { kubeRequest } from "../../../src/kit/http.ts";
 import { createLogger } from "../../../src/kit/logger.ts";
+import type { ResourceRef } from "../../../src/kit/resources.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,
@@ -53,6 +54,15 @@ afterAll(async () => {
 });
 
 const n = () => ns.name;
+/** What the operator creates for the VirtualMCPServer "demo". */
+const DEMO_OWNED: [ResourceRef, string][] = [
+  [R.sa, "demo-vmcp"],
+  [R.role, "demo-vmcp"],
+  [R.rolebinding, "demo-vmcp"],
+  [R.configmap, "demo-vmcp-config"],
+  [R.deployment, "demo"],
+  [R.service, "vmcp-demo"],
+];
 
 describe("VirtualMCPServer lifecycle", () => {
   it("fails on a missing group, then converges when the group appears, with no edit to the VMCP", async () => {
@@ -111,15 +121,7 @@ describe("VirtualMCPServer lifecycle", () => {
     expect(withUrl.status.url).toBe(`http://vmcp-demo.${n()}.svc.cluster.local:4483`);
     expect(withUrl.status.observedGeneration).toBe(withUrl.metadata.generation);
 
-    const owned: [typeof R.sa, string][] = [
-      [R.sa, "demo-vmcp"],
-      [R.role, "demo-vmcp"],
-      [R.rolebinding, "demo-vmcp"],
-      [R.configmap, "demo-vmcp-config"],
-      [R.deployment, "demo"],
-      [R.service, "vmcp-demo"],
-    ];
-    for (const [ref, name] of owned) {
+    for (const [ref, name] of DEMO_OWNED) {
       const o = await mustGet(kc, ref, n(), name);
       expect(o.metadata.ownerReferences, `${ref.plural}/${name}`).toEqual([
         {
@@ -251,16 +253,7 @@ describe("VirtualMCPServer lifecycle", () => {
   it("sends no write while nothing changes (30 s), and none after an operator restart", async () => {
     await markDeploymentAvailable(kc, n(), "demo");
     const snapshot = async () => {
-      const names: [typeof R.sa, string][] = [
-        [R.vmcp, "demo"],
-        [R.vmcp, "early"],
-        [R.sa, "demo-vmcp"],
-        [R.role, "demo-vmcp"],
-        [R.rolebinding, "demo-vmcp"],
-        [R.configmap, "demo-vmcp-config"],
-        [R.deployment, "demo"],
-        [R.service, "vmcp-demo"],
-      ];
+      const names: [ResourceRef, string][] = [[R.vmcp, "demo"], [R.vmcp, "early"], ...DEMO_OWNED];
       const out: Record<string, string | undefined> = {};
       for (const [ref, name] of names)
         out[`${ref.plural}/${name}`] = (await get(kc, ref, n(), name))?.metadata.resourceVersion;

@@ -53,7 +53,7 @@ beforeAll(async () => {
   rt = await startRuntime(
     sa,
     { name: "cb", namespace: ns.name },
-    { healthCheckInterval: "1s", circuitBreaker: { enabled: true, failureThreshold: 2, timeout: "2s" } },
+    { healthCheckInterval: "2s", circuitBreaker: { enabled: true, failureThreshold: 2, timeout: "2s" } },
   );
   mcp = await connectClient(rt.url);
 }, 120_000);
@@ -77,18 +77,22 @@ it("opens the circuit of a dead backend, withdraws its tools, and closes it afte
     "flaky circuit open",
     (o) => backendOf(o, "flaky")?.circuitBreakerState === "open",
   );
-  expect(backendOf(open, "flaky")).toMatchObject({ status: "unavailable" });
+  expect(backendOf(open, "flaky")).toMatchObject({
+    status: "unavailable",
+    circuitLastChanged: expect.any(String),
+  });
   expect(backendOf(open, "flaky")?.message).toMatch(/^Circuit breaker (OPEN|testing recovery) - /);
-  expect(backendOf(open, "flaky")?.circuitLastChanged).toEqual(expect.any(String));
   expect(backendOf(open, "steady")?.circuitBreakerState).toBe("closed");
   expect(open.status.phase).toBe("Degraded");
   await waitFor(
     "flaky's tool withdrawn",
     async () => !(await toolNames(mcp.client)).includes("flaky_flaky_echo"),
   );
-  // A client that still calls it gets an MCP error at once; the other backend keeps serving.
+  // A client that still calls it gets an MCP error at once (the tool is no longer in the catalog,
+  // so it is "unknown", not "circuit open"); the other backend keeps serving.
   await expect(mcp.client.callTool({ name: "flaky_flaky_echo", arguments: {} })).rejects.toMatchObject({
-    code: expect.any(Number),
+    code: -32602,
+    message: expect.stringContaining("flaky_flaky_echo"),
   });
   const ok = await mcp.client.callTool({ name: "steady_steady_echo", arguments: {} });
   expect(ok.content).toEqual([{ type: "text", text: "hello from steady" }]);

@@ -15,6 +15,7 @@ import { buildRole, buildRoleBinding, buildServiceAccount } from "@vmcp/operator
 import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http";
 import { API_VERSION, VmcpConfigSchema } from "@vmcp/shared-types";
 import { serviceAccountKubeConfig } from "@vmcp/testenv";
+import { waitFor } from "@vmcp/testenv/test-kit";
 import { type KubernetesRuntime, startKubernetesMode } from "../../../src/kubernetes-mode.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { gatewayOptionsFromConfig } from "../../../src/server/from-config.ts";
@@ -90,25 +91,7 @@ export async function applyOperatorStatus(
   });
 }
 
-export async function waitFor<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { waitFor };
 
 export interface DiscoveredEntry {
   name: string;

@@ -1,0 +1,33 @@
+import type { ControllerContext } from "./context.ts";
+import { Controller } from "./controller.ts";
+import { type Informer, objectKey } from "./informer.ts";
+import type { RawObject } from "./kinds.ts";
+import { splitKey } from "./status.ts";
+
+/**
+ * The shape the status-only controllers share: a Controller keyed "namespace/name" over `objects`,
+ * fed by their create/update events, whose reconcile skips objects that are gone or being deleted.
+ * Triggers from referenced kinds are wired by the caller on the returned controller.
+ */
+export function objectStatusController(
+  ctx: Pick<ControllerContext, "logger" | "metrics">,
+  name: string,
+  objects: Informer<RawObject>,
+  reconcile: (obj: RawObject, ref: { key: string; namespace: string }) => Promise<void>,
+): Controller {
+  const controller = new Controller({
+    name,
+    logger: ctx.logger,
+    metrics: ctx.metrics,
+    reconcile: async (key) => {
+      const ref = splitKey(key);
+      const obj = objects.get(ref.namespace, ref.name);
+      if (obj && !obj.metadata.deletionTimestamp) await reconcile(obj, { key, namespace: ref.namespace });
+      return undefined;
+    },
+  });
+  objects.onEvent((ev) => {
+    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+  });
+  return controller;
+}
