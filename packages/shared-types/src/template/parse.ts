@@ -178,34 +178,29 @@ class Parser {
 
   private pendingTrimRight = false;
 
-  private lexQuoted(start: number, toks: Tok[]): number {
+  /** Index of the quote closing the literal that opens at `start` (backslash escapes skipped). */
+  private closingQuote(start: number, quote: string, what: string): number {
     let k = start + 1;
     for (;;) {
       const c = this.src[k];
-      if (c === undefined || c === "\n") this.fail("unterminated quoted string", start);
+      if (c === undefined || c === "\n") this.fail(`unterminated ${what}`, start);
       if (c === "\\") {
         k += 2;
         continue;
       }
-      if (c === '"') break;
+      if (c === quote) return k;
       k++;
     }
+  }
+
+  private lexQuoted(start: number, toks: Tok[]): number {
+    const k = this.closingQuote(start, '"', "quoted string");
     toks.push({ t: "string", value: this.unquote(this.src.slice(start, k + 1), start), pos: start });
     return k + 1;
   }
 
   private lexChar(start: number, toks: Tok[]): number {
-    let k = start + 1;
-    for (;;) {
-      const c = this.src[k];
-      if (c === undefined || c === "\n") this.fail("unterminated character constant", start);
-      if (c === "\\") {
-        k += 2;
-        continue;
-      }
-      if (c === "'") break;
-      k++;
-    }
+    const k = this.closingQuote(start, "'", "character constant");
     const body = this.unquote(`"${this.src.slice(start + 1, k).replace(/^\\'$/, "'")}"`, start);
     const cp = body.codePointAt(0);
     if (cp === undefined || [...body].length !== 1) this.fail("malformed character constant", start);

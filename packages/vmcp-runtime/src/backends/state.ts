@@ -1,5 +1,22 @@
 import type { BackendHealth } from "../status/types.ts";
 
+/** Why calls to a withdrawn backend are refused (what the client's error says). */
+export interface Unavailability {
+  /** e.g. "circuit open" or "unhealthy: Connection refused". */
+  reason: string;
+  /** ISO time when the gateway tries the backend again (circuit half-open), when known. */
+  retryAfter?: string;
+}
+
+/** The health monitor's view, read by the catalog (what is advertised), the call path (why a
+ * withdrawn backend is refused) and /status (circuit state). Absent without a monitor. */
+export interface HealthVerdicts {
+  /** false: the backend's capabilities are withdrawn (unhealthy, circuit not closed). */
+  advertised(name: string): boolean;
+  unavailable(name: string): Unavailability | undefined;
+  circuitState(name: string): "closed" | "open" | "half-open" | undefined;
+}
+
 export interface BackendState {
   health: BackendHealth;
   message: string | undefined;
@@ -18,6 +35,8 @@ export class BackendStateTracker {
   /** Seam for the health monitor (issue 5): when set, call outcomes go to it and it decides the
    * verdict (thresholds, breakers) through `set`. */
   outcomes: { ok(name: string): void; failed(name: string, message: string): void } | undefined;
+  /** Set by the health monitor while it runs. */
+  verdicts: HealthVerdicts | undefined;
 
   get(name: string): BackendState {
     let s = this.#states.get(name);

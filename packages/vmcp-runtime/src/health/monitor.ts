@@ -1,4 +1,4 @@
-import type { BackendStateTracker } from "../backends/state.ts";
+import type { BackendStateTracker, Unavailability } from "../backends/state.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { RegistryChange } from "../registry/types.ts";
@@ -74,6 +74,11 @@ export class HealthMonitor {
       const b = this.#tracked.get(name)?.breaker;
       return !b || b.state === "closed";
     };
+    state.verdicts = {
+      advertised: (name) => this.advertised(name),
+      unavailable: (name) => this.unavailable(name),
+      circuitState: (name) => this.#tracked.get(name)?.breaker?.state,
+    };
     this.#unsubscribe = this.#o.registry.onChange((changes) => this.#apply(changes));
     this.#apply(this.#o.registry.list().map((backend) => ({ type: "added", backend }) as RegistryChange));
   }
@@ -99,6 +104,22 @@ export class HealthMonitor {
     const t = this.#tracked.get(name);
     if (!t) return true;
     return advertisable(t.record.health, (t.breaker?.state ?? "closed") !== "closed");
+  }
+
+  /** Why a withdrawn backend is refused; undefined while it is advertised. */
+  unavailable(name: string): Unavailability | undefined {
+    const t = this.#tracked.get(name);
+    if (!t || this.advertised(name)) return undefined;
+    const b = t.breaker;
+    if (b?.state === "open") {
+      const retryAfter = new Date(b.lastChanged + (this.#o.breaker?.openMs ?? 0)).toISOString();
+      return { reason: "circuit open", retryAfter };
+    }
+    if (b?.state === "half-open") return { reason: "circuit half-open, recovery check running" };
+    const next = t.record.lastCheck !== undefined ? t.record.lastCheck + this.#o.intervalMs : undefined;
+    const out: Unavailability = { reason: `unhealthy: ${t.record.message}` };
+    if (next !== undefined) out.retryAfter = new Date(Math.max(next, Date.now())).toISOString();
+    return out;
   }
 
   /** Runs one active check now (tests, half-open probes). */
@@ -244,6 +265,7 @@ export class HealthMonitor {
     this.#unsubscribe?.();
     for (const name of [...this.#tracked.keys()]) this.#untrack(name);
     this.#o.state.outcomes = undefined;
+    this.#o.state.verdicts = undefined;
     this.#o.state.routable = () => true;
   }
 }

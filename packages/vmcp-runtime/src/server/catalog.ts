@@ -45,6 +45,7 @@ export class Catalog {
   #view: AggregateView = emptyAggregate();
   #templates: Array<{ t: UriTemplate; backend: string }> = [];
   #aggregationError: string | undefined;
+  #withdrawn: WithdrawnRoutes = { tools: new Map(), prompts: new Map(), resources: new Map() };
   #ready = false;
   #listChanged = new Set<(kinds: ListKind[]) => void>();
   #removed = new Set<(name: string) => void>();
@@ -218,8 +219,14 @@ export class Catalog {
   }
 
   #reaggregate(): void {
-    const caps = this.entries()
-      .filter((e) => e.listing)
+    const verdicts = this.#o.state.verdicts;
+    const listed = this.entries().filter((e) => e.listing);
+    // Unhealthy backends and open circuits are left out of what clients see.
+    const withdrawn = new Set(
+      verdicts ? listed.filter((e) => !verdicts.advertised(e.spec.name)).map((e) => e.spec.name) : [],
+    );
+    const caps = listed
+      .filter((e) => !withdrawn.has(e.spec.name))
       .map((e) => e.listing as ListingResult)
       .map(({ protocolVersion: _p, ...c }) => c);
     let next: AggregateView;
@@ -233,6 +240,7 @@ export class Catalog {
       return;
     }
     const prev = this.#view;
+    this.#withdrawn = keepWithdrawn(this.#withdrawn, prev, next, withdrawn);
     this.#view = next;
     this.#templates = next.resourceTemplates.map((t) => ({
       t: new UriTemplate(t.uriTemplate),
@@ -255,6 +263,13 @@ export class Catalog {
     for (const l of this.#updated) l();
   }
 
+  /** The backend behind a name or URI that was advertised before its backend was withdrawn for
+   * health (unhealthy, circuit open): such calls fail with "unavailable", not "unknown". Only
+   * read on the miss path. */
+  withdrawnBackend(kind: "tools" | "prompts" | "resources", key: string): string | undefined {
+    return this.#withdrawn[kind].get(key);
+  }
+
   /** Backend for a resource URI: exact match first, then templates in catalog order. */
   resourceBackend(uri: string): string | undefined {
     const exact = this.#view.resourceRoutes.get(uri);
@@ -268,4 +283,40 @@ export class Catalog {
     await Promise.allSettled([...this.#pendingEntries.values()]);
     await Promise.all([...this.#entries.keys()].map((n) => this.#remove(n)));
   }
+}
+
+/** Advertised name (tools, prompts) or URI (resources) -> backend, of withdrawn backends. */
+interface WithdrawnRoutes {
+  tools: Map<string, string>;
+  prompts: Map<string, string>;
+  resources: Map<string, string>;
+}
+
+/** The last advertised routes of backends withdrawn now: carried over while they stay withdrawn,
+ * added from the previous view when they leave it, dropped when they return (or the name is
+ * served by another backend). */
+function keepWithdrawn(
+  before: WithdrawnRoutes,
+  prev: AggregateView,
+  next: AggregateView,
+  withdrawn: ReadonlySet<string>,
+): WithdrawnRoutes {
+  const carry = (old: Map<string, string>, seen: Iterable<[string, string]>, live: (k: string) => boolean) => {
+    const m = new Map<string, string>();
+    if (withdrawn.size === 0) return m;
+    for (const [k, b] of old) if (withdrawn.has(b)) m.set(k, b);
+    for (const [k, b] of seen) if (withdrawn.has(b)) m.set(k, b);
+    for (const k of m.keys()) if (live(k)) m.delete(k);
+    return m;
+  };
+  const routed = (list: Array<{ name: string }>, routes: Map<string, { backend: string }>) =>
+    list.flatMap((x): Array<[string, string]> => {
+      const r = routes.get(x.name);
+      return r ? [[x.name, r.backend]] : [];
+    });
+  return {
+    tools: carry(before.tools, routed(prev.tools, prev.toolRoutes), (k) => next.toolRoutes.has(k)),
+    prompts: carry(before.prompts, routed(prev.prompts, prev.promptRoutes), (k) => next.promptRoutes.has(k)),
+    resources: carry(before.resources, prev.resourceRoutes, (k) => next.resourceRoutes.has(k)),
+  };
 }

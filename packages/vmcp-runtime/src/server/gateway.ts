@@ -181,6 +181,8 @@ export class Gateway {
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
       if (st.lastCheck) b.lastCheckTime = new Date(st.lastCheck).toISOString();
       if (entry?.listing?.protocolVersion) b.protocolVersion = entry.listing.protocolVersion;
+      const circuit = this.state.verdicts?.circuitState(spec.name);
+      if (circuit) b.circuitState = circuit;
       return b;
     });
     const composite = this.#composite?.forView(view);

@@ -305,6 +305,8 @@ export class McpHandler {
           const composite = this.#o.composite?.forView(view);
           if (composite && typeof name === "string" && composite.names.has(name))
             return this.#composite(s, msg, name, view, res, startNs);
+          const gone = typeof name === "string" ? this.#o.catalog.withdrawnBackend("tools", name) : undefined;
+          if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.InvalidParams, `Unknown tool: ${String(name)}`);
         }
         const out =
@@ -317,7 +319,11 @@ export class McpHandler {
           typeof name === "string" && this.#names(view).prompts.has(name)
             ? view.promptRoutes.get(name)
             : undefined;
-        if (!route) return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${String(name)}`);
+        if (!route) {
+          const gone = typeof name === "string" ? this.#o.catalog.withdrawnBackend("prompts", name) : undefined;
+          if (gone) return this.#unavailable(gone, msg, res, startNs);
+          return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${String(name)}`);
+        }
         const out =
           route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
         return this.#forward(s, route.backend, msg, out, res, startNs);
@@ -327,8 +333,11 @@ export class McpHandler {
       case "resources/unsubscribe": {
         const uri = params?.uri;
         const backend = typeof uri === "string" ? this.#o.catalog.resourceBackend(uri) : undefined;
-        if (!backend || typeof uri !== "string")
+        if (!backend || typeof uri !== "string") {
+          const gone = typeof uri === "string" ? this.#o.catalog.withdrawnBackend("resources", uri) : undefined;
+          if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.ResourceNotFound, `Resource not found: ${String(uri)}`);
+        }
         if (msg.method === "resources/subscribe") s.subscriptions.set(uri, backend);
         if (msg.method === "resources/unsubscribe") s.subscriptions.delete(uri);
         return this.#forward(s, backend, msg, body, res, startNs);
@@ -401,6 +410,21 @@ export class McpHandler {
       .join(", ")}`;
   }
 
+  /** A backend withdrawn for health (circuit open, unhealthy): fail at once, saying why and when
+   * the gateway tries it again, rather than "unknown tool" for a name the client saw listed. */
+  #unavailable(backend: string, msg: JsonRpcRequest, res: ServerResponse, startNs: bigint): void {
+    const why = this.#o.state.verdicts?.unavailable(backend) ?? { reason: "circuit open" };
+    const retry = why.retryAfter ? `; retry after ${why.retryAfter}` : "";
+    const data: Record<string, string> = { backend, reason: why.reason };
+    if (why.retryAfter) data.retryAfter = why.retryAfter;
+    new HttpCallSink(res, msg.id).fail(
+      ErrorCodes.BackendError,
+      `backend '${backend}' is unavailable (${why.reason})${retry}`,
+      data,
+    );
+    this.#o.metrics.observe(backend, methodLabel(msg.method), "unreachable", startNs);
+  }
+
   async #forward(
     s: ClientSession,
     backend: string,
@@ -411,11 +435,7 @@ export class McpHandler {
   ): Promise<void> {
     const sink = new HttpCallSink(res, msg.id);
     const state = this.#o.state;
-    if (!state.routable(backend)) {
-      sink.fail(ErrorCodes.BackendError, `backend '${backend}' is unavailable (circuit open)`, { backend });
-      this.#o.metrics.observe(backend, msg.method, "unreachable", startNs);
-      return;
-    }
+    if (!state.routable(backend)) return this.#unavailable(backend, msg, res, startNs);
     const controller = new AbortController();
     const key = idKey(msg.id);
     const record = {

@@ -24,6 +24,7 @@ export class LogStatusReporter implements StatusReporter {
           name: b.name,
           health: b.health,
           message: b.message,
+          circuit: b.circuitState,
           tools: b.toolCount,
         })),
         toolCount: status.toolCount,

@@ -21,6 +21,8 @@ export interface BackendStatus {
   promptCount: number;
   /** Protocol version the backend negotiated with our control session. */
   protocolVersion?: string;
+  /** Circuit breaker state, when the health monitor runs with circuitBreaker.enabled. */
+  circuitState?: "closed" | "open" | "half-open";
 }
 
 export interface RuntimeStatus {

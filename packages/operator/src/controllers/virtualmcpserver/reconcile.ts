@@ -36,6 +36,7 @@ import type { RawObject } from "../../kit/kinds.ts";
 import type { Logger } from "../../kit/logger.ts";
 import type { OperatorMetrics } from "../../kit/metrics.ts";
 import { objectPath, type ResourceRef } from "../../kit/resources.ts";
+import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const OWNED_REFS: Record<string, ResourceRef> = {
@@ -114,9 +115,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
   };
 
   async function reconcile(key: string): Promise<ReconcileResult> {
-    const slash = key.indexOf("/");
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitKey(key);
     const vmcpKey = `VirtualMCPServer/${key}`;
     const cachedRaw = inf.vmcps.get(namespace, name);
     // Deleted: owner references let the garbage collector remove the children.
