@@ -24,7 +24,8 @@ interface Tracked {
   count: number;
   sentCount: number;
   timer: NodeJS.Timeout | undefined;
-  first: unknown;
+  /** The create request; a series patch must not overtake it (it would 404). */
+  created: Promise<void>;
 }
 
 /** events.k8s.io MicroTime: RFC 3339 with exactly six fractional digits. */
@@ -94,16 +95,16 @@ export class EventRecorder {
         resourceVersion: md.resourceVersion,
       },
     };
-    const t: Tracked = {
+    const created = this.#create(event);
+    this.#tracked.set(id, {
       name: event.metadata.name,
       namespace,
       count: 1,
       sentCount: 1,
       timer: undefined,
-      first: event,
-    };
-    this.#tracked.set(id, t);
-    this.#track(this.#create(event));
+      created,
+    });
+    this.#track(created);
   }
 
   /** Sends pending series updates and waits for every write in flight. */
@@ -137,6 +138,7 @@ export class EventRecorder {
   }
 
   async #flushSeries(id: string, t: Tracked): Promise<void> {
+    await t.created;
     if (t.count === t.sentCount) return;
     const count = t.count;
     try {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { caBundleVolumeName } from "../../../src/builders/names.ts";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
+import type { KubeObject } from "../../../src/kit/informer.ts";
 import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
@@ -265,6 +266,16 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
     await waitFor("Pending", async () => (await get(kc, R.vmcp, n(), "race"))?.status?.phase === "Pending");
     // a pod exists but its readiness probe has not passed yet; its runtime already reports
     await mergePatch(kc, R.deployment, n(), "race", { status: { replicas: 1, updatedReplicas: 1 } }, true);
+    // The operator must have seen the pod count before the runtime reports, as in a real cluster
+    // (the pod exists before its runtime can write); otherwise the order of watch events decides.
+    const deployments = op.informers.get<KubeObject & { status?: { replicas?: number } }>({
+      group: "apps",
+      version: "v1",
+      plural: "deployments",
+      variant: "vmcp-owned",
+    });
+    await waitFor("operator sees the pod", async () => deployments.get(n(), "race")?.status?.replicas === 1);
+    await quiesce(op);
     const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
     await applyRuntimeStatus(kc, n(), "race", {
       phase: "Ready",
