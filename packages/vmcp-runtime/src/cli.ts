@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
+import { startHealthMonitor } from "./health/attach.ts";
 import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -139,7 +140,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   };
   if (k8s) opts = k8s.gatewayOptions(opts);
   const gateway = new Gateway(opts);
-  k8s?.attach(gateway);
+  // Both modes run the same health monitor (active checks, circuit breakers); Kubernetes mode
+  // also feeds it to its reporter.
+  if (k8s) k8s.attach(gateway);
+  const standaloneMonitor = k8s
+    ? undefined
+    : startHealthMonitor({ gateway, registry, failureHandling: config.operational.failureHandling, log });
   const { url } = await gateway.start(host, port);
   log.info({ url, backends: registry.list().map((b) => b.name) }, "vmcp serving");
 
@@ -153,7 +159,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       force.unref();
       gateway
         .close()
-        .then(() => k8s?.stop())
+        .then(() => {
+          standaloneMonitor?.stop();
+          return k8s?.stop();
+        })
         .finally(() => {
           clearTimeout(force);
           resolve();

@@ -2,7 +2,8 @@ import { KubeConfig } from "@kubernetes/client-node";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "./config/load.ts";
 import { KubernetesDiscovery } from "./discovery/kubernetes.ts";
-import { HealthMonitor } from "./health/monitor.ts";
+import { startHealthMonitor } from "./health/attach.ts";
+import type { HealthMonitor } from "./health/monitor.ts";
 import type { Logger } from "./logger.ts";
 import { BackendRegistry } from "./registry/registry.ts";
 import { backendSpecsFromConfig } from "./server/from-config.ts";
@@ -38,7 +39,8 @@ export interface KubernetesRuntime {
   discovery: KubernetesDiscovery | undefined;
   reporter: K8sStatusReporter;
   monitor: HealthMonitor | undefined;
-  /** Adds the registry, the reporter, discovered auth and health-aware aggregation. */
+  /** Adds the registry, the reporter and discovered auth (the catalog leaves out backends the
+   * health monitor withdraws). */
   gatewayOptions(base: Omit<GatewayOptions, "registry">): GatewayOptions;
   /** Starts the health monitor on the gateway's state tracker and catalog. */
   attach(gateway: Gateway): void;
@@ -143,14 +145,11 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       return monitor;
     },
     gatewayOptions(base) {
-      const aggregate = base.aggregate;
       return {
         ...base,
         registry,
         statusReporter: reporter,
         mode: dynamic ? "dynamic" : "static",
-        // Unhealthy backends and open circuits are left out of what clients see.
-        aggregate: (caps) => aggregate(monitor ? caps.filter((c) => monitor?.advertised(c.backend)) : caps),
         outgoingAuth: discovery
           ? (spec) => (discovery as KubernetesDiscovery).outgoingAuth(spec)
           : base.outgoingAuth,
@@ -159,26 +158,13 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
     attach(gw) {
       gateway = gw;
       reporter.setSource(() => gw.status());
-      const cb = fh.circuitBreaker;
-      monitor = new HealthMonitor({
+      monitor = startHealthMonitor({
+        gateway: gw,
         registry,
-        state: gw.state,
-        target: (name) => {
-          const e = gw.catalog.entry(name);
-          return e ? { spec: e.spec, agent: e.dispatchers.agent, auth: e.auth } : undefined;
-        },
-        intervalMs: parseDuration(fh.healthCheckInterval),
-        timeoutMs: parseDuration(fh.healthCheckTimeout),
-        unhealthyThreshold: fh.unhealthyThreshold,
-        degradedAfterMs: o.degradedAfterMs,
-        breaker: cb.enabled
-          ? { failureThreshold: cb.failureThreshold, openMs: parseDuration(cb.timeout) }
-          : undefined,
-        onAdvertiseChange: () => gw.catalog.reaggregate(),
-        onRecovered: (name) => void gw.catalog.refresh(name),
+        failureHandling: fh,
         log,
+        degradedAfterMs: o.degradedAfterMs,
       });
-      monitor.start();
     },
     async stop() {
       monitor?.stop();

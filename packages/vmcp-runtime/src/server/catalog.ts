@@ -301,7 +301,11 @@ function keepWithdrawn(
   next: AggregateView,
   withdrawn: ReadonlySet<string>,
 ): WithdrawnRoutes {
-  const carry = (old: Map<string, string>, seen: Iterable<[string, string]>, live: (k: string) => boolean) => {
+  const carry = (
+    old: Map<string, string>,
+    seen: Iterable<[string, string]>,
+    live: (k: string) => boolean,
+  ) => {
     const m = new Map<string, string>();
     if (withdrawn.size === 0) return m;
     for (const [k, b] of old) if (withdrawn.has(b)) m.set(k, b);

@@ -320,7 +320,8 @@ export class McpHandler {
             ? view.promptRoutes.get(name)
             : undefined;
         if (!route) {
-          const gone = typeof name === "string" ? this.#o.catalog.withdrawnBackend("prompts", name) : undefined;
+          const gone =
+            typeof name === "string" ? this.#o.catalog.withdrawnBackend("prompts", name) : undefined;
           if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${String(name)}`);
         }
@@ -334,7 +335,8 @@ export class McpHandler {
         const uri = params?.uri;
         const backend = typeof uri === "string" ? this.#o.catalog.resourceBackend(uri) : undefined;
         if (!backend || typeof uri !== "string") {
-          const gone = typeof uri === "string" ? this.#o.catalog.withdrawnBackend("resources", uri) : undefined;
+          const gone =
+            typeof uri === "string" ? this.#o.catalog.withdrawnBackend("resources", uri) : undefined;
           if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.ResourceNotFound, `Resource not found: ${String(uri)}`);
         }

@@ -1,6 +1,7 @@
 // Circuit breakers end to end (issue 5, build item 2): with circuitBreaker.enabled, a backend that
 // goes away (killed for real) gets its circuit opened after failureThreshold failed checks, shown
-// in status.discoveredBackends, its tools withdrawn; once it is back a half-open probe closes it.
+// in status.discoveredBackends, its tools withdrawn (a call to one fails fast naming the backend
+// and the open circuit); once it is back a half-open probe closes it.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -88,11 +89,19 @@ it("opens the circuit of a dead backend, withdraws its tools, and closes it afte
     "flaky's tool withdrawn",
     async () => !(await toolNames(mcp.client)).includes("flaky_flaky_echo"),
   );
-  // A client that still calls it gets an MCP error at once (the tool is no longer in the catalog,
-  // so it is "unknown", not "circuit open"); the other backend keeps serving.
+  // A client that still calls it (it listed the tool before) is told at once that the backend is
+  // unavailable and why, not that the tool is unknown; a name nobody advertised stays unknown; the
+  // other backend keeps serving.
   await expect(mcp.client.callTool({ name: "flaky_flaky_echo", arguments: {} })).rejects.toMatchObject({
+    code: -32603,
+    message: expect.stringMatching(
+      /backend 'flaky' is unavailable \(circuit (open\); retry after \S+Z|half-open)/,
+    ),
+    data: { backend: "flaky", reason: expect.stringMatching(/^circuit /) },
+  });
+  await expect(mcp.client.callTool({ name: "flaky_never_advertised", arguments: {} })).rejects.toMatchObject({
     code: -32602,
-    message: expect.stringContaining("flaky_flaky_echo"),
+    message: expect.stringContaining("Unknown tool"),
   });
   const ok = await mcp.client.callTool({ name: "steady_steady_echo", arguments: {} });
   expect(ok.content).toEqual([{ type: "text", text: "hello from steady" }]);

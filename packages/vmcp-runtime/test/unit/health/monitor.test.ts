@@ -92,6 +92,13 @@ describe("health monitor", () => {
     expect(t.m.advertised("a")).toBe(false);
     expect(t.state.get("a")).toMatchObject({ health: "unhealthy" });
     expect(t.state.get("a").message).toMatch(/^Circuit breaker OPEN - /);
+    // What the call path tells a client that still calls the withdrawn backend's tools.
+    const opened = t.m.snapshot("a")?.circuitLastChanged ?? 0;
+    expect(t.state.verdicts?.unavailable("a")).toEqual({
+      reason: "circuit open",
+      retryAfter: new Date(opened + 150).toISOString(),
+    });
+    expect(t.state.verdicts?.circuitState("a")).toBe("open");
     // While open, scheduled checks do not reach the backend.
     const before = t.probes();
     await t.m.checkNow("a");
@@ -101,6 +108,17 @@ describe("health monitor", () => {
     await until(() => t.m.snapshot("a")?.circuitState === "closed");
     expect(t.state.routable("a")).toBe(true);
     expect(t.m.advertised("a")).toBe(true);
+    expect(t.state.verdicts?.unavailable("a")).toBeUndefined();
+  });
+
+  it("explains an unhealthy backend without a breaker, and clears its seams on stop", () => {
+    const { m, state } = setup();
+    state.failed("a", "backend 'a' unreachable: ECONNREFUSED");
+    expect(state.verdicts?.advertised("a")).toBe(false);
+    expect(state.verdicts?.unavailable("a")?.reason).toMatch(/^unhealthy: /);
+    expect(state.verdicts?.circuitState("a")).toBeUndefined();
+    m.stop();
+    expect(state.verdicts).toBeUndefined();
   });
 
   it("classifies call failure messages", () => {
