@@ -154,6 +154,7 @@ class Conn {
   gotBytes = false;
   #onGone: () => void;
   #idleTimer: NodeJS.Timeout | undefined;
+  #idleTimerMs = -1;
   #keepAliveMs = 4_000;
   // per-exchange state
   #buf: Buffer | undefined;
@@ -185,8 +186,18 @@ class Conn {
   }
 
   idle(): void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(() => this.destroy(), this.#keepAliveMs);
+    // One idle timer per connection, re-armed with refresh() rather than a new Timeout per call;
+    // exchange() leaves it armed and the callback ignores a connection that is busy again.
+    const t = this.#idleTimer;
+    if (t && this.#idleTimerMs === this.#keepAliveMs) {
+      t.refresh();
+      return;
+    }
+    clearTimeout(t);
+    this.#idleTimerMs = this.#keepAliveMs;
+    this.#idleTimer = setTimeout(() => {
+      if (!this.#resolve) this.destroy();
+    }, this.#keepAliveMs);
     this.#idleTimer.unref();
   }
 
@@ -204,7 +215,6 @@ class Conn {
     signal: AbortSignal | undefined,
     onStart: OnResponseStart | undefined,
   ): Promise<RawResult> {
-    clearTimeout(this.#idleTimer);
     if (signal?.aborted) return Promise.reject(new DOMException("request aborted", "AbortError"));
     this.gotBytes = false;
     this.#buf = undefined;

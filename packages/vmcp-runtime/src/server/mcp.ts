@@ -21,9 +21,10 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "./jsonrpc.ts";
+import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
 import type { SessionStore } from "./sessions.ts";
-import { HttpCallSink } from "./sink.ts";
+import { HttpCallSink, jsonHeaders } from "./sink.ts";
 import type { AggregateView, IncomingAuth } from "./types.ts";
 
 export interface McpHandlerOptions {
@@ -309,8 +310,7 @@ export class McpHandler {
           if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.InvalidParams, `Unknown tool: ${String(name)}`);
         }
-        const out =
-          route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
+        const out = route.name === name ? body : renameParam(body, msg, String(name), route.name);
         return this.#forward(s, route.backend, msg, out, res, startNs);
       }
       case "prompts/get": {
@@ -325,8 +325,7 @@ export class McpHandler {
           if (gone) return this.#unavailable(gone, msg, res, startNs);
           return refuse(ErrorCodes.InvalidParams, `Unknown prompt: ${String(name)}`);
         }
-        const out =
-          route.name === name ? body : JSON.stringify({ ...msg, params: { ...params, name: route.name } });
+        const out = route.name === name ? body : renameParam(body, msg, String(name), route.name);
         return this.#forward(s, route.backend, msg, out, res, startNs);
       }
       case "resources/read":
@@ -642,7 +641,7 @@ export class McpHandler {
 }
 
 function reply(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, JSON_HEADERS);
+  res.writeHead(status, jsonHeaders(body));
   res.end(body);
 }
 

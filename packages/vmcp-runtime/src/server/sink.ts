@@ -3,7 +3,13 @@ import { sseFrame } from "../backends/sse-parser.ts";
 import type { CallSink } from "../backends/types.ts";
 import { errorResponse, type JsonRpcId } from "./jsonrpc.ts";
 
-const JSON_HEADERS = { "content-type": "application/json" };
+/** Headers of a complete JSON answer, with its length (see HttpCallSink.json). */
+export function jsonHeaders(body: Uint8Array | string): Record<string, string | number> {
+  return {
+    "content-type": "application/json",
+    "content-length": typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
+  };
+}
 const SSE_HEADERS = {
   "content-type": "text/event-stream",
   "cache-control": "no-cache",
@@ -38,7 +44,9 @@ export class HttpCallSink implements CallSink {
       return;
     }
     this.#mode = "json";
-    this.#res.writeHead(200, JSON_HEADERS);
+    // An explicit Content-Length keeps node:http from chunk-framing the answer (fewer iovecs,
+    // and the client parses a plain body): measurably cheaper per call on the forward path.
+    this.#res.writeHead(200, jsonHeaders(body));
     this.#res.end(body);
   }
 
@@ -75,7 +83,7 @@ export class HttpCallSink implements CallSink {
     }
     this.#done = true;
     this.#mode = "json";
-    this.#res.writeHead(200, JSON_HEADERS);
+    this.#res.writeHead(200, jsonHeaders(body));
     this.#res.end(body);
   }
 
