@@ -37,14 +37,18 @@ describe("template properties", () => {
       fc.property(fc.string({ maxLength: 80 }), (s) => {
         const q = renderTemplate("{{ quote .s }}", { s });
         expect(q.startsWith('"') && q.endsWith('"')).toBe(true);
-        // Go escapes differ from JSON only for \a, \v and \x..; map them for the check.
-        const asJson = q
-          .replace(/\\a/g, "\\u0007")
-          .replace(/\\v/g, "\\u000b")
-          .replace(/\\x([0-9a-f]{2})/g, "\\u00$1");
+        // Go escapes differ from JSON only for \a, \v and \x..; map them for the check. Escapes are
+        // matched as whole units, so the "a" after an escaped backslash ("\\a") stays a letter.
+        const asJson = q.replace(/\\(x([0-9a-f]{2})|[\s\S])/g, (esc, c: string, hex?: string) => {
+          if (hex) return `\\u00${hex}`;
+          if (c === "a") return "\\u0007";
+          if (c === "v") return "\\u000b";
+          return esc;
+        });
         expect(JSON.parse(asJson)).toBe(s);
       }),
-      { numRuns: 300 },
+      // Always tried: the shrunk counterexample of a once-flaky run, and its cousins.
+      { numRuns: 300, examples: [["\\a"], ["\\v"], ["\\x41"], ["\x07\v"]] },
     );
   });
 
