@@ -12,11 +12,11 @@ import { createNamespace, startControlPlane } from "@vmcp/testenv";
 import {
   backendOf,
   connectClient,
-  createCr,
+  createReadyMCPServer,
+  createVmcp,
   GROUP_NAME,
   getCr,
   type Obj,
-  patchStatus,
   runtimeServiceAccount,
   startTestBackend,
   type TestBackend,
@@ -55,16 +55,9 @@ try {
   for (const name of ["steady", "victim"]) {
     const b = await startTestBackend(name);
     backends.push(b);
-    await createCr(admin, ns.name, "mcpservers", name, {
-      groupRef: { name: GROUP_NAME },
-      transport: "streamable-http",
-    });
-    await patchStatus(admin, ns.name, "mcpservers", name, { phase: "Ready", url: b.url });
+    await createReadyMCPServer(admin, ns.name, name, b.url);
   }
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "gw", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const vmcp = await createVmcp(admin, ns.name, "gw");
   const sa = await runtimeServiceAccount(admin, ns.name, vmcp, []);
   await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
   await writeFile(

@@ -5,11 +5,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   backendOf,
   connectClient,
-  createCr,
-  GROUP_NAME,
+  createReadyMCPServer,
+  createVmcp,
   getCr,
   type Obj,
-  patchStatus,
   type RunningRuntime,
   runtimeServiceAccount,
   startRuntime,
@@ -31,16 +30,9 @@ beforeAll(async () => {
   for (const name of ["one", "two"]) {
     const b = await startTestBackend(name);
     backends.push(b);
-    await createCr(admin, ns.name, "mcpservers", name, {
-      groupRef: { name: GROUP_NAME },
-      transport: "streamable-http",
-    });
-    await patchStatus(admin, ns.name, "mcpservers", name, { phase: "Ready", url: b.url });
+    await createReadyMCPServer(admin, ns.name, name, b.url);
   }
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "gw", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const vmcp = await createVmcp(admin, ns.name, "gw");
   const sa = await runtimeServiceAccount(admin, ns.name, vmcp, []);
   rt = await startRuntime(sa, { name: "gw", namespace: ns.name });
 }, 180_000);

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   backendOf,
   connectClient,
-  createCr,
-  GROUP_NAME,
+  createReadyMCPServer,
+  createVmcp,
   getCr,
   patchStatus,
   type RunningRuntime,
@@ -32,15 +32,8 @@ beforeAll(async () => {
   ns = await createNamespace(admin, "rt-change");
   first = await startTestBackend("first");
   second = await startTestBackend("second");
-  await createCr(admin, ns.name, "mcpservers", "mover", {
-    groupRef: { name: GROUP_NAME },
-    transport: "streamable-http",
-  });
-  await patchStatus(admin, ns.name, "mcpservers", "mover", { phase: "Ready", url: first.url });
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "chg", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  await createReadyMCPServer(admin, ns.name, "mover", first.url);
+  const vmcp = await createVmcp(admin, ns.name, "chg");
   rt = await startRuntime(await runtimeServiceAccount(admin, ns.name, vmcp, []), {
     name: "chg",
     namespace: ns.name,

@@ -12,6 +12,7 @@ import {
   connectClient,
   createCore,
   createCr,
+  createVmcp,
   GROUP_NAME,
   getCr,
   patchStatus,
@@ -46,10 +47,7 @@ beforeAll(async () => {
     caBundleRef: { configMapRef: { name: "remote-ca" } }, // key defaults to ca.crt
   });
   await patchStatus(admin, ns.name, "mcpserverentries", "remote", { phase: "Valid" });
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "ca", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const vmcp = await createVmcp(admin, ns.name, "ca");
   rt = await startRuntime(await runtimeServiceAccount(admin, ns.name, vmcp, []), {
     name: "ca",
     namespace: ns.name,

@@ -9,11 +9,10 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import {
   backendOf,
   connectClient,
-  createCr,
-  GROUP_NAME,
+  createReadyMCPServer,
+  createVmcp,
   getCr,
   type Obj,
-  patchStatus,
   type RunningRuntime,
   runtimeServiceAccount,
   startRuntime,
@@ -40,16 +39,9 @@ beforeAll(async () => {
   for (const name of ["steady", "flaky"]) {
     const b = await startTestBackend(name);
     backends.push(b);
-    await createCr(admin, ns.name, "mcpservers", name, {
-      groupRef: { name: GROUP_NAME },
-      transport: "streamable-http",
-    });
-    await patchStatus(admin, ns.name, "mcpservers", name, { phase: "Ready", url: b.url });
+    await createReadyMCPServer(admin, ns.name, name, b.url);
   }
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "cb", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const vmcp = await createVmcp(admin, ns.name, "cb");
   const sa = await runtimeServiceAccount(admin, ns.name, vmcp, []);
   rt = await startRuntime(
     sa,

@@ -12,10 +12,10 @@ import { spawnNode, urlLine } from "../../fixtures/process.ts";
 import {
   backendOf,
   connectClient,
-  createCr,
+  createReadyMCPServer,
+  createVmcp,
   GROUP_NAME,
   getCr,
-  patchStatus,
   runtimeServiceAccount,
   startTestBackend,
   type TestBackend,
@@ -32,11 +32,7 @@ beforeAll(async () => {
   ns = await createNamespace(admin, "rt-cli");
   dir = await mkdtemp(join(tmpdir(), "vmcp-cli-k8s-"));
   backend = await startTestBackend("solo");
-  await createCr(admin, ns.name, "mcpservers", "solo", {
-    groupRef: { name: GROUP_NAME },
-    transport: "streamable-http",
-  });
-  await patchStatus(admin, ns.name, "mcpservers", "solo", { phase: "Ready", url: backend.url });
+  await createReadyMCPServer(admin, ns.name, "solo", backend.url);
 }, 60_000);
 
 afterAll(async () => {
@@ -46,10 +42,7 @@ afterAll(async () => {
 });
 
 it("vmcp serve discovers, serves and reports with only the ServiceAccount's Role", async () => {
-  const vmcp = await createCr(admin, ns.name, "virtualmcpservers", "cli", {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const vmcp = await createVmcp(admin, ns.name, "cli");
   const sa = await runtimeServiceAccount(admin, ns.name, vmcp, []);
   await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
   await writeFile(

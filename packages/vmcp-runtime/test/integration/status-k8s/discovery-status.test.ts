@@ -13,6 +13,8 @@ import {
   connectClient,
   createCore,
   createCr,
+  createReadyMCPServer,
+  createVmcp,
   deleteCr,
   GROUP_NAME,
   getCr,
@@ -37,14 +39,8 @@ const backends: TestBackend[] = [];
 let ca: Awaited<ReturnType<typeof makePrivateCa>>;
 
 const vmcp = () => getCr(admin, ns.name, "virtualmcpservers", VMCP);
-const server = async (name: string, url: string, extra: Record<string, unknown> = {}) => {
-  await createCr(admin, ns.name, "mcpservers", name, {
-    groupRef: { name: GROUP_NAME },
-    transport: "streamable-http",
-    ...extra,
-  });
-  await patchStatus(admin, ns.name, "mcpservers", name, { phase: "Ready", url });
-};
+const server = (name: string, url: string, extra: Record<string, unknown> = {}) =>
+  createReadyMCPServer(admin, ns.name, name, url, extra);
 const backend = async (name: string, o: Parameters<typeof startTestBackend>[1] = {}) => {
   const b = await startTestBackend(name, o);
   backends.push(b);
@@ -85,10 +81,7 @@ beforeAll(async () => {
     headerInjection: { headerName: "x-api-key", valueSecretRef: { name: "secured-key", key: "key" } },
   });
   await server("secured", secured.url, { externalAuthConfigRef: { name: "secured-auth" } });
-  const obj = await createCr(admin, ns.name, "virtualmcpservers", VMCP, {
-    groupRef: { name: GROUP_NAME },
-    incomingAuth: { type: "anonymous" },
-  });
+  const obj = await createVmcp(admin, ns.name, VMCP);
   // The operator's share of status, written before the runtime starts.
   await applyOperatorStatus(admin, ns.name, VMCP, {
     url: "http://vmcp-gw.example.svc.cluster.local:4483",

@@ -63,6 +63,30 @@ export async function patchStatus(kc: KubeConfig, ns: string, plural: string, na
   });
 }
 
+/** An MCPServer in the test group, Ready at `url` (no MCPServer controller runs here to set it). */
+export async function createReadyMCPServer(
+  kc: KubeConfig,
+  ns: string,
+  name: string,
+  url: string,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await createCr(kc, ns, "mcpservers", name, {
+    groupRef: { name: GROUP_NAME },
+    transport: "streamable-http",
+    ...extra,
+  });
+  await patchStatus(kc, ns, "mcpservers", name, { phase: "Ready", url });
+}
+
+/** The VirtualMCPServer every runtime test reports into: the test group, anonymous clients. */
+export function createVmcp(kc: KubeConfig, ns: string, name: string): Promise<Obj> {
+  return createCr(kc, ns, "virtualmcpservers", name, {
+    groupRef: { name: GROUP_NAME },
+    incomingAuth: { type: "anonymous" },
+  });
+}
+
 export async function getCr(kc: KubeConfig, ns: string, plural: string, name: string): Promise<Obj> {
   return await kubeRequest<Obj>(kc, { method: "GET", path: crdPath(ns, plural, name) });
 }
