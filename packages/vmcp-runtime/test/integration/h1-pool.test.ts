@@ -87,7 +87,9 @@ describe("H1Pool", () => {
     pool.close();
   });
 
-  it("retries once on a fresh socket when the server closed a kept-alive one", async () => {
+  // Whether the pool has already seen the close (drops the socket) or not (retries on a fresh one,
+  // covered deterministically in audit-h1-pool-retry.test.ts), the next call must succeed.
+  it("answers the next call after the server closed a kept-alive socket", async () => {
     let n = 0;
     const origin = await rawServer((socket) => {
       n++;
@@ -97,7 +99,6 @@ describe("H1Pool", () => {
     });
     const pool = new H1Pool(origin);
     expect((await pool.request(post)).body?.toString()).toBe("1");
-    await new Promise((r) => setTimeout(r, 20));
     expect((await pool.request(post)).body?.toString()).toBe("2");
     pool.close();
   });
