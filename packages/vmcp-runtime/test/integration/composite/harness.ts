@@ -16,6 +16,7 @@ import {
   ListToolsRequestSchema,
   type ToolAnnotations,
 } from "@modelcontextprotocol/sdk/types.js";
+import { waitFor } from "@vmcp/testenv/test-kit";
 import { aggregate, resolveToolRef } from "../../../src/aggregation/aggregate.ts";
 import type { AggregateResult, AggregationConfigInput } from "../../../src/aggregation/types.ts";
 import { type CompositeTools, createCompositeTools, type ToolInvoker } from "../../../src/composite/index.ts";
@@ -163,9 +164,5 @@ export async function startFront(
 
 /** Resolves when `check` holds, polling on the event loop; rejects after `ms`. */
 export async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor("condition", check, ms, 5);
 }

@@ -1,13 +1,8 @@
+import { waitFor } from "@vmcp/testenv/test-kit";
 import { describe, expect, it } from "vitest";
 import { BackendBreaker, type CircuitState, opossumOptions } from "../../../src/health/breaker.ts";
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
+const until = (cond: () => boolean, ms = 3000) => waitFor("condition", cond, ms, 10);
 
 describe("circuit breaker mapping (ToolHive settings -> opossum)", () => {
   it("maps failureThreshold to volumeThreshold and timeout to resetTimeout", () => {

@@ -1,3 +1,4 @@
+import { waitFor } from "@vmcp/testenv/test-kit";
 import type { Agent } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackendStateTracker } from "../../../src/backends/state.ts";
@@ -5,13 +6,7 @@ import { HealthMonitor, passiveFailure } from "../../../src/health/monitor.ts";
 import type { CheckResult } from "../../../src/health/state-machine.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
 
-const until = async (cond: () => boolean, ms = 3000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("condition not met");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+const until = (cond: () => boolean, ms = 3000) => waitFor("condition", cond, ms, 5);
 
 let monitor: HealthMonitor | undefined;
 afterEach(() => monitor?.stop());
