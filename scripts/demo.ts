@@ -131,8 +131,6 @@ ${bold(`Ready in ${elapsed()}.`)} Everything keeps running until Ctrl-C. In anot
       stdin.on("data", (key: Buffer) => {
         const k = key.toString();
         if (k === "\u0003") {
-          stdin.setRawMode(false);
-          stdin.pause();
           done();
         } else if (k === "w") {
           const w = s.backends.weather;
@@ -152,6 +150,11 @@ ${bold(`Ready in ${elapsed()}.`)} Everything keeps running until Ctrl-C. In anot
         }
       });
     });
+    // Also after a SIGINT/SIGTERM from outside: a resumed raw-mode stdin would keep the process alive.
+    if (process.stdin.isTTY) {
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
   } catch (err) {
     await shutdown().catch(() => {});
     throw err;
