@@ -1,7 +1,7 @@
 // Validation of a composite tool definition that both the operator (VirtualMCPCompositeToolDefinition
 // status) and the runtime (before running a workflow) use. It takes the raw spec, because a definition
 // the API server accepted may still be invalid (cycles cannot be expressed in CEL), and reports every
-// problem it finds as a readable message with the condition reason of reference §1.11.
+// problem it finds as a readable message with the condition reason ToolHive uses.
 import { CompositeToolConfigSchema, findDependencyCycle } from "./composite.ts";
 import type { ParsedTemplate } from "./template/ast.ts";
 import { parseTemplate, TemplateError, templateParseError } from "./template/index.ts";
@@ -57,7 +57,7 @@ function templatesOf(step: RawStep, where: string): [string, string][] {
   if (typeof step.condition === "string") out.push([`${where}.condition`, step.condition]);
   if (typeof step.collection === "string") out.push([`${where}.collection`, step.collection]);
   if (typeof step.message === "string") out.push([`${where}.message`, step.message]);
-  // Only top-level string argument values are templated (reference §1.11).
+  // Only top-level string argument values are templated.
   if (isRecord(step.arguments)) {
     for (const [k, v] of Object.entries(step.arguments)) {
       if (typeof v === "string") out.push([`${where}.arguments.${k}`, v]);
@@ -78,7 +78,7 @@ function outputTemplates(props: unknown, where: string): [string, string][] {
   return out;
 }
 
-/** ToolHive's bounds on an elicitation's requested schema (reference §3.8). */
+/** ToolHive's bounds on an elicitation's requested schema. */
 export const MAX_ELICITATION_SCHEMA_BYTES = 100 * 1024;
 export const MAX_ELICITATION_SCHEMA_DEPTH = 10;
 

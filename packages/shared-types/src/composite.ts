@@ -1,11 +1,11 @@
-// Composite tools (ToolHive config.CompositeToolConfig, reference §1.11 and §3.8): used inline in
+// Composite tools (ToolHive config.CompositeToolConfig): used inline in
 // `config.compositeTools[]` and as the spec of VirtualMCPCompositeToolDefinition.
 import * as z from "zod";
 import { DurationSchema } from "./duration.ts";
 import { boundedRecord, jsonObject, jsonValue, mapList, withMeta, withRule } from "./meta.ts";
 import { ToolAnnotationsSchema, ToolNameSchema, ToolRefSchema } from "./refs.ts";
 
-/** Limits from the composer (§3.8); also bound the cost of the CEL rules below. */
+/** Limits from the composer; also bound the cost of the CEL rules below. */
 export const MAX_STEPS = 100;
 export const MAX_DEPENDS_ON = 20;
 export const MAX_RETRY_COUNT = 10;

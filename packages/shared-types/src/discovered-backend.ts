@@ -1,5 +1,5 @@
 // status.discoveredBackends[] of a VirtualMCPServer (ToolHive pkg/vmcp/types.go DiscoveredBackend),
-// plus status.capabilities (issue 5; not in ToolHive's types).
+// plus status.capabilities.
 import * as z from "zod";
 import { mapList } from "./meta.ts";
 

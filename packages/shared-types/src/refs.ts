@@ -63,7 +63,7 @@ export const PassthroughHeadersSchema = withMeta(
   { description: "Client request headers forwarded verbatim to every backend." },
 );
 
-/** Names of tools the gateway advertises (MCP clients and DESIGN §6a). */
+/** Names of tools the gateway advertises (as MCP clients accept them). */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 export const ToolNameSchema = z.string().regex(TOOL_NAME_PATTERN, "must match ^[a-zA-Z0-9_-]{1,64}$");
 

@@ -1,4 +1,4 @@
-// The runtime's config.yaml: ToolHive's vmcp `config.Config` (reference §1.2), camelCase keys, only
+// The runtime's config.yaml: ToolHive's vmcp `config.Config`, camelCase keys, only
 // the fields in scope. Every object is strict: a key we do not implement is an error, not a no-op.
 // VirtualMCPServer.spec.config reuses these sub-schemas (kinds/virtual-mcp-server.ts).
 import * as z from "zod";
@@ -74,7 +74,7 @@ export const IncomingAuthConfigSchema = withRule(
 export type IncomingAuthConfig = z.output<typeof IncomingAuthConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// outgoingAuth: runtime strategies (§3.9). `bearer_token` is our addition: ToolHive's vMCP has no
+// outgoingAuth: runtime strategies. `bearer_token` is our addition: ToolHive's vMCP has no
 // converter for MCPExternalAuthConfig type bearerToken ("unsupported auth type"); we support it.
 
 export const STRATEGY_TYPES = [
@@ -159,7 +159,7 @@ export const OutgoingAuthConfigSchema = z.strictObject({
 export type OutgoingAuthConfig = z.output<typeof OutgoingAuthConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// aggregation (§1.2, §3.6)
+// aggregation
 
 export const PREFIX_FORMAT_PATTERN = /^([a-zA-Z0-9_-]|\{workload\})+$/;
 
@@ -210,7 +210,7 @@ export const AggregationConfigSchema = withRule(
 export type AggregationConfig = z.output<typeof AggregationConfigSchema>;
 
 // ---------------------------------------------------------------------------------------------
-// operational (§1.2, §3.5)
+// operational
 
 const durationAtLeast = (min: string) =>
   withRule(

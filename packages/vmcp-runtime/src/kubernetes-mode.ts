@@ -11,7 +11,7 @@ import type { Gateway, GatewayOptions } from "./server/gateway.ts";
 import type { CrdBackendInput } from "./status/crd-status.ts";
 import { K8sStatusReporter } from "./status/k8s-reporter.ts";
 
-/** DESIGN §6: with VMCP_NAME and VMCP_NAMESPACE set the same binary is Kubernetes-aware. */
+/** With VMCP_NAME and VMCP_NAMESPACE set the same binary is Kubernetes-aware. */
 export function kubernetesTarget(env: NodeJS.ProcessEnv): { name: string; namespace: string } | undefined {
   const name = env.VMCP_NAME?.trim();
   const namespace = env.VMCP_NAMESPACE?.trim();

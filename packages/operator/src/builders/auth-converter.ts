@@ -1,4 +1,4 @@
-// MCPExternalAuthConfig -> runtime strategy (§2.3 step 3, §3.9). Secrets never enter the config:
+// MCPExternalAuthConfig -> runtime strategy. Secrets never enter the config:
 // the strategy names an env var and the Deployment fills it from the Secret (secretKeyRef).
 import type { BackendAuthStrategy, MCPExternalAuthConfig } from "@vmcp/shared-types";
 import type { SecretEnv } from "./deployment.ts";

@@ -1,4 +1,4 @@
-// One pure pass over a VirtualMCPServer's world: the validations in ToolHive's order (§2.1), then
+// One pure pass over a VirtualMCPServer's world: the validations in ToolHive's order, then
 // the desired owned objects. The reconciler only reads caches before and writes after this.
 
 import { createHash } from "node:crypto";

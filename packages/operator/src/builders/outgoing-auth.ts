@@ -1,4 +1,4 @@
-// Outgoing auth and, in static (inline) mode, the backends[] list (§2.3 steps 3 and 8).
+// Outgoing auth and, in static (inline) mode, the backends[] list.
 //
 // Both modes convert the default, the inline per-backend overrides and every group member's own
 // externalAuthConfigRef, so the user sees a condition per reference. Only static mode writes the

@@ -1,5 +1,5 @@
 // ServiceAccount, Role and RoleBinding for the runtime pod. The Role lists exactly what the runtime
-// does (DESIGN §6/§7) and nothing more; a rule with empty resourceNames would grant every object,
+// does and nothing more; a rule with empty resourceNames would grant every object,
 // so rules whose name list is empty are left out entirely.
 import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from "@kubernetes/client-node";
 import { GROUP } from "@vmcp/shared-types";

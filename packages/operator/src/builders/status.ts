@@ -1,6 +1,6 @@
 // The operator's share of VirtualMCPServer status, and whether applying it would change anything.
 //
-// Field ownership (DESIGN §2, §5): both sides apply status with server-side apply under their own
+// Field ownership: both sides apply status with server-side apply under their own
 // field manager. The operator's apply holds observedGeneration, url, its own conditions and, only
 // while the runtime cannot run, phase/message. Leaving a field out of an apply releases the
 // operator's ownership; SSA then removes the field if no other manager owns it. That is how a stale
@@ -93,7 +93,7 @@ export interface StatusInput {
   managedFields: readonly V1ManagedFieldsEntry[] | undefined;
   /** Conditions from validation and config generation, in evaluation order. */
   conditions: ConditionInput[];
-  /** Set when a validation stops the runtime from running (§2.1): the operator owns the phase. */
+  /** Set when a validation stops the runtime from running: the operator owns the phase. */
   blocked?: { phase: OperatorPhase; message: string };
   deployment: V1Deployment | undefined;
   /** The Service exists (applied now or seen in the cache): status.url can be published. */

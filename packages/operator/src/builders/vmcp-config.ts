@@ -1,4 +1,4 @@
-// The pure config generator: VirtualMCPServer + referenced objects -> config.yaml (§2.3).
+// The pure config generator: VirtualMCPServer + referenced objects -> config.yaml.
 import { OperationalConfigSchema, type VmcpConfig, VmcpConfigSchema } from "@vmcp/shared-types";
 import { ConfigResolutionError, resolveAggregation } from "./aggregation.ts";
 import { mergeCompositeTools } from "./composite.ts";

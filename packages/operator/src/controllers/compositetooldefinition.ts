@@ -20,7 +20,7 @@ export function compositeRefIndex(vmcp: RawObject): string[] {
 }
 
 /**
- * Status of a VirtualMCPCompositeToolDefinition (reference §1.11): validationStatus Valid/Invalid,
+ * Status of a VirtualMCPCompositeToolDefinition: validationStatus Valid/Invalid,
  * validationErrors, the VirtualMCPServers that reference it, and WorkflowValidated/Ready.
  */
 export function compositeDefinitionStatus(

@@ -20,7 +20,7 @@ export interface GroupMembers {
   entries: string[];
 }
 
-/** The status the operator owns on an MCPGroup (reference §1.5): members sorted, phase Ready when listing works. */
+/** The status the operator owns on an MCPGroup: members sorted, phase Ready when listing works. */
 export function mcpGroupStatus(
   group: RawObject,
   members: GroupMembers,

@@ -61,7 +61,7 @@ export function classifyHost(host: string): HostClass {
 }
 
 /**
- * Validates spec.remoteUrl of an MCPServerEntry (reference §1.8): parseable, http or https, with a
+ * Validates spec.remoteUrl of an MCPServerEntry: parseable, http or https, with a
  * host; private endpoints only with allowPrivateEndpoint; loopback, link-local, cloud metadata and
  * the Kubernetes API always refused (loopback unless the operator runs with allowLoopback).
  * Returns an error message, or undefined when the URL is acceptable.

@@ -54,7 +54,7 @@ export const entrySecretIndex = refIndex((s) =>
 );
 
 /**
- * Status of an MCPServerEntry (reference §1.8): one condition per reference, `Valid` summarising them,
+ * Status of an MCPServerEntry: one condition per reference, `Valid` summarising them,
  * phase Valid or Failed. Never probes the URL.
  */
 export function mcpServerEntryStatus(

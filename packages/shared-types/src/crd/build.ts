@@ -57,7 +57,7 @@ export interface CustomResourceDefinition {
   };
 }
 
-/** Kept for compatibility with ToolHive's CRDs (reference §1.0); harmless with a single version. */
+/** Kept for compatibility with ToolHive's CRDs; harmless with a single version. */
 export const AUTO_MIGRATE_LABEL = "toolhive.stacklok.dev/auto-migrate-storage-version";
 
 const age: PrinterColumn = { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" };
@@ -68,7 +68,7 @@ const cond = (name: string, type: string): PrinterColumn => ({
 });
 const phase: PrinterColumn = { name: "Phase", type: "string", jsonPath: ".status.phase" };
 
-/** Printer columns exactly as reference §1.0. */
+/** Printer columns exactly as ToolHive's CRDs print them. */
 export const PRINTER_COLUMNS: Record<KindName, PrinterColumn[]> = {
   VirtualMCPServer: [
     phase,

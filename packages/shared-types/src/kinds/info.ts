@@ -1,4 +1,4 @@
-// Names, short names and categories of the eight kinds (reference §1.0).
+// Names, short names and categories of the eight kinds.
 export const KIND_NAMES = [
   "VirtualMCPServer",
   "MCPGroup",

@@ -1,4 +1,4 @@
-// MCPExternalAuthConfig (reference §1.9), types in scope: unauthenticated, headerInjection,
+// MCPExternalAuthConfig, types in scope: unauthenticated, headerInjection,
 // bearerToken, tokenExchange. The sub-object matching `type` must be set and every other absent.
 import * as z from "zod";
 import { withRule } from "../meta.ts";

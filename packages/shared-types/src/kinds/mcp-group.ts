@@ -1,4 +1,4 @@
-// MCPGroup (reference §1.5).
+// MCPGroup.
 import * as z from "zod";
 import { setList } from "../meta.ts";
 import { commonStatusShape, kindObject } from "./common.ts";

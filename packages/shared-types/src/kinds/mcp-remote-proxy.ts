@@ -1,4 +1,4 @@
-// MCPRemoteProxy (reference §1.7): discovery fields plus what ToolHive manifests commonly set.
+// MCPRemoteProxy: discovery fields plus what ToolHive manifests commonly set.
 // The proxy's own incoming auth (oidcConfigRef, authz) is out of scope and rejected.
 import * as z from "zod";
 import { GroupRefSchema, NameRefSchema } from "../refs.ts";

@@ -1,4 +1,4 @@
-// MCPServerEntry (reference §1.8), all fields: a catalog entry with no infrastructure.
+// MCPServerEntry, all fields: a catalog entry with no infrastructure.
 import * as z from "zod";
 import { GroupRefSchema, NameRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
@@ -14,7 +14,7 @@ export const CaBundleRefSchema = z.strictObject({
 export const MCPServerEntrySpecSchema = z.strictObject({
   remoteUrl: RemoteUrlSchema,
   allowPrivateEndpoint: z.boolean().default(false),
-  // No default on purpose (reference §1.8).
+  // No default on purpose.
   transport: z.enum(["sse", "streamable-http"]),
   groupRef: GroupRefSchema,
   externalAuthConfigRef: NameRefSchema.optional(),

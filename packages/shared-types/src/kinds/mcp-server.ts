@@ -1,4 +1,4 @@
-// MCPServer (reference §1.6): the fields discovery reads, plus the deployment fields ToolHive
+// MCPServer: the fields discovery reads, plus the deployment fields ToolHive
 // manifests commonly carry (image, args, env, resources, serviceAccount, podTemplateSpec), accepted
 // so those manifests apply unchanged. This project does not deploy MCPServers; see docs/crds.md.
 import * as z from "zod";

@@ -1,4 +1,4 @@
-// MCPToolConfig (reference §1.10).
+// MCPToolConfig.
 import * as z from "zod";
 import { boundedRecord, setList } from "../meta.ts";
 import { ToolOverrideSchema } from "../refs.ts";

@@ -1,4 +1,4 @@
-// VirtualMCPCompositeToolDefinition (reference §1.11): the spec is the composite tool config inline.
+// VirtualMCPCompositeToolDefinition: the spec is the composite tool config inline.
 import * as z from "zod";
 import { CompositeToolConfigSchema } from "../composite.ts";
 import { atomicList, setList } from "../meta.ts";

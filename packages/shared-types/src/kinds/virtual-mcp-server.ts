@@ -1,4 +1,4 @@
-// VirtualMCPServer (reference §1.1, §1.3). spec.config reuses the runtime config sub-schemas.
+// VirtualMCPServer. spec.config reuses the runtime config sub-schemas.
 import * as z from "zod";
 import { ConditionsSchema } from "../conditions.ts";
 import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";

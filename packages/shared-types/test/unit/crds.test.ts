@@ -125,7 +125,7 @@ describe("generated CRDs", () => {
     ]);
   });
 
-  it("printer columns follow reference §1.0", () => {
+  it("printer columns match ToolHive's", () => {
     const vmcp = crds.find((c) => c.spec.names.kind === "VirtualMCPServer")!;
     expect(vmcp.spec.versions[0]!.additionalPrinterColumns).toEqual([
       { name: "Phase", type: "string", jsonPath: ".status.phase" },

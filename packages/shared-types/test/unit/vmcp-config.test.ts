@@ -44,7 +44,7 @@ describe("VmcpConfigSchema (config.yaml)", () => {
     });
   });
 
-  it("reads the config.yaml ToolHive's operator writes (reference §2.3)", () => {
+  it("reads the config.yaml ToolHive's operator writes", () => {
     const text = `
 name: my-vmcp
 groupRef: my-group

@@ -18,7 +18,7 @@ export { TOOL_NAME_PATTERN } from "./tool-names.ts";
 export type * from "./types.ts";
 
 /**
- * Builds the gateway's view from every routable backend's capabilities (reference §3.6).
+ * Builds the gateway's view from every routable backend's capabilities.
  * Pure and deterministic: the order of `caps` never changes the result.
  */
 export function aggregate(
@@ -111,7 +111,7 @@ export function aggregate(
 }
 
 /**
- * Finds the backend tool behind a reference from a composite step or a client (reference §3.7):
+ * Finds the backend tool behind a reference from a composite step or a client:
  * first the exact resolved name (hidden tools included), then `<workload>.<tool>` where `<tool>` is
  * the backend's own name or its override name. Workload names may contain dots, so every split
  * point is tried, leftmost first.

@@ -3,7 +3,7 @@ import { applyPrefix, compareStrings, DEFAULT_PREFIX_FORMAT } from "./tool-names
 import type { AggregationConfigInput, BackendCapabilities, Route } from "./types.ts";
 
 /**
- * Prompt naming follows ToolHive (reference §3.6 item 4), so prompt names do not change when a
+ * Prompt naming follows ToolHive, so prompt names do not change when a
  * ToolHive config is moved here: prompts are always prefixed with the prefixFormat (default
  * `{workload}_`), even without a clash, under `prefix` and `manual`. Under `priority`, backends
  * listed in priorityOrder keep bare names (a clash among them goes to the earliest listed) and

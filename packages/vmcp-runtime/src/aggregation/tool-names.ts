@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 
-/** Tool names many MCP clients accept (DESIGN §6a; docker/mcp-gateway#228). */
+/** Tool names many MCP clients accept. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 export const DEFAULT_PREFIX_FORMAT = "{workload}_";
 

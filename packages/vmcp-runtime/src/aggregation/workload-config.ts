@@ -7,7 +7,7 @@ import type {
   WorkloadToolConfigInput,
 } from "./types.ts";
 
-/** One workload's effective tool settings after merging its MCPToolConfig (reference §1.10). */
+/** One workload's effective tool settings after merging its MCPToolConfig. */
 export interface EffectiveWorkloadConfig {
   /** Allow-list on the post-override name; undefined = no filter. */
   filter: Set<string> | undefined;
@@ -87,7 +87,7 @@ export function applyOverride(tool: Tool, ov: ToolOverrideInput | undefined): To
   return out;
 }
 
-/** reference §3.6 step 5: whether a resolved tool appears in tools/list. */
+/** Whether a resolved tool appears in tools/list. */
 export function shouldAdvertise(
   cfg: AggregationConfigInput,
   wl: EffectiveWorkloadConfig | undefined,

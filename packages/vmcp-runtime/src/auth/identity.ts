@@ -7,7 +7,7 @@ export interface Identity {
   token?: string;
 }
 
-/** The identity every anonymous caller shares (reference §3.10: one sentinel binding). */
+/** The identity every anonymous caller shares. */
 export const ANONYMOUS_IDENTITY: Identity = Object.freeze({
   subject: "anonymous",
   claims: Object.freeze({}),

@@ -7,7 +7,7 @@ import { type CachedToken, TokenCache } from "./token-cache.ts";
 
 export interface OutgoingAuthContext {
   identity?: Identity;
-  /** Health probes have no caller; token exchange then uses client_credentials (reference §3.9). */
+  /** Health probes have no caller; token exchange then uses client_credentials. */
   healthCheck?: boolean;
   signal?: AbortSignal;
 }
@@ -45,7 +45,7 @@ export class OutgoingAuthError extends Error {
 const TOKEN_EXCHANGE_GRANT = "urn:ietf:params:oauth:grant-type:token-exchange";
 const TOKEN_TYPE_PREFIX = "urn:ietf:params:oauth:token-type:";
 
-/** `access_token|id_token|jwt` shorthand, as the MCPExternalAuthConfig CRD allows (reference §1.9). */
+/** `access_token|id_token|jwt` shorthand, as the MCPExternalAuthConfig CRD allows. */
 export function normalizeSubjectTokenType(t: string | undefined): string {
   if (!t) return `${TOKEN_TYPE_PREFIX}access_token`;
   return t.startsWith(TOKEN_TYPE_PREFIX) ? t : `${TOKEN_TYPE_PREFIX}${t}`;

@@ -32,7 +32,7 @@ export class BackendStateTracker {
   #listeners = new Set<(name: string, s: BackendState) => void>();
   /** Seam for circuit breakers: return false to fail calls fast without touching the backend. */
   routable: (name: string) => boolean = () => true;
-  /** Seam for the health monitor (issue 5): when set, call outcomes go to it and it decides the
+  /** Seam for the health monitor: when set, call outcomes go to it and it decides the
    * verdict (thresholds, breakers) through `set`. */
   outcomes: { ok(name: string): void; failed(name: string, message: string): void } | undefined;
   /** Set by the health monitor while it runs. */

@@ -1,4 +1,4 @@
-// Composite tool annotations (reference §3.6): derived from the tools its steps call, so a
+// Composite tool annotations: derived from the tools its steps call, so a
 // workflow that calls a destructive tool is not advertised as safe. An explicit hint may make the
 // tool look riskier than its steps, never safer: a definition that tries is not advertised.
 import type { ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";

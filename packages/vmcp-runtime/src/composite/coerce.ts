@@ -1,6 +1,6 @@
 // Coercion of rendered template strings to the JSON types a tool's input schema (or a composite
 // tool's output declaration) asks for. Templates always render text, so "5" must become 5 for an
-// integer parameter (reference §3.8).
+// integer parameter.
 
 function schemaType(schema: unknown): string | undefined {
   if (typeof schema !== "object" || schema === null) return undefined;

@@ -1,4 +1,4 @@
-// Composite tools (reference §1.11, §3.8): multi-step workflows advertised as one tool.
+// Composite tools: multi-step workflows advertised as one tool.
 export { type DerivedAnnotations, deriveAnnotations, stepToolRefs } from "./annotations.ts";
 export { coerceTo, propertyType } from "./coerce.ts";
 export { buildOutput, errorResult, toCallToolResult } from "./output.ts";

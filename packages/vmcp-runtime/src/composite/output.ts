@@ -1,5 +1,5 @@
 // The composite tool's result: built from `output` (typed properties, nested objects, required,
-// defaults), or the last step's output when `output` is absent (reference §3.8).
+// defaults), or the last step's output when `output` is absent.
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { CompositeToolConfig, OutputProperty } from "@vmcp/shared-types";
 import { coerceTo } from "./coerce.ts";

@@ -1,6 +1,6 @@
 // The workflow executor: a dependsOn DAG run eagerly (a step starts as soon as its dependencies are
 // done, at most 10 at a time), with conditions, retries, continue/abort, elicitation, forEach, and
-// per-step and whole-workflow deadlines that abort in-flight backend calls (reference §3.8).
+// per-step and whole-workflow deadlines that abort in-flight backend calls.
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type CompositeToolConfig, parseDuration, type WorkflowStep } from "@vmcp/shared-types";

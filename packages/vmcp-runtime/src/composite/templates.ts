@@ -25,7 +25,7 @@ export function renderText(source: string, data: unknown): string {
   return executeTemplate(compiled(source), data);
 }
 
-/** Conditions render to true/false in any letter case (reference §3.8); anything else is an error. */
+/** Conditions render to true/false in any letter case; anything else is an error. */
 export function renderCondition(source: string, data: unknown): boolean {
   const text = renderText(source, data).trim();
   if (/^true$/i.test(text)) return true;

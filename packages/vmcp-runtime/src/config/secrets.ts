@@ -61,7 +61,7 @@ function secretFields(raw: Raw): SecretField[] {
 }
 
 /**
- * Reads every `*Env` secret (reference §3.1: unset or empty fails startup). Setting both the
+ * Reads every `*Env` secret (unset or empty fails startup). Setting both the
  * value and its env form is reported by the schema; such a pair is not resolved here.
  */
 export function resolveEnvSecrets(

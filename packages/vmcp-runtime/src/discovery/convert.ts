@@ -24,7 +24,7 @@ export interface Workload {
   caBundle: { configMap: string; key: string } | undefined;
 }
 
-/** Reference §3.2: which members become backends, with which URL and transport. undefined = skip
+/** Which group members become backends, with which URL and transport. undefined = skip
  * silently (not in the group, no URL yet, entry not Valid). */
 export function serverWorkload(s: MCPServer, group: string): Workload | undefined {
   if (s.spec.groupRef?.name !== group) return undefined;

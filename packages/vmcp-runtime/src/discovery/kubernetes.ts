@@ -79,7 +79,7 @@ interface ResolvedAuth {
 }
 
 /**
- * Dynamic discovery (reference §3.2/§3.3, level-triggered): watches the group's three member kinds,
+ * Dynamic discovery (level-triggered): watches the group's three member kinds,
  * the auth configs and the CA-bundle ConfigMaps in one namespace; on any change recomputes the full
  * backend list and hands it to the registry, which diffs it. Auth is resolved live: the
  * MCPExternalAuthConfig from the watch, its Secret by GET (cached, re-read periodically and when

@@ -23,7 +23,7 @@ export interface HealthPolicy {
   unhealthyThreshold: number;
   /** A success slower than this is `degraded`. */
   degradedAfterMs: number;
-  /** The backend has an outgoing auth strategy other than unauthenticated (reference §3.5). */
+  /** The backend has an outgoing auth strategy other than unauthenticated. */
   hasAuth: boolean;
 }
 
@@ -40,7 +40,7 @@ export function initialRecord(): HealthRecord {
 }
 
 /**
- * Pure transition of one backend's health (reference §3.5, with two deliberate changes):
+ * Pure transition of one backend's health (ToolHive's rules, with two deliberate changes):
  * - a refused connection is unhealthy at once: nothing listens, so waiting for more probes only
  *   delays what users already see as failed calls;
  * - HTTP 429 is pressure, not death: `degraded`, and it neither counts as a failure nor resets

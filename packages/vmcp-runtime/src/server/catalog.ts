@@ -213,7 +213,7 @@ export class Catalog {
     e.retryTimer.unref();
   }
 
-  /** Hook for the health monitor (issue 5): the set of advertised backends changed. */
+  /** Hook for the health monitor: the set of advertised backends changed. */
   reaggregate(): void {
     this.#reaggregate();
   }

@@ -457,7 +457,7 @@ export class McpHandler {
         await bs.forward(msg, body, sink, controller.signal);
       } catch (err) {
         if (!isSessionGone(err)) throw err;
-        // DESIGN §6a: the backend restarted or expired our session; open a new one and retry.
+        // The backend restarted or expired our session; open a new one and retry.
         this.#o.log.info({ backend, session: s.id }, "backend session lost; re-initializing");
         s.dropBackend(backend, bs);
         bs = await s.backendSession(backend);

@@ -51,7 +51,7 @@ export interface CrdStatusInput {
   ready?: boolean | undefined;
 }
 
-/** Reference §1.3 ToCRDStatus. */
+/** The runtime's view as CRD status, field for field as ToolHive's ToCRDStatus. */
 export function crdBackendStatus(h: BackendHealth): DiscoveredBackend["status"] {
   switch (h) {
     case "healthy":
@@ -180,7 +180,7 @@ function normTime(t: string | undefined): string | undefined {
 export type WriteDecision = { write: "now" } | { write: "later"; atMs: number } | { write: "never" };
 
 /**
- * Coalescing rule (DESIGN §6): a real change goes out now; a status whose only difference is
+ * Coalescing rule: a real change goes out now; a status whose only difference is
  * `lastHealthCheck` goes out at most every `refreshMs` after the last write; nothing else is sent.
  */
 export function decideWrite(

@@ -55,7 +55,7 @@ function rvNumber(rv: string | undefined): bigint {
 }
 
 /**
- * DESIGN §6 Kubernetes StatusReporter: server-side apply of virtualmcpservers/status with field
+ * The Kubernetes StatusReporter: server-side apply of virtualmcpservers/status with field
  * manager vmcp-runtime, owning only the runtime's fields. Changes are gathered for `coalesceMs`,
  * compared with the live object (watched), and written only when something other than
  * lastHealthCheck differs; lastHealthCheck alone is refreshed at most every `refreshMs`. API errors

@@ -1,6 +1,6 @@
 import type { BackendHealth, RuntimePhase } from "./types.ts";
 
-/** Routable = ready or unauthenticated (reference §1.3 backendCount). */
+/** Routable = ready or unauthenticated. */
 export const isRoutable = (h: BackendHealth): boolean => h === "healthy" || h === "unauthenticated";
 
 export interface PhaseInput {
@@ -19,7 +19,7 @@ export interface PhaseVerdict {
 }
 
 /**
- * The one phase rule, used by /status, the log reporter and the CRD (DESIGN §5): not yet
+ * The one phase rule, used by /status, the log reporter and the CRD: not yet
  * discovered -> Pending; no backends -> Ready; none checked yet -> Pending; all routable -> Ready;
  * none routable (and none merely degraded) -> Failed; otherwise Degraded. A degraded backend still
  * serves, so a slow or recovering backend makes the phase Degraded, not Failed. An aggregation

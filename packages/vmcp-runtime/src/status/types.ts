@@ -45,7 +45,7 @@ export interface RuntimeStatus {
   aggregationMessages: string[];
 }
 
-/** DESIGN §6: one interface, three implementations (Kubernetes later, log, memory). `report` is
+/** One interface, three implementations (Kubernetes later, log, memory). `report` is
  * called with the full current status whenever anything may have changed; implementations decide
  * what to send (dedupe, coalescing) and must never throw into the data plane. */
 export interface StatusReporter {

@@ -1,4 +1,4 @@
-// Owned objects other than the Deployment and Service heal too (issue 3, build item 4): a Role
+// Owned objects other than the Deployment and Service heal too: a Role
 // widened by hand is narrowed back (least privilege cannot be edited away), a hand-edited
 // config.yaml is restored, and a deleted ServiceAccount, RoleBinding or ConfigMap is recreated.
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";

@@ -1,5 +1,5 @@
-// Catalog changes other than tools reach a connected client (issue 7: list_changed "and
-// resources/prompts"): a real SDK backend adds a resource and a prompt while a client is connected.
+// Catalog changes other than tools reach a connected client: a real SDK backend adds a resource
+// and a prompt while a client is connected.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import {
   PromptListChangedNotificationSchema,

@@ -1,4 +1,4 @@
-// Aggregation through the gateway against real SDK backends on 127.0.0.1 (issue 7): the manual
+// Aggregation through the gateway against real SDK backends on 127.0.0.1: the manual
 // strategy with renaming overrides, an unresolved manual clash, filters, description overrides,
 // excludeAll and defaultToolVisibility, as an MCP client sees them.
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";

@@ -1,4 +1,4 @@
-// "No secret ever logged" (issue 7, build item 6): the real `vmcp serve --debug` process with a
+// "No secret ever logged": the real `vmcp serve --debug` process with a
 // header-injection secret from its environment and a client bearer token; the secret reaches the
 // backend, and neither value appears anywhere in the process's stdout or stderr. Also shows the
 // standalone log StatusReporter at work.

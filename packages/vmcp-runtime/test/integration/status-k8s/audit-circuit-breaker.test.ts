@@ -1,4 +1,4 @@
-// Circuit breakers end to end (issue 5, build item 2): with circuitBreaker.enabled, a backend that
+// Circuit breakers end to end: with circuitBreaker.enabled, a backend that
 // goes away (killed for real) gets its circuit opened after failureThreshold failed checks, shown
 // in status.discoveredBackends, its tools withdrawn (a call to one fails fast naming the backend
 // and the open circuit); once it is back a half-open probe closes it.

@@ -4,7 +4,7 @@ import { backend, tool } from "./helpers.ts";
 
 const names = (r: { tools: Array<{ name: string }> }) => r.tools.map((t) => t.name);
 
-describe("prefix strategy (reference §4.1 item 20)", () => {
+describe("prefix strategy", () => {
   it("exposes both fetch tools as a_fetch and b_fetch, routing each to its backend under the bare name", () => {
     const r = aggregate([backend("b", ["fetch"]), backend("a", ["fetch", "list"])], {
       conflictResolution: "prefix",
@@ -46,7 +46,7 @@ describe("prefix strategy (reference §4.1 item 20)", () => {
   });
 });
 
-describe("priority strategy (reference §4.1 item 20)", () => {
+describe("priority strategy", () => {
   const cfg = {
     conflictResolution: "priority" as const,
     conflictResolutionConfig: { priorityOrder: ["b", "a"] },
@@ -85,7 +85,7 @@ describe("priority strategy (reference §4.1 item 20)", () => {
   });
 });
 
-describe("manual strategy (reference §4.1 item 20)", () => {
+describe("manual strategy", () => {
   it("fails with every unresolved clash listed when an override is missing", () => {
     let err: unknown;
     try {
@@ -140,7 +140,7 @@ describe("manual strategy (reference §4.1 item 20)", () => {
   });
 });
 
-describe("filters, overrides and visibility (reference §4.1 item 21)", () => {
+describe("filters, overrides and visibility", () => {
   it("the filter matches the post-override name, and filtered tools stay routable", () => {
     const r = aggregate([backend("gh", ["create_issue", "delete_repo"])], {
       tools: [{ workload: "gh", filter: ["new_issue"], overrides: { create_issue: { name: "new_issue" } } }],

@@ -153,7 +153,7 @@ describe("loadConfigFile on broken configs", () => {
 });
 
 describe("ToolHive-style config files load unchanged", () => {
-  it("the illustrative discovered-mode config.yaml (reference §2.3)", async () => {
+  it("the illustrative discovered-mode config.yaml", async () => {
     const r = await loadConfigFile(`${dir}toolhive-discovered.yaml`, {});
     if (!r.ok) throw new Error(formatProblems(r.problems));
     expect(r.config.aggregation.conflictResolution).toBe("prefix");

@@ -37,7 +37,7 @@ const entry = (
     status: phase ? { phase } : undefined,
   }) as MCPServerEntry;
 
-describe("workload conversion (reference §3.2)", () => {
+describe("workload conversion", () => {
   it("MCPServer: URL from status, skipped while empty or in another group; stdio uses proxyMode", () => {
     expect(serverWorkload(server("a", {}), "g")).toBeUndefined();
     expect(serverWorkload(server("a", { groupRef: { name: "other" } }, "http://a"), "g")).toBeUndefined();

@@ -24,7 +24,7 @@ const input = (backends: CrdBackendInput[], extra: Partial<CrdStatusInput> = {})
   ...extra,
 });
 
-describe("runtime phase (DESIGN §5)", () => {
+describe("runtime phase", () => {
   it.each([
     [[], "Ready"],
     [["unknown", "unknown"], "Pending"],
