@@ -181,11 +181,6 @@ export class StreamableBackendSession implements BackendSession {
     } catch (err) {
       const e = toBackendError(this.backend, err, this.#o.timeoutMs);
       if (e.kind === "timeout") void this.#cancel(msg, e.message);
-      // Already streaming: the client's stream carries the error as this call's answer.
-      if (streamed && !sink.done) {
-        sink.fail(-32603, e.message);
-        return;
-      }
       throw e;
     }
   }
