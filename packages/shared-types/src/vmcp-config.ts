@@ -263,6 +263,16 @@ export const OperationalConfigSchema = z.strictObject({
   logLevel: z.enum(["debug"]).optional(),
   timeouts: TimeoutConfigSchema.prefault({}),
   failureHandling: FailureHandlingConfigSchema.prefault({}),
+  // Backend data path limits. Optional rather than defaulted, so the config the operator writes
+  // keeps ToolHive's shape; the runtime applies the default.
+  maxBackendAnswerBytes: z
+    .int32()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .optional()
+    .describe(
+      "Largest answer accepted from a backend, in bytes (default 16 MiB): a JSON body, or one event of an SSE answer. Larger answers fail that one call with -32603 and the connection is closed.",
+    ),
 });
 export type OperationalConfig = z.output<typeof OperationalConfigSchema>;
 

@@ -18,9 +18,9 @@ import {
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { BackendCapabilities } from "../server/types.ts";
-import type { BackendDispatchers } from "./dispatcher.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
+import type { BackendPools } from "./pools.ts";
 import type { OutgoingAuth } from "./types.ts";
 
 export interface ListingResult extends BackendCapabilities {
@@ -32,7 +32,7 @@ export interface ListingResult extends BackendCapabilities {
  * that register tools conditionally (server-everything does) show their full catalog. */
 export class ControlClient {
   readonly spec: BackendSpec;
-  #d: BackendDispatchers;
+  #pools: BackendPools;
   #auth: OutgoingAuth;
   #log: Logger;
   #onChanged: () => void;
@@ -42,14 +42,14 @@ export class ControlClient {
 
   constructor(o: {
     spec: BackendSpec;
-    dispatchers: BackendDispatchers;
+    pools: BackendPools;
     auth: OutgoingAuth;
     log: Logger;
     onChanged: () => void;
     onLost: () => void;
   }) {
     this.spec = o.spec;
-    this.#d = o.dispatchers;
+    this.#pools = o.pools;
     this.#auth = o.auth;
     this.#log = o.log;
     this.#onChanged = o.onChanged;
@@ -58,7 +58,7 @@ export class ControlClient {
 
   async #connect(timeoutMs: number): Promise<Client> {
     if (this.#client) return this.#client;
-    const fetch = backendFetch(this.#d.agent, () => this.#auth.headers({ healthCheck: true }));
+    const fetch = backendFetch(this.#pools.streams, () => this.#auth.headers({ healthCheck: true }));
     const url = new URL(this.spec.url);
     const transport: Transport =
       this.spec.transport === "sse"

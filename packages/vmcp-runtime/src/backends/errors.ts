@@ -35,6 +35,26 @@ export function toBackendError(backend: string, err: unknown, timeoutMs: number)
   }
   if (name === "AbortError" || code === "UND_ERR_ABORTED" || code === "ABORT_ERR")
     return cancelledError(backend);
+  if (code === "VMCP_ANSWER_TOO_LARGE") {
+    return new BackendError(
+      backend,
+      "protocol",
+      `backend '${backend}' sent an ${messageOf(err)} (operational.maxBackendAnswerBytes); the connection was closed`,
+    );
+  }
+  // llhttp refused the answer's framing (duplicate or invalid Content-Length, Content-Length
+  // with chunked, bad chunks) or undici saw an answer it did not ask for.
+  if (
+    code?.startsWith("HPE_") ||
+    code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" ||
+    (code === "UND_ERR_SOCKET" && /bad response/.test(messageOf(err)))
+  ) {
+    return new BackendError(
+      backend,
+      "protocol",
+      `backend '${backend}' sent a malformed HTTP answer: ${code} ${messageOf(err)}`,
+    );
+  }
   return new BackendError(
     backend,
     "unreachable",

@@ -1,6 +1,9 @@
 // Incremental parser for text/event-stream (WHATWG "event stream interpretation"), enough for MCP:
-// data lines (joined with \n), event names, ids, comments ignored. Chunks may split anywhere,
-// including inside a multi-byte character, so decoding is streaming.
+// data lines (joined with \n), event names, ids, comments and `retry:` ignored. Chunks may split
+// anywhere, including inside a multi-byte character, so decoding is streaming. Events with empty
+// data carry no message: resumable servers open each stream with one (an id to resume from, a
+// "priming" event), so they are never handed on. One event may not exceed `maxEventBytes`.
+import { AnswerTooLargeError } from "./exchange.ts";
 
 export interface SseEvent {
   event: string;
@@ -14,10 +17,14 @@ export class SseParser {
   #data: string[] = [];
   #event = "";
   #id: string | undefined;
+  /** Characters of the event being read: its lines so far and the unfinished one. */
+  #eventChars = 0;
   #onEvent: (ev: SseEvent) => void;
+  #max: number;
 
-  constructor(onEvent: (ev: SseEvent) => void) {
+  constructor(onEvent: (ev: SseEvent) => void, maxEventBytes = Number.POSITIVE_INFINITY) {
     this.#onEvent = onEvent;
+    this.#max = maxEventBytes;
   }
 
   push(chunk: Uint8Array | string): void {
@@ -31,6 +38,8 @@ export class SseParser {
       this.#line(line);
     }
     this.#buffer = this.#buffer.slice(start);
+    // Counted in UTF-16 units, close enough to bytes for a bound.
+    if (this.#eventChars + this.#buffer.length > this.#max) throw new AnswerTooLargeError(this.#max);
   }
 
   #nextLineEnd(from: number): number {
@@ -46,7 +55,8 @@ export class SseParser {
 
   #line(line: string): void {
     if (line === "") {
-      if (this.#data.length > 0) {
+      this.#eventChars = 0;
+      if (this.#data.length > 0 && (this.#data.length > 1 || this.#data[0] !== "")) {
         const ev: SseEvent = { event: this.#event || "message", data: this.#data.join("\n") };
         if (this.#id !== undefined) ev.id = this.#id;
         this.#onEvent(ev);
@@ -55,6 +65,7 @@ export class SseParser {
       this.#event = "";
       return;
     }
+    this.#eventChars += line.length;
     if (line.startsWith(":")) return;
     const colon = line.indexOf(":");
     const field = colon === -1 ? line : line.slice(0, colon);

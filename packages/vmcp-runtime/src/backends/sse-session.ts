@@ -2,9 +2,9 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
-import type { BackendDispatchers } from "./dispatcher.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
+import type { BackendPools } from "./pools.ts";
 import { cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
 import {
   BackendError,
@@ -17,7 +17,7 @@ import {
 export interface SseSessionOptions {
   backend: string;
   url: string;
-  dispatchers: BackendDispatchers;
+  pools: BackendPools;
   timeoutMs: number;
   init: InitializeParams;
   hooks: RelayHooks;
@@ -39,6 +39,7 @@ export class SseBackendSession implements BackendSession {
   readonly backend: string;
   protocolVersion = "";
   serverCapabilities: Record<string, unknown> = {};
+  instructions: string | undefined;
   #o: SseSessionOptions;
   #transport: SSEClientTransport | undefined;
   #pending = new Map<string, Pending>();
@@ -52,7 +53,7 @@ export class SseBackendSession implements BackendSession {
   }
 
   async open(): Promise<void> {
-    const fetch = backendFetch(this.#o.dispatchers.agent, async () => ({ ...(await this.#o.headers()) }));
+    const fetch = backendFetch(this.#o.pools.streams, async () => ({ ...(await this.#o.headers()) }));
     const t = new SSEClientTransport(new URL(this.#o.url), { fetch, eventSourceInit: { fetch } });
     t.onmessage = (m) => this.#onMessage(m);
     t.onclose = () =>

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
-import type { BackendDispatchers } from "./dispatcher.ts";
+import { isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
-import type { OnResponseStart, RawResult } from "./h1-pool.ts";
-import { cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
+import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
+import type { BackendPools } from "./pools.ts";
+import { answerCheck, cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
 import { SseParser } from "./sse-parser.ts";
 import {
   BackendError,
@@ -16,7 +16,7 @@ import {
 
 export interface StreamableSessionOptions {
   backend: string;
-  dispatchers: BackendDispatchers;
+  pools: BackendPools;
   timeoutMs: number;
   init: InitializeParams;
   hooks: RelayHooks;
@@ -35,6 +35,7 @@ export class StreamableBackendSession implements BackendSession {
   readonly backend: string;
   protocolVersion = "";
   serverCapabilities: Record<string, unknown> = {};
+  instructions: string | undefined;
   #o: StreamableSessionOptions;
   #sessionId: string | undefined;
   #baseHeaders: Record<string, string> = {};
@@ -85,7 +86,9 @@ export class StreamableBackendSession implements BackendSession {
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
     await this.send(INITIALIZED_NOTICE);
-    if (sid) void this.#runGetStream();
+    // A backend may send a server->client request (sampling, elicitation) on its standalone
+    // stream during the very first call: the stream must be open before any call is forwarded.
+    if (sid) await this.#openGetStream();
   }
 
   /** POST one message. 404 on an established session means the backend forgot it; other HTTP
@@ -94,12 +97,14 @@ export class StreamableBackendSession implements BackendSession {
     body: string,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
-    onStart?: OnResponseStart,
-  ): Promise<RawResult> {
-    const { h1, path } = this.#o.dispatchers;
-    let res: RawResult;
+    onStart?: OnAnswerStart,
+    expectId?: JsonRpcId,
+  ): Promise<Answer> {
+    const { calls, path, maxAnswerBytes } = this.#o.pools;
+    let res: Answer;
     try {
-      res = await h1.request(
+      res = await exchange(
+        calls,
         {
           method: "POST",
           path,
@@ -108,9 +113,11 @@ export class StreamableBackendSession implements BackendSession {
             : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
           timeoutMs: this.#o.timeoutMs,
+          maxBytes: maxAnswerBytes,
+          check: expectId === undefined ? undefined : answerCheck(this.backend, expectId),
         },
         signal,
-        onStart ? (status, h) => (status < 300 ? onStart(status, h) : undefined) : undefined,
+        onStart,
       );
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
@@ -149,12 +156,17 @@ export class StreamableBackendSession implements BackendSession {
           streamed = true;
           sink.startStream();
           const hooks = this.#o.hooks;
+          const check = answerCheck(this.backend, msg.id);
           const parser = new SseParser((ev) => {
+            // Every event must be JSON-RPC, and an answer must be to this call.
+            const err = check(ev.data);
+            if (err) throw err;
             const out = hooks.translate(this, ev.data);
             if (out !== undefined) sink.event(out);
-          });
+          }, this.#o.pools.maxAnswerBytes);
           return (chunk) => parser.push(chunk);
         },
+        msg.id,
       );
       if (streamed) {
         sink.end();
@@ -198,21 +210,34 @@ export class StreamableBackendSession implements BackendSession {
     return answer.result;
   }
 
+  /** Starts the standalone stream and resolves once the backend has answered its GET (or the
+   * call timeout passed): from then on, what the backend sends there reaches the client. */
+  #openGetStream(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, this.#o.timeoutMs);
+      void this.#runGetStream(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   /** The standalone stream carries notifications and requests unrelated to a call
    * (resources/updated, log messages, roots/list...). Reconnects with backoff until closed. */
-  async #runGetStream(): Promise<void> {
+  async #runGetStream(answered: () => void): Promise<void> {
     const signal = this.#closed.signal;
     let delay = 500;
     while (!signal.aborted) {
       try {
-        const res = await this.#o.dispatchers.streams.request({
-          path: this.#o.dispatchers.path,
+        const res = await this.#o.pools.streams.request({
+          path: this.#o.pools.path,
           method: "GET",
           headers: { ...(await this.#headers()), accept: "text/event-stream" },
           signal,
           headersTimeout: this.#o.timeoutMs,
           bodyTimeout: 0,
         });
+        answered();
         if (res.statusCode !== 200) {
           await res.body.dump();
           // 405: the backend has no standalone stream; 404: session gone (the next call re-inits).
@@ -224,9 +249,10 @@ export class StreamableBackendSession implements BackendSession {
         const parser = new SseParser((ev) => {
           const out = hooks.translate(this, ev.data);
           if (out !== undefined) hooks.unsolicited(this, out);
-        });
+        }, this.#o.pools.maxAnswerBytes);
         for await (const chunk of res.body) parser.push(chunk as Uint8Array);
       } catch (err) {
+        answered();
         if (signal.aborted) return;
         this.#o.log.debug({ backend: this.backend, err: String(err) }, "backend GET stream failed; retrying");
       }
@@ -241,11 +267,12 @@ export class StreamableBackendSession implements BackendSession {
     this.#closed.abort();
     if (!this.#sessionId) return;
     try {
-      await this.#o.dispatchers.h1.request({
+      await exchange(this.#o.pools.calls, {
         method: "DELETE",
-        path: this.#o.dispatchers.path,
+        path: this.#o.pools.path,
         headers: await this.#headers(),
         timeoutMs: 2_000,
+        maxBytes: this.#o.pools.maxAnswerBytes,
       });
     } catch {
       // Best effort: the backend's own session TTL cleans up if it is unreachable.
@@ -269,7 +296,7 @@ function rpcErrorMessage(text: string): string | undefined {
 type Decoded = { id?: unknown; result?: unknown; error?: unknown };
 
 /** Decode a buffered answer (JSON or SSE) into messages; for the gateway's own requests only. */
-function decodeAll(res: RawResult, backend: string): Decoded[] {
+function decodeAll(res: Answer, backend: string): Decoded[] {
   const ct = headerValue(res.headers, "content-type") ?? "";
   const out: Decoded[] = [];
   const push = (text: string) => {

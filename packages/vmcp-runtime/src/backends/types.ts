@@ -56,6 +56,8 @@ export interface BackendSession {
   readonly backend: string;
   readonly protocolVersion: string;
   readonly serverCapabilities: Record<string, unknown>;
+  /** What the backend's initialize result told clients about using it, if anything. */
+  readonly instructions: string | undefined;
   open(signal?: AbortSignal): Promise<void>;
   /** Forward a client request (body already rewritten). Throws SessionGoneError on a 404. */
   forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void>;

@@ -7,14 +7,14 @@ import {
   ListResourcesResultSchema,
   ListToolsResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import { type Agent, fetch as undiciFetch } from "undici";
+import { type Dispatcher, fetch as undiciFetch } from "undici";
 import type { OutgoingAuth } from "../backends/types.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { CheckResult } from "./state-machine.ts";
 
 export interface ProbeTarget {
   spec: Pick<BackendSpec, "name" | "url" | "transport">;
-  agent: Agent;
+  dispatcher: Dispatcher;
   auth: OutgoingAuth;
 }
 
@@ -72,7 +72,7 @@ export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<C
     for (const [k, v] of Object.entries(await t.auth.headers({ healthCheck: true, signal: abort.signal })))
       headers.set(k, v);
     const signal = init?.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal;
-    const opts = { ...(init ?? {}), headers, signal, dispatcher: t.agent } as unknown as Parameters<
+    const opts = { ...(init ?? {}), headers, signal, dispatcher: t.dispatcher } as unknown as Parameters<
       typeof undiciFetch
     >[1];
     const res = (await undiciFetch(url, opts)) as unknown as Response;

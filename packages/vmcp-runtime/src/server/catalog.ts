@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { ControlClient, type ListingResult } from "../backends/control-client.ts";
-import { type BackendDispatchers, createDispatchers } from "../backends/dispatcher.ts";
+import { type BackendPools, createBackendPools } from "../backends/pools.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
@@ -13,7 +13,7 @@ export type ListKind = "tools" | "resources" | "prompts";
 
 export interface BackendEntry {
   spec: BackendSpec;
-  dispatchers: BackendDispatchers;
+  pools: BackendPools;
   auth: OutgoingAuth;
   control: ControlClient;
   listing: ListingResult | undefined;
@@ -31,6 +31,8 @@ export interface CatalogOptions {
   outgoingAuth: (spec: BackendSpec) => OutgoingAuth;
   state: BackendStateTracker;
   log: Logger;
+  /** Largest answer accepted from a backend (JSON body or one SSE event). */
+  maxBackendAnswerBytes?: number;
   /** Backoff for re-listing a backend whose listing failed. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -114,15 +116,18 @@ export class Catalog {
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const dispatchers = await createDispatchers(spec);
+        const pools = await createBackendPools(
+          spec,
+          this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {},
+        );
         const auth = this.#o.outgoingAuth(spec);
         const entry: BackendEntry = {
           spec,
-          dispatchers,
+          pools,
           auth,
           control: new ControlClient({
             spec,
-            dispatchers,
+            pools,
             auth,
             log: this.#o.log,
             onChanged: () => void this.refresh(spec.name),
@@ -160,7 +165,7 @@ export class Catalog {
     for (const l of this.#removed) l(name);
     this.#o.state.delete(name);
     await e.control.close();
-    await e.dispatchers.close();
+    await e.pools.close();
   }
 
   /** Re-list one backend; concurrent triggers coalesce into one extra round. */

@@ -66,5 +66,7 @@ export function gatewayOptionsFromConfig(
   if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
   if (o.sessionTtlMs !== undefined) out.sessionTtlMs = o.sessionTtlMs;
   if (o.maxBodyBytes !== undefined) out.maxBodyBytes = o.maxBodyBytes;
+  const answerBytes = config.operational.maxBackendAnswerBytes;
+  if (answerBytes !== undefined) out.maxBackendAnswerBytes = answerBytes;
   return out;
 }

@@ -30,6 +30,8 @@ export interface GatewayOptions {
   sessionTtlMs?: number;
   maxSessions?: number;
   maxBodyBytes?: number;
+  /** Largest answer accepted from a backend: a JSON body, or one event of an SSE answer. */
+  maxBackendAnswerBytes?: number;
   log?: Logger;
   metrics?: Metrics;
   statusReporter?: StatusReporter;
@@ -75,6 +77,7 @@ export class Gateway {
       state: this.state,
       log: this.#log,
       retry: o.retry,
+      maxBackendAnswerBytes: o.maxBackendAnswerBytes,
     });
     this.sessions = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,

@@ -109,7 +109,7 @@ export class ClientSession implements RelayHooks {
           };
     const common = {
       backend: name,
-      dispatchers: entry.dispatchers,
+      pools: entry.pools,
       timeoutMs: entry.spec.timeoutMs,
       init: {
         protocolVersion: this.protocolVersion,

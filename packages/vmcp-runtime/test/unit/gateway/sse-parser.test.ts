@@ -39,4 +39,20 @@ describe("SseParser", () => {
       }),
     );
   });
+
+  it("hands on no priming event (empty data) and ignores retry lines", () => {
+    const text = 'id: e1\ndata:\n\nretry: 1000\n\nid: e2\nretry: 500\ndata: {"id":1,"result":{}}\n\n';
+    expect(parseAll([text])).toEqual([{ event: "message", data: '{"id":1,"result":{}}', id: "e2" }]);
+  });
+
+  it("refuses an event larger than its bound, however it is split, and accepts many small ones", () => {
+    const big = new SseParser(() => {}, 1000);
+    expect(() => {
+      for (let i = 0; i < 20; i++) big.push(`data: ${"x".repeat(100)}`);
+    }).toThrow(/larger than 1000 bytes/);
+    const events: SseEvent[] = [];
+    const many = new SseParser((e) => events.push(e), 1000);
+    for (let i = 0; i < 100; i++) many.push(`data: ${"y".repeat(500)}\n\n`);
+    expect(events).toHaveLength(100);
+  });
 });

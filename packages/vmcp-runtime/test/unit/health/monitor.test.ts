@@ -1,5 +1,5 @@
 import { waitFor } from "@vmcp/testenv/test-kit";
-import type { Agent } from "undici";
+import type { Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
 import { BackendStateTracker } from "../../../src/backends/state.ts";
 import { HealthMonitor, passiveFailure } from "../../../src/health/monitor.ts";
@@ -31,7 +31,7 @@ function setup(o: { breaker?: { failureThreshold: number; openMs: number }; inte
     state,
     target: (name) => ({
       spec: { name, url: "http://x", transport: "streamable-http" },
-      agent: {} as Agent,
+      dispatcher: {} as Dispatcher,
       auth: { type: "unauthenticated", headers: async () => ({}) },
     }),
     intervalMs: o.intervalMs ?? 60_000,
