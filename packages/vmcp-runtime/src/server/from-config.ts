@@ -62,6 +62,8 @@ export function gatewayOptionsFromConfig(
     partialFailureMode: config.operational.failureHandling.partialFailureMode,
     log: o.log,
   };
+  if (config.operational.allowedOrigins) out.allowedOrigins = config.operational.allowedOrigins;
+  if (o.resourceUrl !== undefined) out.publicUrl = o.resourceUrl;
   // compositeToolRefs are merged into compositeTools by the operator; the runtime reads only these.
   if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
   if (o.sessionTtlMs !== undefined) out.sessionTtlMs = o.sessionTtlMs;

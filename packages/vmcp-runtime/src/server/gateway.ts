@@ -12,6 +12,7 @@ import { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
+import { type OriginPolicy, originPolicy } from "./origin.ts";
 import { SessionStore } from "./sessions.ts";
 import type { AggregateFn, IncomingAuth } from "./types.ts";
 
@@ -26,6 +27,10 @@ export interface GatewayOptions {
    * which is what the OAuth protected-resource metadata must name when the port is 0. */
   incomingAuth?: IncomingAuth | ((baseUrl: string) => IncomingAuth | undefined);
   passthroughHeaders?: string[];
+  /** Browser origins allowed besides the gateway's own. */
+  allowedOrigins?: readonly string[];
+  /** The base URL clients use (scheme://host:port), when it is not the listening address. */
+  publicUrl?: string;
   partialFailureMode?: "fail" | "best_effort";
   sessionTtlMs?: number;
   maxSessions?: number;
@@ -62,6 +67,7 @@ export class Gateway {
   #composite: CompositeCatalog | undefined;
   #compositeNames = "";
   #toolsAnnouncedFor: unknown;
+  #origin: OriginPolicy | undefined;
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -123,6 +129,8 @@ export class Gateway {
         ready: () => this.catalog.ready,
         incomingAuth: () => this.#incoming,
         mode: o.mode ?? "static",
+        origin: () => this.#origin,
+        passthroughHeaders: o.passthroughHeaders ?? [],
       }),
     );
   }
@@ -210,6 +218,12 @@ export class Gateway {
       });
     });
     const addr = this.server.address() as AddressInfo;
+    this.#origin = originPolicy({
+      address: addr.address,
+      port: addr.port,
+      publicUrl: this.#o.publicUrl,
+      allowedOrigins: this.#o.allowedOrigins,
+    });
     const wildcard = addr.address === "0.0.0.0" || addr.address === "::";
     const h = wildcard ? "localhost" : addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
     if (typeof this.#o.incomingAuth === "function")
