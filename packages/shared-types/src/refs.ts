@@ -25,41 +25,78 @@ export const HeaderNameSchema = z
   .max(255)
   .regex(HEADER_NAME_PATTERN, "must be an HTTP header name");
 
-/**
- * Headers a client may not have forwarded verbatim to backends: Host and the hop-by-hop set
- * (RFC 9110 §7.6.1), plus X-Forwarded-* which the gateway must own.
- */
-export const RESTRICTED_PASSTHROUGH_HEADERS = [
-  "host",
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-] as const;
+const HOP_BY_HOP =
+  "is a hop-by-hop header: it describes the client's connection to the gateway, not the gateway's to the backend";
+const PROXY_OWNED = "is set by proxies about the client; passing it through would let a client forge it";
+const GATEWAY_SETS = "the gateway sets it for the request it sends";
 
-function isRestrictedHeader(name: string): boolean {
+/**
+ * Headers a client may not have forwarded verbatim to backends, each with the reason given to the
+ * user. Each one either breaks the framing or the meaning of the gateway's own request to the
+ * backend (an Expect interim answer or a partial Range answer desynchronises a pooled connection),
+ * belongs to the gateway's own session with the backend, or lets a client speak for the gateway.
+ */
+export const RESTRICTED_PASSTHROUGH_HEADERS: Readonly<Record<string, string>> = {
+  host: "the gateway addresses each backend itself",
+  connection: HOP_BY_HOP,
+  "keep-alive": HOP_BY_HOP,
+  te: HOP_BY_HOP,
+  trailer: HOP_BY_HOP,
+  "transfer-encoding": HOP_BY_HOP,
+  upgrade: HOP_BY_HOP,
+  expect:
+    "Expect: 100-continue makes the backend send an interim answer the gateway does not wait for; the gateway sends each body whole",
+  range: "a partial answer is not a JSON-RPC message",
+  "if-range": "a partial answer is not a JSON-RPC message",
+  forwarded: PROXY_OWNED,
+  via: PROXY_OWNED,
+  "x-real-ip": PROXY_OWNED,
+  authorization:
+    "forwarding the caller's Authorization header is token passthrough, which the MCP authorization spec forbids; use outgoingAuth (token_exchange, bearer_token, header_injection) instead",
+  cookie: "cookies of the gateway's origin must not reach backends",
+  "mcp-session-id": "the gateway keeps its own session with each backend",
+  "mcp-protocol-version": "the gateway negotiates the protocol version with each backend",
+  "last-event-id": "the gateway resumes its own streams with each backend",
+  "content-length": GATEWAY_SETS,
+  "content-type": GATEWAY_SETS,
+  "content-encoding": GATEWAY_SETS,
+};
+
+/** Refused by prefix: the whole family has one of the meanings above. */
+const RESTRICTED_PREFIXES: ReadonlyArray<readonly [string, string]> = [
+  ["proxy-", "is meant for a proxy on the client's side and must go no further (hop-by-hop)"],
+  ["x-forwarded-", PROXY_OWNED],
+  ["accept", "the gateway negotiates the answer's media type and encoding with each backend"],
+];
+
+/** Why `name` cannot be a passthrough header, or undefined when it can. */
+export function passthroughRefusal(name: string): string | undefined {
   const lower = name.toLowerCase();
-  return (
-    (RESTRICTED_PASSTHROUGH_HEADERS as readonly string[]).includes(lower) || lower.startsWith("x-forwarded-")
-  );
+  const why = RESTRICTED_PASSTHROUGH_HEADERS[lower];
+  if (why) return why;
+  return RESTRICTED_PREFIXES.find(([prefix]) => lower.startsWith(prefix))?.[1];
 }
 
-const restrictedList = RESTRICTED_PASSTHROUGH_HEADERS.map((h) => `'${h}'`).join(", ");
+const restrictedList = Object.keys(RESTRICTED_PASSTHROUGH_HEADERS)
+  .map((h) => `'${h}'`)
+  .join(", ");
+const prefixRule = RESTRICTED_PREFIXES.map(([p]) => `!self.lowerAscii().startsWith('${p}')`).join(" && ");
+
+const PassthroughHeaderSchema = HeaderNameSchema.superRefine((name, ctx) => {
+  const why = passthroughRefusal(name);
+  if (why) ctx.addIssue({ code: "custom", message: `${name} cannot be passed through: ${why}` });
+}).meta({
+  "x-kubernetes-validations": [
+    {
+      rule: `!(self.lowerAscii() in [${restrictedList}]) && ${prefixRule}`,
+      message:
+        "cannot be passed through: Host, hop-by-hop, Proxy-*, Expect, Accept*, Range, forwarding headers (Forwarded, Via, X-Real-IP, X-Forwarded-*) and the headers the gateway owns (Authorization, Cookie, Mcp-*, Last-Event-ID, Content-*) are refused",
+    },
+  ],
+});
 
 export const PassthroughHeadersSchema = withMeta(
-  withRule(
-    z.array(HeaderNameSchema).max(32).meta({ "x-kubernetes-list-type": "atomic" }),
-    {
-      rule: `self.all(h, !(h.lowerAscii() in [${restrictedList}]) && !h.lowerAscii().startsWith('x-forwarded-'))`,
-      message: "passthroughHeaders must not contain Host, hop-by-hop headers or X-Forwarded-* headers",
-    },
-    (headers) => headers.every((h) => !isRestrictedHeader(h)),
-  ),
+  z.array(PassthroughHeaderSchema).max(32).meta({ "x-kubernetes-list-type": "atomic" }),
   { description: "Client request headers forwarded verbatim to every backend." },
 );
 

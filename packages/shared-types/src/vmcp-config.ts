@@ -259,6 +259,72 @@ export const TimeoutConfigSchema = z.strictObject({
   perWorkload: boundedRecord(z.string().min(1).max(253), DurationSchema, 256).optional(),
 });
 
+// --- client-facing side: DNS-rebinding protection and limits on what one client can hold ---
+
+/** A browser origin as the Origin header carries it: scheme://host[:port], nothing after. */
+export const ORIGIN_PATTERN = /^https?:\/\/[^/?#\s@]+$/;
+export const AllowedOriginsSchema = withMeta(
+  setList(
+    z.string().max(2048).regex(ORIGIN_PATTERN, "must be an origin: http(s)://host[:port] with no path"),
+    64,
+  ),
+  {
+    description:
+      "Browser origins (scheme://host[:port]) allowed to call the gateway besides its own; requests with no Origin header (non-browser clients) are always allowed.",
+  },
+);
+
+const MiB = 1024 * 1024;
+
+export const IncomingLimitsConfigSchema = withRule(
+  withRule(
+    z.strictObject({
+      headersTimeout: positiveDuration
+        .default("10s")
+        .describe("Time a client has to send the request headers."),
+      requestTimeout: positiveDuration
+        .default("30s")
+        .describe("Time a client has to send the whole request, headers and body."),
+      maxRequestBodyBytes: z
+        .int32()
+        .min(1024)
+        .default(8 * MiB)
+        .describe("Largest request body accepted (413 above)."),
+      maxInflightBodyBytes: z
+        .int32()
+        .min(1024)
+        .default(64 * MiB)
+        .describe("Request bodies being received, all clients together (503 with Retry-After above)."),
+      maxJsonDepth: z
+        .int32()
+        .min(2)
+        .max(512)
+        .default(64)
+        .describe("Deepest nesting of arrays and objects in a request, checked before parsing."),
+      maxSessions: z.int32().min(1).default(1000).describe("Client sessions, all callers together."),
+      maxSessionsPerCaller: z
+        .int32()
+        .min(1)
+        .default(100)
+        .describe("Client sessions one caller identity (anonymous: one remote address) may hold."),
+      sessionTtl: positiveDuration.default("30m").describe("Idle client session lifetime."),
+    }),
+    {
+      rule: "self.maxRequestBodyBytes <= self.maxInflightBodyBytes",
+      message: "maxRequestBodyBytes must not exceed maxInflightBodyBytes",
+      fieldPath: ".maxRequestBodyBytes",
+    },
+    (l) => l.maxRequestBodyBytes <= l.maxInflightBodyBytes,
+  ),
+  {
+    rule: "self.maxSessionsPerCaller <= self.maxSessions",
+    message: "maxSessionsPerCaller must not exceed maxSessions",
+    fieldPath: ".maxSessionsPerCaller",
+  },
+  (l) => l.maxSessionsPerCaller <= l.maxSessions,
+);
+export type IncomingLimitsConfig = z.output<typeof IncomingLimitsConfigSchema>;
+
 export const OperationalConfigSchema = z.strictObject({
   logLevel: z.enum(["debug"]).optional(),
   timeouts: TimeoutConfigSchema.prefault({}),
@@ -273,6 +339,8 @@ export const OperationalConfigSchema = z.strictObject({
     .describe(
       "Largest answer accepted from a backend, in bytes (default 16 MiB): a JSON body, or one event of an SSE answer. Larger answers fail that one call with -32603 and the connection is closed.",
     ),
+  allowedOrigins: AllowedOriginsSchema.optional(),
+  incoming: IncomingLimitsConfigSchema.prefault({}),
 });
 export type OperationalConfig = z.output<typeof OperationalConfigSchema>;
 

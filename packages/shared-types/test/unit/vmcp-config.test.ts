@@ -40,6 +40,17 @@ describe("VmcpConfigSchema (config.yaml)", () => {
           partialFailureMode: "fail",
           circuitBreaker: { enabled: false, failureThreshold: 5, timeout: "60s" },
         },
+        // Not in ToolHive: the gateway's client-facing limits, on by default.
+        incoming: {
+          headersTimeout: "10s",
+          requestTimeout: "30s",
+          maxRequestBodyBytes: 8 * 1024 * 1024,
+          maxInflightBodyBytes: 64 * 1024 * 1024,
+          maxJsonDepth: 64,
+          maxSessions: 1000,
+          maxSessionsPerCaller: 100,
+          sessionTtl: "30m",
+        },
       },
     });
   });

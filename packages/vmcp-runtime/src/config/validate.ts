@@ -135,25 +135,12 @@ function checkOperational(op: Raw | undefined, add: Add): void {
   }
 }
 
-/** Headers the gateway itself owns on each backend connection. */
-const GATEWAY_OWNED_HEADERS: Record<string, string> = {
-  authorization:
-    "forwarding the caller's Authorization header is token passthrough, which the MCP authorization spec forbids; use outgoingAuth (token_exchange, bearer_token, header_injection) instead",
-  "mcp-session-id": "the gateway keeps its own session with each backend",
-  "mcp-protocol-version": "the gateway negotiates the protocol version with each backend",
-  "content-length": "the gateway sets it for the body it sends",
-  "content-type": "the gateway sets it for the body it sends",
-  cookie: "cookies of the gateway's origin must not reach backends",
-};
-
 function checkPassthrough(headers: unknown[], add: Add): void {
   const seen = new Map<string, number>();
   headers.forEach((h, i) => {
     const name = str(h);
     if (name === undefined) return;
     const lower = name.toLowerCase();
-    const why = GATEWAY_OWNED_HEADERS[lower];
-    if (why) add(["passthroughHeaders", i], `${name} cannot be passed through: ${why}`);
     const prev = seen.get(lower);
     if (prev !== undefined)
       add(["passthroughHeaders", i], `${name} is listed twice (also at passthroughHeaders[${prev}])`);

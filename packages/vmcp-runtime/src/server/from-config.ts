@@ -62,10 +62,19 @@ export function gatewayOptionsFromConfig(
     partialFailureMode: config.operational.failureHandling.partialFailureMode,
     log: o.log,
   };
+  if (config.operational.allowedOrigins) out.allowedOrigins = config.operational.allowedOrigins;
+  if (o.resourceUrl !== undefined) out.publicUrl = o.resourceUrl;
   // compositeToolRefs are merged into compositeTools by the operator; the runtime reads only these.
   if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
-  if (o.sessionTtlMs !== undefined) out.sessionTtlMs = o.sessionTtlMs;
-  if (o.maxBodyBytes !== undefined) out.maxBodyBytes = o.maxBodyBytes;
+  const limits = config.operational.incoming;
+  out.headersTimeoutMs = parseDuration(limits.headersTimeout);
+  out.requestTimeoutMs = parseDuration(limits.requestTimeout);
+  out.maxBodyBytes = o.maxBodyBytes ?? limits.maxRequestBodyBytes;
+  out.maxInflightBodyBytes = limits.maxInflightBodyBytes;
+  out.maxJsonDepth = limits.maxJsonDepth;
+  out.maxSessions = limits.maxSessions;
+  out.maxSessionsPerCaller = limits.maxSessionsPerCaller;
+  out.sessionTtlMs = o.sessionTtlMs ?? parseDuration(limits.sessionTtl);
   const answerBytes = config.operational.maxBackendAnswerBytes;
   if (answerBytes !== undefined) out.maxBackendAnswerBytes = answerBytes;
   return out;

@@ -8,10 +8,12 @@ import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
+import { BodyBudget } from "./body.ts";
 import { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
+import { type OriginPolicy, originPolicy } from "./origin.ts";
 import { SessionStore } from "./sessions.ts";
 import type { AggregateFn, IncomingAuth } from "./types.ts";
 
@@ -26,12 +28,23 @@ export interface GatewayOptions {
    * which is what the OAuth protected-resource metadata must name when the port is 0. */
   incomingAuth?: IncomingAuth | ((baseUrl: string) => IncomingAuth | undefined);
   passthroughHeaders?: string[];
+  /** Browser origins allowed besides the gateway's own. */
+  allowedOrigins?: readonly string[];
+  /** The base URL clients use (scheme://host:port), when it is not the listening address. */
+  publicUrl?: string;
   partialFailureMode?: "fail" | "best_effort";
   sessionTtlMs?: number;
   maxSessions?: number;
+  maxSessionsPerCaller?: number;
   maxBodyBytes?: number;
   /** Largest answer accepted from a backend: a JSON body, or one event of an SSE answer. */
   maxBackendAnswerBytes?: number;
+  /** Bytes of request bodies held at once, all clients together. */
+  maxInflightBodyBytes?: number;
+  maxJsonDepth?: number;
+  headersTimeoutMs?: number;
+  /** Time for the whole request (headers and body) to arrive. */
+  requestTimeoutMs?: number;
   log?: Logger;
   metrics?: Metrics;
   statusReporter?: StatusReporter;
@@ -46,6 +59,11 @@ export interface GatewayOptions {
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_SESSION_TTL_MS = 30 * 60 * 1000;
 export const DEFAULT_MAX_SESSIONS = 1000;
+export const DEFAULT_MAX_SESSIONS_PER_CALLER = 100;
+export const DEFAULT_MAX_INFLIGHT_BODY_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_DEPTH = 64;
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 /** The runtime pipeline: registry -> catalog (control sessions, aggregation) -> /mcp sessions,
  * plus the backend state tracker and status reporter observing both. */
@@ -64,6 +82,7 @@ export class Gateway {
   #composite: CompositeCatalog | undefined;
   #compositeNames = "";
   #toolsAnnouncedFor: unknown;
+  #origin: OriginPolicy | undefined;
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -82,10 +101,12 @@ export class Gateway {
     this.sessions = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      maxPerCaller: o.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
       onClosed: () => this.metrics.sessions.set(this.sessions.size),
     });
     if (o.compositeTools && o.compositeTools.length > 0)
       this.#composite = new CompositeCatalog(o.compositeTools, this.catalog, this.#log);
+    const maxBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     this.#mcp = new McpHandler({
       name: o.name,
       version: o.version ?? "0.1.0",
@@ -95,7 +116,13 @@ export class Gateway {
       state: this.state,
       metrics: this.metrics,
       log: this.#log,
-      maxBodyBytes: o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      body: {
+        maxBytes,
+        maxDepth: o.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH,
+        // A single body at the cap must always fit.
+        budget: new BodyBudget(Math.max(maxBytes, o.maxInflightBodyBytes ?? DEFAULT_MAX_INFLIGHT_BODY_BYTES)),
+      },
+      maxSessionsPerCaller: o.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
       incomingAuth: () => this.#incoming,
       passthroughHeaders: (o.passthroughHeaders ?? []).map((h) => h.toLowerCase()),
       partialFailureMode: o.partialFailureMode ?? "fail",
@@ -117,8 +144,19 @@ export class Gateway {
       this.metrics.backendUp.labels(name).set(s.health === "healthy" ? 1 : 0);
       this.#queueStatus();
     });
+    const headersTimeoutMs = o.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const requestTimeoutMs = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server = createServer(
-      { keepAliveTimeout: 120_000, headersTimeout: 10_000, requestTimeout: 0, maxHeaderSize: 1024 * 1024 },
+      {
+        keepAliveTimeout: 120_000,
+        // Node refuses a headers timeout longer than the request timeout.
+        headersTimeout: Math.min(headersTimeoutMs, requestTimeoutMs),
+        requestTimeout: requestTimeoutMs,
+        // Timeouts are enforced by a periodic sweep (30 s by default), which would let a stalled
+        // client hold its connection far past the configured limit.
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeoutMs / 4))),
+        maxHeaderSize: 1024 * 1024,
+      },
       createRouter({
         mcp: this.#mcp,
         metrics: this.metrics,
@@ -126,6 +164,8 @@ export class Gateway {
         ready: () => this.catalog.ready,
         incomingAuth: () => this.#incoming,
         mode: o.mode ?? "static",
+        origin: () => this.#origin,
+        passthroughHeaders: o.passthroughHeaders ?? [],
       }),
     );
   }
@@ -213,6 +253,12 @@ export class Gateway {
       });
     });
     const addr = this.server.address() as AddressInfo;
+    this.#origin = originPolicy({
+      address: addr.address,
+      port: addr.port,
+      publicUrl: this.#o.publicUrl,
+      allowedOrigins: this.#o.allowedOrigins,
+    });
     const wildcard = addr.address === "0.0.0.0" || addr.address === "::";
     const h = wildcard ? "localhost" : addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
     if (typeof this.#o.incomingAuth === "function")

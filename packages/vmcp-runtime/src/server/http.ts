@@ -1,7 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../metrics.ts";
 import type { RuntimeStatus } from "../status/types.ts";
+import { ErrorCodes, errorResponse } from "./jsonrpc.ts";
 import type { McpHandler } from "./mcp.ts";
+import { checkOrigin, corsHeaders, type OriginPolicy, preflightHeaders } from "./origin.ts";
 import type { IncomingAuth } from "./types.ts";
 
 export interface RoutesOptions {
@@ -11,6 +13,9 @@ export interface RoutesOptions {
   ready: () => boolean;
   incomingAuth: () => IncomingAuth | undefined;
   mode: string;
+  /** Undefined until the server listens (the policy names its port). */
+  origin: () => OriginPolicy | undefined;
+  passthroughHeaders: readonly string[];
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
@@ -18,6 +23,21 @@ const JSON_HEADERS = { "content-type": "application/json" };
 /** Everything except /mcp is unauthenticated (probes and scrapers carry no tokens). */
 export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const policy = o.origin();
+    if (policy) {
+      const v = checkOrigin(req.headers, policy);
+      if (!v.ok) {
+        req.resume();
+        res.writeHead(403, JSON_HEADERS).end(errorResponse(null, ErrorCodes.ConnectionClosed, v.message));
+        return;
+      }
+      const origin = req.headers.origin;
+      if (req.method === "OPTIONS" && origin !== undefined) {
+        res.writeHead(204, preflightHeaders(origin, o.passthroughHeaders)).end();
+        return;
+      }
+      if (v.cors) for (const [k, val] of Object.entries(corsHeaders(v.cors))) res.setHeader(k, val);
+    }
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);

@@ -6,6 +6,7 @@ import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
+import { type BodyLimits, readBody } from "./body.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
 import { runCompositeCall } from "./composite-call.ts";
 import type { CompositeCatalog } from "./composite-host.ts";
@@ -36,7 +37,9 @@ export interface McpHandlerOptions {
   state: BackendStateTracker;
   metrics: Metrics;
   log: Logger;
-  maxBodyBytes: number;
+  body: BodyLimits;
+  /** Client sessions one caller identity (anonymous: one remote address) may hold. */
+  maxSessionsPerCaller: number;
   incomingAuth: () => IncomingAuth | undefined;
   passthroughHeaders: string[];
   partialFailureMode: "fail" | "best_effort";
@@ -167,21 +170,12 @@ export class McpHandler {
       );
       return;
     }
-    const body = await readBody(req, this.#o.maxBodyBytes);
-    if (body === null) return; // the client went away mid-body
-    if (body === undefined) {
-      res.setHeader("connection", "close");
-      reply(
-        res,
-        413,
-        errorResponse(
-          null,
-          ErrorCodes.InvalidRequest,
-          `Request body larger than ${this.#o.maxBodyBytes} bytes`,
-        ),
-      );
+    const read = await readBody(req, res, this.#o.body);
+    if (!read.ok) {
+      if (read.reason !== "gone") this.#refuseBody(res, read.reason, read.close);
       return;
     }
+    const body = read.body;
     let value: unknown;
     try {
       value = JSON.parse(body);
@@ -203,7 +197,7 @@ export class McpHandler {
       return;
     }
     if (c.kind === "request" && c.msg.method === "initialize") {
-      this.#initialize(c.msg, res, identity, startNs);
+      this.#initialize(c.msg, req, res, identity, startNs);
       return;
     }
     const pv = req.headers["mcp-protocol-version"];
@@ -228,8 +222,42 @@ export class McpHandler {
     }
   }
 
+  #refuseBody(res: ServerResponse, reason: "too-large" | "busy" | "too-deep", close: boolean): void {
+    if (close) res.setHeader("connection", "close");
+    const l = this.#o.body;
+    if (reason === "too-large")
+      reply(
+        res,
+        413,
+        errorResponse(null, ErrorCodes.InvalidRequest, `Request body larger than ${l.maxBytes} bytes`),
+      );
+    else if (reason === "too-deep")
+      reply(
+        res,
+        400,
+        errorResponse(
+          null,
+          ErrorCodes.InvalidRequest,
+          `Invalid Request: JSON nested deeper than ${l.maxDepth} levels (operational.incoming.maxJsonDepth)`,
+        ),
+      );
+    else {
+      res.setHeader("retry-after", "1");
+      reply(
+        res,
+        503,
+        errorResponse(
+          null,
+          ErrorCodes.ConnectionClosed,
+          "Server busy: too many request bodies in flight; retry shortly",
+        ),
+      );
+    }
+  }
+
   #initialize(
     msg: JsonRpcRequest,
+    req: IncomingMessage,
     res: ServerResponse,
     identity: Identity | undefined,
     startNs: bigint,
@@ -248,7 +276,20 @@ export class McpHandler {
       log: this.#o.log,
       onBackendListChanged: this.#o.onBackendListChanged,
     });
-    if (!this.#o.sessions.add(session)) {
+    const added = this.#o.sessions.add(session, callerKey(identity, req));
+    if (added === "caller-full") {
+      reply(
+        res,
+        429,
+        errorResponse(
+          msg.id,
+          ErrorCodes.ConnectionClosed,
+          `Too many sessions for this caller (limit ${this.#o.maxSessionsPerCaller}): end unused sessions with DELETE, or wait until idle ones expire`,
+        ),
+      );
+      return;
+    }
+    if (added === "full") {
       reply(res, 503, errorResponse(msg.id, ErrorCodes.InternalError, "Too many sessions; try again later"));
       return;
     }
@@ -640,6 +681,13 @@ export class McpHandler {
   }
 }
 
+/** Who a session counts against: the authenticated identity, else the remote address. */
+function callerKey(identity: Identity | undefined, req: IncomingMessage): string {
+  return identity
+    ? `id:${identity.issuer ?? ""}\n${identity.subject}`
+    : `ip:${req.socket.remoteAddress ?? ""}`;
+}
+
 function reply(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, jsonHeaders(body));
   res.end(body);
@@ -654,43 +702,4 @@ function pickHeaders(req: IncomingMessage, names: string[]): Record<string, stri
     out[n] = Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
-}
-
-/** Read the body up to `limit` bytes; undefined when it is larger (the rest is not read), null
- * when the client disconnected before sending all of it. */
-export function readBody(req: IncomingMessage, limit: number): Promise<string | undefined | null> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.resolve(undefined);
-  }
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    let ended = false;
-    req.on("data", (chunk: Buffer) => {
-      if (over) return;
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      ended = true;
-      if (!over)
-        resolve(
-          chunks.length === 1
-            ? (chunks[0] as Buffer).toString("utf8")
-            : Buffer.concat(chunks).toString("utf8"),
-        );
-    });
-    req.on("error", () => resolve(null));
-    req.on("close", () => {
-      if (!ended && !over) resolve(null);
-    });
-  });
 }

@@ -3,13 +3,20 @@ import type { ClientSession } from "./session.ts";
 export interface SessionStoreOptions {
   ttlMs: number;
   maxSessions: number;
+  /** Sessions one caller (see McpHandler's caller key) may hold. */
+  maxPerCaller: number;
   onClosed?: (s: ClientSession) => void;
 }
 
-/** Bounded session map with idle expiry. Clients rarely send DELETE, so idle sessions are swept;
- * a session with calls in flight or an open stream is never evicted. */
+export type AddResult = "added" | "full" | "caller-full";
+
+/** Bounded session map with idle expiry. Clients rarely send DELETE, so idle sessions are swept.
+ * A full map or a caller's full quota refuses the new session: evicting a live one would let one
+ * caller end everyone else's sessions by opening new ones. */
 export class SessionStore {
   #map = new Map<string, ClientSession>();
+  #owner = new Map<string, string>();
+  #perCaller = new Map<string, number>();
   #o: SessionStoreOptions;
   #timer: NodeJS.Timeout;
 
@@ -39,33 +46,35 @@ export class SessionStore {
     return s;
   }
 
-  /** False when the map is full of busy sessions (the caller answers 503). */
-  add(s: ClientSession): boolean {
-    if (this.#map.size >= this.#o.maxSessions) {
-      this.sweep();
-      if (this.#map.size >= this.#o.maxSessions && !this.#evictOldestIdle()) return false;
-    }
+  add(s: ClientSession, caller: string): AddResult {
+    const full = () =>
+      this.#map.size >= this.#o.maxSessions || (this.#perCaller.get(caller) ?? 0) >= this.#o.maxPerCaller;
+    if (full()) this.sweep();
+    if (this.#map.size >= this.#o.maxSessions) return "full";
+    const held = this.#perCaller.get(caller) ?? 0;
+    if (held >= this.#o.maxPerCaller) return "caller-full";
     this.#map.set(s.id, s);
-    return true;
-  }
-
-  #evictOldestIdle(): boolean {
-    let oldest: ClientSession | undefined;
-    for (const s of this.#map.values()) {
-      if (s.inflight > 0) continue;
-      if (!oldest || s.lastSeen < oldest.lastSeen) oldest = s;
-    }
-    if (!oldest) return false;
-    this.delete(oldest.id);
-    return true;
+    this.#owner.set(s.id, caller);
+    this.#perCaller.set(caller, held + 1);
+    return "added";
   }
 
   delete(id: string): void {
     const s = this.#map.get(id);
     if (!s) return;
     this.#map.delete(id);
+    this.#release(id);
     void s.close();
     this.#o.onClosed?.(s);
+  }
+
+  #release(id: string): void {
+    const caller = this.#owner.get(id);
+    if (caller === undefined) return;
+    this.#owner.delete(id);
+    const left = (this.#perCaller.get(caller) ?? 1) - 1;
+    if (left > 0) this.#perCaller.set(caller, left);
+    else this.#perCaller.delete(caller);
   }
 
   sweep(): void {
@@ -81,6 +90,8 @@ export class SessionStore {
     clearInterval(this.#timer);
     const all = [...this.#map.values()];
     this.#map.clear();
+    this.#owner.clear();
+    this.#perCaller.clear();
     await Promise.allSettled(all.map((s) => s.close()));
   }
 }

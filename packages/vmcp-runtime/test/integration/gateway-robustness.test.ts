@@ -136,7 +136,7 @@ describe("sessions", () => {
     }
   });
 
-  it("keeps the session map bounded", async () => {
+  it("keeps the session map bounded without evicting live sessions", async () => {
     const backend = await startBackend({ name: "b", register: registerEcho });
     const gw = await startGateway([{ name: "b", url: backend.url }], { maxSessions: 3 });
     try {
@@ -155,8 +155,18 @@ describe("sessions", () => {
             },
           }),
         });
-      for (let i = 0; i < 6; i++) expect((await init()).status).toBe(200);
+      const first = await init();
+      expect(first.status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await init()).status).toBe(200);
+      // Full: new sessions are refused rather than evicting a live one.
+      const refused = await init();
+      expect(refused.status).toBe(503);
+      expect(await refused.text()).toContain("Too many sessions");
       expect(gw.gateway.sessions.size).toBe(3);
+      const ping = await postJsonRpc(gw.url, '{"jsonrpc":"2.0","id":2,"method":"ping"}', {
+        "mcp-session-id": first.headers.get("mcp-session-id") ?? "",
+      });
+      expect(ping.status).toBe(200);
     } finally {
       await gw.close();
       await backend.close();

@@ -41,6 +41,16 @@ describe("config generator: dynamic (discovered) mode", () => {
           partialFailureMode: "fail",
           circuitBreaker: { enabled: false, failureThreshold: 5, timeout: "60s" },
         },
+        incoming: {
+          headersTimeout: "10s",
+          requestTimeout: "30s",
+          maxRequestBodyBytes: 8 * 1024 * 1024,
+          maxInflightBodyBytes: 64 * 1024 * 1024,
+          maxJsonDepth: 64,
+          maxSessions: 1000,
+          maxSessionsPerCaller: 100,
+          sessionTtl: "30m",
+        },
       },
     });
     expect(gen.config.backends).toBeUndefined();
@@ -420,5 +430,24 @@ describe("config generator: tools and composite tools", () => {
     const gen = ok(generateVmcpConfig(world({ vmcp: v, group: group() })));
     expect(gen.debug).toBe(true);
     expect(gen.config.passthroughHeaders).toEqual(["X-Trace"]);
+  });
+
+  it("carries allowedOrigins and the client-facing limits into config.yaml", () => {
+    const v = vmcp({
+      config: {
+        operational: {
+          allowedOrigins: ["https://app.example.com"],
+          incoming: { maxSessionsPerCaller: 5, requestTimeout: "5s", maxJsonDepth: 16 },
+        },
+      },
+    });
+    const gen = ok(generateVmcpConfig(world({ vmcp: v, group: group() })));
+    expect(gen.config.operational.allowedOrigins).toEqual(["https://app.example.com"]);
+    expect(gen.config.operational.incoming).toMatchObject({
+      maxSessionsPerCaller: 5,
+      requestTimeout: "5s",
+      maxJsonDepth: 16,
+      maxSessions: 1000,
+    });
   });
 });

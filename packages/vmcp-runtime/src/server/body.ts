@@ -1,0 +1,119 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/** Bytes of request bodies held at once, all clients together: a flood of large or stalled
+ * bodies is refused instead of growing the heap until the pod is OOM-killed. */
+export class BodyBudget {
+  #used = 0;
+  readonly limit: number;
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get used(): number {
+    return this.#used;
+  }
+
+  take(n: number): boolean {
+    if (this.#used + n > this.limit) return false;
+    this.#used += n;
+    return true;
+  }
+
+  give(n: number): void {
+    this.#used -= n;
+  }
+}
+
+/** Nesting of `[`/`{` outside strings, fed chunk by chunk, so a deep body is refused after its
+ * first few bytes rather than after JSON.parse has built (or overflowed on) millions of levels.
+ * UTF-8 continuation bytes never equal these ASCII bytes, so bytes can be scanned as they come. */
+export class DepthScanner {
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** False once the nesting has gone past `max`. */
+  feed(chunk: Uint8Array): boolean {
+    let depth = this.#depth;
+    let inString = this.#inString;
+    let escaped = this.#escaped;
+    const max = this.max;
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (b === 0x5c) escaped = true;
+        else if (b === 0x22) inString = false;
+      } else if (b === 0x22) inString = true;
+      else if (b === 0x5b || b === 0x7b) {
+        if (++depth > max) return false;
+      } else if (b === 0x5d || b === 0x7d) depth--;
+    }
+    this.#depth = depth;
+    this.#inString = inString;
+    this.#escaped = escaped;
+    return true;
+  }
+}
+
+export interface BodyLimits {
+  maxBytes: number;
+  maxDepth: number;
+  budget: BodyBudget;
+}
+
+export type BodyResult =
+  | { ok: true; body: string }
+  /** The client went away mid-body: nobody to answer. */
+  | { ok: false; reason: "gone" }
+  /** `close`: nothing of the body was read, so the connection cannot be reused; otherwise the
+   * rest of the body is read and dropped, so the client sees the answer instead of a reset. */
+  | { ok: false; reason: "too-large" | "busy" | "too-deep"; close: boolean };
+
+/** Reads a request body within `limits`. What it takes from the budget is given back when the
+ * answer is done (`res` closes): the body stays referenced while the call is forwarded. */
+export function readBody(req: IncomingMessage, res: ServerResponse, limits: BodyLimits): Promise<BodyResult> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared)) {
+    if (declared > limits.maxBytes) return refuse(req, "too-large");
+    if (declared > limits.budget.limit - limits.budget.used) return refuse(req, "busy");
+  }
+  let held = 0;
+  res.once("close", () => limits.budget.give(held));
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    const depth = new DepthScanner(limits.maxDepth);
+    let size = 0;
+    let done = false;
+    const finish = (r: BodyResult) => {
+      if (done) return;
+      done = true;
+      if (!r.ok) chunks.length = 0;
+      resolve(r);
+    };
+    req.on("data", (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limits.maxBytes) return finish({ ok: false, reason: "too-large", close: false });
+      if (!limits.budget.take(chunk.length)) return finish({ ok: false, reason: "busy", close: false });
+      held += chunk.length;
+      if (!depth.feed(chunk)) return finish({ ok: false, reason: "too-deep", close: false });
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+      finish({ ok: true, body: body.toString("utf8") });
+    });
+    req.on("error", () => finish({ ok: false, reason: "gone" }));
+    req.on("close", () => finish({ ok: false, reason: "gone" }));
+  });
+}
+
+function refuse(req: IncomingMessage, reason: "too-large" | "busy"): Promise<BodyResult> {
+  req.resume();
+  return Promise.resolve({ ok: false, reason, close: true });
+}

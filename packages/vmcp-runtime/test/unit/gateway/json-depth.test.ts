@@ -1,0 +1,27 @@
+import { describe, expect, it } from "vitest";
+import { DepthScanner } from "../../../src/server/body.ts";
+
+const fits = (max: number, ...chunks: string[]) => {
+  const s = new DepthScanner(max);
+  return chunks.every((c) => s.feed(Buffer.from(c)));
+};
+
+describe("JSON nesting depth, counted before parsing", () => {
+  it("accepts nesting up to the limit and refuses one level more", () => {
+    expect(fits(3, '{"a":[{"b":1}]}')).toBe(true);
+    expect(fits(3, '{"a":[{"b":[1]}]}')).toBe(false);
+  });
+
+  it("does not count brackets inside strings, escaped quotes included", () => {
+    expect(fits(2, '{"a":"[[[[{{{{","b":"\\"[[[[\\\\","c":[1]}')).toBe(true);
+  });
+
+  it("keeps its state across chunk boundaries, even inside an escape", () => {
+    expect(fits(2, '{"a":"\\', '"[[[[', '","b":[', "[", "1]]}")).toBe(false);
+    expect(fits(2, '{"a":"\\', '"[[[[', '","b":[', "1]}")).toBe(true);
+  });
+
+  it("is not fooled by multi-byte UTF-8 text", () => {
+    expect(fits(1, '{"a":"é😀[[["}')).toBe(true);
+  });
+});
