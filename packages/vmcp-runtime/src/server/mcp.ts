@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
+import { attribute } from "./attribution.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
 import { runCompositeCall } from "./composite-call.ts";
 import type { CompositeCatalog } from "./composite-host.ts";
@@ -467,15 +467,16 @@ export class McpHandler {
       if (state.get(backend).health !== "healthy") state.ok(backend);
     } catch (err) {
       const timeoutMs = this.#o.catalog.entry(backend)?.spec.timeoutMs ?? 0;
-      const e = toBackendError(backend, err, timeoutMs);
-      if (e.kind === "cancelled") {
-        outcome = "cancelled";
-        sink.abandon();
-      } else {
-        outcome = e.kind === "timeout" ? "timeout" : e.kind === "unreachable" ? "unreachable" : "error";
-        if (e.kind === "unreachable" || e.kind === "timeout") state.failed(backend, e.message);
-        sink.fail(jsonRpcCodeFor(e), e.message, { backend });
-        this.#o.log.warn({ backend, method: msg.method, err: e.message }, "backend call failed");
+      const f = attribute(backend, err, timeoutMs);
+      outcome = f.outcome;
+      if (f.reason === "cancelled") sink.abandon();
+      else {
+        if (f.scope === "backend") state.failed(backend, f.message);
+        sink.fail(f.code, f.message, { backend, scope: f.scope, reason: f.reason });
+        this.#o.log.warn(
+          { backend, method: msg.method, scope: f.scope, err: f.message },
+          "backend call failed",
+        );
       }
     } finally {
       s.inflight--;
