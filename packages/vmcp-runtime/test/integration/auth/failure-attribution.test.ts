@@ -101,6 +101,11 @@ beforeAll(async () => {
       "        clientId: vmcp",
       "        clientSecretEnv: TE_CLIENT_SECRET",
       "        audience: g2",
+      "compositeTools:",
+      "  - name: relay",
+      "    description: echo on g2 through a workflow",
+      "    parameters: { type: object, properties: { text: { type: string } }, required: [text] }",
+      '    steps: [{ id: say, tool: g2_echo, arguments: { text: "{{.params.text}}" } }]',
       "operational:",
       "  timeouts: { default: 30s, perWorkload: { g2: 1s } }",
       "  failureHandling:",
@@ -154,10 +159,15 @@ describe("failures are attributed to whoever caused them", () => {
       const e = await refusal(mallory.callTool({ name: "g2_echo", arguments: { text: "x" } }));
       expect(e.message).toContain("invalid_grant");
       expect(e.message).toContain(DENIAL);
+      // The same refusal through a composite workflow's step.
+      const viaWorkflow = await mallory.callTool({ name: "relay", arguments: { text: "x" } });
+      expect(viaWorkflow.isError).toBe(true);
+      expect(textOf(viaWorkflow)).toContain(DENIAL);
     }
 
     // Alice, with her cached exchanged token, and bob, who needs a fresh exchange, both still work.
     expect(textOf(await alice.callTool({ name: "g2_echo", arguments: { text: "hi" } }))).toBe("g2:hi");
+    expect(textOf(await alice.callTool({ name: "relay", arguments: { text: "wf" } }))).toContain("g2:wf");
     const bob = await connect("bob");
     expect(textOf(await bob.callTool({ name: "g2_echo", arguments: { text: "yo" } }))).toBe("g2:yo");
     expect((await bob.listTools()).tools.map((t) => t.name)).toContain("g2_echo");
