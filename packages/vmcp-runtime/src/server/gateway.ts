@@ -4,6 +4,7 @@ import { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
+import { redact } from "../redact.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import { computeStatus } from "../status/compute.ts";
@@ -177,7 +178,7 @@ export class Gateway {
         health: st.health,
         ...count(spec.name),
       };
-      if (st.message) b.message = st.message;
+      if (st.message) b.message = redact(st.message);
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
       if (st.lastCheck) b.lastCheckTime = new Date(st.lastCheck).toISOString();
       if (entry?.listing?.protocolVersion) b.protocolVersion = entry.listing.protocolVersion;
@@ -194,7 +195,7 @@ export class Gateway {
       compositeToolProblems: composite?.problems ?? [],
       resourceCount: view.resources.length,
       promptCount: view.prompts.length,
-      aggregationError: this.catalog.aggregationError,
+      aggregationError: this.catalog.aggregationError && redact(this.catalog.aggregationError),
       aggregationWarnings: view.warnings,
     });
   }

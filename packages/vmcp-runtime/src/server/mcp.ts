@@ -5,6 +5,7 @@ import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
+import { redact } from "../redact.ts";
 import { attribute } from "./attribution.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
 import { runCompositeCall } from "./composite-call.ts";
@@ -406,15 +407,18 @@ export class McpHandler {
     if (this.#o.partialFailureMode !== "fail") return undefined;
     const missing = this.#o.catalog.unlisted();
     if (missing.length === 0) return undefined;
-    return `capabilities unavailable (partialFailureMode: fail): ${missing
-      .map((e) => `backend '${e.spec.name}'${e.lastError ? ` (${e.lastError})` : " (not listed yet)"}`)
-      .join(", ")}`;
+    return redact(
+      `capabilities unavailable (partialFailureMode: fail): ${missing
+        .map((e) => `backend '${e.spec.name}'${e.lastError ? ` (${e.lastError})` : " (not listed yet)"}`)
+        .join(", ")}`,
+    );
   }
 
   /** A backend withdrawn for health (circuit open, unhealthy): fail at once, saying why and when
    * the gateway tries it again, rather than "unknown tool" for a name the client saw listed. */
   #unavailable(backend: string, msg: JsonRpcRequest, res: ServerResponse, startNs: bigint): void {
-    const why = this.#o.state.verdicts?.unavailable(backend) ?? { reason: "circuit open" };
+    const v = this.#o.state.verdicts?.unavailable(backend);
+    const why = v ? { ...v, reason: redact(v.reason) } : { reason: "circuit open" };
     const retry = why.retryAfter ? `; retry after ${why.retryAfter}` : "";
     const data: Record<string, string> = { backend, reason: why.reason };
     if (why.retryAfter) data.retryAfter = why.retryAfter;
