@@ -1,11 +1,11 @@
 import { parseArgs } from "node:util";
+import { registerSecrets } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
 import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
-import { registerSecrets } from "./redact.ts";
 import { BackendRegistry } from "./registry/registry.ts";
 import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
 import { Gateway } from "./server/gateway.ts";

@@ -1,5 +1,5 @@
+import { redact, redactDeep } from "@vmcp/shared-types";
 import { type Logger, type LoggerOptions as PinoOptions, pino } from "pino";
-import { redact, redactDeep } from "./redact.ts";
 
 export type { Logger };
 

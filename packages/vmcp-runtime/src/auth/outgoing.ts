@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import type { BackendAuthStrategy } from "@vmcp/shared-types";
+import { MASK, redact, registerSecrets } from "@vmcp/shared-types";
 import * as z from "zod";
 import { lookupEnvSecret, type ResolvedSecrets } from "../config/secrets.ts";
-import { MASK, redact, registerSecrets } from "../redact.ts";
 import type { Identity } from "./identity.ts";
 import { type CachedToken, TokenCache } from "./token-cache.ts";
 

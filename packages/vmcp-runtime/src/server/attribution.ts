@@ -2,10 +2,11 @@
 // from everyone else, so every error on the call path is attributed before anything acts on it:
 // only backend-scoped failures feed health and the circuit breaker; caller-scoped ones reach that
 // caller alone. docs/status.md holds the table.
+
+import { redact } from "@vmcp/shared-types";
 import { OutgoingAuthError } from "../auth/outgoing.ts";
 import { toBackendError } from "../backends/errors.ts";
 import type { CallOutcome } from "../metrics.ts";
-import { redact } from "../redact.ts";
 import { ErrorCodes } from "./jsonrpc.ts";
 
 /** caller: this caller's credentials, permissions, arguments, deadline or cancellation.

@@ -7,10 +7,10 @@ import {
   CallToolResultSchema,
   ElicitResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { redact } from "@vmcp/shared-types";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
 import type { ElicitRequest, ElicitResponse, ProgressUpdate, ToolInvoker } from "../composite/index.ts";
-import { redact } from "../redact.ts";
 import { attribute } from "./attribution.ts";
 import type { CompositeCatalog, CompositeState } from "./composite-host.ts";
 import { isObject, type JsonRpcRequest } from "./jsonrpc.ts";

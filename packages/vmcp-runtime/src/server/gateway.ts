@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redact } from "@vmcp/shared-types";
 import { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
-import { redact } from "../redact.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import { computeStatus } from "../status/compute.ts";

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CapabilitiesSummary, Condition, DiscoveredBackend } from "@vmcp/shared-types";
-import { redact } from "../redact.ts";
+import { redact } from "@vmcp/shared-types";
 import { isRoutable, runtimePhase } from "./phase.ts";
 import type { BackendHealth, RuntimePhase } from "./types.ts";
 

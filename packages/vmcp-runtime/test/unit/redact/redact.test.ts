@@ -1,6 +1,6 @@
+import { clearRegisteredSecrets, MASK, redact, registerSecrets } from "@vmcp/shared-types";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretValues } from "../../../src/config/secrets.ts";
-import { clearRegisteredSecrets, MASK, redact, registerSecrets } from "../../../src/redact.ts";
 import { buildCrdStatus } from "../../../src/status/crd-status.ts";
 
 afterEach(() => clearRegisteredSecrets());
@@ -36,7 +36,7 @@ describe("redact", () => {
 
   it("masks before truncating: no prefix of a credential survives the cut", () => {
     const text = `refused ${JWT} for you`;
-    expect(redact(text, 20)).toBe(`refused ${MASK} f…`);
+    expect(redact(text, 20)).toBe(`refused ${MASK} f`);
   });
 
   it("CRD status messages are redacted before their 1024-character cut", () => {

@@ -51,7 +51,7 @@ export function redact(text: string, max?: number): string {
     .replace(SCHEME, (_m, scheme: string, sep: string) => `${scheme}${sep}${MASK}`)
     .replace(JWT, MASK)
     .replace(BASE64, (m) => (isBasicPair(m) ? MASK : m));
-  return max !== undefined && out.length > max ? `${out.slice(0, max)}…` : out;
+  return max !== undefined ? out.slice(0, max) : out;
 }
 
 /** Every string inside a log object, redacted (bounded depth; other values untouched). */
