@@ -26,6 +26,7 @@ export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
 export * from "./kinds/virtual-mcp-server.ts";
 export * from "./kinds/workload.ts";
 export type { CelRule } from "./meta.ts";
+export * from "./redact.ts";
 export * from "./refs.ts";
 export {
   evaluateSingleAction,

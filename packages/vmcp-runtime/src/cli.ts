@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import { registerSecrets } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
+import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
 import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
@@ -93,6 +95,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     for (const line of formatProblems(loaded.problems, values.config).split("\n")) if (line) io.err(line);
     return 1;
   }
+  registerSecrets(secretValues(loaded.config, loaded.secrets));
   for (const w of loaded.warnings) io.err(`warning: ${w}`);
   if (command === "validate") {
     io.out(`${values.config}: valid (${loaded.config.backends?.length ?? 0} static backends)`);

@@ -1,4 +1,5 @@
-import { type Logger, pino } from "pino";
+import { redact, redactDeep } from "@vmcp/shared-types";
+import { type Logger, type LoggerOptions as PinoOptions, pino } from "pino";
 
 export type { Logger };
 
@@ -29,7 +30,19 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? (opts.debug ? "debug" : "info");
-  const options = { level, base: { name: "vmcp" }, redact: { paths: REDACT_PATHS, censor: "[redacted]" } };
+  const options: PinoOptions = {
+    level,
+    base: { name: "vmcp" },
+    redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+    // Paths catch credentials in known fields; this catches them inside any string (an error a
+    // backend or token endpoint echoed, a URL with a token in it).
+    hooks: {
+      logMethod(args, method) {
+        const clean = args.map((a) => (typeof a === "string" ? redact(a) : redactDeep(a)));
+        method.apply(this, clean as Parameters<typeof method>);
+      },
+    },
+  };
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 

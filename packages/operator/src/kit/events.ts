@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { redact } from "@vmcp/shared-types";
 import { isNotFound, kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -84,7 +85,7 @@ export class EventRecorder {
       reportingInstance: this.#o.reportingInstance,
       action: action.slice(0, 128),
       reason: reason.slice(0, 128),
-      note: note.slice(0, 1024),
+      note: redact(note, 1024),
       type,
       regarding: {
         apiVersion: obj.apiVersion,

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { BackendAuthStrategy } from "@vmcp/shared-types";
+import { MASK, redact, registerSecrets } from "@vmcp/shared-types";
 import * as z from "zod";
 import { lookupEnvSecret, type ResolvedSecrets } from "../config/secrets.ts";
 import type { Identity } from "./identity.ts";
@@ -80,12 +81,14 @@ export function createOutgoingAuth(
     case "header_injection": {
       const hi = strategy.headerInjection!;
       const value = secretOf(hi.headerValue, hi.headerValueEnv, secrets, "headerInjection.headerValueEnv")!;
+      registerSecrets([value]);
       const headers = { [hi.headerName.toLowerCase()]: value };
       return { type: "header_injection", headers: async () => ({ ...headers }) };
     }
     case "bearer_token": {
       const bt = strategy.bearerToken!;
       const token = secretOf(bt.token, bt.tokenEnv, secrets, "bearerToken.tokenEnv")!;
+      registerSecrets([token]);
       return { type: "bearer_token", headers: async () => ({ authorization: `Bearer ${token}` }) };
     }
     case "token_exchange":
@@ -101,7 +104,10 @@ const TokenResponseSchema = z.object({
   expires_in: z.coerce.number().positive().optional(),
   issued_token_type: z.string().optional(),
 });
-const OAuthErrorSchema = z.object({ error: z.string().max(200), error_description: z.string().optional() });
+const OAuthErrorSchema = z.object({
+  error: z.string().max(4096),
+  error_description: z.string().max(65_536).optional(),
+});
 
 function tokenExchange(
   cfg: TokenExchangeConfig,
@@ -122,7 +128,15 @@ function tokenExchange(
     maxEntries: opts.maxCachedTokens ?? 10_000,
     now,
   });
-  const secretsToHide = [clientSecret].filter((s): s is string => !!s);
+  const basic =
+    cfg.clientId && clientSecret !== undefined
+      ? // RFC 6749 §2.3.1: form-urlencode each part before base64.
+        Buffer.from(`${encodeURIComponent(cfg.clientId)}:${encodeURIComponent(clientSecret)}`).toString(
+          "base64",
+        )
+      : undefined;
+  // A token endpoint may echo what it received; every output masks these from now on.
+  registerSecrets([clientSecret, basic]);
 
   // Requests are shared by concurrent callers (coalesced), so only the timeout can abort them; each
   // caller's own signal just stops its wait (see abortable).
@@ -131,10 +145,8 @@ function tokenExchange(
       "content-type": "application/x-www-form-urlencoded",
       accept: "application/json",
     };
-    if (cfg.clientId && clientSecret !== undefined) {
-      // RFC 6749 §2.3.1: form-urlencode each part before base64.
-      const basic = `${encodeURIComponent(cfg.clientId)}:${encodeURIComponent(clientSecret)}`;
-      headers.authorization = `Basic ${Buffer.from(basic).toString("base64")}`;
+    if (basic) {
+      headers.authorization = `Basic ${basic}`;
     } else if (cfg.clientId) {
       form.set("client_id", cfg.clientId);
     }
@@ -148,19 +160,20 @@ function tokenExchange(
         redirect: "error",
       });
     } catch (err) {
-      throw new OutgoingAuthError(`${what} at ${cfg.tokenUrl} failed: ${(err as Error).message}`);
+      throw new OutgoingAuthError(redact(`${what} at ${cfg.tokenUrl} failed: ${(err as Error).message}`));
     }
     const text = await res.text().catch(() => "");
     if (!res.ok) {
       let detail = "";
       try {
         const e = OAuthErrorSchema.parse(JSON.parse(text));
-        detail = ` ${e.error}${e.error_description ? `: ${e.error_description.slice(0, 200)}` : ""}`;
+        const subject = form.get("subject_token") ?? "";
+        // Masked before the cut, so no prefix of a credential survives truncation.
+        const clean = (s: string, max: number) => redact(subject ? s.replaceAll(subject, MASK) : s, max);
+        detail = ` ${clean(e.error, 100)}${e.error_description ? `: ${clean(e.error_description, 200)}` : ""}`;
       } catch {
         // Not an OAuth error body: say nothing more rather than echo arbitrary content.
       }
-      for (const s of [...secretsToHide, form.get("subject_token") ?? ""])
-        if (s) detail = detail.replaceAll(s, "***");
       throw new OutgoingAuthError(`${what} at ${cfg.tokenUrl} was refused: HTTP ${res.status}${detail}`, {
         status: res.status,
       });

@@ -59,6 +59,8 @@ export function toBackendError(backend: string, err: unknown, timeoutMs: number)
     backend,
     "unreachable",
     `backend '${backend}' unreachable: ${code ? `${code} ` : ""}${messageOf(err)}`,
+    undefined,
+    err,
   );
 }
 

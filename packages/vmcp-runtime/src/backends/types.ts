@@ -72,8 +72,14 @@ export class BackendError extends Error {
   readonly backend: string;
   readonly kind: "unreachable" | "timeout" | "http" | "protocol" | "gone" | "cancelled";
   readonly status: number | undefined;
-  constructor(backend: string, kind: BackendError["kind"], message: string, status?: number) {
-    super(message);
+  constructor(
+    backend: string,
+    kind: BackendError["kind"],
+    message: string,
+    status?: number,
+    cause?: unknown,
+  ) {
+    super(message, cause === undefined ? undefined : { cause });
     this.name = "BackendError";
     this.backend = backend;
     this.kind = kind;

@@ -98,3 +98,14 @@ export function resolveEnvSecrets(
   }
   return { secrets, problems };
 }
+
+/** Every secret value the config knows: inline ones and those read from the environment (what
+ * the redaction of every output must mask). */
+export function secretValues(config: unknown, secrets: ResolvedSecrets): string[] {
+  const out = new Set(secrets.values());
+  for (const f of secretFields(obj(config) ?? {})) {
+    const v = str(f.holder[f.valueKey]);
+    if (v) out.add(v);
+  }
+  return [...out];
+}

@@ -7,9 +7,11 @@ import {
   CallToolResultSchema,
   ElicitResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import { redact } from "@vmcp/shared-types";
 import type { BackendStateTracker } from "../backends/state.ts";
-import { BackendError, type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
+import { type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
 import type { ElicitRequest, ElicitResponse, ProgressUpdate, ToolInvoker } from "../composite/index.ts";
+import { attribute } from "./attribution.ts";
 import type { CompositeCatalog, CompositeState } from "./composite-host.ts";
 import { isObject, type JsonRpcRequest } from "./jsonrpc.ts";
 import type { ClientSession } from "./session.ts";
@@ -30,6 +32,9 @@ export interface CompositeCallInput {
 }
 
 let seq = 0;
+
+/** A step's failure whose message is already attributed and safe for the caller. */
+class StepError extends Error {}
 
 export function runCompositeCall(i: CompositeCallInput): Promise<CallToolResult> {
   const invoker: ToolInvoker = {
@@ -105,19 +110,16 @@ async function callRoutedTool(
       answer = await exchange(i, bs, msg, body, signal);
     }
     if (i.state.get(backend).health !== "healthy") i.state.ok(backend);
-    if (!isObject(answer)) throw new Error(`backend '${backend}' sent no answer`);
-    if (isObject(answer.error)) throw new Error(String(answer.error.message));
+    if (!isObject(answer)) throw new StepError(`backend '${backend}' sent no answer`);
+    if (isObject(answer.error)) throw new StepError(redact(String(answer.error.message)));
     const result = CallToolResultSchema.safeParse(answer.result);
-    if (!result.success) throw new Error(`backend '${backend}' sent an invalid tools/call result`);
+    if (!result.success) throw new StepError(`backend '${backend}' sent an invalid tools/call result`);
     return result.data;
   } catch (err) {
-    if (
-      !signal.aborted &&
-      err instanceof BackendError &&
-      (err.kind === "unreachable" || err.kind === "timeout")
-    )
-      i.state.failed(backend, err.message);
-    throw err;
+    if (signal.aborted || !(err instanceof Error) || err instanceof StepError) throw err;
+    const f = attribute(backend, err, i.composites.timeoutMs(backend));
+    if (f.scope === "backend") i.state.failed(backend, f.message);
+    throw new StepError(f.message);
   }
 }
 

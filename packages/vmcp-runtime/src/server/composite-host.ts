@@ -44,6 +44,11 @@ export class CompositeCatalog {
     );
   }
 
+  /** A backend's per-call deadline (names a timeout in a step's error). */
+  timeoutMs(backend: string): number {
+    return this.#catalog.entry(backend)?.spec.timeoutMs ?? 0;
+  }
+
   /** The backend's own Tool behind a reference: hidden tools are not in view.tools, and their
    * input schemas are what step arguments are coerced to. */
   resolveTool(view: AggregateView, ref: string): Tool | undefined {

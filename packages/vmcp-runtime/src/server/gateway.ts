@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redact } from "@vmcp/shared-types";
 import { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
@@ -220,7 +221,7 @@ export class Gateway {
         health: st.health,
         ...count(spec.name),
       };
-      if (st.message) b.message = st.message;
+      if (st.message) b.message = redact(st.message);
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
       if (st.lastCheck) b.lastCheckTime = new Date(st.lastCheck).toISOString();
       if (entry?.listing?.protocolVersion) b.protocolVersion = entry.listing.protocolVersion;
@@ -237,7 +238,7 @@ export class Gateway {
       compositeToolProblems: composite?.problems ?? [],
       resourceCount: view.resources.length,
       promptCount: view.prompts.length,
-      aggregationError: this.catalog.aggregationError,
+      aggregationError: this.catalog.aggregationError && redact(this.catalog.aggregationError),
       aggregationWarnings: view.warnings,
     });
   }

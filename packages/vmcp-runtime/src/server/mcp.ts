@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
+import { redact } from "@vmcp/shared-types";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
+import { attribute } from "./attribution.ts";
 import { type BodyLimits, readBody } from "./body.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
 import { runCompositeCall } from "./composite-call.ts";
@@ -447,15 +448,18 @@ export class McpHandler {
     if (this.#o.partialFailureMode !== "fail") return undefined;
     const missing = this.#o.catalog.unlisted();
     if (missing.length === 0) return undefined;
-    return `capabilities unavailable (partialFailureMode: fail): ${missing
-      .map((e) => `backend '${e.spec.name}'${e.lastError ? ` (${e.lastError})` : " (not listed yet)"}`)
-      .join(", ")}`;
+    return redact(
+      `capabilities unavailable (partialFailureMode: fail): ${missing
+        .map((e) => `backend '${e.spec.name}'${e.lastError ? ` (${e.lastError})` : " (not listed yet)"}`)
+        .join(", ")}`,
+    );
   }
 
   /** A backend withdrawn for health (circuit open, unhealthy): fail at once, saying why and when
    * the gateway tries it again, rather than "unknown tool" for a name the client saw listed. */
   #unavailable(backend: string, msg: JsonRpcRequest, res: ServerResponse, startNs: bigint): void {
-    const why = this.#o.state.verdicts?.unavailable(backend) ?? { reason: "circuit open" };
+    const v = this.#o.state.verdicts?.unavailable(backend);
+    const why = v ? { ...v, reason: redact(v.reason) } : { reason: "circuit open" };
     const retry = why.retryAfter ? `; retry after ${why.retryAfter}` : "";
     const data: Record<string, string> = { backend, reason: why.reason };
     if (why.retryAfter) data.retryAfter = why.retryAfter;
@@ -508,15 +512,16 @@ export class McpHandler {
       if (state.get(backend).health !== "healthy") state.ok(backend);
     } catch (err) {
       const timeoutMs = this.#o.catalog.entry(backend)?.spec.timeoutMs ?? 0;
-      const e = toBackendError(backend, err, timeoutMs);
-      if (e.kind === "cancelled") {
-        outcome = "cancelled";
-        sink.abandon();
-      } else {
-        outcome = e.kind === "timeout" ? "timeout" : e.kind === "unreachable" ? "unreachable" : "error";
-        if (e.kind === "unreachable" || e.kind === "timeout") state.failed(backend, e.message);
-        sink.fail(jsonRpcCodeFor(e), e.message, { backend });
-        this.#o.log.warn({ backend, method: msg.method, err: e.message }, "backend call failed");
+      const f = attribute(backend, err, timeoutMs);
+      outcome = f.outcome;
+      if (f.reason === "cancelled") sink.abandon();
+      else {
+        if (f.scope === "backend") state.failed(backend, f.message);
+        sink.fail(f.code, f.message, { backend, scope: f.scope, reason: f.reason });
+        this.#o.log.warn(
+          { backend, method: msg.method, scope: f.scope, err: f.message },
+          "backend call failed",
+        );
       }
     } finally {
       s.inflight--;

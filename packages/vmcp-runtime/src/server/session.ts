@@ -4,6 +4,7 @@ import { SseBackendSession } from "../backends/sse-session.ts";
 import { StreamableBackendSession } from "../backends/streamable-session.ts";
 import type { BackendSession, Identity, RelayHooks } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
+import { GatewayError } from "./attribution.ts";
 import type { Catalog } from "./catalog.ts";
 import { classify, idKey, type JsonRpcId } from "./jsonrpc.ts";
 
@@ -96,7 +97,7 @@ export class ClientSession implements RelayHooks {
 
   async #open(name: string): Promise<BackendSession> {
     const entry = this.#catalog.entry(name);
-    if (!entry) throw new Error(`backend '${name}' is not registered`);
+    if (!entry) throw new GatewayError(`backend '${name}' is not registered`);
     const auth = entry.auth;
     // Unauthenticated backends (the common in-cluster case) get their headers synchronously:
     // no promise per call on the hot path.
@@ -127,7 +128,7 @@ export class ClientSession implements RelayHooks {
     await s.open();
     if (this.closed) {
       void s.close();
-      throw new Error("session closed");
+      throw new GatewayError("session closed");
     }
     // State a client established earlier (or before a backend restart) is re-applied here, so
     // a fresh backend session behaves like the one the client knew.

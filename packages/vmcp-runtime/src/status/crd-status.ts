@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import type { CapabilitiesSummary, Condition, DiscoveredBackend } from "@vmcp/shared-types";
+import { redact } from "@vmcp/shared-types";
 import { isRoutable, runtimePhase } from "./phase.ts";
 import type { BackendHealth, RuntimePhase } from "./types.ts";
 
@@ -102,7 +103,7 @@ export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
     if (b.authConfigRef) d.authConfigRef = b.authConfigRef;
     if (b.authType) d.authType = b.authType;
     if (b.lastCheck) d.lastHealthCheck = b.lastCheck;
-    if (b.message) d.message = b.message.slice(0, 1024);
+    if (b.message) d.message = redact(b.message, 1024);
     if (b.circuitState) d.circuitBreakerState = b.circuitState;
     if (b.circuitLastChanged) d.circuitLastChanged = b.circuitLastChanged;
     if (b.consecutiveFailures !== undefined) d.consecutiveFailures = b.consecutiveFailures;
@@ -111,7 +112,7 @@ export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
   });
   const degraded = backends.filter((b) => b.health === "degraded").length;
   const conditions: Condition[] = [
-    condition("Ready", phase === "Ready" ? "True" : "False", reason, message, inp),
+    condition("Ready", phase === "Ready" ? "True" : "False", reason, redact(message), inp),
     condition(
       "BackendsDiscovered",
       "True",
