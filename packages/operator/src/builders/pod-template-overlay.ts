@@ -1,9 +1,11 @@
-// The user's spec.podTemplateSpec laid over the generated pod template, with strategic-merge-patch
+// The user's spec.podTemplateSpec (only the fields pod-template-policy.ts allows) laid over the
+// generated pod template, with strategic-merge-patch
 // semantics for the lists users actually customise: containers, volumes, volumeMounts, env,
 // imagePullSecrets and tolerations merge by their key; maps merge; scalars replace. Selector
 // labels and the config checksum stay ours so a patch can never orphan pods or stop rollouts.
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import * as z from "zod";
+import { podTemplatePolicyViolation } from "./pod-template-policy.ts";
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +52,8 @@ export function parsePodTemplateOverlay(raw: unknown): Json | undefined {
       }
     }
   }
+  const violation = podTemplatePolicyViolation(res.data);
+  if (violation) throw new InvalidPodTemplateSpecError(violation);
   return res.data as Json;
 }
 

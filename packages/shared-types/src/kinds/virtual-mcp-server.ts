@@ -7,6 +7,40 @@ import { GroupRefSchema, NameRefSchema, PassthroughHeadersSchema } from "../refs
 import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
 import { kindObject, ObservedGenerationSchema } from "./common.ts";
 
+/** Above this a typo or an attack, not a plan; an autoscaler owns the count when replicas is unset. */
+export const MAX_REPLICAS = 100;
+
+/**
+ * The pod-level fields that can never be allowed in podTemplateSpec, typed so CEL can refuse them
+ * at admission. The operator checks the full allow-list (fields inside containers and volumes are
+ * beyond what CEL can check cheaply) and reports the rest in PodTemplateSpecValid.
+ */
+const FORBIDDEN_POD_FIELDS = [
+  ["hostNetwork", z.boolean()],
+  ["hostPID", z.boolean()],
+  ["hostIPC", z.boolean()],
+  ["nodeName", z.string().max(253)],
+  ["serviceAccountName", z.string().max(253)],
+  ["automountServiceAccountToken", z.boolean()],
+] as const;
+
+const PodSpecOverlaySchema = FORBIDDEN_POD_FIELDS.reduce<z.ZodType<Record<string, unknown>>>(
+  (schema, [field]) =>
+    withRule(
+      schema,
+      {
+        rule: `!has(self.${field})`,
+        message: `podTemplateSpec.spec.${field} is not allowed`,
+        fieldPath: `.${field}`,
+        reason: "FieldValueForbidden",
+      },
+      (spec) => spec[field] === undefined,
+    ),
+  z.looseObject(Object.fromEntries(FORBIDDEN_POD_FIELDS.map(([f, t]) => [f, t.optional()]))),
+);
+
+const PodTemplateOverlaySchema = z.looseObject({ spec: PodSpecOverlaySchema.optional() });
+
 export const OidcConfigRefSchema = z.strictObject({
   name: z.string().min(1).max(253),
   audience: z.string().min(1).max(2048),
@@ -88,11 +122,17 @@ export const VirtualMCPServerSpecSchema = z.strictObject({
     .max(253)
     .describe("Use this ServiceAccount; the operator then creates no RBAC objects.")
     .optional(),
-  podTemplateSpec: withMeta(jsonObject(), {
-    description: "Strategic-merge patch applied to the generated pod template; the container is named vmcp.",
+  podTemplateSpec: withMeta(PodTemplateOverlaySchema, {
+    description:
+      "Strategic-merge patch applied to the generated pod template; the container is named vmcp. Only the fields listed in docs/security.md are allowed.",
   }).optional(),
   config: VirtualMCPServerConfigSchema.prefault({}),
-  replicas: z.int32().min(0).describe("Deployment replicas; unset leaves them to an autoscaler.").optional(),
+  replicas: z
+    .int32()
+    .min(0)
+    .max(MAX_REPLICAS)
+    .describe("Deployment replicas; unset leaves them to an autoscaler.")
+    .optional(),
   imagePullSecrets: atomicList(NameRefSchema, 64).optional(),
 });
 export type VirtualMCPServerSpec = z.output<typeof VirtualMCPServerSpecSchema>;

@@ -63,6 +63,7 @@ describe("generated CRDs", () => {
     expect(vmcp.sort()).toEqual(
       [
         ".spec.podTemplateSpec",
+        ".spec.podTemplateSpec.spec",
         ".spec.config.compositeTools[].parameters",
         ".spec.config.compositeTools[].steps[].arguments",
         ".spec.config.compositeTools[].steps[].schema",

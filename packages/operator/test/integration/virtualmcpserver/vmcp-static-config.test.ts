@@ -252,13 +252,16 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
     await mergePatch(kc, R.vmcp, n(), "badpod", {
       spec: {
         podTemplateSpec: {
-          spec: { containers: [{ name: "vmcp", image: "x" }], nodeSelector: { disk: "ssd" } },
+          spec: {
+            containers: [{ name: "vmcp", resources: { limits: { memory: "1Gi" } } }],
+            nodeSelector: { disk: "ssd" },
+          },
         },
       },
     });
     const dep = await waitFor("Deployment", async () => get(kc, R.deployment, n(), "badpod"));
     expect(dep.spec.template.spec.nodeSelector).toEqual({ disk: "ssd" });
-    expect(dep.spec.template.spec.containers[0].image).toBe("x");
+    expect(dep.spec.template.spec.containers[0].resources.limits.memory).toBe("1Gi");
   });
 
   it("phase: a runtime that reports before its pod is available is not overwritten; no pods at all is Pending again", async () => {

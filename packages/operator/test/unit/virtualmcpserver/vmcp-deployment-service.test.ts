@@ -202,3 +202,37 @@ describe("Service builder", () => {
     });
   });
 });
+
+describe("podTemplateSpec allow-list", () => {
+  const refused = (podTemplateSpec: unknown) => {
+    try {
+      buildDeployment({ ...base, podTemplateSpec });
+    } catch (err) {
+      if (err instanceof InvalidPodTemplateSpecError) return err.message;
+      throw err;
+    }
+    return undefined;
+  };
+
+  it("names the field path of what it refuses", () => {
+    expect(refused({ spec: { securityContext: { runAsUser: 0 } } })).toMatch(/^spec\.securityContext: /);
+    expect(
+      refused({ spec: { containers: [{ name: "vmcp", volumeMounts: [{ name: "x", mountPath: "/etc" }] }] } }),
+    ).toMatch(/^spec\.containers\[vmcp\]\.volumeMounts\[\/etc\]: /);
+    expect(refused({ spec: { volumes: [{ name: "n", nfs: { server: "s", path: "/" } }] } })).toMatch(
+      /^spec\.volumes\[n\]\.nfs: /,
+    );
+    expect(
+      refused({ spec: { containers: [{ name: "vmcp", env: [{ name: "TOOLHIVE_BEARER_TOKEN_X" }] }] } }),
+    ).toMatch(/env\[TOOLHIVE_BEARER_TOKEN_X\]/);
+    expect(refused({ spec: { nodeSelector: { a: "b" } }, status: {} })).toMatch(/^status: /);
+    expect(refused({ spec: { tolerations: [{ key: "dedicated", operator: "Exists" }] } })).toBeUndefined();
+  });
+
+  it("refuses null, which would delete a generated field in the merge", () => {
+    // The API server drops nulls from stored objects; the builder must not rely on that.
+    expect(refused({ spec: { affinity: { nodeAffinity: null } } })).toMatch(
+      /^spec\.affinity\.nodeAffinity: null/,
+    );
+  });
+});
