@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from "@kubernetes/client-node";
-import { z } from "zod";
 import { ensureNodeBinaries, type Log } from "./binaries.ts";
 import { onProcessExit } from "./cleanup.ts";
 import { type ControlPlane, startControlPlane } from "./control-plane.ts";
@@ -25,23 +24,12 @@ import {
   SERVING_DNS_NAMES,
   schedulerArgs,
 } from "./node-config.ts";
-import {
-  cleanNftables,
-  createBridge,
-  nodePreflight,
-  parseSysctls,
-  readSysctls,
-  removeCgroups,
-  removeCniCache,
-  removeLinks,
-  restoreSysctls,
-  runcPath,
-  shimPids,
-  unmountAll,
-} from "./node-host.ts";
+import { createBridge, nodePreflight, readSysctls, runcPath } from "./node-host.ts";
 import { ensurePauseImage, importImages } from "./node-images.ts";
+import { cleanupHost, type NodeLock, releaseHostLock, takeHostLock, writeNodeLock } from "./node-lock.ts";
+import { startNodeWatchdog } from "./node-watchdog-start.ts";
 import { nodeImageStoreDir } from "./paths.ts";
-import { isAlive, killGroup, killGroupSync, type Proc, spawnLogged, tailFile } from "./process.ts";
+import { killGroup, type Proc, spawnLogged, tailFile } from "./process.ts";
 
 /** Thrown when this machine cannot run a node; `missing` says exactly what it lacks. */
 export class NodeUnavailableError extends Error {
@@ -76,77 +64,6 @@ export type StartClusterOptions = {
   readyTimeoutMs?: number;
 };
 
-/** Host-wide: what the last node changed, so a node killed by SIGKILL is cleaned by the next start. */
-const LOCK_FILE = "/run/vmcp-testenv-node.json";
-const LockSchema = z.object({ pid: z.number().int(), dir: z.string(), sysctls: z.string() });
-export type NodeLock = z.infer<typeof LockSchema>;
-
-export function readNodeLock(): NodeLock | null {
-  try {
-    return LockSchema.parse(JSON.parse(readFileSync(LOCK_FILE, "utf8")));
-  } catch {
-    return null;
-  }
-}
-
-/**
- * Undoes everything a node changed on the host, synchronously and idempotently: containers, shims,
- * mounts, cgroups, links, nftables, sysctls, libcni's cache, its directory and the host lock.
- * Used by stop(), by the exit hooks and on a stale lock left by a killed process.
- */
-export function cleanupHost(o: {
-  dir: string;
-  sysctls: string;
-  procs?: Array<{ name: string; pid: number }>;
-  ctr?: string;
-}): void {
-  const p = nodePaths({ dir: o.dir } as NodeLayout);
-  for (const proc of o.procs ?? []) if (proc.name !== "containerd") killGroupSync(proc.pid);
-  if (o.ctr) {
-    const ctr = (...args: string[]) =>
-      spawnSync(o.ctr as string, ["--address", p.containerdSocket, "-n", "k8s.io", ...args], {
-        encoding: "utf8",
-        timeout: 10_000,
-      });
-    const tasks = (ctr("tasks", "ls", "-q").stdout ?? "").split("\n").filter(Boolean);
-    for (const t of tasks) ctr("tasks", "kill", "-s", "SIGKILL", t);
-    for (const t of tasks) ctr("tasks", "delete", "-f", t);
-    for (const c of (ctr("containers", "ls", "-q").stdout ?? "").split("\n").filter(Boolean)) {
-      ctr("containers", "delete", c);
-    }
-  }
-  for (const proc of o.procs ?? []) if (proc.name === "containerd") killGroupSync(proc.pid);
-  for (const pid of shimPids(o.dir)) killGroupSync(pid, 0);
-  removeCgroups();
-  unmountAll([o.dir]);
-  removeLinks();
-  cleanNftables();
-  restoreSysctls(parseSysctls(o.sysctls));
-  removeCniCache();
-  rmSync(o.dir, { recursive: true, force: true });
-  if (readNodeLock()?.dir === o.dir) rmSync(LOCK_FILE, { force: true });
-}
-
-function takeHostLock(dir: string, sysctls: string, log: Log): void {
-  const held = readNodeLock();
-  if (held && held.pid !== process.pid && isAlive(held.pid)) {
-    throw new Error(
-      `another node is running on this host (pid ${held.pid}, ${held.dir}): one node per machine ` +
-        "(it owns the bridge, the kubelet's cgroups and the pod network); stop it first ('testenv down --node')",
-    );
-  }
-  if (held) {
-    log(`host: a node left by pid ${held.pid} (killed?) is still set up; cleaning it up first`);
-    cleanupHost({ dir: held.dir, sysctls: held.sysctls });
-  }
-  const lock: NodeLock = { pid: process.pid, dir, sysctls };
-  try {
-    writeFileSync(LOCK_FILE, JSON.stringify(lock), { flag: "wx" });
-  } catch {
-    throw new Error(`another node started at the same moment (${LOCK_FILE} exists); try again`);
-  }
-}
-
 const secondsSince = (t: number) => Number(((performance.now() - t) / 1000).toFixed(2));
 
 /**
@@ -175,13 +92,34 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   phase("binaries and pause image ready");
 
   const dir = mkdtempSync(join(tmpdir(), "vmcp-node-"));
-  const sysctls = JSON.stringify(readSysctls());
-  takeHostLock(dir, sysctls, log);
   const ctr = join(bin, "ctr");
+  const lock: NodeLock = {
+    pid: process.pid,
+    dir,
+    sysctls: "{}",
+    ctr,
+    procs: [],
+    startedAt: new Date().toISOString(),
+  };
+  try {
+    takeHostLock(lock, log);
+    lock.sysctls = JSON.stringify(readSysctls());
+    writeNodeLock(lock);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const procs: Proc[] = [];
   let plane: ControlPlane | null = null;
+  const record = () => {
+    lock.procs = [...procs, ...(plane?.pids() ?? []).map((pid) => ({ name: "control-plane", pid }))].map(
+      (p) => ({ name: p.name, pid: p.pid }),
+    );
+    writeNodeLock(lock);
+  };
+  if (!opts.persistent) startNodeWatchdog(dir);
   // Registered before the control plane's own hook, so it runs first: pods go before the apiserver.
-  const unregister = onProcessExit(() => cleanupHost({ dir, sysctls, procs, ctr }));
+  const unregister = onProcessExit(() => cleanupHost(lock));
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
@@ -197,12 +135,13 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
       if (plane && procs.some((p) => p.name === "kubelet" && !p.exit))
         await deleteAllPods(plane.kubeConfig());
       for (const p of [...procs].reverse()) if (p.name !== "containerd") await halt(p);
-      cleanupHost({ dir, sysctls, procs, ctr });
+      await plane?.stop();
+      cleanupHost(lock);
       for (const p of procs) {
         p.child.ref();
         await p.exited;
       }
-      await plane?.stop();
+      releaseHostLock(dir);
       unregister();
     })();
     return stopping;
@@ -247,6 +186,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
         keepAlive: opts.persistent === true,
       });
       procs.push(p);
+      record();
       log(`${name}: started (pid ${p.pid})`);
       return p;
     };
@@ -290,6 +230,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
         },
       },
     });
+    record();
     phase("etcd + kube-apiserver ready");
     const info = plane.info();
     layout.pkiDir = info.pkiDir;
@@ -346,6 +287,9 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
     );
     phase("kube-proxy, CoreDNS and the default ServiceAccount ready");
     log(`node ready in ${secondsSince(t0)}s: KUBECONFIG=${info.kubeconfigPath}`);
+    lock.kubeconfigPath = info.kubeconfigPath;
+    lock.server = info.server;
+    record();
     if (opts.persistent) unregister();
     const readyPlane = plane;
     return {
