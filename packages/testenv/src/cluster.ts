@@ -218,6 +218,7 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
 
     plane = await startControlPlane({
       log,
+      ...(opts.persistent ? { persistentDir: join(dir, "control-plane") } : {}),
       installCrds: opts.installCrds ?? true,
       readyTimeoutMs,
       node: {
