@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
-// Two projects: pure unit tests, and integration tests that share one real control plane
-// (etcd + kube-apiserver from packages/testenv) started by the global setup.
+// Three projects: pure unit tests, integration tests that share one real control plane
+// (etcd + kube-apiserver from packages/testenv) started by the global setup, and real-node tests.
 export default defineConfig({
   test: {
     reporters: ["default"],
@@ -26,6 +26,20 @@ export default defineConfig({
           pool: "forks",
           maxWorkers: 2,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // A real node (kubelet, containerd, pods): one per host, so files run one after another,
+        // each starting and stopping its own node. Skipped, with the reason printed, where it cannot run.
+        test: {
+          name: "node",
+          include: ["packages/*/test/node/**/*.test.ts", "e2e/node/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 300_000,
+          hookTimeout: 600_000,
+          pool: "forks",
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

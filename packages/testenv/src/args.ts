@@ -38,42 +38,67 @@ export type ApiServerFiles = {
   certDir: string;
 };
 
+/** What a real node needs from the apiserver on top of the API-only defaults. */
+export type NodeApiServer = {
+  /** The bridge gateway: host and pods both reach it, and it is the kubernetes Service endpoint. */
+  host: string;
+  serviceCidr: string;
+  kubeletClientCert: string;
+  kubeletClientKey: string;
+};
+
 export type ApiServerOptions = {
   etcdClientPort: number;
   securePort: number;
   files: ApiServerFiles;
   serviceClusterIpRange?: string;
+  node?: NodeApiServer;
 };
 
-export function apiServerUrl(port: number): string {
-  return `https://127.0.0.1:${port}`;
+export function apiServerUrl(port: number, host = "127.0.0.1"): string {
+  return `https://${host}:${port}`;
 }
 
 export function apiServerArgs(o: ApiServerOptions): string[] {
-  const server = apiServerUrl(o.securePort);
+  const host = o.node?.host ?? "127.0.0.1";
+  const server = apiServerUrl(o.securePort, host);
   return [
     `--etcd-servers=${etcdClientUrl(o.etcdClientPort)}`,
-    "--bind-address=127.0.0.1",
+    `--bind-address=${host}`,
     // Without it a loopback bind makes the apiserver look for a default route (fails on some hosts).
-    "--advertise-address=127.0.0.1",
+    // On a node it is the address the `kubernetes` Service's endpoints point pods at.
+    `--advertise-address=${host}`,
     `--secure-port=${o.securePort}`,
     `--cert-dir=${o.files.certDir}`,
     `--tls-cert-file=${o.files.servingCert}`,
     `--tls-private-key-file=${o.files.servingKey}`,
     `--client-ca-file=${o.files.clientCa}`,
-    "--authorization-mode=RBAC",
+    ...(o.node ? [] : ["--authorization-mode=RBAC"]),
     // TokenRequest: issuer + signing key enable serviceaccounts/token; audiences default to the issuer.
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${o.files.saPublicKey}`,
     `--service-account-signing-key-file=${o.files.saPrivateKey}`,
-    `--service-cluster-ip-range=${o.serviceClusterIpRange ?? "10.0.0.0/24"}`,
+    `--service-cluster-ip-range=${o.node?.serviceCidr ?? o.serviceClusterIpRange ?? "10.0.0.0/24"}`,
     "--allow-privileged=true",
-    // No kube-controller-manager creates the 'default' ServiceAccount, which this plugin demands.
-    "--disable-admission-plugins=ServiceAccount",
-    // Speed: no APF bootstrap objects to create/wait for, no endpoint reconciling loop, no profiling.
     "--enable-priority-and-fairness=false",
-    "--endpoint-reconciler-type=none",
     "--profiling=false",
     "--event-ttl=10m",
+    ...(o.node ? nodeOnlyArgs(o.node) : apiOnlyArgs),
+  ];
+}
+
+// API-only: no kube-controller-manager creates the 'default' ServiceAccount (which the admission
+// plugin demands) and nothing in a pod needs the `kubernetes` Service's endpoints (speed).
+const apiOnlyArgs = ["--disable-admission-plugins=ServiceAccount", "--endpoint-reconciler-type=none"];
+
+function nodeOnlyArgs(n: NodeApiServer): string[] {
+  return [
+    // Node authorizer + NodeRestriction: the kubelet's credentials reach only its own node's objects.
+    "--authorization-mode=Node,RBAC",
+    "--enable-admission-plugins=NodeRestriction",
+    // logs/exec/port-forward: the apiserver calls the kubelet as a system:masters client.
+    `--kubelet-client-certificate=${n.kubeletClientCert}`,
+    `--kubelet-client-key=${n.kubeletClientKey}`,
+    "--kubelet-preferred-address-types=InternalIP",
   ];
 }

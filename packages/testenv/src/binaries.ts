@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { ensureGoBuilt, type Log, missingIn } from "./go-build.ts";
-import { BUILD_SCRIPT, binaryCacheDir, readVersions } from "./paths.ts";
+import {
+  BUILD_SCRIPT,
+  binaryCacheDir,
+  NODE_BUILD_SCRIPT,
+  nodeBinaryCacheDir,
+  readVersions,
+} from "./paths.ts";
 
 export type Binaries = { dir: string; etcd: string; kubeApiserver: string; kubectl: string };
 export type { Log };
@@ -51,4 +57,45 @@ export async function ensureBinaries(opts: { log?: Log } = {}): Promise<Binaries
   });
   if (how === "cached") log(`binaries: cached in ${dir}`);
   return binariesIn(dir);
+}
+
+export const NODE_BINARY_NAMES = [
+  "kubelet",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "kube-proxy",
+  "containerd",
+  "containerd-shim-runc-v2",
+  "ctr",
+  "bridge",
+  "host-local",
+  "loopback",
+  "portmap",
+  "coredns",
+] as const;
+
+/** The node's binaries from the version-keyed cache, built from Go modules the first time (8-10 min). */
+export async function ensureNodeBinaries(opts: { log?: Log } = {}): Promise<string> {
+  const log = opts.log ?? (() => {});
+  const v = readVersions();
+  const dir = nodeBinaryCacheDir(v);
+  const how = await ensureGoBuilt({
+    dir,
+    names: NODE_BINARY_NAMES,
+    script: NODE_BUILD_SCRIPT,
+    env: {
+      K8S_VERSION: v.kubernetes,
+      CONTAINERD_VERSION: v.containerd,
+      CNI_VERSION: v.cni,
+      COREDNS_VERSION: v.coredns,
+    },
+    log: (line) => log(`node binaries: ${line}`),
+    noGoHint: "Install Go >= 1.26 (Debian: a golang-1.26 package, or https://go.dev/dl).",
+    announce: (missing) =>
+      log(
+        `node binaries: building ${missing.join(", ")} into ${dir}; the first build takes 8-15 min, later runs reuse it`,
+      ),
+  });
+  if (how === "cached") log(`node binaries: cached in ${dir}`);
+  return dir;
 }

@@ -3,12 +3,15 @@
 // and the demo. Progress goes to stderr so `eval "$(testenv env)"` stays clean.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { startCluster } from "./cluster.ts";
 import { startControlPlane } from "./control-plane.ts";
 import { withLockFile } from "./lock.ts";
+import { cleanupHost, readNodeLock, writeNodeLock } from "./node-lock.ts";
 import { readVersions } from "./paths.ts";
+import { isAlive } from "./process.ts";
 import { isHealthy, readState, statePaths, teardownState, writeState } from "./state.ts";
 
-const HELP = `Usage: testenv <command>
+const HELP = `Usage: testenv <command> [--node]
 
 Commands:
   up       start etcd + kube-apiserver (RBAC on) with the CRDs installed, in the background;
@@ -17,6 +20,11 @@ Commands:
   env      print 'export KUBECONFIG=...' (use: eval "$(testenv env)")
   status   print whether it runs, its server URL, pids and kubeconfig
   --help   this text
+
+  --node   the same for a real single node instead: containerd, kubelet, kube-controller-manager,
+           kube-scheduler, kube-proxy and CoreDNS beside the control plane, so pods run. Needs root,
+           writable cgroups and permission to create links; one per machine. 'down --node'
+           stops it and restores everything it changed on the host (sysctls, nftables, links).
 
 Binaries: $KUBEBUILDER_ASSETS, else the cache under \${VMCP_CACHE_DIR:-\${XDG_CACHE_HOME:-~/.cache}/vmcp-k8s}.`;
 
@@ -111,7 +119,74 @@ async function status(): Promise<number> {
   return healthy ? 0 : 1;
 }
 
+async function upNode(): Promise<number> {
+  const held = readNodeLock();
+  if (held?.kubeconfigPath && isAlive(held.pid)) {
+    log(`node already up (owner pid ${held.pid}): ${held.server}`);
+    process.stdout.write(`export KUBECONFIG=${held.kubeconfigPath}\n`);
+    return 0;
+  }
+  const cluster = await startCluster({ persistent: true, log });
+  // The lock names this process as the owner; it exits now, so hand ownership to the kubelet,
+  // which lives as long as the node does.
+  const lock = readNodeLock();
+  const kubelet = lock?.procs.find((p) => p.name === "kubelet");
+  if (lock && kubelet) writeNodeLock({ ...lock, pid: kubelet.pid });
+  log("up: stop it with 'testenv down --node'");
+  process.stdout.write(`export KUBECONFIG=${cluster.kubeconfigPath}\n`);
+  return 0;
+}
+
+async function downNode(): Promise<number> {
+  const lock = readNodeLock();
+  if (!lock) {
+    log("no node running");
+    return 0;
+  }
+  log(`stopping the node in ${lock.dir} (${lock.procs.length} processes) and restoring the host`);
+  cleanupHost(lock);
+  log("down");
+  return 0;
+}
+
+async function envNode(): Promise<number> {
+  const lock = readNodeLock();
+  if (!lock?.kubeconfigPath) {
+    log("no node running: start it with 'testenv up --node'");
+    return 1;
+  }
+  process.stdout.write(`export KUBECONFIG=${lock.kubeconfigPath}\n`);
+  return 0;
+}
+
+async function statusNode(): Promise<number> {
+  const lock = readNodeLock();
+  if (!lock?.kubeconfigPath) {
+    process.stdout.write("no node running\n");
+    return 1;
+  }
+  const dead = lock.procs.filter((p) => !isAlive(p.pid)).map((p) => `${p.name} (${p.pid})`);
+  process.stdout.write(
+    [
+      `state:      ${dead.length === 0 ? "running" : `DEGRADED: not running: ${dead.join(", ")}`}`,
+      `server:     ${lock.server}`,
+      `kubeconfig: ${lock.kubeconfigPath}`,
+      `dir:        ${lock.dir} (logs: *.log)`,
+      `processes:  ${lock.procs.map((p) => `${p.name}=${p.pid}`).join(" ")}`,
+      `started:    ${lock.startedAt}`,
+      "",
+    ].join("\n"),
+  );
+  return dead.length === 0 ? 0 : 1;
+}
+
 const commands: Record<string, () => Promise<number>> = { up, down, env, status };
+const nodeCommands: Record<string, () => Promise<number>> = {
+  up: upNode,
+  down: downNode,
+  env: envNode,
+  status: statusNode,
+};
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -119,8 +194,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return command ? 0 : 2;
   }
-  const run = commands[command];
-  if (!run || rest.length > 0) {
+  const node = rest.length === 1 && rest[0] === "--node";
+  const run = (node ? nodeCommands : commands)[command];
+  if (!run || (rest.length > 0 && !node)) {
     process.stderr.write(`testenv: unknown arguments '${argv.join(" ")}'\n\n${HELP}\n`);
     return 2;
   }

@@ -9,7 +9,7 @@ import { installCrds, readCrds } from "./crds.ts";
 import { renderKubeconfig } from "./kubeconfig.ts";
 import { freePorts, get, waitUntil } from "./net.ts";
 import { DEFAULT_CRD_DIR } from "./paths.ts";
-import { generatePki, type Pki } from "./pki.ts";
+import { generatePki, type Pki, type PkiOptions } from "./pki.ts";
 import { isAlive, killGroup, killGroupSync, type Proc, spawnLogged, tailFile } from "./process.ts";
 import { startWatchdog } from "./watchdog.ts";
 
@@ -20,6 +20,8 @@ export type ControlPlaneInfo = {
   etcdUrl: string;
   etcdPid: number;
   apiServerPid: number | null;
+  /** PEM files: ca/cert/key of every identity (`<name>.crt`, `<name>.key`, `serving-ca.crt`, `client-ca.crt`). */
+  pkiDir: string;
 };
 
 export type ControlPlane = {
@@ -51,6 +53,8 @@ export type StartControlPlaneOptions = {
   persistentDir?: string;
   /** Per-process readiness deadline (default 60 s; the first start on a cold disk is the slowest). */
   readyTimeoutMs?: number;
+  /** Serve a real node: bind to its bridge address, keep the endpoint reconciler and ServiceAccount admission. */
+  node?: { host: string; serviceCidr: string; pki: PkiOptions };
 };
 
 const PORT_RETRIES = 3;
@@ -63,6 +67,12 @@ function writePki(dir: string, pki: Pki): ApiServerFiles {
     return path;
   };
   write("serving-ca.crt", pki.servingCa);
+  write("admin.crt", pki.adminCert);
+  write("admin.key", pki.adminKey, true);
+  for (const [name, c] of Object.entries(pki.clients)) {
+    write(`${name}.crt`, c.cert);
+    write(`${name}.key`, c.key, true);
+  }
   return {
     certDir: dir,
     servingCert: write("apiserver.crt", pki.servingCert),
@@ -142,11 +152,18 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     }
     log(`workdir: ${dir}`);
     let t = performance.now();
-    const pki = await generatePki();
+    const pki = await generatePki(opts.node?.pki);
     const files = writePki(join(dir, "pki"), pki);
     log(
-      `pki: serving CA, apiserver cert (localhost, 127.0.0.1), client CA, admin cert, SA key (${seconds(t)})`,
+      `pki: serving CA, apiserver cert (localhost, 127.0.0.1${opts.node ? `, ${opts.node.host}` : ""}), client CA, admin cert${Object.keys(pki.clients).length > 0 ? `, ${Object.keys(pki.clients).join(", ")}` : ""}, SA key (${seconds(t)})`,
     );
+    const host = opts.node?.host ?? "127.0.0.1";
+    const nodeArgs = opts.node && {
+      host: opts.node.host,
+      serviceCidr: opts.node.serviceCidr,
+      kubeletClientCert: join(files.certDir, "apiserver-kubelet-client.crt"),
+      kubeletClientKey: join(files.certDir, "apiserver-kubelet-client.key"),
+    };
 
     const failedEarly = (p: Proc) => () =>
       p.exit
@@ -215,12 +232,12 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
       all.push(p);
       apiserver = p;
       recordGroups();
-      log(`kube-apiserver: starting on ${apiServerUrl(apiPort)} (pid ${p.pid})`);
+      log(`kube-apiserver: starting on ${apiServerUrl(apiPort, host)} (pid ${p.pid})`);
       try {
         // /readyz as admin: turns 200 only after RBAC bootstrap and every post-start hook finished.
         await waitUntil(
           "kube-apiserver /readyz",
-          async () => (await get(`${apiServerUrl(apiPort)}/readyz`, tls)).status === 200,
+          async () => (await get(`${apiServerUrl(apiPort, host)}/readyz`, tls)).status === 200,
           { timeoutMs: readyTimeoutMs, fail: failedEarly(p) },
         );
       } catch (e) {
@@ -235,7 +252,12 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     for (let attempt = 1; ; attempt++) {
       const [port = 0] = await freePorts(1);
       apiPort = port;
-      apiArgs = apiServerArgs({ etcdClientPort: etcdPort, securePort: apiPort, files });
+      apiArgs = apiServerArgs({
+        etcdClientPort: etcdPort,
+        securePort: apiPort,
+        files,
+        ...(nodeArgs ? { node: nodeArgs } : {}),
+      });
       try {
         await launchApiServer();
         break;
@@ -254,7 +276,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
     }
     log(`kube-apiserver: ready (${seconds(t)})`);
 
-    const server = apiServerUrl(apiPort);
+    const server = apiServerUrl(apiPort, host);
     const kubeconfigPath = join(dir, "kubeconfig");
     writeFileSync(
       kubeconfigPath,
@@ -320,6 +342,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
         etcdUrl: etcdClientUrl(etcdPort),
         etcdPid: etcd?.pid ?? 0,
         apiServerPid: apiserver?.pid ?? null,
+        pkiDir: files.certDir,
       }),
     };
   } catch (e) {

@@ -19,6 +19,16 @@ export type Pki = {
   /** ServiceAccount token signing pair (--service-account-signing-key-file / --service-account-key-file). */
   saPublicKey: string;
   saPrivateKey: string;
+  /** Extra client certs by name (a real node's components), signed by the client CA. */
+  clients: Record<string, { cert: string; key: string }>;
+};
+
+export type PkiOptions = {
+  /** Extra serving-cert SANs: the node's bridge address, the `kubernetes` Service IP and DNS names. */
+  servingIps?: string[];
+  servingDnsNames?: string[];
+  /** name -> subject ("CN=system:kube-proxy", "CN=system:node:n, O=system:nodes"). */
+  clients?: Record<string, string>;
 };
 
 type CryptoKey = webcrypto.CryptoKey;
@@ -109,7 +119,7 @@ async function issue(ca: Ca, spec: LeafSpec): Promise<{ cert: string; key: strin
 }
 
 /** Generates every certificate and key the control plane needs (ECDSA P-256, in memory). */
-export async function generatePki(): Promise<Pki> {
+export async function generatePki(opts: PkiOptions = {}): Promise<Pki> {
   const [servingCa, clientCa, saKeys] = await Promise.all([
     createCa("vmcp-testenv-serving-ca"),
     createCa("vmcp-testenv-client-ca"),
@@ -120,8 +130,8 @@ export async function generatePki(): Promise<Pki> {
     issue(servingCa, {
       subject: "CN=localhost",
       usage: "server",
-      dnsNames: ["localhost"],
-      ips: ["127.0.0.1"],
+      dnsNames: ["localhost", ...(opts.servingDnsNames ?? [])],
+      ips: ["127.0.0.1", ...(opts.servingIps ?? [])],
     }),
     issue(clientCa, { subject: "CN=admin, O=system:masters", usage: "client" }),
   ]);
@@ -134,5 +144,12 @@ export async function generatePki(): Promise<Pki> {
     adminKey: admin.key,
     saPublicKey: await publicKeyPem(saKeys.publicKey),
     saPrivateKey: await privateKeyPem(saKeys.privateKey),
+    clients: Object.fromEntries(
+      await Promise.all(
+        Object.entries(opts.clients ?? {}).map(
+          async ([name, subject]) => [name, await issue(clientCa, { subject, usage: "client" })] as const,
+        ),
+      ),
+    ),
   };
 }
