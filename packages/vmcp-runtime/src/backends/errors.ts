@@ -46,13 +46,21 @@ export function toBackendError(backend: string, err: unknown, timeoutMs: number)
   // with chunked, bad chunks) or undici saw an answer it did not ask for.
   if (
     code?.startsWith("HPE_") ||
+    (err instanceof Error && err.name === "HTTPParserError") ||
     code === "UND_ERR_RES_CONTENT_LENGTH_MISMATCH" ||
     (code === "UND_ERR_SOCKET" && /bad response/.test(messageOf(err)))
   ) {
     return new BackendError(
       backend,
       "protocol",
-      `backend '${backend}' sent a malformed HTTP answer: ${code} ${messageOf(err)}`,
+      `backend '${backend}' sent a malformed HTTP answer: ${code ? `${code} ` : ""}${messageOf(err)}`,
+    );
+  }
+  if (code === "UND_ERR_SOCKET" && /other side closed/.test(messageOf(err))) {
+    return new BackendError(
+      backend,
+      "unreachable",
+      `backend '${backend}' closed the connection without a complete answer`,
     );
   }
   return new BackendError(

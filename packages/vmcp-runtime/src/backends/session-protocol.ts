@@ -24,34 +24,48 @@ export function negotiated(
   };
 }
 
-/** Checks one message a backend sent while a call with `id` was in flight: it must be JSON-RPC,
- * and an answer must be to that call. Anything else is the backend's protocol error, and must
- * not be delivered: a desynchronised connection shows up exactly as someone else's answer. */
-export function answerCheck(
+let wireSeq = 0;
+
+/** The id a request carries on the wire to a backend: unique in this process, so an answer that
+ * reaches the wrong request (a backend that answered twice, a connection out of step) can never
+ * pass for the right one, as the clients' own ids (0, 1, 2... in every session) would. */
+export const nextWireId = (): string => `vmcp-${(++wireSeq).toString(36)}`;
+
+/** Reads one message a backend sent while the request `wireId` was in flight. It must be a
+ * JSON-RPC object, and an answer must be to that request; anything else is the backend's
+ * protocol error and is delivered to nobody. `answer`: the message has no method. */
+export function readDuring(
   backend: string,
-  id: JsonRpcId,
-): (data: string | Buffer) => BackendError | undefined {
-  return (data) => {
-    let v: unknown;
-    try {
-      v = JSON.parse(typeof data === "string" ? data : data.toString("utf8"));
-    } catch {
-      return new BackendError(backend, "protocol", `backend '${backend}' sent invalid JSON`);
-    }
-    if (!isObject(v)) {
-      return new BackendError(
-        backend,
-        "protocol",
-        `backend '${backend}' sent something other than a JSON-RPC message`,
-      );
-    }
-    if (typeof v.method !== "string" && v.id !== id) {
-      return new BackendError(
-        backend,
-        "protocol",
-        `backend '${backend}' answered request id ${JSON.stringify(v.id)} to request id ${JSON.stringify(id)}`,
-      );
-    }
-    return undefined;
-  };
+  wireId: string,
+  data: string | Buffer,
+): { msg: Record<string, unknown>; answer: boolean } {
+  let v: unknown;
+  try {
+    v = JSON.parse(typeof data === "string" ? data : data.toString("utf8"));
+  } catch {
+    throw new BackendError(backend, "protocol", `backend '${backend}' sent invalid JSON`);
+  }
+  if (!isObject(v)) {
+    throw new BackendError(
+      backend,
+      "protocol",
+      `backend '${backend}' sent something other than a JSON-RPC message`,
+    );
+  }
+  const answer = typeof v.method !== "string";
+  if (answer && v.id !== wireId) {
+    throw new BackendError(
+      backend,
+      "protocol",
+      `backend '${backend}' answered request id ${JSON.stringify(v.id)} to request id ${JSON.stringify(wireId)}`,
+    );
+  }
+  return { msg: v, answer };
+}
+
+/** A request's text with `id` as its id. */
+export function withId(body: string, id: JsonRpcId): string {
+  const v = JSON.parse(body) as Record<string, unknown>;
+  v.id = id;
+  return JSON.stringify(v);
 }

@@ -1,10 +1,17 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { idKey, isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
-import { answerCheck, cancelledNotice, INITIALIZED_NOTICE, negotiated } from "./session-protocol.ts";
+import {
+  cancelledNotice,
+  INITIALIZED_NOTICE,
+  negotiated,
+  nextWireId,
+  readDuring,
+  withId,
+} from "./session-protocol.ts";
 import { SseParser } from "./sse-parser.ts";
 import {
   BackendError,
@@ -27,10 +34,10 @@ export interface StreamableSessionOptions {
 
 const ACCEPT = "application/json, text/event-stream";
 
-/** A backend session over Streamable HTTP, spoken directly (no SDK on the hot path): requests go
- * out as the client sent them (ids untouched: the backend session belongs to one client session,
- * so ids cannot collide), JSON answers come back as raw bytes, SSE answers are re-framed event by
- * event so server->client requests can be remapped. */
+/** A backend session over Streamable HTTP, spoken directly (no SDK on the hot path). Each request
+ * goes out under an id unique in the process (connections are shared by all client sessions, and
+ * clients' own ids collide), its answer is checked against that id and handed back under the
+ * client's; SSE answers are read event by event so server->client requests can be remapped. */
 export class StreamableBackendSession implements BackendSession {
   readonly backend: string;
   protocolVersion = "";
@@ -40,7 +47,8 @@ export class StreamableBackendSession implements BackendSession {
   #sessionId: string | undefined;
   #baseHeaders: Record<string, string> = {};
   #closed = new AbortController();
-  #ownIds = 0;
+  /** Wire ids of calls in flight, by the client's id (for the client's notifications/cancelled). */
+  #wireIds = new Map<string, string>();
 
   constructor(o: StreamableSessionOptions) {
     this.backend = o.backend;
@@ -61,12 +69,11 @@ export class StreamableBackendSession implements BackendSession {
   }
 
   async open(signal?: AbortSignal): Promise<void> {
-    const id = `vmcp-init-${Date.now()}`;
+    const id = nextWireId();
     const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params: this.#o.init });
     const res = await this.#exchange(body, await this.#headers(), signal);
     const sid = headerValue(res.headers, "mcp-session-id");
-    const messages = decodeAll(res, this.backend);
-    const answer = messages.find((m) => m.id === id);
+    const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
       throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no initialize result`);
     if (isObject(answer.error)) {
@@ -98,7 +105,7 @@ export class StreamableBackendSession implements BackendSession {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     onStart?: OnAnswerStart,
-    expectId?: JsonRpcId,
+    check?: (body: Buffer) => Error | undefined,
   ): Promise<Answer> {
     const { calls, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
@@ -114,7 +121,7 @@ export class StreamableBackendSession implements BackendSession {
           body,
           timeoutMs: this.#o.timeoutMs,
           maxBytes: maxAnswerBytes,
-          check: expectId === undefined ? undefined : answerCheck(this.backend, expectId),
+          check,
         },
         signal,
         onStart,
@@ -143,11 +150,16 @@ export class StreamableBackendSession implements BackendSession {
   }
 
   async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+    const wireId = nextWireId();
+    const clientKey = idKey(msg.id);
+    this.#wireIds.set(clientKey, wireId);
     let streamed = false;
+    /** The answer, re-addressed to the client, once a JSON body passed its check. */
+    let answer: string | undefined;
     try {
       const hdrs = this.#headers();
       const res = await this.#exchange(
-        body,
+        withId(body, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
         signal,
         (_status, h) => {
@@ -156,48 +168,70 @@ export class StreamableBackendSession implements BackendSession {
           streamed = true;
           sink.startStream();
           const hooks = this.#o.hooks;
-          const check = answerCheck(this.backend, msg.id);
           const parser = new SseParser((ev) => {
-            // Every event must be JSON-RPC, and an answer must be to this call.
-            const err = check(ev.data);
-            if (err) throw err;
+            const read = readDuring(this.backend, wireId, ev.data);
+            if (read.answer) {
+              read.msg.id = msg.id;
+              sink.event(JSON.stringify(read.msg));
+              return;
+            }
             const out = hooks.translate(this, ev.data);
             if (out !== undefined) sink.event(out);
           }, this.#o.pools.maxAnswerBytes);
           return (chunk) => parser.push(chunk);
         },
-        msg.id,
+        (bytes) => {
+          try {
+            const read = readDuring(this.backend, wireId, bytes);
+            if (!read.answer)
+              throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no answer`);
+            read.msg.id = msg.id;
+            answer = JSON.stringify(read.msg);
+            return undefined;
+          } catch (err) {
+            return err as Error;
+          }
+        },
       );
       if (streamed) {
         sink.end();
         return;
       }
-      if (!res.body || res.body.length === 0) {
+      if (answer === undefined) {
         sink.fail(-32603, `backend '${this.backend}' sent an empty answer (HTTP ${res.status})`);
         return;
       }
-      // The answer carries the client's own id (never rewritten), so the bytes pass through.
-      sink.json(res.body);
+      sink.json(answer);
     } catch (err) {
       const e = toBackendError(this.backend, err, this.#o.timeoutMs);
-      if (e.kind === "timeout") void this.#cancel(msg, e.message);
+      if (e.kind === "timeout") void this.send(cancelledNotice(wireId, e.message)).catch(() => {});
       throw e;
+    } finally {
+      this.#wireIds.delete(clientKey);
     }
   }
 
-  async #cancel(msg: JsonRpcRequest, reason: string): Promise<void> {
-    await this.send(cancelledNotice(msg.id, reason)).catch(() => {});
+  async send(body: string): Promise<void> {
+    await this.#exchange(this.#toWire(body), await this.#headers(), undefined);
   }
 
-  async send(body: string): Promise<void> {
-    await this.#exchange(body, await this.#headers(), undefined);
+  /** A client's notifications/cancelled names the call by the client's id; the backend knows
+   * the wire id. */
+  #toWire(body: string): string {
+    if (this.#wireIds.size === 0 || !body.includes('"notifications/cancelled"')) return body;
+    const v: unknown = JSON.parse(body);
+    if (!isObject(v) || v.method !== "notifications/cancelled" || !isObject(v.params)) return body;
+    const rid = v.params.requestId;
+    const wire =
+      typeof rid === "string" || typeof rid === "number" ? this.#wireIds.get(idKey(rid)) : undefined;
+    return wire ? JSON.stringify({ ...v, params: { ...v.params, requestId: wire } }) : body;
   }
 
   async request(method: string, params: Record<string, unknown>): Promise<unknown> {
-    const id = `vmcp-${++this.#ownIds}`;
+    const id = nextWireId();
     const msg: JsonRpcRequest = { jsonrpc: "2.0", id, method, params };
     const res = await this.#exchange(JSON.stringify(msg), await this.#headers(), undefined);
-    const answer = decodeAll(res, this.backend).find((m) => m.id === id);
+    const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
       throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);
     if (isObject(answer.error)) {
@@ -295,20 +329,17 @@ function rpcErrorMessage(text: string): string | undefined {
 
 type Decoded = { id?: unknown; result?: unknown; error?: unknown };
 
-/** Decode a buffered answer (JSON or SSE) into messages; for the gateway's own requests only. */
-function decodeAll(res: Answer, backend: string): Decoded[] {
+/** The answer to the gateway's own request `id` in a buffered answer (JSON or SSE), or undefined;
+ * every message in it must pass readDuring. */
+function answerIn(res: Answer, backend: string, id: string, maxBytes: number): Decoded | undefined {
   const ct = headerValue(res.headers, "content-type") ?? "";
-  const out: Decoded[] = [];
-  const push = (text: string) => {
-    try {
-      const v: unknown = JSON.parse(text);
-      for (const m of Array.isArray(v) ? v : [v]) if (isObject(m)) out.push(m);
-    } catch {
-      throw new BackendError(backend, "protocol", `backend '${backend}' sent invalid JSON`);
-    }
+  let found: Decoded | undefined;
+  const read = (data: string) => {
+    const r = readDuring(backend, id, data);
+    if (r.answer) found = r.msg;
   };
   const text = res.body?.toString("utf8") ?? "";
-  if (ct.startsWith("text/event-stream")) new SseParser((ev) => push(ev.data)).push(`${text}\n\n`);
-  else if (text) push(text);
-  return out;
+  if (ct.startsWith("text/event-stream")) new SseParser((ev) => read(ev.data), maxBytes).push(`${text}\n\n`);
+  else if (text) read(text);
+  return found;
 }

@@ -74,10 +74,19 @@ describe("a hostile backend next to an honest one", () => {
     const wrong: string[] = [];
     const hostileOutcomes: Array<{ mode: HostileMode; outcome: Outcome; expected: string }> = [];
     let seq = 0;
+    let echoErrors = 0;
     const expectOwn = (outcome: Outcome, expected: string, where: string) => {
       honestCalls++;
       if (!outcome.ok || outcome.text !== expected)
         wrong.push(`${where}: expected ${expected}, got ${JSON.stringify(outcome).slice(0, 200)}`);
+    };
+    /** An honest call to the hostile backend may fail (that backend is broken), clearly, but
+     * must never get anyone else's answer. */
+    const expectOwnOrClearError = (outcome: Outcome, expected: string, where: string) => {
+      if (!outcome.ok && /backend 'hostile'/.test(outcome.message)) {
+        honestCalls++;
+        echoErrors++;
+      } else expectOwn(outcome, expected, where);
     };
     try {
       await Promise.all([
@@ -101,7 +110,7 @@ describe("a hostile backend next to an honest one", () => {
                   call(c, "hostile_act", { mode: "echo", text: echo }),
                 ]);
                 hostileOutcomes.push({ mode, outcome, expected: `hostile:${text}` });
-                expectOwn(echoed, `hostile:${echo}`, `hostile backend alongside ${mode}`);
+                expectOwnOrClearError(echoed, `hostile:${echo}`, `hostile backend alongside ${mode}`);
               }
             }),
           );
@@ -123,11 +132,14 @@ describe("a hostile backend next to an honest one", () => {
     console.log(
       `hostile-backend load: ${wrong.length}/${honestCalls} honest answers wrong, ` +
         `${unclear.length}/${hostileOutcomes.length} hostile calls without a clear outcome, ` +
+        `${echoErrors} honest calls to the hostile backend failed clearly, ` +
         `RSS ${Math.round(baseline / MiB)} -> ${Math.round(peak / MiB)} MiB (+${growthMiB})`,
     );
     for (const u of unclear.slice(0, 10))
       console.log(`  ${u.mode}: ${JSON.stringify(u.outcome).slice(0, 200)}`);
     for (const w of wrong.slice(0, 10)) console.log(`  ${w}`);
+    const byMode = new Map(hostileOutcomes.map((o) => [o.mode, o.outcome]));
+    for (const [mode, o] of byMode) console.log(`  ${mode} -> ${o.ok ? o.text : o.message}`);
     expect(honestCalls).toBeGreaterThan(100);
     expect(wrong).toEqual([]);
     expect(unclear.map((u) => u.mode)).toEqual([]);
@@ -135,8 +147,32 @@ describe("a hostile backend next to an honest one", () => {
     expect(growthMiB).toBeLessThan(RSS_BOUND_MIB);
   }, 60_000);
 
+  it("never hands a second answer to the next caller, though both callers use the same ids", async () => {
+    // Two clients in lockstep carry the same JSON-RPC ids; the backend's second answer to A's
+    // call arrives a moment later, on the connection B's call goes out on next.
+    const [a, b] = await Promise.all([connectClient(gw.url), connectClient(gw.url)]);
+    try {
+      const seen: Array<{ outcome: Outcome; expected: string }> = [];
+      for (let i = 0; i < 20; i++) {
+        const first = await call(a, "hostile_act", { mode: "twice", text: `a${i}` });
+        seen.push({ outcome: first, expected: `hostile:a${i}` });
+        seen.push({
+          outcome: await call(b, "hostile_act", { mode: "echo", text: `b${i}` }),
+          expected: `hostile:b${i}`,
+        });
+      }
+      const foreign = seen.filter(({ outcome, expected }) => outcome.ok && outcome.text !== expected);
+      expect(foreign).toEqual([]);
+      for (const { outcome } of seen) if (!outcome.ok) expect(outcome.message).toMatch(/backend 'hostile'/);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
   it("runs a tool once when the backend closes the connection after reading the request", async () => {
-    const c = await connectClient(gw.url);
+    // A gateway of its own: its pool holds no connection that earlier tests left answers on.
+    const own = await startGateway([{ name: "hostile", url: hostile.url, timeoutMs: TIMEOUT_MS }]);
+    const c = await connectClient(own.url);
     try {
       // A first call leaves a kept-alive connection in the pool: the one the second call reuses.
       expect(await call(c, "hostile_act", { mode: "echo", text: "warm" })).toEqual({
@@ -149,6 +185,7 @@ describe("a hostile backend next to an honest one", () => {
       expect(hostile.invocations.get("close-after-read")).toBe(before + 1);
     } finally {
       await c.close();
+      await own.close();
     }
   });
 });
