@@ -4,7 +4,7 @@
 import * as z from "zod";
 import { CompositeToolConfigSchema } from "./composite.ts";
 import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
-import { boundedRecord, mapList, setList, withMeta, withRule } from "./meta.ts";
+import { boundedRecord, type CelRule, mapList, setList, withMeta, withRule } from "./meta.ts";
 import { NameRefSchema, PassthroughHeadersSchema, ToolOverrideSchema } from "./refs.ts";
 
 const HttpUrlSchema = z
@@ -276,52 +276,68 @@ export const AllowedOriginsSchema = withMeta(
 
 const MiB = 1024 * 1024;
 
-export const IncomingLimitsConfigSchema = withRule(
-  withRule(
-    z.strictObject({
-      headersTimeout: positiveDuration
-        .default("10s")
-        .describe("Time a client has to send the request headers."),
-      requestTimeout: positiveDuration
-        .default("30s")
-        .describe("Time a client has to send the whole request, headers and body."),
-      maxRequestBodyBytes: z
-        .int32()
-        .min(1024)
-        .default(8 * MiB)
-        .describe("Largest request body accepted (413 above)."),
-      maxInflightBodyBytes: z
-        .int32()
-        .min(1024)
-        .default(64 * MiB)
-        .describe("Request bodies being received, all clients together (503 with Retry-After above)."),
-      maxJsonDepth: z
-        .int32()
-        .min(2)
-        .max(512)
-        .default(64)
-        .describe("Deepest nesting of arrays and objects in a request, checked before parsing."),
-      maxSessions: z.int32().min(1).default(1000).describe("Client sessions, all callers together."),
-      maxSessionsPerCaller: z
-        .int32()
-        .min(1)
-        .default(100)
-        .describe("Client sessions one caller identity (anonymous: one remote address) may hold."),
-      sessionTtl: positiveDuration.default("30m").describe("Idle client session lifetime."),
-    }),
+const IncomingLimitsFieldsSchema = z.strictObject({
+  headersTimeout: positiveDuration.default("10s").describe("Time a client has to send the request headers."),
+  requestTimeout: positiveDuration
+    .default("30s")
+    .describe("Time a client has to send the whole request, headers and body."),
+  maxRequestBodyBytes: z
+    .int32()
+    .min(1024)
+    .default(8 * MiB)
+    .describe("Largest request body accepted (413 above)."),
+  maxInflightBodyBytes: z
+    .int32()
+    .min(1024)
+    .default(64 * MiB)
+    .describe("Request bodies being received, all clients together (503 with Retry-After above)."),
+  maxJsonDepth: z
+    .int32()
+    .min(2)
+    .max(512)
+    .default(64)
+    .describe("Deepest nesting of arrays and objects in a request, checked before parsing."),
+  maxSessions: z.int32().min(1).default(1000).describe("Client sessions, all callers together."),
+  maxSessionsPerCaller: z
+    .int32()
+    .min(1)
+    .default(100)
+    .describe("Client sessions one caller identity (anonymous: one remote address) may hold."),
+  sessionTtl: positiveDuration.default("30m").describe("Idle client session lifetime."),
+});
+
+const INCOMING_RULES: Array<
+  [cel: CelRule, check: (l: z.output<typeof IncomingLimitsFieldsSchema>) => boolean]
+> = [
+  [
+    {
+      rule: "duration(self.headersTimeout) <= duration(self.requestTimeout)",
+      message: "headersTimeout must not exceed requestTimeout",
+      fieldPath: ".headersTimeout",
+    },
+    (l) => (tryParseDuration(l.headersTimeout) ?? 0) <= (tryParseDuration(l.requestTimeout) ?? Infinity),
+  ],
+  [
     {
       rule: "self.maxRequestBodyBytes <= self.maxInflightBodyBytes",
       message: "maxRequestBodyBytes must not exceed maxInflightBodyBytes",
       fieldPath: ".maxRequestBodyBytes",
     },
     (l) => l.maxRequestBodyBytes <= l.maxInflightBodyBytes,
-  ),
-  {
-    rule: "self.maxSessionsPerCaller <= self.maxSessions",
-    message: "maxSessionsPerCaller must not exceed maxSessions",
-    fieldPath: ".maxSessionsPerCaller",
-  },
-  (l) => l.maxSessionsPerCaller <= l.maxSessions,
+  ],
+  [
+    {
+      rule: "self.maxSessionsPerCaller <= self.maxSessions",
+      message: "maxSessionsPerCaller must not exceed maxSessions",
+      fieldPath: ".maxSessionsPerCaller",
+    },
+    (l) => l.maxSessionsPerCaller <= l.maxSessions,
+  ],
+];
+
+export const IncomingLimitsConfigSchema = INCOMING_RULES.reduce(
+  (schema, [cel, check]) => withRule(schema, cel, check),
+  IncomingLimitsFieldsSchema,
 );
 export type IncomingLimitsConfig = z.output<typeof IncomingLimitsConfigSchema>;
 

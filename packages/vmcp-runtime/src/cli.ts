@@ -27,8 +27,10 @@ Options:
       --host            Address to bind (default 127.0.0.1; use 0.0.0.0 in a pod).
       --port            Port (default 4483).
       --debug           Debug logging.
-      --session-ttl     Idle client session lifetime, e.g. 30m (default 30m).
-      --max-body-bytes  Largest accepted request body (default 8388608).
+      --session-ttl     Idle client session lifetime, e.g. 30m (overrides
+                        operational.incoming.sessionTtl, default 30m).
+      --max-body-bytes  Largest accepted request body (overrides
+                        operational.incoming.maxRequestBodyBytes, default 8388608).
   -h, --help            Show this help.
 `;
 

@@ -70,8 +70,10 @@ export type BodyResult =
   | { ok: true; body: string }
   /** The client went away mid-body: nobody to answer. */
   | { ok: false; reason: "gone" }
-  /** `close`: nothing of the body was read, so the connection cannot be reused; otherwise the
-   * rest of the body is read and dropped, so the client sees the answer instead of a reset. */
+  /** `close`: refused on its declared length, so the connection is closed after the answer.
+   * Otherwise reading stops (the client is held back by TCP, costing no memory here) until it
+   * goes away or requestTimeout closes it: closing at once with its bytes unread would reset the
+   * connection and could destroy the answer before the client reads it. */
   | { ok: false; reason: "too-large" | "busy" | "too-deep"; close: boolean };
 
 /** Reads a request body within `limits`. What it takes from the budget is given back when the
@@ -92,7 +94,10 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     const finish = (r: BodyResult) => {
       if (done) return;
       done = true;
-      if (!r.ok) chunks.length = 0;
+      if (!r.ok) {
+        chunks.length = 0;
+        req.pause();
+      }
       resolve(r);
     };
     req.on("data", (chunk: Buffer) => {

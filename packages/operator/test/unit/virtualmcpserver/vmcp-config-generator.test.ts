@@ -437,7 +437,7 @@ describe("config generator: tools and composite tools", () => {
       config: {
         operational: {
           allowedOrigins: ["https://app.example.com"],
-          incoming: { maxSessionsPerCaller: 5, requestTimeout: "5s", maxJsonDepth: 16 },
+          incoming: { maxSessionsPerCaller: 5, requestTimeout: "15s", maxJsonDepth: 16 },
         },
       },
     });
@@ -445,7 +445,7 @@ describe("config generator: tools and composite tools", () => {
     expect(gen.config.operational.allowedOrigins).toEqual(["https://app.example.com"]);
     expect(gen.config.operational.incoming).toMatchObject({
       maxSessionsPerCaller: 5,
-      requestTimeout: "5s",
+      requestTimeout: "15s",
       maxJsonDepth: 16,
       maxSessions: 1000,
     });
