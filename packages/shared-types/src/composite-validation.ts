@@ -97,6 +97,19 @@ function mayBeSkipped(st: RawStep): boolean {
 // Zod messages for problems the structural pass below already reports in its own words.
 const COVERED = [/cycle/i, /duplicate entry for key id/i, /dependsOn must name/i, /unknown step/i];
 
+function dependsOnTransitively(deps: Map<string, string[]>, from: string, target: string): boolean {
+  const seen = new Set<string>();
+  const stack = [...(deps.get(from) ?? [])];
+  while (stack.length > 0) {
+    const d = stack.pop() as string;
+    if (d === target) return true;
+    if (seen.has(d)) continue;
+    seen.add(d);
+    stack.push(...(deps.get(d) ?? []));
+  }
+  return false;
+}
+
 /** Validates a composite tool spec; an empty list means valid. */
 export function validateCompositeTool(
   spec: unknown,
@@ -154,10 +167,24 @@ export function validateCompositeTool(
   // ToolHive's rule: a step that may not run must give defaultResults if later templates read its output.
   const byId = new Map(steps.filter((st) => typeof st.id === "string").map((st) => [st.id as string, st]));
   const reported = new Set<string>();
+  const deps = new Map(graph.map((g) => [g.id, g.dependsOn]));
   for (const [where, tpl, owner] of parsed) {
     for (const ref of referencedStepOutputs(tpl)) {
       const target = byId.get(ref);
-      if (!target || ref === owner || reported.has(ref)) continue;
+      if (!target) {
+        // It would render as "<no value>" on every call.
+        errors.push({ reason: "SchemaInvalid", message: `${where} reads unknown step "${ref}"` });
+        continue;
+      }
+      // Steps without an order between them run in parallel: the read would race the write.
+      if (owner !== undefined && ref !== owner && !cycle && !dependsOnTransitively(deps, owner, ref)) {
+        errors.push({
+          reason: "SchemaInvalid",
+          message: `${where} reads step "${ref}", which step "${owner}" does not depend on (add it to dependsOn)`,
+        });
+        continue;
+      }
+      if (ref === owner || reported.has(ref)) continue;
       if (mayBeSkipped(target) && !isRecord(target.defaultResults)) {
         reported.add(ref);
         errors.push({

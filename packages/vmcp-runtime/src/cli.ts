@@ -7,6 +7,7 @@ import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { BackendRegistry } from "./registry/registry.ts";
+import { compositeDefinitionProblems } from "./server/composite-host.ts";
 import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
 import { Gateway } from "./server/gateway.ts";
 import { LogStatusReporter } from "./status/log-reporter.ts";
@@ -100,6 +101,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   registerSecrets(secretValues(loaded.config, loaded.secrets));
   for (const w of loaded.warnings) io.err(`warning: ${w}`);
   if (command === "validate") {
+    const dropped = compositeDefinitionProblems(loaded.config.compositeTools ?? []).problems;
+    for (const p of dropped) io.err(`${values.config}: ${p}`);
+    if (dropped.length > 0) return 1;
     io.out(`${values.config}: valid (${loaded.config.backends?.length ?? 0} static backends)`);
     return 0;
   }

@@ -83,7 +83,8 @@ export function aggregate(
     }
   }
 
-  const resolved: ResolvedTool[] = resolveTools(candidates, cfg, warnings);
+  const conflicts: string[] = [];
+  const resolved: ResolvedTool[] = resolveTools(candidates, cfg, warnings, conflicts);
   const toolRoutes = new Map<string, Route>();
   const tools: Tool[] = [];
   for (const r of [...resolved].sort((a, b) => compareStrings(a.finalName, b.finalName))) {
@@ -106,6 +107,7 @@ export function aggregate(
     prompts,
     promptRoutes,
     warnings,
+    conflicts,
     backendTools,
   };
 }

@@ -1,5 +1,4 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { AggregationError } from "./errors.ts";
 import {
   applyPrefix,
   compareStrings,
@@ -84,28 +83,29 @@ function resolvePriority(cands: ToolCandidate[], order: string[], warnings: stri
   return out;
 }
 
-function resolveManual(cands: ToolCandidate[]): ResolvedTool[] {
-  const unresolved: string[] = [];
+/** Under manual a clash is the user's to resolve, and guessing a winner would make the catalog
+ * depend on which backends happen to be listed: every tool still named after the clash is
+ * withheld, on every backend (fail closed), and the clash is reported. Renamed ones are served. */
+function resolveManual(cands: ToolCandidate[], conflicts: string[]): ResolvedTool[] {
+  const withheld = new Set<ToolCandidate>();
   for (const [name, group] of groupBy(cands, (c) => c.originalName)) {
     if (group.length < 2) continue;
-    const missing = group.filter((c) => !c.override?.name).map((c) => c.backend);
+    const missing = group.filter((c) => !c.override?.name);
     if (missing.length > 0) {
       const all = group.map((c) => c.backend).sort(compareStrings);
-      unresolved.push(
+      for (const c of missing) withheld.add(c);
+      conflicts.push(
         `tool "${name}" is offered by ${all.join(", ")}; add a renaming override for ${missing
+          .map((c) => c.backend)
           .sort(compareStrings)
           .map((b) => `aggregation.tools[workload=${b}].overrides.${name}.name`)
           .join(", ")}`,
       );
     }
   }
-  if (unresolved.length > 0) {
-    throw new AggregationError(
-      "conflictResolution is manual but some tool names clash without an override",
-      unresolved.sort(compareStrings),
-    );
-  }
-  return cands.map((cand) => ({ finalName: cand.name, cand, rewritten: false }));
+  return cands
+    .filter((cand) => !withheld.has(cand))
+    .map((cand) => ({ finalName: cand.name, cand, rewritten: false }));
 }
 
 /**
@@ -113,7 +113,12 @@ function resolveManual(cands: ToolCandidate[]): ResolvedTool[] {
  * (reported); for any remaining duplicate the plain name beats a rewritten one, then the lowest
  * backend wins. Under manual, duplicates are the user's to fix, so they are an error.
  */
-function settle(resolved: ResolvedTool[], manual: boolean, warnings: string[]): ResolvedTool[] {
+function settle(
+  resolved: ResolvedTool[],
+  manual: boolean,
+  warnings: string[],
+  conflicts: string[],
+): ResolvedTool[] {
   for (const r of resolved) {
     if (isValidToolName(r.finalName)) continue;
     const fixed = sanitizeToolName(r.finalName);
@@ -130,26 +135,27 @@ function settle(resolved: ResolvedTool[], manual: boolean, warnings: string[]): 
     else byName.set(r.finalName, [r]);
   }
   const out: ResolvedTool[] = [];
-  const collisions: string[] = [];
   for (const [name, group] of byName) {
     group.sort((a, b) => Number(a.rewritten) - Number(b.rewritten) || byBackendThenName(a.cand, b.cand));
-    out.push(group[0]!);
-    if (group.length > 1) {
-      const who = group.map((r) => `${r.cand.backend}.${r.cand.originalName}`);
-      if (manual) collisions.push(`"${name}" would be served by ${who.join(" and ")}`);
-      else warnings.push(`tool name "${name}" collides: kept ${who[0]}, dropped ${who.slice(1).join(", ")}`);
+    const who = group.map((r) => `${r.cand.backend}.${r.cand.originalName}`);
+    if (group.length > 1 && manual) {
+      // Fail closed, as for an unresolved clash: none of them is served under that name.
+      conflicts.push(`collision after override: "${name}" would be served by ${who.join(" and ")}`);
+      continue;
     }
-  }
-  if (collisions.length > 0) {
-    throw new AggregationError("collision after override", collisions.sort(compareStrings));
+    out.push(group[0]!);
+    if (group.length > 1)
+      warnings.push(`tool name "${name}" collides: kept ${who[0]}, dropped ${who.slice(1).join(", ")}`);
   }
   return out;
 }
 
+/** `conflicts` collects what the manual strategy could not resolve (and therefore withheld). */
 export function resolveTools(
   cands: ToolCandidate[],
   cfg: AggregationConfigInput,
   warnings: string[],
+  conflicts: string[],
 ): ResolvedTool[] {
   const sorted = [...cands].sort(byBackendThenName);
   const strategy = cfg.conflictResolution || "prefix";
@@ -162,8 +168,10 @@ export function resolveTools(
       resolved = resolvePriority(sorted, cfg.conflictResolutionConfig?.priorityOrder ?? [], warnings);
       break;
     case "manual":
-      resolved = resolveManual(sorted);
+      resolved = resolveManual(sorted, conflicts);
       break;
   }
-  return settle(resolved, strategy === "manual", warnings);
+  const out = settle(resolved, strategy === "manual", warnings, conflicts);
+  conflicts.sort(compareStrings);
+  return out;
 }

@@ -77,6 +77,8 @@ export interface AggregateResult {
   prompts: Prompt[];
   promptRoutes: Map<string, Route>;
   warnings: string[];
+  /** Manual-strategy clashes nobody resolved; the clashing tools are withheld on every backend. */
+  conflicts: string[];
   /**
    * backend -> (backend tool name or override name -> backend tool name), for every tool each
    * backend offers, including tools dropped by conflict resolution. Backs `<workload>.<tool>` refs.

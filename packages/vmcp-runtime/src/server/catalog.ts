@@ -237,13 +237,20 @@ export class Catalog {
     let next: AggregateView;
     try {
       next = this.#o.aggregate(caps);
-      this.#aggregationError = undefined;
     } catch (err) {
-      this.#aggregationError = err instanceof Error ? err.message : String(err);
+      this.#aggregationError = `aggregation failed, serving the last good catalog: ${err instanceof Error ? err.message : String(err)}`;
       this.#o.log.error({ err: this.#aggregationError }, "aggregation failed; keeping the previous catalog");
       this.#emitUpdated();
       return;
     }
+    const conflicts = next.conflicts ?? [];
+    const clash =
+      conflicts.length > 0
+        ? `conflictResolution is manual but some tool names clash; withheld on every backend until resolved:\n  - ${conflicts.join("\n  - ")}`
+        : undefined;
+    if (clash && clash !== this.#aggregationError)
+      this.#o.log.warn({ conflicts }, "unresolved tool name clash");
+    this.#aggregationError = clash;
     const prev = this.#view;
     this.#withdrawn = keepWithdrawn(this.#withdrawn, prev, next, withdrawn);
     this.#view = next;

@@ -19,6 +19,23 @@ export interface CompositeState {
   problems: string[];
 }
 
+/** What serve reports for each definition it leaves out; `vmcp validate` prints the same lines
+ * (without `toolExists`: which tools the backends advertise is known only once they are listed). */
+export function compositeDefinitionProblems(
+  defs: readonly unknown[],
+  toolExists?: (ref: string) => boolean,
+): { invalid: Set<string>; problems: string[] } {
+  const invalid = new Set<string>();
+  const problems: string[] = [];
+  for (const p of validateCompositeTools(defs, toolExists)) {
+    invalid.add(p.tool);
+    problems.push(
+      `composite tool "${p.tool}" not advertised: ${p.errors.map((e) => `${e.reason}: ${e.message}`).join("; ")}`,
+    );
+  }
+  return { invalid, problems };
+}
+
 const NO_BACKEND_TOOLS = new Map<string, Map<string, string>>();
 
 export class CompositeCatalog {
@@ -84,14 +101,7 @@ export class CompositeCatalog {
   #build(view: AggregateView): CompositeState {
     const toolExists = (ref: string) => this.route(view, ref) !== undefined;
     const reserved = new Set(view.tools.map((t) => t.name));
-    const problems: string[] = [];
-    const invalid = new Set<string>();
-    for (const p of validateCompositeTools(this.#defs, toolExists)) {
-      invalid.add(p.tool);
-      problems.push(
-        `composite tool "${p.tool}" not advertised: ${p.errors.map((e) => `${e.reason}: ${e.message}`).join("; ")}`,
-      );
-    }
+    const { invalid, problems } = compositeDefinitionProblems(this.#defs, toolExists);
     const valid = this.#defs.filter((d) => {
       const name = (d as { name?: unknown }).name;
       if (typeof name !== "string" || invalid.has(name)) return false;

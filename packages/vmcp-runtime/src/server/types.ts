@@ -21,6 +21,8 @@ export interface AggregateView {
   prompts: Prompt[];
   promptRoutes: Map<string, { backend: string; name: string }>;
   warnings: string[];
+  /** Unresolved manual-strategy clashes (their tools are withheld). Optional like backendTools. */
+  conflicts?: string[];
   /** backend -> (own or override name -> own name), for `<workload>.<tool>` composite step refs.
    * Optional so hand-built views (tests) need not carry it. */
   backendTools?: Map<string, Map<string, string>>;

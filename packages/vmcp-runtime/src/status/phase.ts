@@ -31,7 +31,7 @@ export function runtimePhase(inp: PhaseInput): PhaseVerdict {
     return {
       phase: "Degraded",
       reason: "AggregationFailed",
-      message: `aggregation failed, serving the last good catalog: ${inp.aggregationError}`.slice(0, 4096),
+      message: inp.aggregationError.slice(0, 4096),
     };
   }
   return v;

@@ -164,7 +164,7 @@ describe("aggregate properties", () => {
         const r = run(caps, cfg);
         if (r instanceof AggregationError) return;
         const routed = new Set([...r.toolRoutes.values()].map((x) => `${x.backend}\u0000${x.name}`));
-        const text = r.warnings.join("\n");
+        const text = [...r.warnings, ...r.conflicts].join("\n");
         for (const c of caps) {
           for (const t of c.tools) {
             expect(resolveToolRef(r, `${c.backend}.${t.name}`)).toEqual({ backend: c.backend, name: t.name });

@@ -86,18 +86,19 @@ describe("priority strategy", () => {
 });
 
 describe("manual strategy", () => {
-  it("fails with every unresolved clash listed when an override is missing", () => {
-    let err: unknown;
-    try {
-      aggregate([backend("a", ["fetch", "x"]), backend("b", ["fetch", "x"]), backend("c", ["fetch"])], {
+  it("withholds every unresolved clash on every backend and lists each one with its fix", () => {
+    const r = aggregate(
+      [backend("a", ["fetch", "x", "solo"]), backend("b", ["fetch", "x"]), backend("c", ["fetch"])],
+      {
         conflictResolution: "manual",
         tools: [{ workload: "a", overrides: { fetch: { name: "a_fetch" } } }],
-      });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(AggregationError);
-    const msg = (err as Error).message;
+      },
+    );
+    // Fail closed: no backend serves "fetch" or "x"; the renamed and the unique ones are served.
+    expect(names(r)).toEqual(["a_fetch", "solo"]);
+    expect(r.toolRoutes.has("fetch")).toBe(false);
+    expect(r.toolRoutes.has("x")).toBe(false);
+    const msg = r.conflicts.join("\n");
     expect(msg).toContain('tool "fetch" is offered by a, b, c');
     expect(msg).toContain("aggregation.tools[workload=b].overrides.fetch.name");
     expect(msg).toContain("aggregation.tools[workload=c].overrides.fetch.name");
@@ -106,15 +107,15 @@ describe("manual strategy", () => {
   });
 
   it("a description-only override does not resolve a clash", () => {
-    expect(() =>
-      aggregate([backend("a", ["fetch"]), backend("b", ["fetch"])], {
-        conflictResolution: "manual",
-        tools: [
-          { workload: "a", overrides: { fetch: { description: "A's" } } },
-          { workload: "b", overrides: { fetch: { name: "b_fetch" } } },
-        ],
-      }),
-    ).toThrow(/workload=a\]\.overrides\.fetch\.name/);
+    const r = aggregate([backend("a", ["fetch"]), backend("b", ["fetch"])], {
+      conflictResolution: "manual",
+      tools: [
+        { workload: "a", overrides: { fetch: { description: "A's" } } },
+        { workload: "b", overrides: { fetch: { name: "b_fetch" } } },
+      ],
+    });
+    expect(r.conflicts.join("\n")).toMatch(/workload=a\]\.overrides\.fetch\.name/);
+    expect(names(r)).toEqual(["b_fetch"]);
   });
 
   it("serves every clash under its override name and passes unique names through", () => {
@@ -130,13 +131,13 @@ describe("manual strategy", () => {
     expect(r.toolRoutes.get("fetch_a")).toEqual({ backend: "a", name: "fetch" });
   });
 
-  it("an override that lands on another tool's name is a collision after override", () => {
-    expect(() =>
-      aggregate([backend("a", ["one"]), backend("b", ["two"])], {
-        conflictResolution: "manual",
-        tools: [{ workload: "a", overrides: { one: { name: "two" } } }],
-      }),
-    ).toThrow(/collision after override[\s\S]*"two" would be served by a\.one and b\.two/);
+  it("an override that lands on another tool's name is a collision after override, withheld too", () => {
+    const r = aggregate([backend("a", ["one"]), backend("b", ["two"])], {
+      conflictResolution: "manual",
+      tools: [{ workload: "a", overrides: { one: { name: "two" } } }],
+    });
+    expect(r.conflicts).toEqual(['collision after override: "two" would be served by a.one and b.two']);
+    expect(names(r)).toEqual([]);
   });
 });
 
