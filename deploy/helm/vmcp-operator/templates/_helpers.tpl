@@ -84,10 +84,11 @@ What the operator reads and writes. It also holds everything it grants the runti
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch]
-# The runtime's status-reporter Lease (granted to it, so held here too).
+# The runtime's status-reporter Lease: created and cached (owned object) by the operator, which
+# also grants the runtime get/update on it (so holds those verbs itself).
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [get, create, update]
+  verbs: [get, list, watch, create, update, patch, delete]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch, update]

@@ -11,7 +11,7 @@ import { buildDeployment } from "./deployment.ts";
 import { rbacName } from "./names.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
-import { buildRole, buildRoleBinding, buildServiceAccount } from "./rbac.ts";
+import { buildRole, buildRoleBinding, buildServiceAccount, buildStatusLease } from "./rbac.ts";
 import { buildService } from "./service.ts";
 import type { OperatorPhase } from "./status.ts";
 import { generateVmcpConfig } from "./vmcp-config.ts";
@@ -30,7 +30,7 @@ export interface Evaluation {
   blocked?: { phase: OperatorPhase; reason: string; message: string };
   /** Warning events worth a user's attention. */
   warnings: { reason: string; message: string }[];
-  /** Owned objects in apply order (RBAC, ConfigMap, Deployment, Service); empty when blocked. */
+  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service); empty when blocked. */
   objects: KubernetesObject[];
   /** Owned objects that must not exist (RBAC after spec.serviceAccount was set): deleted if present. */
   prune: { kind: string; name: string }[];
@@ -180,10 +180,12 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
       namespace,
       source,
       secretNames: gen.value.runtimeSecretNames,
+      configMapNames: gen.value.runtimeConfigMapNames,
       ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
     };
     objects.push(buildServiceAccount(rbacInput), buildRole(rbacInput), buildRoleBinding(rbacInput));
   }
+  objects.push(buildStatusLease({ owner, namespace }));
   const { configMap, checksum } = buildConfigMap({ owner, namespace, configYaml: gen.value.yaml });
   objects.push(configMap);
   objects.push(

@@ -24,6 +24,9 @@ export interface OutgoingAuthResult {
   secretEnv: SecretEnv[];
   /** Secrets the runtime itself reads through the API (dynamic mode). */
   runtimeSecretNames: string[];
+  /** CA bundle ConfigMaps the runtime itself reads through the API (dynamic mode). */
+  runtimeConfigMapNames: string[];
+  /** CA bundles mounted into the pod: static mode only, for the backends it lists. */
   caBundles: CaBundleMount[];
   conditions: ConditionInput[];
   /** Fatal for config generation (e.g. static mode without usable backends). */
@@ -112,6 +115,7 @@ export function buildOutgoingAuth(world: VmcpWorld): OutgoingAuthResult {
   const conditions: ConditionInput[] = [];
   const secretEnv: SecretEnv[] = [];
   const runtimeSecretNames: string[] = [];
+  const runtimeConfigMapNames: string[] = [];
   const caBundles: CaBundleMount[] = [];
 
   const outgoing: OutgoingAuthConfig = { source };
@@ -142,8 +146,6 @@ export function buildOutgoingAuth(world: VmcpWorld): OutgoingAuthResult {
   const all = members(world);
   const discovered = new Map<string, ConversionResult>();
   for (const m of all) {
-    if (m.entry?.caBundle)
-      caBundles.push({ entry: m.name, configMap: m.entry.caBundle.configMap, key: m.entry.caBundle.key });
     if (!m.authRef) continue;
     const res = convertExternalAuth(m.authRef, world.authConfigs.get(m.authRef));
     discovered.set(m.name, res);
@@ -163,12 +165,16 @@ export function buildOutgoingAuth(world: VmcpWorld): OutgoingAuthResult {
       const res = discovered.get(m.name);
       if (res?.ok) runtimeSecretNames.push(...res.secretNames);
       if (m.entry) runtimeSecretNames.push(...m.entry.headerSecrets);
+      if (m.entry?.caBundle) runtimeConfigMapNames.push(m.entry.caBundle.configMap);
     }
+    // No CA volumes: the runtime reads the bundles through the API, so adding or removing an
+    // entry changes its Role, never the pod template (which would roll every pod).
     return {
       outgoingAuth: outgoing,
       secretEnv,
       runtimeSecretNames: sortedUnique(runtimeSecretNames),
-      caBundles,
+      runtimeConfigMapNames: sortedUnique(runtimeConfigMapNames),
+      caBundles: [],
       conditions,
       ...(error ? { error } : {}),
     };
@@ -206,7 +212,10 @@ export function buildOutgoingAuth(world: VmcpWorld): OutgoingAuthResult {
     const b: StaticBackend = { name: m.name, url: m.url, transport: m.transport };
     if (m.entry) {
       b.type = "entry";
-      if (m.entry.caBundle) b.caBundlePath = caBundlePath(m.name, m.entry.caBundle.key);
+      if (m.entry.caBundle) {
+        b.caBundlePath = caBundlePath(m.name, m.entry.caBundle.key);
+        caBundles.push({ entry: m.name, configMap: m.entry.caBundle.configMap, key: m.entry.caBundle.key });
+      }
     }
     backends.push(b);
   }
@@ -223,6 +232,7 @@ export function buildOutgoingAuth(world: VmcpWorld): OutgoingAuthResult {
     backends,
     secretEnv,
     runtimeSecretNames: [],
+    runtimeConfigMapNames: [],
     caBundles,
     conditions,
     ...(error ? { error } : {}),

@@ -15,6 +15,9 @@ export interface GeneratedConfig {
   secretEnv: SecretEnv[];
   /** Secrets the runtime reads through the API (dynamic mode); they go into its Role. */
   runtimeSecretNames: string[];
+  /** CA bundle ConfigMaps the runtime reads through the API (dynamic mode); they go into its Role. */
+  runtimeConfigMapNames: string[];
+  /** CA bundles mounted into the pod (static mode). */
   caBundles: CaBundleMount[];
   debug: boolean;
 }
@@ -102,6 +105,7 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
       yaml: deterministicYaml(config),
       secretEnv: auth.secretEnv,
       runtimeSecretNames: auth.runtimeSecretNames,
+      runtimeConfigMapNames: auth.runtimeConfigMapNames,
       caBundles: auth.caBundles,
       debug: config.operational.logLevel === "debug",
     },

@@ -16,6 +16,11 @@ export interface LeaderElectionOptions {
   renewDeadlineMs?: number;
   /** Interval between acquire/renew attempts (default 2 s). */
   retryPeriodMs?: number;
+  /**
+   * Create the Lease when it is missing (default true). False when someone else creates it (the
+   * runtime campaigns on the Lease the operator made, and may not create Leases): candidates wait.
+   */
+  createLease?: boolean;
   onStartedLeading: () => void | Promise<void>;
   /** Called when leadership is lost involuntarily (renewal failed or another holder took over). Not called by stop(). */
   onStoppedLeading: () => void | Promise<void>;
@@ -80,6 +85,10 @@ export function runLeaderElection(opts: LeaderElectionOptions): LeaderElection {
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;
+    }
+    if (!current && opts.createLease === false) {
+      log.debug({}, "lease does not exist yet; waiting for it to be created");
+      return false;
     }
     if (!current) {
       const created: Lease = {

@@ -2,7 +2,7 @@
 import * as z from "zod";
 import { ConditionsSchema } from "../conditions.ts";
 import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";
-import { atomicList, boundedRecord, jsonObject, withMeta, withRule } from "../meta.ts";
+import { atomicList, boundedRecord, withMeta, withRule } from "../meta.ts";
 import { GroupRefSchema, NameRefSchema, PassthroughHeadersSchema } from "../refs.ts";
 import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
 import { kindObject, ObservedGenerationSchema } from "./common.ts";

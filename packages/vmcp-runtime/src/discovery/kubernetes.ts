@@ -49,28 +49,26 @@ export interface KubernetesDiscoveryOptions {
   configSecrets: ResolvedSecrets;
   registry: BackendRegistry;
   log?: Logger;
-  /** Secrets cannot be watched (the Role grants `get` by name only): re-read this often. */
+  /**
+   * Secrets and CA bundle ConfigMaps cannot be watched (the Role grants `get` by name only):
+   * re-read this often.
+   */
   secretRefreshMs?: number;
   /** Coalescing of bursts of watch events into one registry update. */
   debounceMs?: number;
 }
 
-const ConfigMapSchema = z.object({
-  metadata: z.object({
-    name: z.string(),
-    namespace: z.string().optional(),
-    resourceVersion: z.string().optional(),
-  }),
-  data: z.record(z.string(), z.string()).optional(),
-});
-type ConfigMap = z.output<typeof ConfigMapSchema>;
+/** The data of a Secret (base64 values) or a ConfigMap (plain values). */
+const DataSchema = z.object({ data: z.record(z.string(), z.string()).optional() });
 
-const SecretSchema = z.object({ data: z.record(z.string(), z.string()).optional() });
-
-interface CachedSecret {
+interface Cached {
   data: Record<string, string> | undefined;
   fetchedAt: number;
 }
+
+type NamedRead = { ok: true; data: Record<string, string> | undefined } | { ok: false; message: string };
+
+const KIND_OF = { secrets: "Secret", configmaps: "ConfigMap" } as const;
 
 interface ResolvedAuth {
   type: string;
@@ -79,11 +77,11 @@ interface ResolvedAuth {
 }
 
 /**
- * Dynamic discovery (level-triggered): watches the group's three member kinds,
- * the auth configs and the CA-bundle ConfigMaps in one namespace; on any change recomputes the full
- * backend list and hands it to the registry, which diffs it. Auth is resolved live: the
- * MCPExternalAuthConfig from the watch, its Secret by GET (cached, re-read periodically and when
- * the config changes). A member whose auth or CA bundle cannot be resolved is never routed; it is
+ * Dynamic discovery (level-triggered): watches the group's three member kinds and the auth configs
+ * in one namespace; on any change recomputes the full backend list and hands it to the registry,
+ * which diffs it. Auth is resolved live: the MCPExternalAuthConfig from the watch, its Secret by
+ * GET (cached, re-read periodically and when the config changes). An entry's CA bundle is read the
+ * same way, by name: the runtime never caches (or may even list) the namespace's other ConfigMaps. A member whose auth or CA bundle cannot be resolved is never routed; it is
  * listed in `problems` for the status.
  */
 export class KubernetesDiscovery {
@@ -93,8 +91,10 @@ export class KubernetesDiscovery {
   readonly #proxies: Informer<MCPRemoteProxy>;
   readonly #entries: Informer<MCPServerEntry>;
   readonly #authConfigs: Informer<MCPExternalAuthConfig>;
-  readonly #configMaps: Informer<ConfigMap>;
-  #secrets = new Map<string, CachedSecret>();
+  #secrets = new Map<string, Cached>();
+  #configMaps = new Map<string, Cached>();
+  /** Delay before re-reading objects that could not be read (a Role update may still be on its way). */
+  #retryMs = 0;
   #auth = new Map<string, ResolvedAuth>();
   #problems: DiscoveryProblem[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -135,13 +135,6 @@ export class KubernetesDiscovery {
       KIND_INFO.MCPExternalAuthConfig.plural,
       MCPExternalAuthConfigSchema as unknown as z.ZodType<MCPExternalAuthConfig>,
     );
-    this.#configMaps = new Informer<ConfigMap>({
-      ...common,
-      group: "",
-      version: "v1",
-      plural: "configmaps",
-      parse: (raw) => ConfigMapSchema.parse(raw),
-    });
   }
 
   get synced(): boolean {
@@ -167,10 +160,10 @@ export class KubernetesDiscovery {
 
   /** Resolves once every watch has listed and the registry holds the first full view. */
   async start(): Promise<void> {
-    const informers = [this.#servers, this.#proxies, this.#entries, this.#authConfigs, this.#configMaps];
+    const informers = [this.#servers, this.#proxies, this.#entries, this.#authConfigs];
     // A changed auth config may name other Secrets or rotated ones: read them again.
     this.#authConfigs.onEvent(() => this.#secrets.clear());
-    for (const inf of informers) (inf as Informer<KubeObject>).onEvent(() => this.#schedule());
+    for (const inf of informers) (inf as unknown as Informer<KubeObject>).onEvent(() => this.#schedule());
     await Promise.all(informers.map((i) => i.start()));
     await this.#resync();
     this.#synced = true;
@@ -183,9 +176,7 @@ export class KubernetesDiscovery {
     this.#stopped = true;
     clearTimeout(this.#timer);
     clearInterval(this.#refreshTimer);
-    await Promise.all(
-      [this.#servers, this.#proxies, this.#entries, this.#authConfigs, this.#configMaps].map((i) => i.stop()),
-    );
+    await Promise.all([this.#servers, this.#proxies, this.#entries, this.#authConfigs].map((i) => i.stop()));
     await this.#running;
   }
 
@@ -233,22 +224,27 @@ export class KubernetesDiscovery {
     const specs: BackendSpec[] = [];
     const problems: DiscoveryProblem[] = [];
     const auth = new Map<string, ResolvedAuth>();
+    let unreadable = false;
     for (const w of workloads) {
       const problem = (message: string) =>
         problems.push({ name: w.name, url: w.url, authConfigRef: w.authConfigRef, message });
       const a = await this.#resolveAuth(w);
       if (!a.ok) {
+        unreadable = true;
         problem(`not routed: ${a.message}`);
         continue;
       }
       let ca: string | undefined;
       if (w.caBundle) {
-        const cm = this.#configMaps.get(ns, w.caBundle.configMap);
-        ca = cm?.data?.[w.caBundle.key];
+        const cm = await this.#readNamed("configmaps", w.caBundle.configMap);
+        ca = cm.ok ? cm.data?.[w.caBundle.key] : undefined;
         if (!ca) {
+          unreadable = true;
           // Fail closed: without its CA the endpoint could only be reached by trusting anyone.
           problem(
-            `not routed: CA bundle ConfigMap ${w.caBundle.configMap} key ${w.caBundle.key} ${cm ? "is missing" : "not found"}`,
+            !cm.ok
+              ? `not routed: CA bundle ${cm.message}`
+              : `not routed: CA bundle ConfigMap ${w.caBundle.configMap} key ${w.caBundle.key} ${cm.data ? "is missing" : "not found"}`,
           );
           continue;
         }
@@ -264,6 +260,7 @@ export class KubernetesDiscovery {
       );
     }
     if (this.#stopped) return;
+    this.#retryLater(unreadable);
     this.#auth = auth;
     const changes = this.#o.registry.replaceAll(specs);
     if (changes.length > 0)
@@ -303,30 +300,51 @@ export class KubernetesDiscovery {
     };
   }
 
-  /** GET by name (the Role allows nothing else), cached for secretRefreshMs. */
+  /**
+   * A round that could not read a Secret or CA bundle tries again soon (doubling up to the refresh
+   * interval): right after an entry appears, the operator may not have widened the Role yet.
+   */
+  #retryLater(unreadable: boolean): void {
+    const max = this.#o.secretRefreshMs ?? 60_000;
+    if (!unreadable) {
+      this.#retryMs = 0;
+      return;
+    }
+    this.#retryMs = Math.min(max, this.#retryMs === 0 ? 500 : this.#retryMs * 2);
+    setTimeout(() => this.#schedule(), this.#retryMs).unref();
+  }
+
   async #readSecret(ref: SecretRef): Promise<{ ok: true; value: string } | { ok: false; message: string }> {
+    const r = await this.#readNamed("secrets", ref.secretName);
+    return r.ok ? decode(r.data, ref) : r;
+  }
+
+  /** GET by name (the Role allows nothing else), cached for secretRefreshMs; data undefined = not found. */
+  async #readNamed(plural: keyof typeof KIND_OF, name: string): Promise<NamedRead> {
+    const cache = plural === "secrets" ? this.#secrets : this.#configMaps;
     const maxAge = this.#o.secretRefreshMs ?? 60_000;
-    let cached = this.#secrets.get(ref.secretName);
+    let cached = cache.get(name);
     if (!cached || Date.now() - cached.fetchedAt >= maxAge) {
       try {
         const raw = await kubeRequest(this.#o.kc, {
           method: "GET",
-          path: `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/secrets/${encodeURIComponent(ref.secretName)}`,
+          path: `/api/v1/namespaces/${encodeURIComponent(this.#o.namespace)}/${plural}/${encodeURIComponent(name)}`,
           timeoutMs: 10_000,
         });
-        cached = { data: SecretSchema.parse(raw).data, fetchedAt: Date.now() };
+        cached = { data: DataSchema.parse(raw).data ?? {}, fetchedAt: Date.now() };
       } catch (err) {
         if (!isNotFound(err)) {
           // A transient API error keeps the last value we had rather than unrouting a backend.
-          if (cached) return decode(cached, ref);
-          return { ok: false, message: `Secret ${ref.secretName} could not be read: ${String(err)}` };
+          if (cached) return { ok: true, data: cached.data };
+          return { ok: false, message: `${KIND_OF[plural]} ${name} could not be read: ${String(err)}` };
         }
-        // Not cached: a Secret created later is picked up by the next round.
-        return { ok: false, message: `Secret ${ref.secretName} not found` };
+        // Not cached: an object created later is picked up by a later round.
+        cache.delete(name);
+        return { ok: true, data: undefined };
       }
-      this.#secrets.set(ref.secretName, cached);
+      cache.set(name, cached);
     }
-    return decode(cached, ref);
+    return { ok: true, data: cached.data };
   }
 
   /** Auth configs changed: drop cached Secrets so the next round reads them again. */
@@ -336,11 +354,11 @@ export class KubernetesDiscovery {
 }
 
 function decode(
-  c: CachedSecret,
+  data: Record<string, string> | undefined,
   ref: SecretRef,
 ): { ok: true; value: string } | { ok: false; message: string } {
-  if (!c.data) return { ok: false, message: `Secret ${ref.secretName} not found` };
-  const b64 = c.data[ref.key];
+  if (!data) return { ok: false, message: `Secret ${ref.secretName} not found` };
+  const b64 = data[ref.key];
   if (b64 === undefined) return { ok: false, message: `Secret ${ref.secretName} has no key ${ref.key}` };
   return { ok: true, value: Buffer.from(b64, "base64").toString("utf8") };
 }

@@ -144,6 +144,8 @@ export class K8sStatusReporter implements StatusReporter {
       leaseDurationSeconds: 20,
       renewDeadlineMs: 15_000,
       retryPeriodMs: 5_000,
+      // The operator creates the Lease, owned by the VirtualMCPServer; the runtime may only take it.
+      createLease: false,
       logger: this.#log,
       onStartedLeading: () => {
         this.#isLeader = true;

@@ -51,6 +51,12 @@ const OWNED = [
     selector: "toolhive.stacklok.io/component=vmcp-config",
   },
   {
+    kind: "Lease",
+    group: "coordination.k8s.io",
+    plural: "leases",
+    selector: "app.kubernetes.io/component=vmcp-status",
+  },
+  {
     kind: "ServiceAccount",
     group: "",
     plural: "serviceaccounts",

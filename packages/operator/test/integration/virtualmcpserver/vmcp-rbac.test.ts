@@ -10,8 +10,19 @@ import { KubeApiError, kubeRequest, openRequest } from "../../../src/kit/http.ts
 import { createLogger } from "../../../src/kit/logger.ts";
 import { collectionPath, objectPath } from "../../../src/kit/resources.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
-import { applyRuntimeStatus, create, get, mergePatch, R, vmcpBody, waitFor } from "./vmcp-helpers.ts";
+import {
+  applyRuntimeStatus,
+  create,
+  get,
+  mergePatch,
+  mustGet,
+  type Obj,
+  R,
+  vmcpBody,
+  waitFor,
+} from "./vmcp-helpers.ts";
 
+const LEASE = { group: "coordination.k8s.io", version: "v1", plural: "leases" };
 const admin = testKubeConfig();
 let ns: TestNamespace;
 let op: RunningOperator;
@@ -76,6 +87,21 @@ beforeAll(async () => {
     { status: { url: "http://mcp-srv-proxy.svc:8080/mcp" } },
     true,
   );
+  // an entry's CA bundle (the runtime reads it) and a ConfigMap it must never see
+  await create(admin, R.configmap, n(), { metadata: { name: "corp-ca" }, data: { "ca.crt": "PEM" } });
+  await create(admin, R.configmap, n(), {
+    metadata: { name: "app-settings" },
+    data: { password: "hunter2" },
+  });
+  await create(admin, R.entry, n(), {
+    metadata: { name: "ext" },
+    spec: {
+      groupRef: { name: "tools" },
+      remoteUrl: "https://ext.example.com/mcp",
+      transport: "streamable-http",
+      caBundleRef: { configMapRef: { name: "corp-ca" } },
+    },
+  });
   await create(admin, R.vmcp, n(), vmcpBody("rt"));
   await create(admin, R.vmcp, n(), vmcpBody("other"));
   await create(admin, R.vmcp, n(), vmcpBody("static", { outgoingAuth: { source: "inline" } }));
@@ -100,7 +126,6 @@ describe("runtime Role (dynamic mode)", () => {
       crd("mcpremoteproxies"),
       crd("mcpserverentries"),
       crd("mcpexternalauthconfigs"),
-      R.configmap,
     ];
     // RBAC caches are eventually consistent: the first allowed call may need a moment.
     await waitFor(
@@ -113,6 +138,7 @@ describe("runtime Role (dynamic mode)", () => {
       );
       expect(await watchStatus(sa, collectionPath(ref, n())), `watch ${ref.plural}`).toBe(200);
     }
+    expect(await status(sa, { method: "GET", path: objectPath(R.configmap, n(), "corp-ca") })).toBe(200);
     expect(await status(sa, { method: "GET", path: objectPath(R.vmcp, n(), "rt") })).toBe(200);
     // its own object can be watched (by name) to follow spec generations
     const own = await openRequest(sa, {
@@ -129,26 +155,47 @@ describe("runtime Role (dynamic mode)", () => {
     });
     expect(applied.status.backendCount).toBe(1);
 
-    const lease = { group: "coordination.k8s.io", version: "v1", plural: "leases" };
-    const body = {
+    // The operator creates the status Lease, owned by the VirtualMCPServer; the runtime takes it.
+    const created = await waitFor("status Lease", async () => get(admin, LEASE, n(), "rt-vmcp-status"));
+    expect(created.metadata.ownerReferences?.[0]).toMatchObject({ kind: "VirtualMCPServer", name: "rt" });
+    const got = await kubeRequest<Obj>(sa, { method: "GET", path: objectPath(LEASE, n(), "rt-vmcp-status") });
+    const update = { ...got, spec: { holderIdentity: "pod-b", leaseDurationSeconds: 15 } };
+    expect(
+      await status(sa, { method: "PUT", path: objectPath(LEASE, n(), "rt-vmcp-status"), body: update }),
+    ).toBe(200);
+  });
+
+  it("cannot read an unreferenced ConfigMap nor create or take another server's Lease", async () => {
+    await waitFor("other's Lease", async () => get(admin, LEASE, n(), "other-vmcp-status"));
+    expect(await status(sa, { method: "GET", path: objectPath(R.configmap, n(), "app-settings") })).toBe(403);
+    expect(await status(sa, { method: "GET", path: collectionPath(R.configmap, n()) })).toBe(403);
+    expect(await watchStatus(sa, collectionPath(R.configmap, n()))).toBe(403);
+    const squat = (name: string) => ({
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
-      metadata: { name: "rt-vmcp-status", namespace: n() },
-      spec: { holderIdentity: "pod-a", leaseDurationSeconds: 15 },
-    };
-    expect(await status(sa, { method: "POST", path: collectionPath(lease, n()), body })).toBe(200);
-    const got = await kubeRequest<{ metadata: { resourceVersion: string } }>(sa, {
-      method: "GET",
-      path: objectPath(lease, n(), "rt-vmcp-status"),
+      metadata: { name, namespace: n() },
+      spec: { holderIdentity: "rt-pod", leaseDurationSeconds: 2147483647 },
     });
-    const update = {
-      ...body,
-      metadata: { ...body.metadata, resourceVersion: got.metadata.resourceVersion },
-      spec: { ...body.spec, holderIdentity: "pod-b" },
-    };
+    // create cannot be limited by name in RBAC, so the runtime gets no create at all
     expect(
-      await status(sa, { method: "PUT", path: objectPath(lease, n(), "rt-vmcp-status"), body: update }),
-    ).toBe(200);
+      await status(sa, {
+        method: "POST",
+        path: collectionPath(LEASE, n()),
+        body: squat("third-vmcp-status"),
+      }),
+    ).toBe(403);
+    const theirs = await mustGet(admin, LEASE, n(), "other-vmcp-status");
+    expect(
+      await status(sa, {
+        method: "PUT",
+        path: objectPath(LEASE, n(), "other-vmcp-status"),
+        body: { ...squat("other-vmcp-status"), metadata: theirs.metadata },
+      }),
+    ).toBe(403);
+    expect(await status(sa, { method: "DELETE", path: objectPath(LEASE, n(), "other-vmcp-status") })).toBe(
+      403,
+    );
+    expect((await mustGet(admin, LEASE, n(), "other-vmcp-status")).spec?.holderIdentity).toBeUndefined();
   });
 
   it("forbids everything else: other VMCPs' status, unreferenced Secrets, listing Secrets, other Leases, its spec", async () => {
@@ -178,8 +225,7 @@ describe("runtime Role (dynamic mode)", () => {
         contentType: "application/merge-patch+json",
       }),
     ).toBe(403);
-    const lease = { group: "coordination.k8s.io", version: "v1", plural: "leases" };
-    expect(await status(sa, { method: "GET", path: objectPath(lease, n(), "someone-elses-lease") })).toBe(
+    expect(await status(sa, { method: "GET", path: objectPath(LEASE, n(), "someone-elses-lease") })).toBe(
       403,
     );
     expect(await status(sa, { method: "DELETE", path: objectPath(R.deployment, n(), "rt") })).toBe(403);

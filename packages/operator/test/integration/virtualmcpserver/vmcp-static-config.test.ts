@@ -181,7 +181,6 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
       "virtualmcpservers",
       "virtualmcpservers/status",
       "leases",
-      "leases",
     ]);
   });
 
@@ -312,15 +311,16 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
     expect(statusOwners(pending, "f:phase")).toEqual(["vmcp-operator"]);
   });
 
-  it("dynamic mode mounts entry CA bundles too, without listing backends in the config", async () => {
+  it("dynamic mode mounts no CA bundles (the runtime reads them by name) and lists no backends", async () => {
     await create(kc, R.vmcp, n(), vmcpBody("dyn"));
     const dep = await waitFor("dyn Deployment", async () => get(kc, R.deployment, n(), "dyn"));
-    expect(dep.spec.template.spec.containers[0].volumeMounts).toContainEqual({
-      name: "ca-bundle-ext",
-      mountPath: "/etc/toolhive/ca-bundles/ext",
-      readOnly: true,
-    });
+    const mounts = dep.spec.template.spec.containers[0].volumeMounts as { name: string }[];
+    expect(mounts.map((m) => m.name)).toEqual(["vmcp-config", "tmp"]);
     expect((await config("dyn")).backends).toBeUndefined();
+    const role = await waitFor("dyn Role", async () => get(kc, R.role, n(), "dyn-vmcp"));
+    const cmRule = role.rules?.find((r) => r.resources.includes("configmaps"));
+    expect(cmRule?.verbs).toEqual(["get"]);
+    expect(cmRule?.resourceNames).toContain("corp-ca");
   });
 
   it("switching to a user-provided ServiceAccount removes the generated RBAC", async () => {

@@ -48,13 +48,14 @@ describe("evaluate: validation order and outcome", () => {
     expect(ev.blocked?.message).toContain("cycle a->b; bad template");
   });
 
-  it("happy path: RBAC, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
+  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
     const ev = evaluate(world({}), opts);
     expect(ev.blocked).toBeUndefined();
     expect(ev.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
       "ServiceAccount/demo-vmcp",
       "Role/demo-vmcp",
       "RoleBinding/demo-vmcp",
+      "Lease/demo-vmcp-status",
       "ConfigMap/demo-vmcp-config",
       "Deployment/demo",
       "Service/vmcp-demo",
@@ -73,7 +74,7 @@ describe("evaluate: validation order and outcome", () => {
 
   it("skips RBAC when spec.serviceAccount is set", () => {
     const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
-    expect(ev.objects.map((o) => o.kind)).toEqual(["ConfigMap", "Deployment", "Service"]);
+    expect(ev.objects.map((o) => o.kind)).toEqual(["Lease", "ConfigMap", "Deployment", "Service"]);
     expect(ev.prune).toEqual([
       { kind: "ServiceAccount", name: "demo-vmcp" },
       { kind: "Role", name: "demo-vmcp" },

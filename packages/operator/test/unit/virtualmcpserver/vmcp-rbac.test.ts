@@ -10,6 +10,7 @@ describe("runtime RBAC", () => {
       owner,
       source: "discovered",
       secretNames: ["b-secret", "a-secret", "a-secret"],
+      configMapNames: ["corp-ca", "corp-ca"],
     });
     expect(rules).toContainEqual({
       apiGroups: [GROUP],
@@ -37,7 +38,8 @@ describe("runtime RBAC", () => {
     expect(rules).toContainEqual({
       apiGroups: [""],
       resources: ["configmaps"],
-      verbs: ["get", "list", "watch"],
+      resourceNames: ["corp-ca"],
+      verbs: ["get"],
     });
     expect(rules).toContainEqual({
       apiGroups: [""],
@@ -55,28 +57,29 @@ describe("runtime RBAC", () => {
 
   it("never grants Secrets without names, tool configs, writes to other kinds, or wildcards", () => {
     for (const source of ["discovered", "inline"] as const) {
-      const rules = roleRules({ owner, source, secretNames: [] });
+      const rules = roleRules({ owner, source, secretNames: [], configMapNames: [] });
       for (const r of rules) {
         expect(r.verbs).not.toContain("*");
         expect(r.resources).not.toContain("*");
         if (r.resourceNames) expect(r.resourceNames.length).toBeGreaterThan(0);
         expect(r.resources).not.toContain("mcptoolconfigs");
-        if (r.verbs.some((v) => ["patch", "update", "create", "delete"].includes(v))) {
+        expect(r.verbs).not.toContain("create");
+        if (r.verbs.some((v) => ["patch", "update", "delete"].includes(v))) {
           expect((r.resources ?? []).every((x) => x === "virtualmcpservers/status" || x === "leases")).toBe(
             true,
           );
         }
       }
       expect(rules.some((r) => r.resources?.includes("secrets"))).toBe(false);
+      expect(rules.some((r) => r.resources?.includes("configmaps"))).toBe(false);
     }
   });
 
   it("static mode: only its own object, its status and the Lease", () => {
-    const rules = roleRules({ owner, source: "inline", secretNames: ["ignored"] });
+    const rules = roleRules({ owner, source: "inline", secretNames: ["ignored"], configMapNames: ["x"] });
     expect(rules.flatMap((r) => r.resources)).toEqual([
       "virtualmcpservers",
       "virtualmcpservers/status",
-      "leases",
       "leases",
     ]);
   });
@@ -87,6 +90,7 @@ describe("runtime RBAC", () => {
       namespace: "ns",
       source: "discovered" as const,
       secretNames: [],
+      configMapNames: [],
       imagePullSecrets: [{ name: "reg" }],
     };
     const sa = buildServiceAccount(input);

@@ -1,5 +1,5 @@
-// Issue 5, build item 1: an MCPServerEntry's CA bundle comes from the referenced ConfigMap, and
-// that ConfigMap is watched. The entry starts with the wrong CA (TLS fails, reported unavailable,
+// An MCPServerEntry's CA bundle comes from the referenced ConfigMap, read by name and re-read
+// periodically. The entry starts with the wrong CA (TLS fails, reported unavailable,
 // not routed); once the ConfigMap holds the right CA the runtime reaches it without a restart.
 import { readFile } from "node:fs/promises";
 import { kubeRequest } from "@vmcp/operator/kit/http";
@@ -48,7 +48,7 @@ beforeAll(async () => {
   });
   await patchStatus(admin, ns.name, "mcpserverentries", "remote", { phase: "Valid" });
   const vmcp = await createVmcp(admin, ns.name, "ca");
-  rt = await startRuntime(await runtimeServiceAccount(admin, ns.name, vmcp, []), {
+  rt = await startRuntime(await runtimeServiceAccount(admin, ns.name, vmcp, [], ["remote-ca"]), {
     name: "ca",
     namespace: ns.name,
   });

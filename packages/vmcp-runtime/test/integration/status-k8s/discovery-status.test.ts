@@ -95,7 +95,7 @@ beforeAll(async () => {
       },
     ],
   });
-  const sa = await runtimeServiceAccount(admin, ns.name, obj, ["secured-key"]);
+  const sa = await runtimeServiceAccount(admin, ns.name, obj, ["secured-key"], ["remote-ca"]);
   rt = await startRuntime(sa, { name: VMCP, namespace: ns.name });
   mcp = await connectClient(rt.url);
 }, 120_000);

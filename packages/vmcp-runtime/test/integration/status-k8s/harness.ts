@@ -11,7 +11,12 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { rbacName } from "@vmcp/operator/builders/names";
-import { buildRole, buildRoleBinding, buildServiceAccount } from "@vmcp/operator/builders/rbac";
+import {
+  buildRole,
+  buildRoleBinding,
+  buildServiceAccount,
+  buildStatusLease,
+} from "@vmcp/operator/builders/rbac";
 import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http";
 import { API_VERSION, VmcpConfigSchema } from "@vmcp/shared-types";
 import { serviceAccountKubeConfig } from "@vmcp/testenv";
@@ -29,6 +34,7 @@ const corePath = (ns: string, plural: string, name?: string) =>
 
 const KIND: Record<string, string> = {
   virtualmcpservers: "VirtualMCPServer",
+  mcpgroups: "MCPGroup",
   mcpservers: "MCPServer",
   mcpserverentries: "MCPServerEntry",
   mcpexternalauthconfigs: "MCPExternalAuthConfig",
@@ -138,6 +144,7 @@ export async function runtimeServiceAccount(
   ns: string,
   vmcp: Obj,
   secretNames: string[],
+  configMapNames: string[] = [],
 ): Promise<KubeConfig> {
   const input = {
     owner: {
@@ -149,6 +156,7 @@ export async function runtimeServiceAccount(
     namespace: ns,
     source: "discovered" as const,
     secretNames,
+    configMapNames,
   };
   await kubeRequest(admin, {
     method: "POST",
@@ -164,6 +172,11 @@ export async function runtimeServiceAccount(
     method: "POST",
     path: `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}/rolebindings`,
     body: buildRoleBinding(input),
+  });
+  await kubeRequest(admin, {
+    method: "POST",
+    path: `/apis/coordination.k8s.io/v1/namespaces/${ns}/leases`,
+    body: buildStatusLease(input),
   });
   const sa = await serviceAccountKubeConfig(admin, ns, rbacName(vmcp.metadata.name));
   // RBAC is eventually consistent: wait until the Role is in effect.
