@@ -28,6 +28,8 @@ export interface SampleBackendOptions {
   tls?: { cert: string; key: string };
   /** Fixed port (0 = a free one, kept across stop/start). */
   port?: number;
+  /** Listen address (default 127.0.0.1; 0.0.0.0 in a pod). */
+  host?: string;
 }
 
 export interface SampleBackend {
@@ -129,7 +131,7 @@ export async function startSampleBackend(o: SampleBackendOptions): Promise<Sampl
     });
     await new Promise<void>((done, fail) => {
       server.once("error", fail);
-      server.listen(port, "127.0.0.1", () => done());
+      server.listen(port, o.host ?? "127.0.0.1", () => done());
     });
     port = (server.address() as AddressInfo).port;
     http = server;

@@ -7,6 +7,7 @@ import { API_VERSION } from "@vmcp/shared-types";
 import { generatePki } from "../../packages/testenv/src/pki.ts";
 import { type SampleBackend, startSampleBackend } from "./backend.ts";
 import { apply, type KubeObject, patchStatus } from "./kube.ts";
+import { SAMPLE_TOOLS } from "./sample-tools.ts";
 
 export const GROUP_NAME = "tools";
 export const VMCP_NAME = "gateway";
@@ -22,44 +23,17 @@ export interface SampleBackends {
   stop(): Promise<void>;
 }
 
-const echo = (backend: string) => ({
-  name: "echo",
-  description: `Echoes its text (every backend has one: the gateway's conflict resolution prefixes them)`,
-  args: ["text"],
-  run: (a: Record<string, string>) => `${backend}: ${a.text}`,
-});
-
 export async function startSampleBackends(): Promise<SampleBackends> {
   // A private CA and a 127.0.0.1 serving certificate (the control-plane PKI helper, reused).
   const pki = await generatePki();
   const [weather, calendar, notes] = await Promise.all([
-    startSampleBackend({
-      name: "weather",
-      tools: [
-        {
-          name: "forecast",
-          description: "Tomorrow's weather for a city",
-          args: ["city"],
-          run: (a) => `Tomorrow in ${a.city}: sunny, 21 °C`,
-        },
-        echo("weather"),
-      ],
-    }),
+    startSampleBackend({ name: "weather", tools: SAMPLE_TOOLS.weather }),
     startSampleBackend({
       name: "calendar",
       tls: { cert: pki.servingCert, key: pki.servingKey },
-      tools: [
-        { name: "next_event", description: "The next event in the calendar", run: () => "Stand-up at 09:30" },
-        echo("calendar"),
-      ],
+      tools: SAMPLE_TOOLS.calendar,
     }),
-    startSampleBackend({
-      name: "notes",
-      tools: [
-        { name: "add_note", description: "Stores a note", args: ["text"], run: (a) => `noted: ${a.text}` },
-        echo("notes"),
-      ],
-    }),
+    startSampleBackend({ name: "notes", tools: SAMPLE_TOOLS.notes }),
   ]);
   return {
     weather,

@@ -5,9 +5,12 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { startCluster } from "./cluster.ts";
 import { startControlPlane } from "./control-plane.ts";
+import { buildProjectImages } from "./images.ts";
 import { withLockFile } from "./lock.ts";
+import { type NodeLayout, nodePaths } from "./node-config.ts";
+import { importImages } from "./node-images.ts";
 import { cleanupHost, readNodeLock, writeNodeLock } from "./node-lock.ts";
-import { readVersions } from "./paths.ts";
+import { nodeImageStoreDir, readVersions } from "./paths.ts";
 import { isAlive } from "./process.ts";
 import { isHealthy, readState, statePaths, teardownState, writeState } from "./state.ts";
 
@@ -19,6 +22,8 @@ Commands:
   down     stop it and remove its files
   env      print 'export KUBECONFIG=...' (use: eval "$(testenv env)")
   status   print whether it runs, its server URL, pids and kubeconfig
+  images   build the operator, runtime and sample-backend images from deploy/docker/*.Dockerfile
+           with buildah (only when their inputs changed) and import them into the running node
   --help   this text
 
   --node   the same for a real single node instead: containerd, kubelet, kube-controller-manager,
@@ -180,7 +185,26 @@ async function statusNode(): Promise<number> {
   return dead.length === 0 ? 0 : 1;
 }
 
-const commands: Record<string, () => Promise<number>> = { up, down, env, status };
+async function images(): Promise<number> {
+  const built = await buildProjectImages({ log });
+  const lock = readNodeLock();
+  if (lock?.kubeconfigPath && isAlive(lock.pid)) {
+    importImages({
+      ctr: lock.ctr,
+      socket: nodePaths({ dir: lock.dir } as NodeLayout).containerdSocket,
+      imageStore: nodeImageStoreDir(),
+      archives: Object.fromEntries(Object.values(built).map((b) => [b.ref, b.archive])),
+      log,
+    });
+  } else {
+    log("no node running: images built, not imported (start one with 'testenv up --node')");
+  }
+  for (const b of Object.values(built))
+    process.stdout.write(`${b.ref} ${(b.bytes / 1e6).toFixed(0)}MB ${b.archive}\n`);
+  return 0;
+}
+
+const commands: Record<string, () => Promise<number>> = { up, down, env, status, images };
 const nodeCommands: Record<string, () => Promise<number>> = {
   up: upNode,
   down: downNode,
