@@ -1,3 +1,4 @@
+export * from "./authz.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";
@@ -16,8 +17,10 @@ export * from "./discovered-backend.ts";
 export * from "./duration.ts";
 export * from "./kinds/common.ts";
 export * from "./kinds/info.ts";
+export * from "./kinds/mcp-authz-config.ts";
 export * from "./kinds/mcp-external-auth-config.ts";
 export * from "./kinds/mcp-group.ts";
+export * from "./kinds/mcp-oidc-config.ts";
 export * from "./kinds/mcp-remote-proxy.ts";
 export * from "./kinds/mcp-server.ts";
 export * from "./kinds/mcp-server-entry.ts";

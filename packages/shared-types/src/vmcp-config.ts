@@ -2,6 +2,7 @@
 // the fields in scope. Every object is strict: a key we do not implement is an error, not a no-op.
 // VirtualMCPServer.spec.config reuses these sub-schemas (kinds/virtual-mcp-server.ts).
 import * as z from "zod";
+import { RuntimeAuthzConfigSchema } from "./authz.ts";
 import { CompositeToolConfigSchema } from "./composite.ts";
 import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
 import { boundedRecord, type CelRule, mapList, setList, withMeta, withRule } from "./meta.ts";
@@ -63,6 +64,7 @@ export const IncomingAuthConfigSchema = withRule(
   z.strictObject({
     type: z.enum(["anonymous", "oidc"]),
     oidc: OidcConfigSchema.optional(),
+    authz: RuntimeAuthzConfigSchema.optional(),
   }),
   {
     rule: "self.type == 'oidc' ? has(self.oidc) : !has(self.oidc)",

@@ -57,6 +57,8 @@ What the operator reads and writes. It also holds everything it grants the runti
     - mcpexternalauthconfigs
     - mcptoolconfigs
     - virtualmcpcompositetooldefinitions
+    - mcpauthzconfigs
+    - mcpoidcconfigs
   verbs: [get, list, watch]
 - apiGroups: [toolhive.stacklok.dev]
   resources:
@@ -68,6 +70,8 @@ What the operator reads and writes. It also holds everything it grants the runti
     - mcpexternalauthconfigs/status
     - mcptoolconfigs/status
     - virtualmcpcompositetooldefinitions/status
+    - mcpauthzconfigs/status
+    - mcpoidcconfigs/status
   verbs: [get, patch, update]
 # Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
 - apiGroups: [""]

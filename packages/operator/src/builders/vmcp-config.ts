@@ -1,6 +1,7 @@
 // The pure config generator: VirtualMCPServer + referenced objects -> config.yaml.
 import { OperationalConfigSchema, type VmcpConfig, VmcpConfigSchema } from "@vmcp/shared-types";
 import { ConfigResolutionError, resolveAggregation } from "./aggregation.ts";
+import { resolveAuthz } from "./authz.ts";
 import { mergeCompositeTools } from "./composite.ts";
 import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
@@ -44,6 +45,10 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     return fail("AuthInvalid", message);
   }
 
+  const authz = resolveAuthz(spec.incomingAuth, world.authz ?? { authzConfigs: new Map() });
+  conditions.push(...authz.conditions);
+  if (!authz.ok) return fail(authz.reason, authz.message);
+
   const auth = buildOutgoingAuth(world);
   conditions.push(...auth.conditions);
   if (auth.error) {
@@ -68,7 +73,7 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     draft = {
       name: vmcp.metadata.name,
       groupRef: spec.groupRef.name,
-      incomingAuth: { type: "anonymous" },
+      incomingAuth: authz.authz ? { type: "anonymous", authz: authz.authz } : { type: "anonymous" },
       outgoingAuth: auth.outgoingAuth,
       aggregation: resolveAggregation(cfg.aggregation, world.toolConfigs),
       operational: OperationalConfigSchema.parse(structuredClone(cfg.operational ?? {})),

@@ -8,6 +8,7 @@ import type {
   VirtualMCPCompositeToolDefinition,
   VirtualMCPServer,
 } from "@vmcp/shared-types";
+import type { AuthzInputs } from "./authz.ts";
 
 /**
  * Everything one VirtualMCPServer's desired state depends on, read from the informer caches in a
@@ -23,6 +24,8 @@ export interface VmcpWorld {
   authConfigs: ReadonlyMap<string, MCPExternalAuthConfig>;
   toolConfigs: ReadonlyMap<string, MCPToolConfig>;
   compositeDefs: ReadonlyMap<string, VirtualMCPCompositeToolDefinition>;
+  /** What spec.incomingAuth's authorization refers to; absent means nothing is referenced. */
+  authz?: AuthzInputs;
 }
 
 export const byName = <T extends { metadata: { name?: string | undefined } }>(a: T, b: T): number => {

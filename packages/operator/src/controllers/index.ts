@@ -2,6 +2,7 @@
 // a new controller is registered by adding its factory here.
 import type { ControllerFactory } from "../kit/context.ts";
 import { compositeToolDefinitionController } from "./compositetooldefinition.ts";
+import { mcpAuthzConfigController } from "./mcpauthzconfig.ts";
 import { mcpExternalAuthConfigController } from "./mcpexternalauthconfig.ts";
 import { mcpGroupController } from "./mcpgroup.ts";
 import { mcpServerEntryController } from "./mcpserverentry.ts";
@@ -15,6 +16,7 @@ export const SUPPORTING_CONTROLLERS: readonly ControllerFactory[] = [
   mcpExternalAuthConfigController,
   mcpToolConfigController,
   compositeToolDefinitionController,
+  mcpAuthzConfigController,
 ];
 
 /** Everything `vmcp-operator` runs by default. */

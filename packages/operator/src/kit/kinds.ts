@@ -2,8 +2,10 @@ import {
   GROUP,
   KIND_INFO,
   type KindName,
+  MCPAuthzConfigSchema,
   MCPExternalAuthConfigSchema,
   MCPGroupSchema,
+  MCPOIDCConfigSchema,
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
@@ -26,6 +28,8 @@ export const KIND_SCHEMAS = {
   MCPExternalAuthConfig: MCPExternalAuthConfigSchema,
   MCPToolConfig: MCPToolConfigSchema,
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
+  MCPAuthzConfig: MCPAuthzConfigSchema,
+  MCPOIDCConfig: MCPOIDCConfigSchema,
 } as const;
 
 export type KindType<K extends KindName> = z.output<(typeof KIND_SCHEMAS)[K]>;

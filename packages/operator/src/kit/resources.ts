@@ -52,6 +52,8 @@ const KNOWN: Record<string, string> = {
   "toolhive.stacklok.dev/v1beta1/MCPExternalAuthConfig": "mcpexternalauthconfigs",
   "toolhive.stacklok.dev/v1beta1/MCPToolConfig": "mcptoolconfigs",
   "toolhive.stacklok.dev/v1beta1/VirtualMCPCompositeToolDefinition": "virtualmcpcompositetooldefinitions",
+  "toolhive.stacklok.dev/v1beta1/MCPAuthzConfig": "mcpauthzconfigs",
+  "toolhive.stacklok.dev/v1beta1/MCPOIDCConfig": "mcpoidcconfigs",
 };
 
 const discovered = new WeakMap<KubeConfig, Map<string, string>>();

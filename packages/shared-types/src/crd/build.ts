@@ -1,12 +1,14 @@
-// Builds the eight CustomResourceDefinitions from the zod schemas (pure; the CLI writes them).
+// Builds the CustomResourceDefinitions from the zod schemas (pure; the CLI writes them).
 import type * as z from "zod";
 import { GROUP, VERSION } from "../kinds/common.ts";
 import { KIND_INFO, KIND_NAMES, type KindName } from "../kinds/info.ts";
+import { MCPAuthzConfigSpecSchema, MCPAuthzConfigStatusSchema } from "../kinds/mcp-authz-config.ts";
 import {
   MCPExternalAuthConfigSpecSchema,
   MCPExternalAuthConfigStatusSchema,
 } from "../kinds/mcp-external-auth-config.ts";
 import { MCPGroupSpecSchema, MCPGroupStatusSchema } from "../kinds/mcp-group.ts";
+import { MCPOIDCConfigSpecSchema, MCPOIDCConfigStatusSchema } from "../kinds/mcp-oidc-config.ts";
 import { MCPRemoteProxySpecSchema, MCPRemoteProxyStatusSchema } from "../kinds/mcp-remote-proxy.ts";
 import { MCPServerSpecSchema, MCPServerStatusSchema } from "../kinds/mcp-server.ts";
 import { MCPServerEntrySpecSchema, MCPServerEntryStatusSchema } from "../kinds/mcp-server-entry.ts";
@@ -117,6 +119,18 @@ export const PRINTER_COLUMNS: Record<KindName, PrinterColumn[]> = {
     age,
     cond("Ready", "Ready"),
   ],
+  MCPAuthzConfig: [
+    { name: "Type", type: "string", jsonPath: ".spec.type" },
+    cond("Valid", "Valid"),
+    { name: "References", type: "integer", jsonPath: ".status.referenceCount" },
+    age,
+  ],
+  MCPOIDCConfig: [
+    { name: "Source", type: "string", jsonPath: ".spec.type" },
+    cond("Valid", "Valid"),
+    { name: "References", type: "integer", jsonPath: ".status.referenceCount" },
+    age,
+  ],
 };
 
 interface KindSchemas {
@@ -153,6 +167,8 @@ const SCHEMAS: Record<KindName, KindSchemas> = {
     status: VirtualMCPCompositeToolDefinitionStatusSchema,
     specRequired: true,
   },
+  MCPAuthzConfig: { spec: MCPAuthzConfigSpecSchema, status: MCPAuthzConfigStatusSchema, specRequired: true },
+  MCPOIDCConfig: { spec: MCPOIDCConfigSpecSchema, status: MCPOIDCConfigStatusSchema, specRequired: true },
 };
 
 export function buildOpenApiSchema(kind: KindName): JSONSchemaProps {

@@ -1,4 +1,4 @@
-// Names, short names and categories of the eight kinds.
+// Names, short names and categories of the kinds.
 export const KIND_NAMES = [
   "VirtualMCPServer",
   "MCPGroup",
@@ -8,6 +8,8 @@ export const KIND_NAMES = [
   "MCPExternalAuthConfig",
   "MCPToolConfig",
   "VirtualMCPCompositeToolDefinition",
+  "MCPAuthzConfig",
+  "MCPOIDCConfig",
 ] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
@@ -40,4 +42,6 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
     "virtualmcpcompositetooldefinitions",
     ["vmcpctd", "compositetool"],
   ),
+  MCPAuthzConfig: info("MCPAuthzConfig", "mcpauthzconfigs", ["authzcfg"]),
+  MCPOIDCConfig: info("MCPOIDCConfig", "mcpoidcconfigs", ["mcpoidc"]),
 };

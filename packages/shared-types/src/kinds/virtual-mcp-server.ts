@@ -1,5 +1,6 @@
 // VirtualMCPServer. spec.config reuses the runtime config sub-schemas.
 import * as z from "zod";
+import { AuthzConfigSchema } from "../authz.ts";
 import { ConditionsSchema } from "../conditions.ts";
 import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";
 import { atomicList, boundedRecord, withMeta, withRule } from "../meta.ts";
@@ -49,17 +50,31 @@ export const OidcConfigRefSchema = z.strictObject({
 });
 
 export const VmcpIncomingAuthSchema = withRule(
-  z.strictObject({
-    type: z.enum(["anonymous", "oidc"]),
-    oidcConfigRef: OidcConfigRefSchema.optional(),
-  }),
+  withRule(
+    z.strictObject({
+      type: z.enum(["anonymous", "oidc"]),
+      oidcConfigRef: OidcConfigRefSchema.optional(),
+      authzConfig: AuthzConfigSchema.describe("Cedar authorization for MCP requests.").optional(),
+      authzConfigRef: NameRefSchema.describe(
+        "An MCPAuthzConfig (same namespace) holding the Cedar authorization; exclusive with authzConfig.",
+      ).optional(),
+    }),
+    {
+      rule: "self.type != 'oidc' || has(self.oidcConfigRef)",
+      message: "spec.incomingAuth.oidcConfigRef is required when type is oidc",
+      fieldPath: ".oidcConfigRef",
+      reason: "FieldValueRequired",
+    },
+    (a) => a.type !== "oidc" || a.oidcConfigRef !== undefined,
+  ),
   {
-    rule: "self.type != 'oidc' || has(self.oidcConfigRef)",
-    message: "spec.incomingAuth.oidcConfigRef is required when type is oidc",
-    fieldPath: ".oidcConfigRef",
-    reason: "FieldValueRequired",
+    rule: "!(has(self.authzConfig) && has(self.authzConfigRef))",
+    message:
+      "authzConfig and authzConfigRef are mutually exclusive; use authzConfigRef to reference a shared MCPAuthzConfig",
+    fieldPath: ".authzConfigRef",
+    reason: "FieldValueForbidden",
   },
-  (a) => a.type !== "oidc" || a.oidcConfigRef !== undefined,
+  (a) => !(a.authzConfig !== undefined && a.authzConfigRef !== undefined),
 );
 export type VmcpIncomingAuth = z.output<typeof VmcpIncomingAuthSchema>;
 

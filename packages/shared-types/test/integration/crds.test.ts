@@ -9,10 +9,14 @@ import type * as z from "zod";
 import {
   KIND_NAMES,
   type KindName,
+  MCPAuthzConfigSpecSchema,
+  MCPAuthzConfigStatusSchema,
   MCPExternalAuthConfigSpecSchema,
   MCPExternalAuthConfigStatusSchema,
   MCPGroupSpecSchema,
   MCPGroupStatusSchema,
+  MCPOIDCConfigSpecSchema,
+  MCPOIDCConfigStatusSchema,
   MCPRemoteProxySpecSchema,
   MCPRemoteProxyStatusSchema,
   MCPServerEntrySpecSchema,
@@ -39,6 +43,8 @@ const SPEC_SCHEMAS: Record<KindName, z.ZodType> = {
   MCPExternalAuthConfig: MCPExternalAuthConfigSpecSchema,
   MCPToolConfig: MCPToolConfigSpecSchema,
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSpecSchema,
+  MCPAuthzConfig: MCPAuthzConfigSpecSchema,
+  MCPOIDCConfig: MCPOIDCConfigSpecSchema,
 };
 
 const STATUS_SCHEMAS: Record<KindName, z.ZodType> = {
@@ -50,6 +56,8 @@ const STATUS_SCHEMAS: Record<KindName, z.ZodType> = {
   MCPExternalAuthConfig: MCPExternalAuthConfigStatusSchema,
   MCPToolConfig: MCPToolConfigStatusSchema,
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionStatusSchema,
+  MCPAuthzConfig: MCPAuthzConfigStatusSchema,
+  MCPOIDCConfig: MCPOIDCConfigStatusSchema,
 };
 
 type Stored = {

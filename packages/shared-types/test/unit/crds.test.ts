@@ -117,6 +117,13 @@ describe("generated CRDs", () => {
         fieldPath: ".oidcConfigRef",
         reason: "FieldValueRequired",
       },
+      {
+        rule: "!(has(self.authzConfig) && has(self.authzConfigRef))",
+        message:
+          "authzConfig and authzConfigRef are mutually exclusive; use authzConfigRef to reference a shared MCPAuthzConfig",
+        fieldPath: ".authzConfigRef",
+        reason: "FieldValueForbidden",
+      },
     ]);
     const auth = nodeAt(schemaOf("MCPExternalAuthConfig"), "spec");
     expect(auth?.["x-kubernetes-validations"]?.map((r) => r.fieldPath)).toEqual([

@@ -3,8 +3,10 @@ import type * as z from "zod";
 import {
   KIND_NAMES,
   type KindName,
+  MCPAuthzConfigSchema,
   MCPExternalAuthConfigSchema,
   MCPGroupSchema,
+  MCPOIDCConfigSchema,
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
@@ -41,6 +43,8 @@ const SCHEMAS: Record<KindName, z.ZodType> = {
   MCPExternalAuthConfig: MCPExternalAuthConfigSchema,
   MCPToolConfig: MCPToolConfigSchema,
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
+  MCPAuthzConfig: MCPAuthzConfigSchema,
+  MCPOIDCConfig: MCPOIDCConfigSchema,
 };
 
 describe("kind schemas", () => {

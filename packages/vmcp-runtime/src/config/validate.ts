@@ -1,4 +1,5 @@
 import { DURATION_PATTERN, HEADER_NAME_PATTERN, parseDuration } from "@vmcp/shared-types";
+import { authzConfigProblems } from "../authz/config-problems.ts";
 import { formatPath, type PathSegment, type Problem } from "./problems.ts";
 import { arr, entries, obj, type Raw, str } from "./raw.ts";
 
@@ -19,6 +20,8 @@ export function validateCrossField(raw: Raw): Problem[] {
   checkOperational(obj(raw.operational), add);
   checkPassthrough(arr(raw.passthroughHeaders), add);
   checkIncomingAuth(obj(raw.incomingAuth), add);
+  for (const p of authzConfigProblems(obj(raw.incomingAuth)?.authz))
+    add(["incomingAuth", "authz", ...p.path], p.message);
   const outgoing = obj(raw.outgoingAuth);
   if (outgoing) {
     if (outgoing.default !== undefined)

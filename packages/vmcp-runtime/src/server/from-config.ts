@@ -2,6 +2,7 @@ import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import { aggregate } from "../aggregation/aggregate.ts";
 import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
+import { createAuthorizer } from "../authz/cedar.ts";
 import type { ResolvedSecrets } from "../config/load.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
@@ -64,6 +65,8 @@ export function gatewayOptionsFromConfig(
   };
   if (config.operational.allowedOrigins) out.allowedOrigins = config.operational.allowedOrigins;
   if (o.resourceUrl !== undefined) out.publicUrl = o.resourceUrl;
+  const authz = createAuthorizer(config.incomingAuth.authz);
+  if (authz) out.authz = authz;
   // compositeToolRefs are merged into compositeTools by the operator; the runtime reads only these.
   if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
   const limits = config.operational.incoming;

@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { redact } from "@vmcp/shared-types";
+import type { Authorizer } from "../authz/cedar.ts";
 import { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
@@ -55,6 +56,8 @@ export interface GatewayOptions {
   retry?: { initialMs: number; maxMs: number };
   /** config.compositeTools (the operator has already merged compositeToolRefs into it). */
   compositeTools?: readonly unknown[];
+  /** Cedar authorization (incomingAuth.authz); undefined means every caller may do everything. */
+  authz?: Authorizer;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -129,6 +132,7 @@ export class Gateway {
       partialFailureMode: o.partialFailureMode ?? "fail",
       onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
       composite: this.#composite,
+      authz: o.authz,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;

@@ -2,6 +2,11 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { redact } from "@vmcp/shared-types";
+import { ANONYMOUS_IDENTITY } from "../auth/identity.ts";
+import type { Authorizer } from "../authz/cedar.ts";
+import { ListFilter } from "../authz/filter.ts";
+import { AUTHZ_DENIED_CODE, denialMessage, gate } from "../authz/gate.ts";
+import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
@@ -48,6 +53,8 @@ export interface McpHandlerOptions {
   onBackendListChanged: (backend: string) => void;
   /** Composite tools (config.compositeTools), validated per aggregate view. */
   composite?: CompositeCatalog | undefined;
+  /** Cedar authorization; undefined when no policies are configured. */
+  authz?: Authorizer | undefined;
 }
 
 const SERVER_CAPABILITIES = {
@@ -87,9 +94,11 @@ const methodLabel = (m: string): string => (KNOWN_METHODS.has(m) ? m : "other");
 export class McpHandler {
   #o: McpHandlerOptions;
   #advertised = new WeakMap<AggregateView, { tools: Set<string>; prompts: Set<string> }>();
+  #lists: ListFilter | undefined;
 
   constructor(o: McpHandlerOptions) {
     this.#o = o;
+    if (o.authz) this.#lists = new ListFilter(o.authz);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -335,6 +344,16 @@ export class McpHandler {
       reply(res, 200, errorResponse(msg.id, code, message));
       this.#o.metrics.observe(LOCAL, methodLabel(msg.method), "error", startNs);
     };
+    const authz = this.#o.authz;
+    if (authz) {
+      const who = s.identity ?? ANONYMOUS_IDENTITY;
+      const g = gate(authz, who, msg.method, params);
+      if (g && !g.decision.allowed) {
+        if (g.decision.errors.length > 0)
+          this.#o.log.warn({ method: msg.method, errors: g.decision.errors }, "authorization policy errored");
+        return refuse(AUTHZ_DENIED_CODE, denialMessage(msg.method, g.target, who));
+      }
+    }
     switch (msg.method) {
       case "tools/call": {
         const name = params?.name;
@@ -413,12 +432,16 @@ export class McpHandler {
       case "prompts/list": {
         const failure = this.#listingFailure();
         if (failure) return refuse(ErrorCodes.BackendError, failure);
-        if (msg.method === "tools/list")
-          return local({
-            tools: this.#o.composite ? this.#o.composite.forView(view).advertised : view.tools,
-          });
-        if (msg.method === "prompts/list") return local({ prompts: view.prompts });
-        if (msg.method === "resources/list") return local({ resources: view.resources });
+        const lists = this.#lists;
+        const who = s.identity ?? ANONYMOUS_IDENTITY;
+        if (msg.method === "tools/list") {
+          const tools = this.#o.composite ? this.#o.composite.forView(view).advertised : view.tools;
+          return local({ tools: lists ? lists.filter("tool", tools, who) : tools });
+        }
+        if (msg.method === "prompts/list")
+          return local({ prompts: lists ? lists.filter("prompt", view.prompts, who) : view.prompts });
+        if (msg.method === "resources/list")
+          return local({ resources: lists ? lists.filter("resource", view.resources, who) : view.resources });
         return local({ resourceTemplates: view.resourceTemplates.map(({ backend: _b, ...t }) => t) });
       }
       case "ping":

@@ -14,6 +14,7 @@ import {
 import {
   type Lookups,
   mapAuthConfig,
+  mapAuthzConfig,
   mapCaBundleConfigMap,
   mapComposite,
   mapGroup,
@@ -29,6 +30,8 @@ import {
   memberAuthConfigKeys,
   VMCP_INDEX,
   vmcpAuthConfigKeys,
+  vmcpAuthzConfigKeys,
+  vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
   vmcpToolConfigKeys,
 } from "./references.ts";
@@ -101,12 +104,15 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     authConfigs: kindInformer(reg, "MCPExternalAuthConfig"),
     toolConfigs: kindInformer(reg, "MCPToolConfig"),
     composites: kindInformer(reg, "VirtualMCPCompositeToolDefinition"),
+    authzConfigs: kindInformer(reg, "MCPAuthzConfig"),
     owned,
   };
   informers.vmcps.addIndexer(VMCP_INDEX.group, groupRefKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.authConfig, vmcpAuthConfigKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.toolConfig, vmcpToolConfigKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.composite, vmcpCompositeKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.authzConfig, vmcpAuthzConfigKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.authzConfigMap, vmcpAuthzConfigMapKeys);
   for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
     (m as { addIndexer(n: string, f: (o: KubeObject) => string[]): void }).addIndexer(
       MEMBER_INDEX.group,
@@ -124,6 +130,8 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     vmcpsByAuthConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authConfig, k)),
     vmcpsByToolConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.toolConfig, k)),
     vmcpsByComposite: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.composite, k)),
+    vmcpsByAuthzConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfig, k)),
+    vmcpsByAuthzConfigMap: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfigMap, k)),
     memberGroupsByAuthConfig: (k) =>
       [informers.servers, informers.proxies, informers.entries].flatMap((i) =>
         (i.byIndex(MEMBER_INDEX.authConfig, k) as KubeObject[]).flatMap((o) => groupRefKeys(o)),
@@ -171,6 +179,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   informers.authConfigs.onEvent((ev) => enqueueAll(mapAuthConfig(ev.obj, lookups)));
   informers.toolConfigs.onEvent((ev) => enqueueAll(mapToolConfig(ev.obj, lookups)));
   informers.composites.onEvent((ev) => enqueueAll(mapComposite(ev.obj, lookups)));
+  informers.authzConfigs.onEvent((ev) => enqueueAll(mapAuthzConfig(ev.obj, lookups)));
   configMapKeysInformer(reg).onEvent((ev) => enqueueAll(mapCaBundleConfigMap(ev.obj, lookups)));
   return controller;
 }

@@ -8,6 +8,8 @@ export interface Lookups {
   vmcpsByAuthConfig(nsName: string): string[];
   vmcpsByToolConfig(nsName: string): string[];
   vmcpsByComposite(nsName: string): string[];
+  vmcpsByAuthzConfig(nsName: string): string[];
+  vmcpsByAuthzConfigMap(nsName: string): string[];
   /** Group keys ("ns/group") of members that reference this auth config / CA ConfigMap. */
   memberGroupsByAuthConfig(nsName: string): string[];
   entryGroupsByCaBundle(nsName: string): string[];
@@ -50,9 +52,17 @@ export function mapComposite(def: RawLike, l: Lookups): string[] {
   return uniqSorted(l.vmcpsByComposite(keyOf(def)));
 }
 
-/** A CA-bundle ConfigMap: the VMCPs of every group with an entry that mounts it. */
+/** A ConfigMap: the VMCPs of every group with an entry that mounts it as CA bundle, and the
+ * VMCPs that read their Cedar policies from it. */
 export function mapCaBundleConfigMap(cm: RawLike, l: Lookups): string[] {
-  return uniqSorted(l.entryGroupsByCaBundle(keyOf(cm)).flatMap((g) => l.vmcpsByGroup(g)));
+  return uniqSorted([
+    ...l.entryGroupsByCaBundle(keyOf(cm)).flatMap((g) => l.vmcpsByGroup(g)),
+    ...l.vmcpsByAuthzConfigMap(keyOf(cm)),
+  ]);
+}
+
+export function mapAuthzConfig(cfg: RawLike, l: Lookups): string[] {
+  return uniqSorted(l.vmcpsByAuthzConfig(keyOf(cfg)));
 }
 
 /** An owned object (Deployment, Service, ConfigMap, ServiceAccount, Role, RoleBinding): its controller owner. */

@@ -7,6 +7,7 @@ import type {
 } from "@kubernetes/client-node";
 import {
   API_VERSION,
+  type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
   type MCPRemoteProxy,
@@ -54,6 +55,7 @@ export interface VmcpInformers {
   authConfigs: Informer<MCPExternalAuthConfig>;
   toolConfigs: Informer<MCPToolConfig>;
   composites: Informer<VirtualMCPCompositeToolDefinition>;
+  authzConfigs: Informer<MCPAuthzConfig>;
   /** Owned objects by kind ("Deployment", "Service", ...). */
   owned: Record<string, Informer<RawObject>>;
 }
@@ -87,6 +89,26 @@ export interface VmcpReconciler {
   reconcile(key: string): Promise<ReconcileResult>;
   /** Call on every cache event of a VirtualMCPServer or owned object: the cache is now authoritative. */
   cacheUpdated(kind: string, namespace: string, name: string): void;
+}
+
+/** Cedar policies may be a whole ConfigMap of text; the informer keeps ConfigMaps keys-only, so
+ * the one a VirtualMCPServer names is read when it reconciles. */
+async function readAuthzConfigMap(
+  kc: KubeConfig,
+  namespace: string,
+  authz: { type: string; configMap?: { name: string } | undefined } | undefined,
+): Promise<Record<string, string> | undefined> {
+  if (authz?.type !== "configMap" || !authz.configMap) return undefined;
+  try {
+    const cm = await kubeRequest<{ data?: Record<string, string> }>(kc, {
+      method: "GET",
+      path: objectPath({ group: "", version: "v1", plural: "configmaps" }, namespace, authz.configMap.name),
+    });
+    return cm.data ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
@@ -188,6 +210,10 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       authConfigs: byNameMap(inf.authConfigs.list(namespace)),
       toolConfigs: byNameMap(inf.toolConfigs.list(namespace)),
       compositeDefs: byNameMap(inf.composites.list(namespace)),
+      authz: {
+        authzConfigs: byNameMap(inf.authzConfigs.list(namespace)),
+        configMapData: await readAuthzConfigMap(deps.kc, namespace, vmcp.spec.incomingAuth.authzConfig),
+      },
     };
     const ev = evaluate(world, {
       image: deps.image,

@@ -54,8 +54,20 @@ export function entryCaBundleKeys(o: RawLike): string[] {
   return nsKey(o, refName(obj(obj(o.spec)?.caBundleRef)?.configMapRef));
 }
 
+/** spec.incomingAuth.authzConfigRef (MCPAuthzConfig). */
+export function vmcpAuthzConfigKeys(o: RawLike): string[] {
+  return nsKey(o, refName(obj(obj(o.spec)?.incomingAuth)?.authzConfigRef));
+}
+
+/** The ConfigMap of spec.incomingAuth.authzConfig when its type is configMap. */
+export function vmcpAuthzConfigMapKeys(o: RawLike): string[] {
+  return nsKey(o, refName(obj(obj(obj(o.spec)?.incomingAuth)?.authzConfig)?.configMap));
+}
+
 export const VMCP_INDEX = {
   group: "vmcp:groupRef",
+  authzConfig: "vmcp:authzConfigRef",
+  authzConfigMap: "vmcp:authzConfigMap",
   authConfig: "vmcp:authConfigRef",
   toolConfig: "vmcp:toolConfigRef",
   composite: "vmcp:compositeToolRef",

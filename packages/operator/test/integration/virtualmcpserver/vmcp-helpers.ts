@@ -47,6 +47,8 @@ export const R = {
   auth: crd("mcpexternalauthconfigs"),
   tool: crd("mcptoolconfigs"),
   composite: crd("virtualmcpcompositetooldefinitions"),
+  authz: crd("mcpauthzconfigs"),
+  oidc: crd("mcpoidcconfigs"),
   deployment: { group: "apps", version: "v1", plural: "deployments" },
   service: { group: "", version: "v1", plural: "services" },
   configmap: { group: "", version: "v1", plural: "configmaps" },
@@ -65,6 +67,8 @@ const KINDS: Record<string, string> = {
   mcpexternalauthconfigs: "MCPExternalAuthConfig",
   mcptoolconfigs: "MCPToolConfig",
   virtualmcpcompositetooldefinitions: "VirtualMCPCompositeToolDefinition",
+  mcpauthzconfigs: "MCPAuthzConfig",
+  mcpoidcconfigs: "MCPOIDCConfig",
 };
 
 export async function create(

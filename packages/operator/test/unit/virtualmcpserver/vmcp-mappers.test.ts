@@ -13,6 +13,8 @@ import {
   entryCaBundleKeys,
   groupRefKeys,
   vmcpAuthConfigKeys,
+  vmcpAuthzConfigKeys,
+  vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
   vmcpToolConfigKeys,
 } from "../../../src/controllers/virtualmcpserver/references.ts";
@@ -32,6 +34,8 @@ function lookups(
     vmcpsByAuthConfig: by(vmcpAuthConfigKeys),
     vmcpsByToolConfig: by(vmcpToolConfigKeys),
     vmcpsByComposite: by(vmcpCompositeKeys),
+    vmcpsByAuthzConfig: by(vmcpAuthzConfigKeys),
+    vmcpsByAuthzConfigMap: by(vmcpAuthzConfigMapKeys),
     memberGroupsByAuthConfig: (k) =>
       members
         .filter(

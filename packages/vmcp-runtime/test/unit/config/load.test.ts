@@ -94,6 +94,17 @@ const expected: Record<string, Array<[path: string, message: string | RegExp]>> 
     ["operational.failureHandling.unhealthyThreshold", "not a string"],
   ],
   "broken-top-level.yaml": [["", "the top level must be a mapping of config keys"]],
+  "broken-authz.yaml": [
+    [
+      "incomingAuth.authz.policies[1]",
+      "failed to parse policy with id `policy1` from string: unexpected end of input",
+    ],
+    [
+      "incomingAuth.authz.policies[2]",
+      "failed to parse policy with id `policy2` from string: unexpected token `forbid`",
+    ],
+    ["incomingAuth.authz.entitiesJson", "must be a JSON array of Cedar entities"],
+  ],
 };
 
 describe("loadConfigFile on broken configs", () => {

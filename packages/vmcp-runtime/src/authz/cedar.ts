@@ -1,0 +1,103 @@
+// The Cedar engine (the official Rust implementation compiled to WebAssembly) behind a small
+// interface: load a policy set once, then answer allow/deny per request.
+import { randomUUID } from "node:crypto";
+import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import {
+  cedarProblems,
+  formatCedarErrors,
+  formatPolicyProblems,
+  type PolicyProblem,
+  parseEntities,
+  policyId,
+} from "@vmcp/operator/builders/cedar-policies";
+import type { RuntimeAuthzConfig } from "@vmcp/shared-types";
+import type { Identity } from "../auth/identity.ts";
+import {
+  type CedarRequest,
+  type ClaimSettings,
+  cedarRequest,
+  principalEntity,
+  type Target,
+} from "./mapping.ts";
+
+export interface Decision {
+  allowed: boolean;
+  /** Ids of the policies that decided (policy0, policy1, ... in list order). */
+  reasons: string[];
+  /** Evaluation errors: Cedar denies when a policy errors, and says why here. */
+  errors: string[];
+}
+
+export interface Authorizer {
+  authorize(identity: Identity, target: Target): Decision;
+  /** The principal entity for `identity`, cached by the caller across checks of one request. */
+  principal(identity: Identity): cedar.EntityJson;
+  authorizeAs(principal: cedar.EntityJson, target: Target): Decision;
+}
+
+export class InvalidPolicyError extends Error {
+  readonly problems: PolicyProblem[];
+  constructor(problems: PolicyProblem[]) {
+    super(`invalid Cedar authorization: ${formatPolicyProblems(problems)}`);
+    this.problems = problems;
+  }
+}
+
+/** Loads the policy set into the engine once; throws InvalidPolicyError with the parser's
+ * messages. Returns undefined when authorization is off (no config, or type none). */
+export function createAuthorizer(cfg: RuntimeAuthzConfig | undefined): Authorizer | undefined {
+  if (!cfg || cfg.type === "none") return undefined;
+  const policies = cfg.policies ?? [];
+  const problems = cedarProblems(policies, cfg.entitiesJson);
+  if (policies.length === 0)
+    problems.push({ path: ["policies"], message: "at least one policy is required when type is cedar" });
+  if (problems.length > 0) throw new InvalidPolicyError(problems);
+  const entities = parseEntities(cfg.entitiesJson) as cedar.EntityJson[];
+  const setId = `vmcp-${randomUUID()}`;
+  const loaded = cedar.preparsePolicySet(setId, {
+    staticPolicies: Object.fromEntries(policies.map((p, i) => [policyId(i), p])),
+  });
+  if (loaded.type === "failure")
+    throw new InvalidPolicyError([{ path: ["policies"], message: formatCedarErrors(loaded.errors) }]);
+  const settings: ClaimSettings = {
+    groupClaimName: cfg.groupClaimName,
+    roleClaimName: cfg.roleClaimName,
+    groupEntityType: cfg.groupEntityType,
+  };
+  // Request entities win over policy entities with the same uid, as in ToolHive.
+  const withPolicyEntities = (req: CedarRequest): cedar.EntityJson[] => {
+    if (entities.length === 0) return req.entities;
+    const own = new Set(req.entities.map((e) => uidKey(e.uid)));
+    return [...req.entities, ...entities.filter((e) => !own.has(uidKey(e.uid)))];
+  };
+  const authorizeAs = (principal: cedar.EntityJson, target: Target): Decision => {
+    const req = cedarRequest(principal, target);
+    const answer = cedar.statefulIsAuthorized({
+      principal: req.principal,
+      action: req.action,
+      resource: req.resource,
+      context: req.context,
+      entities: withPolicyEntities(req),
+      preparsedPolicySetId: setId,
+    });
+    if (answer.type === "failure")
+      return { allowed: false, reasons: [], errors: [formatCedarErrors(answer.errors)] };
+    const d = answer.response;
+    return {
+      allowed: d.decision === "allow",
+      reasons: d.diagnostics.reason,
+      errors: d.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
+    };
+  };
+  const principal = (identity: Identity) => principalEntity(identity, settings);
+  return {
+    principal,
+    authorizeAs,
+    authorize: (identity, target) => authorizeAs(principal(identity), target),
+  };
+}
+
+function uidKey(uid: cedar.EntityUidJson): string {
+  const u = "__entity" in uid ? uid.__entity : uid;
+  return `${u.type}\u0000${u.id}`;
+}
