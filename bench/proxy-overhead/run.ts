@@ -1,6 +1,8 @@
 // Proxy-overhead benchmark: the same echo tool (1 KiB argument) called directly and through the
 // gateway, in one run, at concurrency 1 and 32. Backend, gateway and this load generator are
 // three processes on the same machine. Usage: node bench/proxy-overhead/run.ts [--seconds 4]
+// [--baseline-root <checkout>]: also runs the gateway of another checkout, as a "baseline" path
+// taking turns with the others, so two builds are compared under the same background load.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -18,6 +20,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     concurrency: { type: "string", default: "1,32" },
     "bare-forwarder": { type: "boolean", default: false },
+    "baseline-root": { type: "string" },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -55,6 +58,7 @@ async function startBackendProcess(): Promise<{ url: string; child: ChildProcess
 async function startGatewayProcess(
   backendUrl: string,
   dir: string,
+  checkout = root,
 ): Promise<{ url: string; child: ChildProcess }> {
   const cfg = join(dir, "config.yaml");
   await writeFile(
@@ -82,7 +86,7 @@ async function startGatewayProcess(
     [
       // e.g. BENCH_GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway.
       ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-      join(root, "packages/vmcp-runtime/src/main.ts"),
+      join(checkout, "packages/vmcp-runtime/src/main.ts"),
       "serve",
       "--config",
       cfg,
@@ -129,10 +133,11 @@ function procCpuUs(pid: number | undefined): number {
   }
 }
 
-let pids: { backend?: number; gateway?: number } = {};
-function cpuSnapshot(): { client: number; backend: number; gateway: number } {
+let pids: { backend?: number } = {};
+/** CPU so far of this process, the backend, and the gateway process the path goes through. */
+function cpuSnapshot(gatewayPid: number | undefined): { client: number; backend: number; gateway: number } {
   const u = process.cpuUsage();
-  return { client: u.user + u.system, backend: procCpuUs(pids.backend), gateway: procCpuUs(pids.gateway) };
+  return { client: u.user + u.system, backend: procCpuUs(pids.backend), gateway: procCpuUs(gatewayPid) };
 }
 
 async function connect(url: string): Promise<Client> {
@@ -157,12 +162,15 @@ class Load {
   readonly url: string;
   readonly tool: string;
   readonly concurrency: number;
+  /** The gateway process whose CPU is charged to this path (for direct: the idle gateway). */
+  readonly gatewayPid: number | undefined;
 
-  constructor(path: string, url: string, tool: string, concurrency: number) {
+  constructor(path: string, url: string, tool: string, concurrency: number, gatewayPid: number | undefined) {
     this.path = path;
     this.url = url;
     this.tool = tool;
     this.concurrency = concurrency;
+    this.gatewayPid = gatewayPid;
   }
 
   async connect(): Promise<void> {
@@ -237,13 +245,13 @@ async function measurePair(loads: Load[]): Promise<Point[]> {
     for (const l of i % 2 === 0 ? loads : [...loads].reverse()) {
       l.resume();
       await sleep(50);
-      const c0 = cpuSnapshot();
+      const c0 = cpuSnapshot(l.gatewayPid);
       l.recording = true;
       const t0 = process.hrtime.bigint();
       await sleep(500);
       l.recording = false;
       l.recordedNs += process.hrtime.bigint() - t0;
-      const c1 = cpuSnapshot();
+      const c1 = cpuSnapshot(l.gatewayPid);
       l.cpu.client += c1.client - c0.client;
       l.cpu.backend += c1.backend - c0.backend;
       l.cpu.gateway += c1.gateway - c0.gateway;
@@ -257,15 +265,19 @@ async function measurePair(loads: Load[]): Promise<Point[]> {
 const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-"));
 const backend = await startBackendProcess();
 const gateway = await startGatewayProcess(backend.url, dir);
-pids = { backend: backend.child.pid, gateway: gateway.child.pid };
+pids = { backend: backend.child.pid };
 const results: Point[][] = [];
 const extra: ChildProcess[] = [];
 try {
+  const baselineRoot = values["baseline-root"];
+  const baseline = baselineRoot ? await startGatewayProcess(backend.url, dir, baselineRoot) : undefined;
+  if (baseline) extra.push(baseline.child);
   // Optional third path: a bare HTTP forwarder, the floor for any Node gateway.
   let fwdUrl: string | undefined;
+  let f: ChildProcess | undefined;
   if (values["bare-forwarder"]) {
     const script = join(root, "packages/vmcp-runtime/test/fixtures/bare-forwarder.ts");
-    const f = spawn(process.execPath, [script, backend.url], { stdio: ["ignore", "pipe", "inherit"] });
+    f = spawn(process.execPath, [script, backend.url], { stdio: ["ignore", "pipe", "inherit"] });
     extra.push(f);
     fwdUrl = await waitForLine(f, (l) =>
       l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined,
@@ -276,9 +288,10 @@ try {
     for (const c of LEVELS) {
       points.push(
         ...(await measurePair([
-          new Load("direct", backend.url, "echo", c),
-          new Load("gateway", gateway.url, "bench_echo", c),
-          ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c)] : []),
+          new Load("direct", backend.url, "echo", c, gateway.child.pid),
+          new Load("gateway", gateway.url, "bench_echo", c, gateway.child.pid),
+          ...(baseline ? [new Load("baseline", baseline.url, "bench_echo", c, baseline.child.pid)] : []),
+          ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c, f?.pid)] : []),
         ])),
       );
     }
@@ -292,16 +305,18 @@ try {
     }
     for (const c of LEVELS) {
       const d = points.find((p) => p.path === "direct" && p.concurrency === c)!;
-      const g = points.find((p) => p.path === "gateway" && p.concurrency === c)!;
-      console.log(
-        `c=${c}: throughput ratio ${(g.throughput / d.throughput).toFixed(3)}, added p50 ${(g.p50 - d.p50).toFixed(3)} ms, added p99 ${(g.p99 - d.p99).toFixed(3)} ms`,
-      );
-      // On a CPU-bound box, throughput is inversely proportional to total CPU per call.
-      const direct = d.cpuUs.client + d.cpuUs.backend;
-      const viaGw = g.cpuUs.client + g.cpuUs.backend + g.cpuUs.gateway;
-      console.log(
-        `c=${c}: CPU per call direct ${direct.toFixed(0)} µs, via gateway ${viaGw.toFixed(0)} µs (gateway ${g.cpuUs.gateway.toFixed(0)} µs) -> CPU-bound ratio ${(direct / viaGw).toFixed(3)}`,
-      );
+      for (const g of points.filter((p) => p.concurrency === c && p.path !== "direct")) {
+        const label = g.path === "gateway" ? `c=${c}` : `c=${c} ${g.path}`;
+        console.log(
+          `${label}: throughput ratio ${(g.throughput / d.throughput).toFixed(3)}, added p50 ${(g.p50 - d.p50).toFixed(3)} ms, added p99 ${(g.p99 - d.p99).toFixed(3)} ms`,
+        );
+        // On a CPU-bound box, throughput is inversely proportional to total CPU per call.
+        const direct = d.cpuUs.client + d.cpuUs.backend;
+        const viaGw = g.cpuUs.client + g.cpuUs.backend + g.cpuUs.gateway;
+        console.log(
+          `${label}: CPU per call direct ${direct.toFixed(0)} µs, via gateway ${viaGw.toFixed(0)} µs (gateway ${g.cpuUs.gateway.toFixed(0)} µs) -> CPU-bound ratio ${(direct / viaGw).toFixed(3)}`,
+        );
+      }
     }
   }
   console.log(

@@ -25,6 +25,8 @@ import type { OutgoingAuth } from "./types.ts";
 
 export interface ListingResult extends BackendCapabilities {
   protocolVersion: string | undefined;
+  /** From the backend's initialize result. */
+  instructions: string | undefined;
 }
 
 /** The gateway's own session with a backend, for capability listing and list_changed. Speed does
@@ -162,6 +164,7 @@ export class ControlClient {
       resourceTemplates,
       prompts,
       protocolVersion: transport?.protocolVersion,
+      instructions: client.getInstructions(),
     };
   }
 

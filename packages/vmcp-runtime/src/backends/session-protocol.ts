@@ -63,9 +63,25 @@ export function readDuring(
   return { msg: v, answer };
 }
 
-/** A request's text with `id` as its id. */
-export function withId(body: string, id: JsonRpcId): string {
-  const v = JSON.parse(body) as Record<string, unknown>;
-  v.id = id;
-  return JSON.stringify(v);
+/** `text`, a JSON-RPC message whose top-level id is `from`, with that id changed to `to`; `parsed`
+ * is the message as parsed (`text` itself is parsed when it is not given). Re-serialising a whole
+ * message costs more than anything else the gateway does per call, so the raw text is edited in
+ * place when that is provably the same edit: in valid JSON the raw text `"id":` can only be an
+ * object key; without `\u` escapes every key spelled "id" appears literally, so a single literal
+ * `"id"` is the top-level id's key; its value must follow in compact form, spelled as
+ * JSON.stringify spells it, and end there. Anything else is re-serialised. */
+export function readdress(
+  text: string,
+  from: JsonRpcId,
+  to: JsonRpcId,
+  parsed?: Record<string, unknown>,
+): string {
+  const at = text.indexOf('"id"');
+  if (at !== -1 && text.indexOf('"id"', at + 1) === -1 && !text.includes("\\u")) {
+    const old = `"id":${JSON.stringify(from)}`;
+    const end = at + old.length;
+    if (text.startsWith(old, at) && (text[end] === "," || text[end] === "}"))
+      return `${text.slice(0, at + 5)}${JSON.stringify(to)}${text.slice(end)}`;
+  }
+  return JSON.stringify({ ...(parsed ?? (JSON.parse(text) as Record<string, unknown>)), id: to });
 }

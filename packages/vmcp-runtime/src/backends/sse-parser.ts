@@ -13,11 +13,16 @@ export interface SseEvent {
 
 export class SseParser {
   #decoder = new TextDecoder();
-  #buffer = "";
+  /** Pieces of the line not ended yet: kept apart, not concatenated, so a long line arriving in
+   * many chunks costs linear time, not a rescan of everything so far per chunk. */
+  #partial: string[] = [];
+  #partialChars = 0;
+  /** The last chunk ended in CR: an LF first in the next one belongs to it. */
+  #skipLf = false;
   #data: string[] = [];
   #event = "";
   #id: string | undefined;
-  /** Characters of the event being read: its lines so far and the unfinished one. */
+  /** Characters of the event being read, its unfinished line included. */
   #eventChars = 0;
   #onEvent: (ev: SseEvent) => void;
   #max: number;
@@ -28,29 +33,35 @@ export class SseParser {
   }
 
   push(chunk: Uint8Array | string): void {
-    this.#buffer += typeof chunk === "string" ? chunk : this.#decoder.decode(chunk, { stream: true });
-    let start = 0;
-    for (;;) {
-      const nl = this.#nextLineEnd(start);
-      if (nl === -1) break;
-      const line = this.#buffer.slice(start, nl);
-      start = nl + (this.#buffer[nl] === "\r" && this.#buffer[nl + 1] === "\n" ? 2 : 1);
+    const text = typeof chunk === "string" ? chunk : this.#decoder.decode(chunk, { stream: true });
+    let start = this.#skipLf && text.startsWith("\n") ? 1 : 0;
+    this.#skipLf = false;
+    let lf = text.indexOf("\n", start);
+    let cr = text.indexOf("\r", start);
+    while (lf !== -1 || cr !== -1) {
+      const end = cr === -1 || (lf !== -1 && lf < cr) ? lf : cr;
+      let line = text.slice(start, end);
+      if (this.#partial.length > 0) {
+        this.#partial.push(line);
+        line = this.#partial.join("");
+        this.#partial = [];
+        this.#partialChars = 0;
+      }
+      start = end + 1;
+      if (end === cr) {
+        if (text[start] === "\n") start++;
+        else if (start === text.length) this.#skipLf = true;
+      }
       this.#line(line);
+      if (lf !== -1 && lf < start) lf = text.indexOf("\n", start);
+      if (cr !== -1 && cr < start) cr = text.indexOf("\r", start);
     }
-    this.#buffer = this.#buffer.slice(start);
+    if (start < text.length) {
+      this.#partial.push(text.slice(start));
+      this.#partialChars += text.length - start;
+    }
     // Counted in UTF-16 units, close enough to bytes for a bound.
-    if (this.#eventChars + this.#buffer.length > this.#max) throw new AnswerTooLargeError(this.#max);
-  }
-
-  #nextLineEnd(from: number): number {
-    const lf = this.#buffer.indexOf("\n", from);
-    const cr = this.#buffer.indexOf("\r", from);
-    if (cr === -1) return lf;
-    if (lf === -1) {
-      // A lone CR at the very end may be the first half of CRLF: wait for more input.
-      return cr === this.#buffer.length - 1 ? -1 : cr;
-    }
-    return Math.min(lf, cr);
+    if (this.#eventChars + this.#partialChars > this.#max) throw new AnswerTooLargeError(this.#max);
   }
 
   #line(line: string): void {

@@ -10,7 +10,7 @@ import {
   negotiated,
   nextWireId,
   readDuring,
-  withId,
+  readdress,
 } from "./session-protocol.ts";
 import { SseParser } from "./sse-parser.ts";
 import {
@@ -159,7 +159,7 @@ export class StreamableBackendSession implements BackendSession {
     try {
       const hdrs = this.#headers();
       const res = await this.#exchange(
-        withId(body, wireId),
+        readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
         signal,
         (_status, h) => {
@@ -171,8 +171,7 @@ export class StreamableBackendSession implements BackendSession {
           const parser = new SseParser((ev) => {
             const read = readDuring(this.backend, wireId, ev.data);
             if (read.answer) {
-              read.msg.id = msg.id;
-              sink.event(JSON.stringify(read.msg));
+              sink.event(readdress(ev.data, wireId, msg.id, read.msg));
               return;
             }
             const out = hooks.translate(this, ev.data);
@@ -182,11 +181,11 @@ export class StreamableBackendSession implements BackendSession {
         },
         (bytes) => {
           try {
-            const read = readDuring(this.backend, wireId, bytes);
+            const text = bytes.toString("utf8");
+            const read = readDuring(this.backend, wireId, text);
             if (!read.answer)
               throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no answer`);
-            read.msg.id = msg.id;
-            answer = JSON.stringify(read.msg);
+            answer = readdress(text, wireId, msg.id, read.msg);
             return undefined;
           } catch (err) {
             return err as Error;

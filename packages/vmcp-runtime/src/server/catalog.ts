@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
+import { aggregateInstructions } from "../aggregation/instructions.ts";
 import { ControlClient, type ListingResult } from "../backends/control-client.ts";
 import { type BackendPools, createBackendPools } from "../backends/pools.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
@@ -233,7 +234,7 @@ export class Catalog {
     const caps = listed
       .filter((e) => !withdrawn.has(e.spec.name))
       .map((e) => e.listing as ListingResult)
-      .map(({ protocolVersion: _p, ...c }) => c);
+      .map(({ protocolVersion: _p, instructions: _i, ...c }) => c);
     let next: AggregateView;
     try {
       next = this.#o.aggregate(caps);
@@ -273,6 +274,18 @@ export class Catalog {
 
   #emitUpdated(): void {
     for (const l of this.#updated) l();
+  }
+
+  /** The gateway's own instructions followed by those of every advertised backend. */
+  instructions(own: string | undefined): string | undefined {
+    const verdicts = this.#o.state.verdicts;
+    const advertised = this.entries().filter(
+      (e) => e.listing && (!verdicts || verdicts.advertised(e.spec.name)),
+    );
+    return aggregateInstructions(
+      own,
+      advertised.map((e) => ({ backend: e.spec.name, instructions: e.listing?.instructions })),
+    );
   }
 
   /** The backend behind a name or URI that was advertised before its backend was withdrawn for

@@ -114,7 +114,7 @@ export class Gateway {
     this.#mcp = new McpHandler({
       name: o.name,
       version: o.version ?? "0.1.0",
-      instructions: o.instructions,
+      instructions: () => this.catalog.instructions(o.instructions),
       catalog: this.catalog,
       sessions: this.sessions,
       state: this.state,

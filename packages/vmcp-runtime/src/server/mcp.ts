@@ -37,7 +37,8 @@ import type { AggregateView, IncomingAuth } from "./types.ts";
 export interface McpHandlerOptions {
   name: string;
   version: string;
-  instructions?: string;
+  /** Evaluated per initialize: backends' instructions come and go with the catalog. */
+  instructions: () => string | undefined;
   catalog: Catalog;
   sessions: SessionStore;
   state: BackendStateTracker;
@@ -309,7 +310,8 @@ export class McpHandler {
       capabilities: SERVER_CAPABILITIES,
       serverInfo: { name: this.#o.name, version: this.#o.version },
     };
-    if (this.#o.instructions) result.instructions = this.#o.instructions;
+    const instructions = this.#o.instructions();
+    if (instructions) result.instructions = instructions;
     res.writeHead(200, { ...JSON_HEADERS, "mcp-session-id": session.id });
     res.end(resultResponse(msg.id, result));
     this.#o.metrics.observe(LOCAL, "initialize", "ok", startNs);

@@ -26,8 +26,13 @@ describe("gateway routing across backends", () => {
 
   beforeAll(async () => {
     [alpha, beta, everything] = await Promise.all([
-      startBackend({ name: "alpha", register: registerFeatures }),
-      startBackend({ name: "beta", register: registerEcho, jsonResponse: true }),
+      startBackend({ name: "alpha", register: registerFeatures, instructions: "Alpha's times are UTC." }),
+      startBackend({
+        name: "beta",
+        register: registerEcho,
+        jsonResponse: true,
+        instructions: "Beta echoes.",
+      }),
       spawnNode([join(fixtures, "everything-process.ts")], urlLine),
     ]);
     gw = await startGateway([
@@ -62,6 +67,13 @@ describe("gateway routing across backends", () => {
     expect(textOf(await client.callTool({ name: "beta_echo", arguments: { text } }))).toBe(`beta:${text}`);
     const sum = await client.callTool({ name: "alpha_add", arguments: { a: 2.5, b: -1 } });
     expect(sum.structuredContent).toEqual({ sum: 1.5 });
+  });
+
+  it("tells the client every backend's instructions, each under its backend's name", async () => {
+    const text = client.getInstructions() ?? "";
+    expect(text).toContain("Backend 'alpha' (its tools, prompts and resources):\nAlpha's times are UTC.");
+    expect(text).toContain("Backend 'beta' (its tools, prompts and resources):\nBeta echoes.");
+    expect(text.indexOf("'alpha'")).toBeLessThan(text.indexOf("'beta'"));
   });
 
   it("works with server-everything as a backend (tools, prompts, resources)", async () => {

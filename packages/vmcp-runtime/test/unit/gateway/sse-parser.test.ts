@@ -55,4 +55,24 @@ describe("SseParser", () => {
     for (let i = 0; i < 100; i++) many.push(`data: ${"y".repeat(500)}\n\n`);
     expect(events).toHaveLength(100);
   });
+
+  it("splits CRLF, CR and LF endings alike wherever the chunks break", () => {
+    const text = "data: a\r\n\r\ndata: b\r\rdata: c\n\ndata: d\r\n\r\n";
+    for (let i = 1; i < text.length; i++)
+      for (let j = i; j < text.length; j++) {
+        const got = parseAll([text.slice(0, i), text.slice(i, j), text.slice(j)]).map((e) => e.data);
+        expect(got, `cut at ${i},${j}`).toEqual(["a", "b", "c", "d"]);
+      }
+  });
+
+  it("reads one long event arriving in many chunks", () => {
+    const events: SseEvent[] = [];
+    const p = new SseParser((e) => events.push(e), 8 * 1024 * 1024);
+    const piece = "z".repeat(64 * 1024);
+    p.push("data: ");
+    for (let i = 0; i < 64; i++) p.push(piece);
+    p.push("\n\n");
+    expect(events).toHaveLength(1);
+    expect(events[0]?.data.length).toBe(64 * piece.length);
+  });
 });
