@@ -36,22 +36,40 @@ export class DepthScanner {
     this.max = max;
   }
 
-  /** False once the nesting has gone past `max`. */
-  feed(chunk: Uint8Array): boolean {
+  /** False once the nesting has gone past `max`. Inside strings (most of a tool call's bytes)
+   * it jumps from quote to quote with Buffer.indexOf, which is native and several times faster. */
+  feed(chunk: Buffer): boolean {
     let depth = this.#depth;
     let inString = this.#inString;
     let escaped = this.#escaped;
     const max = this.max;
-    for (let i = 0; i < chunk.length; i++) {
-      const b = chunk[i] as number;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
       if (inString) {
-        if (escaped) escaped = false;
-        else if (b === 0x5c) escaped = true;
-        else if (b === 0x22) inString = false;
-      } else if (b === 0x22) inString = true;
+        if (escaped) {
+          escaped = false;
+          i++;
+          continue;
+        }
+        const q = chunk.indexOf(0x22, i);
+        const stop = q === -1 ? n : q;
+        let backslashes = 0;
+        while (stop - backslashes - 1 >= i && chunk[stop - backslashes - 1] === 0x5c) backslashes++;
+        if (q === -1) {
+          escaped = backslashes % 2 === 1;
+          break;
+        }
+        if (backslashes % 2 === 0) inString = false;
+        i = q + 1;
+        continue;
+      }
+      const b = chunk[i] as number;
+      if (b === 0x22) inString = true;
       else if (b === 0x5b || b === 0x7b) {
         if (++depth > max) return false;
       } else if (b === 0x5d || b === 0x7d) depth--;
+      i++;
     }
     this.#depth = depth;
     this.#inString = inString;
@@ -70,11 +88,11 @@ export type BodyResult =
   | { ok: true; body: string }
   /** The client went away mid-body: nobody to answer. */
   | { ok: false; reason: "gone" }
-  /** `close`: refused on its declared length, so the connection is closed after the answer.
-   * Otherwise reading stops (the client is held back by TCP, costing no memory here) until it
-   * goes away or requestTimeout closes it: closing at once with its bytes unread would reset the
-   * connection and could destroy the answer before the client reads it. */
-  | { ok: false; reason: "too-large" | "busy" | "too-deep"; close: boolean };
+  /** Refused. `drain`: the rest of the body is read and dropped (up to maxBytes in all), so the
+   * answer can be sent at once and the connection ended cleanly when the body ends; closing a
+   * connection with unread bytes resets it, and the reset can destroy the answer before the
+   * client reads it. Without `drain` (too large) the connection is closed after the answer. */
+  | { ok: false; reason: "too-large" | "busy" | "too-deep"; drain: boolean };
 
 /** Reads a request body within `limits`. What it takes from the budget is given back when the
  * answer is done (`res` closes): the body stays referenced while the call is forwarded. */
@@ -94,19 +112,19 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     const finish = (r: BodyResult) => {
       if (done) return;
       done = true;
-      if (!r.ok) {
-        chunks.length = 0;
-        req.pause();
-      }
+      if (!r.ok) chunks.length = 0;
       resolve(r);
     };
     req.on("data", (chunk: Buffer) => {
-      if (done) return;
       size += chunk.length;
-      if (size > limits.maxBytes) return finish({ ok: false, reason: "too-large", close: false });
-      if (!limits.budget.take(chunk.length)) return finish({ ok: false, reason: "busy", close: false });
+      if (done) {
+        if (size > limits.maxBytes) req.socket.destroy();
+        return;
+      }
+      if (size > limits.maxBytes) return finish({ ok: false, reason: "too-large", drain: false });
+      if (!limits.budget.take(chunk.length)) return finish({ ok: false, reason: "busy", drain: true });
       held += chunk.length;
-      if (!depth.feed(chunk)) return finish({ ok: false, reason: "too-deep", close: false });
+      if (!depth.feed(chunk)) return finish({ ok: false, reason: "too-deep", drain: true });
       chunks.push(chunk);
     });
     req.on("end", () => {
@@ -120,5 +138,5 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
 
 function refuse(req: IncomingMessage, reason: "too-large" | "busy"): Promise<BodyResult> {
   req.resume();
-  return Promise.resolve({ ok: false, reason, close: true });
+  return Promise.resolve({ ok: false, reason, drain: false });
 }

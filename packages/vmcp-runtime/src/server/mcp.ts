@@ -183,7 +183,7 @@ export class McpHandler {
     }
     const read = await readBody(req, res, this.#o.body);
     if (!read.ok) {
-      if (read.reason !== "gone") this.#refuseBody(res, read.reason, read.close);
+      if (read.reason !== "gone") this.#refuseBody(req, res, read.reason, read.drain);
       return;
     }
     const body = read.body;
@@ -233,36 +233,44 @@ export class McpHandler {
     }
   }
 
-  #refuseBody(res: ServerResponse, reason: "too-large" | "busy" | "too-deep", close: boolean): void {
-    if (close) res.setHeader("connection", "close");
+  #refuseBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    reason: "too-large" | "busy" | "too-deep",
+    drain: boolean,
+  ): void {
     const l = this.#o.body;
-    if (reason === "too-large")
-      reply(
-        res,
-        413,
-        errorResponse(null, ErrorCodes.InvalidRequest, `Request body larger than ${l.maxBytes} bytes`),
+    let status = 413;
+    let body = errorResponse(null, ErrorCodes.InvalidRequest, `Request body larger than ${l.maxBytes} bytes`);
+    if (reason === "too-deep") {
+      status = 400;
+      body = errorResponse(
+        null,
+        ErrorCodes.InvalidRequest,
+        `Invalid Request: JSON nested deeper than ${l.maxDepth} levels (operational.incoming.maxJsonDepth)`,
       );
-    else if (reason === "too-deep")
-      reply(
-        res,
-        400,
-        errorResponse(
-          null,
-          ErrorCodes.InvalidRequest,
-          `Invalid Request: JSON nested deeper than ${l.maxDepth} levels (operational.incoming.maxJsonDepth)`,
-        ),
-      );
-    else {
+    } else if (reason === "busy") {
+      status = 503;
       res.setHeader("retry-after", "1");
-      reply(
-        res,
-        503,
-        errorResponse(
-          null,
-          ErrorCodes.ConnectionClosed,
-          "Server busy: too many request bodies in flight; retry shortly",
-        ),
+      body = errorResponse(
+        null,
+        ErrorCodes.ConnectionClosed,
+        "Server busy: too many request bodies in flight; retry shortly",
       );
+    }
+    if (!drain) {
+      res.setHeader("connection", "close");
+      reply(res, status, body);
+      return;
+    }
+    // The whole answer goes out now (Content-Length tells the client it is complete); ending it
+    // waits for the rest of the body, which readBody reads and drops.
+    res.writeHead(status, jsonHeaders(body));
+    res.write(body);
+    if (req.complete) res.end();
+    else {
+      req.once("end", () => res.end());
+      req.once("close", () => res.end());
     }
   }
 

@@ -21,6 +21,17 @@ describe("JSON nesting depth, counted before parsing", () => {
     expect(fits(2, '{"a":"\\', '"[[[[', '","b":[', "1]}")).toBe(true);
   });
 
+  it("tells escaped quotes from a string's end after runs of backslashes, in any chunking", () => {
+    // Serialised, these strings end in runs of backslashes before their closing quote, and hold
+    // an escaped quote after an odd run: only the parity of the run tells the two apart.
+    const body = JSON.stringify({ a: "\\\\", b: '\\\\"[[[', c: [[1]] });
+    expect(body).toContain('\\\\\\\\\\"[[[');
+    for (let cut = 1; cut < body.length; cut++) {
+      expect(fits(3, body.slice(0, cut), body.slice(cut))).toBe(true);
+      expect(fits(2, body.slice(0, cut), body.slice(cut))).toBe(false);
+    }
+  });
+
   it("is not fooled by multi-byte UTF-8 text", () => {
     expect(fits(1, '{"a":"é😀[[["}')).toBe(true);
   });
