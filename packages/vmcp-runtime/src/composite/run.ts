@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type CompositeToolConfig, parseDuration, type WorkflowStep } from "@vmcp/shared-types";
 import { coerceTo, propertyType } from "./coerce.ts";
 import { buildOutput } from "./output.ts";
+import { schemaProblem } from "./schema-check.ts";
 import { renderCondition, renderText, renderValue } from "./templates.ts";
 import { type ProgressUpdate, type StepState, type ToolInvoker, WorkflowError } from "./types.ts";
 
@@ -143,6 +144,9 @@ function applyParameterDefaults(schema: unknown, params: Record<string, unknown>
   if (missing.length > 0) {
     throw new WorkflowError("validation", `missing required parameter(s): ${missing.join(", ")}`);
   }
+  const wrong = schemaProblem(schema, out);
+  if (wrong)
+    throw new WorkflowError("validation", `invalid parameters: ${wrong.replace(/(^|, )data/g, "$1params")}`);
   return out;
 }
 
@@ -354,6 +358,13 @@ class WorkflowRun {
     }
     const output = { action: r.action, content: r.content ?? {} };
     if (r.action === "accept") {
+      const wrong = schemaProblem(requestedSchema, output.content);
+      if (wrong)
+        throw new WorkflowError(
+          "step",
+          `step "${step.id}": the accepted elicitation content does not match the requested schema: ${wrong.replace(/(^|, )data/g, "$1content")}`,
+          step.id,
+        );
       this.steps.set(step.id, { status: "completed", output });
       return;
     }

@@ -24,10 +24,21 @@ export function validateCrossField(raw: Raw): Problem[] {
     add(["incomingAuth", "authz", ...p.path], p.message);
   const outgoing = obj(raw.outgoingAuth);
   if (outgoing) {
-    if (outgoing.default !== undefined)
-      checkStrategy(obj(outgoing.default), ["outgoingAuth", "default"], add);
-    for (const [name, s] of entries(outgoing.backends))
-      checkStrategy(obj(s), ["outgoingAuth", "backends", name], add);
+    const anonymous = str(obj(raw.incomingAuth)?.type) === "anonymous";
+    const strategies: [unknown, PathSegment[]][] = entries(outgoing.backends).map(([name, s]) => [
+      s,
+      ["outgoingAuth", "backends", name],
+    ]);
+    if (outgoing.default !== undefined) strategies.unshift([outgoing.default, ["outgoingAuth", "default"]]);
+    for (const [s, at] of strategies) {
+      checkStrategy(obj(s), at, add);
+      // Token exchange trades the caller's token; anonymous callers have none, so every call fails.
+      if (anonymous && str(obj(s)?.type) === "token_exchange")
+        add(
+          [...at, "type"],
+          "token_exchange needs the caller's token, but incomingAuth is anonymous: every call would fail (use incomingAuth type oidc, or another strategy)",
+        );
+    }
   }
   return problems;
 }

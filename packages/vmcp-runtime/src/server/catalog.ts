@@ -253,6 +253,9 @@ export class Catalog {
       this.#o.log.warn({ conflicts }, "unresolved tool name clash");
     this.#aggregationError = clash;
     const prev = this.#view;
+    // Standalone mode has no CRD status to carry these; the log must.
+    if (next.warnings.length > 0 && !isDeepStrictEqual(prev.warnings, next.warnings))
+      this.#o.log.warn({ warnings: next.warnings }, "aggregation warnings");
     this.#withdrawn = keepWithdrawn(this.#withdrawn, prev, next, withdrawn);
     this.#view = next;
     this.#templates = next.resourceTemplates.map((t) => ({

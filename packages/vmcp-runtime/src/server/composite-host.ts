@@ -3,6 +3,7 @@
 // reported instead of failing the gateway.
 import type { Tool, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import { resolveToolRef } from "../aggregation/aggregate.ts";
+import { compareStrings } from "../aggregation/tool-names.ts";
 import type { Route } from "../aggregation/types.ts";
 import { type CompositeTools, createCompositeTools, validateCompositeTools } from "../composite/index.ts";
 import type { Logger } from "../logger.ts";
@@ -17,6 +18,8 @@ export interface CompositeState {
   advertised: Tool[];
   /** One line per definition left out, saying why. */
   problems: string[];
+  /** `problems` as one string (what was last logged is compared with it). */
+  report: string;
 }
 
 /** What serve reports for each definition it leaves out; `vmcp validate` prints the same lines
@@ -87,13 +90,14 @@ export class CompositeCatalog {
     if (!st) {
       st = this.#build(view);
       this.#states.set(view, st);
-      const report = st.problems.join("\n");
-      if (report !== this.#lastReported) {
-        this.#lastReported = report;
-        if (st.problems.length > 0)
-          this.#log.warn({ problems: st.problems }, "some composite tools are not advertised");
-        else if (this.defined > 0) this.#log.info({ count: st.names.size }, "all composite tools advertised");
-      }
+    }
+    // Before the first listing settles every step tool is still unknown: reporting that would be
+    // a warning at every start.
+    if (st.report !== this.#lastReported && this.#catalog.ready) {
+      this.#lastReported = st.report;
+      if (st.problems.length > 0)
+        this.#log.warn({ problems: st.problems }, "some composite tools are not advertised");
+      else if (this.defined > 0) this.#log.info({ count: st.names.size }, "all composite tools advertised");
     }
     return st;
   }
@@ -126,8 +130,13 @@ export class CompositeCatalog {
     return {
       composite,
       names: new Set(composite.tools.map((t) => t.name)),
-      advertised: composite.tools.length > 0 ? [...view.tools, ...composite.tools] : view.tools,
+      // tools/list is sorted by name, composites included.
+      advertised:
+        composite.tools.length > 0
+          ? [...view.tools, ...composite.tools].sort((a, b) => compareStrings(a.name, b.name))
+          : view.tools,
       problems,
+      report: problems.join("\n"),
     };
   }
 }

@@ -322,7 +322,23 @@ export class McpHandler {
     if (instructions) result.instructions = instructions;
     res.writeHead(200, { ...JSON_HEADERS, "mcp-session-id": session.id });
     res.end(resultResponse(msg.id, result));
-    this.#o.metrics.observe(LOCAL, "initialize", "ok", startNs);
+    this.#observe(LOCAL, msg, "initialize", "ok", startNs);
+  }
+
+  /** Metrics for every answered request, and with --debug one log line: what was asked, of
+   * whom, how long it took and how it ended. Never arguments: they are the caller's data. */
+  #observe(backend: string, msg: JsonRpcRequest, label: string, outcome: CallOutcome, startNs: bigint): void {
+    this.#o.metrics.observe(backend, label, outcome, startNs);
+    if (!this.#o.log.isLevelEnabled("debug")) return;
+    const name = msg.params?.name;
+    const line: Record<string, unknown> = {
+      method: label,
+      backend,
+      durationMs: Number(process.hrtime.bigint() - startNs) / 1e6,
+      outcome,
+    };
+    if (msg.method === "tools/call" && typeof name === "string") line.tool = name.slice(0, 128);
+    this.#o.log.debug(line, "request");
   }
 
   #names(view: AggregateView): { tools: Set<string>; prompts: Set<string> } {
@@ -348,11 +364,11 @@ export class McpHandler {
     const params = msg.params;
     const local = (result: unknown) => {
       reply(res, 200, resultResponse(msg.id, result));
-      this.#o.metrics.observe(LOCAL, msg.method, "ok", startNs);
+      this.#observe(LOCAL, msg, msg.method, "ok", startNs);
     };
     const refuse = (code: number, message: string) => {
       reply(res, 200, errorResponse(msg.id, code, message));
-      this.#o.metrics.observe(LOCAL, methodLabel(msg.method), "error", startNs);
+      this.#observe(LOCAL, msg, methodLabel(msg.method), "error", startNs);
     };
     const authz = this.#o.authz;
     if (authz) {
@@ -501,7 +517,7 @@ export class McpHandler {
       `backend '${backend}' is unavailable (${why.reason})${retry}`,
       data,
     );
-    this.#o.metrics.observe(backend, methodLabel(msg.method), "unreachable", startNs);
+    this.#observe(backend, msg, methodLabel(msg.method), "unreachable", startNs);
   }
 
   async #forward(
@@ -559,7 +575,7 @@ export class McpHandler {
     } finally {
       s.inflight--;
       s.calls.delete(key);
-      this.#o.metrics.observe(backend, msg.method, outcome, startNs);
+      this.#observe(backend, msg, msg.method, outcome, startNs);
     }
   }
 
@@ -619,7 +635,7 @@ export class McpHandler {
     } finally {
       s.inflight--;
       s.calls.delete(key);
-      this.#o.metrics.observe(LOCAL, "tools/call", outcome, startNs);
+      this.#observe(LOCAL, msg, "tools/call", outcome, startNs);
     }
   }
 

@@ -574,6 +574,30 @@ describe("composite tools served to a real MCP client", () => {
     expect(events).toEqual([]);
   });
 
+  it("a parameter of the wrong type is a tool error, before any step runs", async () => {
+    asked.length = 0;
+    const r = (await front.client.callTool({
+      name: "confirm_continue_abort",
+      arguments: { env: 42 },
+    })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect((r.content[0] as { text: string }).text).toContain(
+      "invalid parameters: params/env must be string",
+    );
+    expect(asked).toEqual([]);
+  });
+
+  it("accepted elicitation content that does not match the step's schema fails the step", async () => {
+    answer = () => ({ action: "accept", content: { reason: 7 as unknown as string } });
+    const r = (await front.client.callTool({
+      name: "confirm_continue_abort",
+      arguments: { env: "prod" },
+    })) as CallToolResult;
+    expect(r.isError).toBe(true);
+    expect((r.content[0] as { text: string }).text).toContain('step "ask"');
+    expect((r.content[0] as { text: string }).text).toContain("content/reason must be string");
+  });
+
   it("a missing required parameter is a tool error", async () => {
     const r = (await front.client.callTool({
       name: "confirm_continue_abort",

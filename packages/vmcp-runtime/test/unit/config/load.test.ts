@@ -54,6 +54,16 @@ const expected: Record<string, Array<[path: string, message: string | RegExp]>> 
     ["outgoingAuth.default.bearerToken.tokenEnv", "environment variable VMCP_TEST_UNSET_TOKEN is not set"],
     ["outgoingAuth.backends.github.headerInjection.headerValueEnv", "VMCP_TEST_UNSET_KEY is not set"],
     ["outgoingAuth.backends.docs.tokenExchange.clientSecretEnv", "VMCP_TEST_EMPTY_SECRET is set but empty"],
+    [
+      "outgoingAuth.backends.docs.type",
+      "token_exchange needs the caller's token, but incomingAuth is anonymous",
+    ],
+  ],
+  "broken-anonymous-token-exchange.yaml": [
+    [
+      "outgoingAuth.backends.docs.type",
+      "every call would fail (use incomingAuth type oidc, or another strategy)",
+    ],
   ],
   "broken-passthrough.yaml": [
     [
@@ -87,6 +97,10 @@ const expected: Record<string, Array<[path: string, message: string | RegExp]>> 
     ["outgoingAuth.backends.aws.type", '(got "aws_sts")'],
     ["outgoingAuth.backends.api.tokenExchange.clientId", "is required when a client secret is set"],
     ["outgoingAuth.backends.api.tokenExchange.subjectTokenType", "must be access_token, id_token, jwt"],
+    [
+      "outgoingAuth.backends.api.type",
+      "token_exchange needs the caller's token, but incomingAuth is anonymous",
+    ],
   ],
   "broken-types.yaml": [
     ["groupRef", "must be a string, not a list"],
