@@ -88,11 +88,14 @@ export async function openRequest(kc: KubeConfig, req: KubeRequest): Promise<htt
         r.destroy(new DOMException("kube request timed out", "TimeoutError"));
       });
     }
-    if (req.signal) {
-      if (req.signal.aborted) r.destroy(new DOMException("aborted", "AbortError"));
-      req.signal.addEventListener("abort", () => r.destroy(new DOMException("aborted", "AbortError")), {
-        once: true,
-      });
+    const signal = req.signal;
+    if (signal) {
+      const onAbort = () => r.destroy(new DOMException("aborted", "AbortError"));
+      if (signal.aborted) onAbort();
+      // Callers pass long-lived signals (an informer's lifetime) to every request: the listener
+      // must go when this request is over, or each request stays reachable through the signal.
+      signal.addEventListener("abort", onAbort, { once: true });
+      r.once("close", () => signal.removeEventListener("abort", onAbort));
     }
     r.end(payload);
   });

@@ -10,6 +10,7 @@ export * from "./informer.ts";
 export * from "./informers.ts";
 export * from "./kinds.ts";
 export * from "./leader.ts";
+export * from "./lines.ts";
 export * from "./logger.ts";
 export * from "./metrics.ts";
 export * from "./resources.ts";

@@ -1,8 +1,15 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { backoffDelay, sleep } from "./backoff.ts";
 import { errorFromStatus, isGone, KubeApiError, kubeRequest, openRequest } from "./http.ts";
+import { utf8Lines } from "./lines.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { apiVersionOf, collectionPath } from "./resources.ts";
+
+/**
+ * One watch event is one object; the API server stores objects up to ~1.5 MiB, so a longer line
+ * is a broken or hostile stream: the watch fails and reconnects instead of buffering without end.
+ */
+const MAX_WATCH_LINE = 8 * 1024 * 1024;
 
 /*
  * A list+watch reflector with an in-memory cache, written on purpose instead of wrapping
@@ -368,36 +375,24 @@ export class Informer<T extends KubeObject> {
     this.stats.watches++;
     this.stats.activeWatches++;
     let events = 0;
-    let buf = "";
     try {
-      for await (const chunk of res) {
-        buf += (chunk as Buffer).toString("utf8");
-        let nl = buf.indexOf("\n");
-        while (nl >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          nl = buf.indexOf("\n");
-          if (!line) continue;
-          let ev: WatchLine;
-          try {
-            ev = JSON.parse(line) as WatchLine;
-          } catch {
-            continue;
-          }
-          if (ev.type === "ERROR") {
-            const st = ev.object ?? {};
-            res.destroy();
-            if (st.code === 410) return { gone: true, events };
-            throw new KubeApiError(
-              st.code ?? 500,
-              st.reason ?? "WatchError",
-              st.message ?? "watch error",
-              st,
-            );
-          }
-          events++;
-          this.#applyWatchEvent(ev);
+      for await (const raw of utf8Lines(res, MAX_WATCH_LINE)) {
+        const line = raw.trim();
+        if (!line) continue;
+        let ev: WatchLine;
+        try {
+          ev = JSON.parse(line) as WatchLine;
+        } catch {
+          continue;
         }
+        if (ev.type === "ERROR") {
+          const st = ev.object ?? {};
+          res.destroy();
+          if (st.code === 410) return { gone: true, events };
+          throw new KubeApiError(st.code ?? 500, st.reason ?? "WatchError", st.message ?? "watch error", st);
+        }
+        events++;
+        this.#applyWatchEvent(ev);
       }
     } finally {
       this.stats.activeWatches--;
