@@ -166,11 +166,17 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
       ["weather", `http://${backendHost("weather", NS)}:${BACKEND_PORT}/mcp`],
     ]);
     expect(toolCount(v)).toBe(4);
-    const [pod] = await readyPods(NS, `toolhive-name=${VMCP_NAME}`);
-    expect(pod?.spec?.containers[0]?.image).toBe(images.runtime.ref);
+    // The runtime reports from inside its pod, which may pass its readiness probe a moment later.
+    const pod = await waitFor(
+      "a Ready runtime pod",
+      async () => (await readyPods(NS, `toolhive-name=${VMCP_NAME}`))[0],
+      60_000,
+      250,
+    );
+    expect(pod.spec?.containers[0]?.image).toBe(images.runtime.ref);
     // The status reports come from that pod: it holds the status Lease.
     expect(await waitFor("the status Lease", () => leaseHolder(NS, `${VMCP_NAME}-vmcp-status`))).toContain(
-      pod?.metadata?.name ?? "?",
+      pod.metadata?.name ?? "?",
     );
   });
 
