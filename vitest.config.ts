@@ -19,6 +19,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["packages/*/test/integration/**/*.test.ts", "e2e/**/*.test.ts"],
+          exclude: ["e2e/node/**", "**/node_modules/**"],
           environment: "node",
           globalSetup: ["packages/testenv/src/vitest-global-setup.ts"],
           testTimeout: 120_000,

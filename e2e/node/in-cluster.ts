@@ -1,0 +1,181 @@
+// The sample world as pods: the sample-backend image behind Services (one over TLS with a private
+// CA), the resources describing them, and the chart installed with the locally built images.
+import { spawnSync } from "node:child_process";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { API_VERSION } from "@vmcp/shared-types";
+import { generatePki } from "../../packages/testenv/src/pki.ts";
+import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart.ts";
+import { apply, type KubeObject } from "../harness/kube.ts";
+import { GROUP_NAME, markMcpServerRunning, VMCP_NAME } from "../harness/samples.ts";
+
+export const BACKEND_PORT = 8080;
+
+/** What the restricted Pod Security Standard demands of every container. */
+export const RESTRICTED = {
+  pod: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+  container: {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+  },
+} as const;
+
+export const restrictedNamespace = (name: string): KubeObject => ({
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: {
+    name,
+    labels: {
+      "pod-security.kubernetes.io/enforce": "restricted",
+      "pod-security.kubernetes.io/enforce-version": "latest",
+    },
+  },
+});
+
+export const backendHost = (name: string, ns: string) => `${name}.${ns}.svc.cluster.local`;
+
+function backendWorkload(ns: string, name: string, image: string, tls: boolean): KubeObject[] {
+  const labels = { app: `sample-${name}` };
+  return [
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name, namespace: ns },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: {
+          metadata: { labels },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            securityContext: RESTRICTED.pod,
+            containers: [
+              {
+                name: "backend",
+                image,
+                imagePullPolicy: "Never",
+                args: [
+                  "--name",
+                  name,
+                  "--port",
+                  String(BACKEND_PORT),
+                  ...(tls ? ["--tls-dir", "/etc/tls"] : []),
+                ],
+                ports: [{ name: "mcp", containerPort: BACKEND_PORT }],
+                readinessProbe: { tcpSocket: { port: "mcp" }, periodSeconds: 1 },
+                securityContext: RESTRICTED.container,
+                resources: { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "160Mi" } },
+                ...(tls ? { volumeMounts: [{ name: "tls", mountPath: "/etc/tls", readOnly: true }] } : {}),
+              },
+            ],
+            ...(tls ? { volumes: [{ name: "tls", secret: { secretName: `${name}-tls` } }] } : {}),
+          },
+        },
+      },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name, namespace: ns },
+      spec: { selector: labels, ports: [{ name: "mcp", port: BACKEND_PORT, targetPort: "mcp" }] },
+    },
+  ];
+}
+
+const kindObj = (kind: string, ns: string, name: string, spec: Record<string, unknown>): KubeObject => ({
+  apiVersion: API_VERSION,
+  kind,
+  metadata: { name, namespace: ns },
+  spec,
+});
+
+/**
+ * weather (HTTP, an MCPServer whose status.url we set: no MCPServer controller runs) and calendar
+ * (HTTPS with a private CA, an MCPServerEntry with caBundleRef), both pods behind Services, and a
+ * VirtualMCPServer over their group with quick health checks.
+ */
+export async function applyInClusterSamples(kc: KubeConfig, ns: string, image: string): Promise<void> {
+  const pki = await generatePki({ servingDnsNames: [backendHost("calendar", ns), `calendar.${ns}.svc`] });
+  const objects: KubeObject[] = [
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "calendar-tls", namespace: ns },
+      type: "kubernetes.io/tls",
+      stringData: { "tls.crt": pki.servingCert, "tls.key": pki.servingKey },
+    },
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "calendar-ca", namespace: ns },
+      data: { "ca.crt": pki.servingCa },
+    },
+    ...backendWorkload(ns, "weather", image, false),
+    ...backendWorkload(ns, "calendar", image, true),
+    kindObj("MCPGroup", ns, GROUP_NAME, { description: "Sample tools behind one gateway" }),
+    kindObj("MCPServer", ns, "weather", {
+      groupRef: { name: GROUP_NAME },
+      transport: "streamable-http",
+      image,
+    }),
+    kindObj("MCPServerEntry", ns, "calendar", {
+      groupRef: { name: GROUP_NAME },
+      remoteUrl: `https://${backendHost("calendar", ns)}:${BACKEND_PORT}/mcp`,
+      transport: "streamable-http",
+      allowPrivateEndpoint: true,
+      caBundleRef: { configMapRef: { name: "calendar-ca", key: "ca.crt" } },
+    }),
+    kindObj("VirtualMCPServer", ns, VMCP_NAME, {
+      groupRef: { name: GROUP_NAME },
+      incomingAuth: { type: "anonymous" },
+      config: {
+        aggregation: { conflictResolution: "prefix" },
+        operational: {
+          failureHandling: {
+            healthCheckInterval: "2s",
+            healthCheckTimeout: "1s",
+            unhealthyThreshold: 1,
+            statusReportingInterval: "5s",
+          },
+        },
+      },
+    }),
+  ];
+  for (const o of objects) await apply(kc, o);
+  await markMcpServerRunning(kc, ns, "weather", `http://${backendHost("weather", ns)}:${BACKEND_PORT}/mcp`);
+}
+
+/** `helm install` of the chart with the local images (never pulled: there is no registry). */
+export function helmInstall(o: {
+  helm: string;
+  kubeconfigPath: string;
+  operatorImage: { repository: string; tag: string };
+  runtimeImage: { repository: string; tag: string };
+}): { seconds: number } {
+  const t = performance.now();
+  const args = [
+    "install",
+    RELEASE,
+    CHART_DIR,
+    "--namespace",
+    RELEASE_NAMESPACE,
+    "--kubeconfig",
+    o.kubeconfigPath,
+    "--set",
+    `image.repository=${o.operatorImage.repository}`,
+    "--set",
+    `image.tag=${o.operatorImage.tag}`,
+    "--set",
+    "image.pullPolicy=Never",
+    "--set",
+    `vmcpImage.repository=${o.runtimeImage.repository}`,
+    "--set",
+    `vmcpImage.tag=${o.runtimeImage.tag}`,
+    "--wait",
+    "--timeout",
+    "180s",
+  ];
+  const r = spawnSync(o.helm, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`helm ${args.join(" ")} failed:\n${r.stderr}${r.stdout}`);
+  return { seconds: (performance.now() - t) / 1000 };
+}
