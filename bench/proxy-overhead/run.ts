@@ -1,6 +1,7 @@
 // Proxy-overhead benchmark: the same echo tool (1 KiB argument) called directly and through the
 // gateway, in one run, at concurrency 1 and 32. Backend, gateway and this load generator are
 // three processes on the same machine. Usage: node bench/proxy-overhead/run.ts [--seconds 4]
+// [--authz] (adds a second gateway enforcing a dozen Cedar policies, measured in the same run)
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -18,6 +19,7 @@ const { values } = parseArgs({
     rounds: { type: "string", default: "2" },
     concurrency: { type: "string", default: "1,32" },
     "bare-forwarder": { type: "boolean", default: false },
+    authz: { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -52,11 +54,29 @@ async function startBackendProcess(): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
+/** A realistic Cedar policy set for --authz: a dozen policies, most of which do not match the
+ * benchmark call, one permit that does (it reads an argument), and forbids that must be checked. */
+const BENCH_POLICIES = [
+  'permit(principal, action == Action::"call_tool", resource == Tool::"bench_echo") when { context has arg_text };',
+  'permit(principal in THVGroup::"admins", action, resource);',
+  'permit(principal in THVGroup::"eng", action == Action::"call_tool", resource) when { resource.name like "github_*" };',
+  'permit(principal in THVGroup::"eng", action == Action::"read_resource", resource) when { resource.uri like "file://*" };',
+  'permit(principal in THVGroup::"support", action == Action::"get_prompt", resource);',
+  'permit(principal, action == Action::"call_tool", resource == Tool::"search") when { context has claim_email && context.claim_email like "*@example.com" };',
+  'permit(principal, action == Action::"call_tool", resource) when { resource.name like "*_read" || resource.name like "*_list" };',
+  'forbid(principal, action == Action::"call_tool", resource) when { resource.name like "*_delete*" } unless { principal in THVGroup::"admins" };',
+  "forbid(principal, action, resource) when { context has arg_force && context.arg_force == true };",
+  'forbid(principal == Client::"blocked-user", action, resource);',
+  'forbid(principal, action == Action::"call_tool", resource == Tool::"prod_deploy") unless { principal in THVGroup::"release" };',
+  'permit(principal in THVGroup::"oncall", action == Action::"call_tool", resource) when { resource.name like "pager_*" };',
+];
+
 async function startGatewayProcess(
   backendUrl: string,
   dir: string,
+  policies?: string[],
 ): Promise<{ url: string; child: ChildProcess }> {
-  const cfg = join(dir, "config.yaml");
+  const cfg = join(dir, policies ? "config-authz.yaml" : "config.yaml");
   await writeFile(
     cfg,
     [
@@ -64,6 +84,14 @@ async function startGatewayProcess(
       "groupRef: bench",
       "incomingAuth:",
       "  type: anonymous",
+      ...(policies
+        ? [
+            "  authz:",
+            "    type: cedar",
+            "    policies:",
+            ...policies.map((p) => `      - ${JSON.stringify(p)}`),
+          ]
+        : []),
       "outgoingAuth:",
       "  source: inline",
       "aggregation:",
@@ -129,10 +157,12 @@ function procCpuUs(pid: number | undefined): number {
   }
 }
 
-let pids: { backend?: number; gateway?: number } = {};
+let pids: { backend?: number; gateways: Array<number | undefined> } = { gateways: [] };
+/** Gateway CPU sums every gateway process: only one path is loaded at a time, the idle one adds ~0. */
 function cpuSnapshot(): { client: number; backend: number; gateway: number } {
   const u = process.cpuUsage();
-  return { client: u.user + u.system, backend: procCpuUs(pids.backend), gateway: procCpuUs(pids.gateway) };
+  const gateway = pids.gateways.reduce((sum: number, pid) => sum + procCpuUs(pid), 0);
+  return { client: u.user + u.system, backend: procCpuUs(pids.backend), gateway };
 }
 
 async function connect(url: string): Promise<Client> {
@@ -257,7 +287,8 @@ async function measurePair(loads: Load[]): Promise<Point[]> {
 const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-"));
 const backend = await startBackendProcess();
 const gateway = await startGatewayProcess(backend.url, dir);
-pids = { backend: backend.child.pid, gateway: gateway.child.pid };
+const authzGateway = values.authz ? await startGatewayProcess(backend.url, dir, BENCH_POLICIES) : undefined;
+pids = { backend: backend.child.pid, gateways: [gateway.child.pid, authzGateway?.child.pid] };
 const results: Point[][] = [];
 const extra: ChildProcess[] = [];
 try {
@@ -279,6 +310,7 @@ try {
           new Load("direct", backend.url, "echo", c),
           new Load("gateway", gateway.url, "bench_echo", c),
           ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c)] : []),
+          ...(authzGateway ? [new Load("gw+authz", authzGateway.url, "bench_echo", c)] : []),
         ])),
       );
     }
@@ -302,6 +334,12 @@ try {
       console.log(
         `c=${c}: CPU per call direct ${direct.toFixed(0)} µs, via gateway ${viaGw.toFixed(0)} µs (gateway ${g.cpuUs.gateway.toFixed(0)} µs) -> CPU-bound ratio ${(direct / viaGw).toFixed(3)}`,
       );
+      const a = points.find((p) => p.path === "gw+authz" && p.concurrency === c);
+      if (a) {
+        console.log(
+          `c=${c}: with ${BENCH_POLICIES.length} Cedar policies: throughput ratio ${(a.throughput / d.throughput).toFixed(3)} of direct, ${(a.throughput / g.throughput).toFixed(3)} of the no-policy gateway; gateway CPU ${a.cpuUs.gateway.toFixed(0)} µs/call (+${(a.cpuUs.gateway - g.cpuUs.gateway).toFixed(0)} µs)`,
+        );
+      }
     }
   }
   console.log(
@@ -310,6 +348,7 @@ try {
 } finally {
   const exited = (c: ChildProcess) =>
     c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
+  if (authzGateway) extra.push(authzGateway.child);
   for (const c of [gateway.child, backend.child, ...extra]) c.kill("SIGTERM");
   await Promise.all([exited(gateway.child), exited(backend.child), ...extra.map(exited)]);
   await rm(dir, { recursive: true, force: true });
