@@ -13,12 +13,20 @@ import {
 import type { RuntimeAuthzConfig } from "@vmcp/shared-types";
 import type { Identity } from "../auth/identity.ts";
 import {
+  argumentContext,
   type CedarRequest,
   type ClaimSettings,
   cedarRequest,
   principalEntity,
   type Target,
 } from "./mapping.ts";
+import { referencedAttributes } from "./policy-refs.ts";
+
+/** Callers whose decisions are kept, and decisions kept per caller (LRU both). */
+export const MAX_CACHED_DECISION_CALLERS = 1024;
+export const MAX_CACHED_DECISIONS_PER_CALLER = 256;
+/** A decision whose cache key (tool name plus the arguments policies read) is longer is not kept. */
+const MAX_DECISION_KEY_CHARS = 1024;
 
 export interface Decision {
   allowed: boolean;
@@ -70,8 +78,9 @@ export function createAuthorizer(cfg: RuntimeAuthzConfig | undefined): Authorize
     const own = new Set(req.entities.map((e) => uidKey(e.uid)));
     return [...req.entities, ...entities.filter((e) => !own.has(uidKey(e.uid)))];
   };
+  const refs = referencedAttributes(policies);
   const authorizeAs = (principal: cedar.EntityJson, target: Target): Decision => {
-    const req = cedarRequest(principal, target);
+    const req = cedarRequest(principal, target, refs.args);
     const answer = cedar.statefulIsAuthorized({
       principal: req.principal,
       action: req.action,
@@ -89,12 +98,56 @@ export function createAuthorizer(cfg: RuntimeAuthzConfig | undefined): Authorize
       errors: d.diagnostics.errors.map((e) => `${e.policyId}: ${e.error.message}`),
     };
   };
-  const principal = (identity: Identity) => principalEntity(identity, settings);
-  return {
-    principal,
-    authorizeAs,
-    authorize: (identity, target) => authorizeAs(principal(identity), target),
+  const principal = (identity: Identity) => principalEntity(identity, settings, refs.claims);
+  // Decisions are pure functions of (policies, entities, the token's claims, target, the arguments
+  // policies read): nothing else reaches Cedar, so a decision is reused for the same token.
+  const cache = new Lru<string, Lru<string, Decision>>(MAX_CACHED_DECISION_CALLERS);
+  const authorize = (identity: Identity, target: Target): Decision => {
+    const key = refs.args ? decisionKey(target, refs.args) : undefined;
+    if (key === undefined) return authorizeAs(principal(identity), target);
+    const caller = identity.token ?? `${identity.issuer ?? ""}\u0000${identity.subject}`;
+    let decisions = cache.get(caller);
+    const hit = decisions?.get(key);
+    if (hit) return hit;
+    const d = authorizeAs(principal(identity), target);
+    if (d.errors.length > 0) return d;
+    if (!decisions) {
+      decisions = new Lru(MAX_CACHED_DECISIONS_PER_CALLER);
+      cache.set(caller, decisions);
+    }
+    decisions.set(key, d);
+    return d;
   };
+  return { principal, authorizeAs, authorize };
+}
+
+function decisionKey(t: Target, onlyArgs: ReadonlySet<string>): string | undefined {
+  const args: Record<string, cedar.CedarValueJson> = {};
+  if (onlyArgs.size > 0) argumentContext(t.arguments, args, onlyArgs);
+  const key = `${t.feature}\u0000${t.name}\u0000${JSON.stringify(args)}`;
+  return key.length <= MAX_DECISION_KEY_CHARS ? key : undefined;
+}
+
+/** A Map that forgets its least recently used entry beyond `max`. */
+class Lru<K, V> {
+  #max: number;
+  #m = new Map<K, V>();
+  constructor(max: number) {
+    this.#max = max;
+  }
+  get(k: K): V | undefined {
+    const v = this.#m.get(k);
+    if (v !== undefined) {
+      this.#m.delete(k);
+      this.#m.set(k, v);
+    }
+    return v;
+  }
+  set(k: K, v: V): void {
+    this.#m.delete(k);
+    this.#m.set(k, v);
+    if (this.#m.size > this.#max) this.#m.delete(this.#m.keys().next().value as K);
+  }
 }
 
 function uidKey(uid: cedar.EntityUidJson): string {

@@ -2,6 +2,7 @@
 // gets. A denied request never reaches a backend.
 import type { Identity } from "../auth/identity.ts";
 import { isObject, type JsonObject } from "../server/jsonrpc.ts";
+import type { AggregateView } from "../server/types.ts";
 import type { Authorizer, Decision } from "./cedar.ts";
 import type { Target } from "./mapping.ts";
 
@@ -52,4 +53,35 @@ export function gate(
   const target = targetOf(method, params);
   if (!target) return undefined;
   return { target, decision: authz.authorize(identity, target) };
+}
+
+type Route = { backend: string; name: string };
+const advertisedByRoute = new WeakMap<AggregateView, Map<string, string>>();
+const routeKey = (r: Route) => `${r.backend}\u0000${r.name}`;
+
+/** The name a tool is advertised under, or `<workload>.<tool>` for one the gateway hides: the name
+ * a policy would use for it. */
+export function policyToolName(view: AggregateView, route: Route): string {
+  let byRoute = advertisedByRoute.get(view);
+  if (!byRoute) {
+    byRoute = new Map();
+    for (const [advertised, r] of view.toolRoutes) byRoute.set(routeKey(r), advertised);
+    advertisedByRoute.set(view, byRoute);
+  }
+  return byRoute.get(routeKey(route)) ?? `${route.backend}.${route.name}`;
+}
+
+/** A composite tool's step runs with the caller's rights: a workflow is not a way around policy. */
+export function stepDenial(
+  authz: Authorizer,
+  identity: Identity,
+  view: AggregateView,
+  ref: string,
+  route: Route,
+  args: Record<string, unknown>,
+): string | undefined {
+  const name = policyToolName(view, route);
+  const decision = authz.authorize(identity, { feature: "tool", name, arguments: args });
+  if (decision.allowed) return undefined;
+  return `step tool "${ref}" (${name}) denied by authorization policy for "${identity.subject}"`;
 }

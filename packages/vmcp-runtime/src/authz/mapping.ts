@@ -62,10 +62,20 @@ function cedarValue(v: unknown, depth = 0): CedarValueJson | undefined {
   return undefined;
 }
 
-function prefixed(prefix: string, src: Record<string, unknown>, out: Record<string, CedarValueJson>) {
+/** Attribute names to keep; undefined keeps all. */
+export type Only = ReadonlySet<string> | undefined;
+
+function prefixed(
+  prefix: string,
+  src: Record<string, unknown>,
+  out: Record<string, CedarValueJson>,
+  only: Only,
+) {
   for (const [k, v] of Object.entries(src)) {
+    const key = `${prefix}${k}`;
+    if (only && !only.has(key)) continue;
     const c = cedarValue(v);
-    if (c !== undefined) out[`${prefix}${k}`] = c;
+    if (c !== undefined) out[key] = c;
   }
 }
 
@@ -78,9 +88,9 @@ function claimValues(claims: Record<string, unknown>, name: string | undefined):
 }
 
 /** The principal entity: built once per identity and reused for every check of that caller. */
-export function principalEntity(identity: Identity, s: ClaimSettings): EntityJson {
+export function principalEntity(identity: Identity, s: ClaimSettings, only?: Only): EntityJson {
   const attrs: Record<string, CedarValueJson> = {};
-  prefixed("claim_", identity.claims, attrs);
+  prefixed("claim_", identity.claims, attrs, only);
   const parentType = s.groupEntityType || DEFAULT_GROUP_ENTITY_TYPE;
   const groupClaim = s.groupClaimName || DEFAULT_GROUP_CLAIMS.find((c) => identity.claims[c] !== undefined);
   const ids = new Set([
@@ -96,28 +106,35 @@ export function principalEntity(identity: Identity, s: ClaimSettings): EntityJso
 
 /** Arguments in the context: scalars by value, anything else only as present (ToolHive does the
  * same), so a policy can require or forbid an argument without seeing a structure. */
-function argumentContext(args: Record<string, unknown> | undefined, out: Record<string, CedarValueJson>) {
+export function argumentContext(
+  args: Record<string, unknown> | undefined,
+  out: Record<string, CedarValueJson>,
+  only?: Only,
+) {
   if (!args) return;
   for (const [k, v] of Object.entries(args)) {
     const c = typeof v === "object" && v !== null ? undefined : cedarValue(v);
-    if (c !== undefined) out[`arg_${k}`] = c;
-    else if (v !== null && v !== undefined) out[`arg_${k}_present`] = true;
+    if (c !== undefined) {
+      if (!only || only.has(`arg_${k}`)) out[`arg_${k}`] = c;
+    } else if (v !== null && v !== undefined && (!only || only.has(`arg_${k}_present`))) {
+      out[`arg_${k}_present`] = true;
+    }
   }
 }
 
-export function cedarRequest(principal: EntityJson, t: Target): CedarRequest {
+export function cedarRequest(principal: EntityJson, t: Target, onlyArgs?: Only): CedarRequest {
   const action = ACTIONS[t.feature];
   const resourceId = t.feature === "resource" ? sanitizeUri(t.name) : t.name;
   const resource: EntityUidJson = { type: RESOURCE_TYPES[t.feature], id: resourceId };
   const context: Record<string, CedarValueJson> = { ...principal.attrs };
-  argumentContext(t.arguments, context);
+  argumentContext(t.arguments, context, onlyArgs);
   const resourceAttrs: Record<string, CedarValueJson> = {
     name: resourceId,
     operation: OPERATIONS[t.feature],
     feature: t.feature,
   };
   if (t.feature === "resource") resourceAttrs.uri = t.name;
-  argumentContext(t.arguments, resourceAttrs);
+  argumentContext(t.arguments, resourceAttrs, onlyArgs);
   return {
     principal: principal.uid,
     action: { type: "Action", id: action },

@@ -29,6 +29,14 @@ export interface CompositeCallInput {
   /** The client's response for this call; events switch it to SSE. */
   sink: CallSink;
   signal: AbortSignal;
+  /** Authorization of one step: a denial message, or undefined when the caller may call it. */
+  authorizeStep?:
+    | ((
+        ref: string,
+        route: { backend: string; name: string },
+        args: Record<string, unknown>,
+      ) => string | undefined)
+    | undefined;
 }
 
 let seq = 0;
@@ -87,6 +95,8 @@ async function callRoutedTool(
 ): Promise<CallToolResult> {
   const route = i.composites.route(i.view, ref);
   if (!route) throw new Error(`unknown tool "${ref}"`);
+  const denied = i.authorizeStep?.(ref, route, args);
+  if (denied) throw new Error(denied);
   const backend = route.backend;
   if (!i.state.routable(backend)) throw new Error(`backend '${backend}' is unavailable (circuit open)`);
   // Own ids: this backend session also carries the client's direct calls (client ids).

@@ -5,7 +5,7 @@ import { redact } from "@vmcp/shared-types";
 import { ANONYMOUS_IDENTITY } from "../auth/identity.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { ListFilter } from "../authz/filter.ts";
-import { AUTHZ_DENIED_CODE, denialMessage, gate } from "../authz/gate.ts";
+import { AUTHZ_DENIED_CODE, denialMessage, gate, stepDenial } from "../authz/gate.ts";
 import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
@@ -614,6 +614,17 @@ export class McpHandler {
         progressToken: typeof token === "string" || typeof token === "number" ? token : undefined,
         sink,
         signal: controller.signal,
+        authorizeStep: this.#o.authz
+          ? (ref, route, args) =>
+              stepDenial(
+                this.#o.authz as Authorizer,
+                s.identity ?? ANONYMOUS_IDENTITY,
+                view,
+                ref,
+                route,
+                args,
+              )
+          : undefined,
       });
       if (controller.signal.aborted) {
         outcome = "cancelled";

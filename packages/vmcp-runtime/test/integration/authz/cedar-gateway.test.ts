@@ -22,6 +22,17 @@ const POLICIES = [
   'permit(principal, action == Action::"get_prompt", resource) when { principal.claim_email like "*@example.com" };',
   'permit(principal in THVGroup::"admins", action == Action::"read_resource", resource == Resource::"mem___counter");',
   'forbid(principal, action, resource == Tool::"alpha_wipe") unless { principal.claim_sub == "alice" };',
+  'permit(principal, action == Action::"call_tool", resource) when { resource == Tool::"echo_flow" || resource == Tool::"wipe_flow" };',
+];
+
+// Composite tools: authorised as themselves, and every step again with the caller's rights.
+const COMPOSITES = [
+  {
+    name: "echo_flow",
+    parameters: { type: "object", properties: { text: { type: "string" } } },
+    steps: [{ id: "say", tool: "alpha_echo", arguments: { text: "{{.params.text}}" } }],
+  },
+  { name: "wipe_flow", parameters: { type: "object" }, steps: [{ id: "wipe", tool: "alpha.wipe" }] },
 ];
 
 describe("Cedar authorization on the gateway (OIDC callers, real backends)", () => {
@@ -72,6 +83,7 @@ describe("Cedar authorization on the gateway (OIDC callers, real backends)", () 
           { resourceUrl: "http://127.0.0.1" },
         ),
         authz: createAuthorizer({ type: "cedar", policies: POLICIES, groupClaimName: "groups" }),
+        compositeTools: COMPOSITES,
       },
     );
     alice = await connectAs(await token("alice", { groups: ["admins"], email: "alice@example.com" }));
@@ -97,7 +109,8 @@ describe("Cedar authorization on the gateway (OIDC callers, real backends)", () 
 
   it("bob's tools/list holds only what policy lets him call", async () => {
     const names = (await bob.listTools()).tools.map((t) => t.name);
-    expect(names).toEqual(["alpha_echo"]);
+    // Composite tools are listed by their own permission (their steps are checked when they run).
+    expect(names).toEqual(["alpha_echo", "echo_flow", "wipe_flow"]);
   });
 
   it("bob gets a clear JSON-RPC denial and the backend sees nothing", async () => {
@@ -134,6 +147,21 @@ describe("Cedar authorization on the gateway (OIDC callers, real backends)", () 
     const read = await alice.readResource({ uri: "mem://counter" });
     expect(read.contents[0]).toMatchObject({ text: "42" });
     await expect(bob.readResource({ uri: "mem://counter" })).rejects.toMatchObject({ code: 403 });
+  });
+
+  it("a composite tool is a tool of its own, and its steps run with the caller's rights", async () => {
+    expect((await bob.listTools()).tools.map((t) => t.name)).not.toContain("alpha_wipe");
+    expect(textOf(await bob.callTool({ name: "echo_flow", arguments: { text: "hey" } }))).toContain(
+      "alpha:hey",
+    );
+    const before = alpha.ctx.events.length;
+    const outcome = await bob.callTool({ name: "wipe_flow", arguments: {} }).then(
+      (r) => textOf(r),
+      (e: Error) => e.message,
+    );
+    expect(outcome).toContain('step tool "alpha.wipe" (alpha_wipe) denied by authorization policy for "bob"');
+    expect(alpha.ctx.events.slice(before)).toEqual([]);
+    expect(textOf(await alice.callTool({ name: "wipe_flow", arguments: {} }))).toContain("wiped");
   });
 
   it("an anonymous caller gets 401 with the OAuth challenge, before any policy runs", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createAuthorizer } from "../../../src/authz/cedar.ts";
 import { cedarRequest, principalEntity, sanitizeUri } from "../../../src/authz/mapping.ts";
+import { referencedAttributes } from "../../../src/authz/policy-refs.ts";
 
 const alice = {
   subject: "alice",
@@ -102,5 +103,36 @@ describe("Cedar engine decisions", () => {
     expect(() => createAuthorizer({ type: "cedar", policies: ["permit(principal, action"] })).toThrow(
       /invalid Cedar authorization: policies\[0\]: failed to parse policy/,
     );
+  });
+});
+
+describe("what reaches Cedar, and decision reuse", () => {
+  it("only the claim_/arg_ attributes a policy names are handed over; string access hands over all", () => {
+    expect(
+      referencedAttributes([
+        'permit(principal, action, resource) when { context.arg_force && principal.claim_email like "*" };',
+      ]),
+    ).toEqual({ claims: new Set(["claim_email"]), args: new Set(["arg_force"]) });
+    expect(
+      referencedAttributes(['permit(principal, action, resource) when { context has "arg_x" };']),
+    ).toEqual({
+      claims: undefined,
+      args: undefined,
+    });
+  });
+
+  it("a reused decision still follows the arguments a policy reads", () => {
+    const authz = createAuthorizer({
+      type: "cedar",
+      policies: [
+        "permit(principal, action, resource) unless { context has arg_force && context.arg_force };",
+      ],
+    });
+    const call = (args: Record<string, unknown>) =>
+      authz?.authorize(alice, { feature: "tool", name: "deploy", arguments: args }).allowed;
+    expect(call({ force: false, note: "x".repeat(5000) })).toBe(true);
+    expect(call({ force: true })).toBe(false);
+    expect(call({ force: false })).toBe(true);
+    expect(call({ force: true, other: 1 })).toBe(false);
   });
 });
