@@ -3,6 +3,7 @@
 // One caller refused by the token endpoint, one slow tool past its deadline, and the token endpoint
 // going away must each stay that caller's (or that call's) problem: g2 stays healthy and advertised,
 // and nobody else sees a word about it.
+
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,6 +16,7 @@ import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
 import { FEATURE_CAPABILITIES, registerFeatures } from "../../fixtures/features.ts";
 import { textOf, until } from "../../fixtures/gateway.ts";
 import { spawnNode } from "../../fixtures/process.ts";
+import { servingUrl } from "../../fixtures/serve-process.ts";
 import { type LocalIdp, startLocalIdp } from "./local-idp.ts";
 import { startTokenEndpoint } from "./token-endpoint.ts";
 
@@ -125,12 +127,7 @@ beforeAll(async () => {
     [MAIN, "serve", "--config", file, "--port", "0"],
     (line) => {
       logLines.push(line);
-      try {
-        const o = JSON.parse(line) as { msg?: string; url?: string };
-        return o.msg === "vmcp serving" ? o.url : undefined;
-      } catch {
-        return undefined;
-      }
+      return servingUrl(line);
     },
     { env },
   );

@@ -16,6 +16,7 @@ import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
 import { FEATURE_CAPABILITIES, registerFeatures } from "../../fixtures/features.ts";
 import { until } from "../../fixtures/gateway.ts";
 import { spawnNode } from "../../fixtures/process.ts";
+import { servingUrl } from "../../fixtures/serve-process.ts";
 import { type LocalIdp, startLocalIdp } from "./local-idp.ts";
 import { startTokenEndpoint } from "./token-endpoint.ts";
 
@@ -121,12 +122,7 @@ beforeAll(async () => {
     [MAIN, "serve", "--config", file, "--port", "0", "--debug"],
     (line) => {
       out.push(line);
-      try {
-        const o = JSON.parse(line) as { msg?: string; url?: string };
-        return o.msg === "vmcp serving" ? o.url : undefined;
-      } catch {
-        return undefined;
-      }
+      return servingUrl(line);
     },
     { env },
   );
