@@ -135,3 +135,26 @@ export const ToolOverrideSchema = withRule(
   (o) => o.name !== undefined || o.description !== undefined || o.annotations !== undefined,
 );
 export type ToolOverride = z.output<typeof ToolOverrideSchema>;
+
+/** A workload's reference to an MCPOIDCConfig: the provider is shared, the audience is not. */
+export const OidcConfigRefSchema = z
+  .strictObject({
+    name: z.string().min(1).max(253).describe("MCPOIDCConfig in the same namespace."),
+    audience: z
+      .string()
+      .min(1)
+      .max(2048)
+      .describe("Required aud claim of incoming tokens; unique per server so tokens are not replayable."),
+    scopes: z
+      .array(z.string().max(256))
+      .max(64)
+      .describe("Scopes announced in the protected-resource metadata and WWW-Authenticate.")
+      .optional(),
+    resourceUrl: z
+      .string()
+      .max(2048)
+      .describe("Public URL of this server (RFC 9728 resource); default <service URL>/mcp.")
+      .optional(),
+  })
+  .describe("An MCPOIDCConfig validating incoming tokens, with this workload's audience.");
+export type OidcConfigRef = z.output<typeof OidcConfigRefSchema>;

@@ -5,6 +5,7 @@ import { resolveAuthz } from "./authz.ts";
 import { mergeCompositeTools } from "./composite.ts";
 import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
+import { resolveOidc } from "./oidc.ts";
 import { buildOutgoingAuth } from "./outgoing-auth.ts";
 import type { VmcpWorld } from "./world.ts";
 import { deterministicYaml } from "./yaml.ts";
@@ -38,12 +39,12 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     conditions,
   });
 
-  if (spec.incomingAuth.type === "oidc") {
-    // MCPOIDCConfig (what oidcConfigRef names) is not a kind this project serves yet.
-    const message = `incomingAuth type oidc needs MCPOIDCConfig ${spec.incomingAuth.oidcConfigRef?.name ?? ""}, which this operator does not support yet`;
-    conditions.push({ type: "AuthConfigured", status: "False", reason: "AuthInvalid", message });
-    return fail("AuthInvalid", message);
-  }
+  const oidc =
+    spec.incomingAuth.type === "oidc"
+      ? resolveOidc(spec.incomingAuth.oidcConfigRef, world.oidcConfigs ?? new Map())
+      : undefined;
+  if (oidc) conditions.push(...oidc.conditions);
+  if (oidc && !oidc.ok) return fail(oidc.reason, oidc.message);
 
   const authz = resolveAuthz(spec.incomingAuth, world.authz ?? { authzConfigs: new Map() });
   conditions.push(...authz.conditions);
@@ -73,7 +74,10 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     draft = {
       name: vmcp.metadata.name,
       groupRef: spec.groupRef.name,
-      incomingAuth: authz.authz ? { type: "anonymous", authz: authz.authz } : { type: "anonymous" },
+      incomingAuth: {
+        ...(oidc?.ok ? { type: "oidc", oidc: oidc.oidc } : { type: "anonymous" }),
+        ...(authz.authz ? { authz: authz.authz } : {}),
+      },
       outgoingAuth: auth.outgoingAuth,
       aggregation: resolveAggregation(cfg.aggregation, world.toolConfigs),
       operational: OperationalConfigSchema.parse(structuredClone(cfg.operational ?? {})),
@@ -108,10 +112,10 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     value: {
       config,
       yaml: deterministicYaml(config),
-      secretEnv: auth.secretEnv,
+      secretEnv: [...(oidc?.ok ? oidc.secretEnv : []), ...auth.secretEnv],
       runtimeSecretNames: auth.runtimeSecretNames,
       runtimeConfigMapNames: auth.runtimeConfigMapNames,
-      caBundles: auth.caBundles,
+      caBundles: [...(oidc?.ok ? oidc.caBundles : []), ...auth.caBundles],
       debug: config.operational.logLevel === "debug",
     },
   };

@@ -1,6 +1,7 @@
 import type {
   MCPExternalAuthConfig,
   MCPGroup,
+  MCPOIDCConfig,
   MCPRemoteProxy,
   MCPServer,
   MCPServerEntry,
@@ -26,6 +27,8 @@ export interface VmcpWorld {
   compositeDefs: ReadonlyMap<string, VirtualMCPCompositeToolDefinition>;
   /** What spec.incomingAuth's authorization refers to; absent means nothing is referenced. */
   authz?: AuthzInputs;
+  /** MCPOIDCConfigs of the namespace, by name; absent means none. */
+  oidcConfigs?: ReadonlyMap<string, MCPOIDCConfig>;
 }
 
 export const byName = <T extends { metadata: { name?: string | undefined } }>(a: T, b: T): number => {

@@ -5,6 +5,7 @@ import { compositeToolDefinitionController } from "./compositetooldefinition.ts"
 import { mcpAuthzConfigController } from "./mcpauthzconfig.ts";
 import { mcpExternalAuthConfigController } from "./mcpexternalauthconfig.ts";
 import { mcpGroupController } from "./mcpgroup.ts";
+import { mcpOidcConfigController } from "./mcpoidcconfig.ts";
 import { mcpServerEntryController } from "./mcpserverentry.ts";
 import { mcpToolConfigController } from "./mcptoolconfig.ts";
 import { createVirtualMCPServerController } from "./virtualmcpserver/controller.ts";
@@ -17,6 +18,7 @@ export const SUPPORTING_CONTROLLERS: readonly ControllerFactory[] = [
   mcpToolConfigController,
   compositeToolDefinitionController,
   mcpAuthzConfigController,
+  mcpOidcConfigController,
 ];
 
 /** Everything `vmcp-operator` runs by default. */

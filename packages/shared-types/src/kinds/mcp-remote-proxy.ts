@@ -1,7 +1,7 @@
 // MCPRemoteProxy: discovery fields plus what ToolHive manifests commonly set.
-// The proxy's own incoming auth (oidcConfigRef, authz) is out of scope and rejected.
+// The proxy's own incoming auth: oidcConfigRef is accepted (this operator runs no proxy); authz is rejected.
 import * as z from "zod";
-import { GroupRefSchema, NameRefSchema } from "../refs.ts";
+import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
@@ -17,6 +17,9 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
   transport: z.enum(["sse", "streamable-http"]).default("streamable-http"),
   groupRef: GroupRefSchema.optional(),
   externalAuthConfigRef: NameRefSchema.optional(),
+  oidcConfigRef: OidcConfigRefSchema.describe(
+    "Accepted for ToolHive compatibility; this operator runs no proxy for this workload, so it has no effect here.",
+  ).optional(),
   toolConfigRef: NameRefSchema.optional(),
   headerForward: HeaderForwardSchema.optional(),
   replicas: z.int32().min(0).optional(),

@@ -3,7 +3,7 @@
 // so those manifests apply unchanged. This project does not deploy MCPServers; see docs/crds.md.
 import * as z from "zod";
 import { atomicList, jsonObject, mapList } from "../meta.ts";
-import { GroupRefSchema, NameRefSchema } from "../refs.ts";
+import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, kindObject } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
@@ -19,6 +19,9 @@ export const MCPServerSpecSchema = z.strictObject({
   proxyPort: PortSchema.default(8080),
   mcpPort: PortSchema.optional(),
   externalAuthConfigRef: NameRefSchema.optional(),
+  oidcConfigRef: OidcConfigRefSchema.describe(
+    "Accepted for ToolHive compatibility; this operator runs no proxy for this workload, so it has no effect here.",
+  ).optional(),
   toolConfigRef: NameRefSchema.optional(),
   image: z.string().min(1).max(1024).optional(),
   args: atomicList(z.string().max(4096), 256).optional(),

@@ -4,7 +4,7 @@ import { AuthzConfigSchema } from "../authz.ts";
 import { ConditionsSchema } from "../conditions.ts";
 import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";
 import { atomicList, boundedRecord, withMeta, withRule } from "../meta.ts";
-import { GroupRefSchema, NameRefSchema, PassthroughHeadersSchema } from "../refs.ts";
+import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema, PassthroughHeadersSchema } from "../refs.ts";
 import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
 import { kindObject, ObservedGenerationSchema } from "./common.ts";
 
@@ -41,13 +41,6 @@ const PodSpecOverlaySchema = FORBIDDEN_POD_FIELDS.reduce<z.ZodType<Record<string
 );
 
 const PodTemplateOverlaySchema = z.looseObject({ spec: PodSpecOverlaySchema.optional() });
-
-export const OidcConfigRefSchema = z.strictObject({
-  name: z.string().min(1).max(253),
-  audience: z.string().min(1).max(2048),
-  scopes: z.array(z.string().max(256)).max(64).optional(),
-  resourceUrl: z.string().max(2048).optional(),
-});
 
 export const VmcpIncomingAuthSchema = withRule(
   withRule(

@@ -19,6 +19,7 @@ import {
   mapComposite,
   mapGroup,
   mapMember,
+  mapOidcConfig,
   mapOwned,
   mapToolConfig,
 } from "./mappers.ts";
@@ -33,6 +34,7 @@ import {
   vmcpAuthzConfigKeys,
   vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
+  vmcpOidcConfigKeys,
   vmcpToolConfigKeys,
 } from "./references.ts";
 
@@ -105,6 +107,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     toolConfigs: kindInformer(reg, "MCPToolConfig"),
     composites: kindInformer(reg, "VirtualMCPCompositeToolDefinition"),
     authzConfigs: kindInformer(reg, "MCPAuthzConfig"),
+    oidcConfigs: kindInformer(reg, "MCPOIDCConfig"),
     owned,
   };
   informers.vmcps.addIndexer(VMCP_INDEX.group, groupRefKeys);
@@ -113,6 +116,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   informers.vmcps.addIndexer(VMCP_INDEX.composite, vmcpCompositeKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.authzConfig, vmcpAuthzConfigKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.authzConfigMap, vmcpAuthzConfigMapKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.oidcConfig, vmcpOidcConfigKeys);
   for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
     (m as { addIndexer(n: string, f: (o: KubeObject) => string[]): void }).addIndexer(
       MEMBER_INDEX.group,
@@ -132,6 +136,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     vmcpsByComposite: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.composite, k)),
     vmcpsByAuthzConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfig, k)),
     vmcpsByAuthzConfigMap: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfigMap, k)),
+    vmcpsByOidcConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.oidcConfig, k)),
     memberGroupsByAuthConfig: (k) =>
       [informers.servers, informers.proxies, informers.entries].flatMap((i) =>
         (i.byIndex(MEMBER_INDEX.authConfig, k) as KubeObject[]).flatMap((o) => groupRefKeys(o)),
@@ -180,6 +185,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   informers.toolConfigs.onEvent((ev) => enqueueAll(mapToolConfig(ev.obj, lookups)));
   informers.composites.onEvent((ev) => enqueueAll(mapComposite(ev.obj, lookups)));
   informers.authzConfigs.onEvent((ev) => enqueueAll(mapAuthzConfig(ev.obj, lookups)));
+  informers.oidcConfigs.onEvent((ev) => enqueueAll(mapOidcConfig(ev.obj, lookups)));
   configMapKeysInformer(reg).onEvent((ev) => enqueueAll(mapCaBundleConfigMap(ev.obj, lookups)));
   return controller;
 }

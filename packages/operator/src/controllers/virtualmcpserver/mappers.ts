@@ -10,6 +10,7 @@ export interface Lookups {
   vmcpsByComposite(nsName: string): string[];
   vmcpsByAuthzConfig(nsName: string): string[];
   vmcpsByAuthzConfigMap(nsName: string): string[];
+  vmcpsByOidcConfig(nsName: string): string[];
   /** Group keys ("ns/group") of members that reference this auth config / CA ConfigMap. */
   memberGroupsByAuthConfig(nsName: string): string[];
   entryGroupsByCaBundle(nsName: string): string[];
@@ -63,6 +64,10 @@ export function mapCaBundleConfigMap(cm: RawLike, l: Lookups): string[] {
 
 export function mapAuthzConfig(cfg: RawLike, l: Lookups): string[] {
   return uniqSorted(l.vmcpsByAuthzConfig(keyOf(cfg)));
+}
+
+export function mapOidcConfig(cfg: RawLike, l: Lookups): string[] {
+  return uniqSorted(l.vmcpsByOidcConfig(keyOf(cfg)));
 }
 
 /** An owned object (Deployment, Service, ConfigMap, ServiceAccount, Role, RoleBinding): its controller owner. */

@@ -10,6 +10,7 @@ import {
   type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
+  type MCPOIDCConfig,
   type MCPRemoteProxy,
   type MCPServer,
   type MCPServerEntry,
@@ -56,6 +57,7 @@ export interface VmcpInformers {
   toolConfigs: Informer<MCPToolConfig>;
   composites: Informer<VirtualMCPCompositeToolDefinition>;
   authzConfigs: Informer<MCPAuthzConfig>;
+  oidcConfigs: Informer<MCPOIDCConfig>;
   /** Owned objects by kind ("Deployment", "Service", ...). */
   owned: Record<string, Informer<RawObject>>;
 }
@@ -214,6 +216,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         authzConfigs: byNameMap(inf.authzConfigs.list(namespace)),
         configMapData: await readAuthzConfigMap(deps.kc, namespace, vmcp.spec.incomingAuth.authzConfig),
       },
+      oidcConfigs: byNameMap(inf.oidcConfigs.list(namespace)),
     };
     const ev = evaluate(world, {
       image: deps.image,

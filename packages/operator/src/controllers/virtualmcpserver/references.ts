@@ -64,10 +64,16 @@ export function vmcpAuthzConfigMapKeys(o: RawLike): string[] {
   return nsKey(o, refName(obj(obj(obj(o.spec)?.incomingAuth)?.authzConfig)?.configMap));
 }
 
+/** spec.incomingAuth.oidcConfigRef (MCPOIDCConfig). */
+export function vmcpOidcConfigKeys(o: RawLike): string[] {
+  return nsKey(o, refName(obj(obj(o.spec)?.incomingAuth)?.oidcConfigRef));
+}
+
 export const VMCP_INDEX = {
   group: "vmcp:groupRef",
   authzConfig: "vmcp:authzConfigRef",
   authzConfigMap: "vmcp:authzConfigMap",
+  oidcConfig: "vmcp:oidcConfigRef",
   authConfig: "vmcp:authConfigRef",
   toolConfig: "vmcp:toolConfigRef",
   composite: "vmcp:compositeToolRef",

@@ -3,6 +3,7 @@ import {
   API_VERSION,
   MCPExternalAuthConfigSchema,
   MCPGroupSchema,
+  MCPOIDCConfigSchema,
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
@@ -108,6 +109,9 @@ export const composite = (name: string, toolName = name, status: Record<string, 
     status,
   });
 
+export const oidcConfig = (name: string, spec: Record<string, unknown>) =>
+  MCPOIDCConfigSchema.parse({ apiVersion: API_VERSION, kind: "MCPOIDCConfig", metadata: meta(name), spec });
+
 const mapOf = <T extends { metadata: { name?: string | undefined } }>(xs: T[]): Map<string, T> =>
   new Map(xs.map((x) => [x.metadata.name ?? "", x]));
 
@@ -120,6 +124,7 @@ export function world(parts: {
   authConfigs?: ReturnType<typeof authConfig>[];
   toolConfigs?: ReturnType<typeof toolConfig>[];
   composites?: ReturnType<typeof composite>[];
+  oidcConfigs?: ReturnType<typeof oidcConfig>[];
 }): VmcpWorld {
   return {
     vmcp: parts.vmcp ?? vmcp(),
@@ -130,5 +135,6 @@ export function world(parts: {
     authConfigs: mapOf(parts.authConfigs ?? []),
     toolConfigs: mapOf(parts.toolConfigs ?? []),
     compositeDefs: mapOf(parts.composites ?? []),
+    oidcConfigs: mapOf(parts.oidcConfigs ?? []),
   };
 }

@@ -6,6 +6,7 @@ import {
   mapComposite,
   mapGroup,
   mapMember,
+  mapOidcConfig,
   mapOwned,
   mapToolConfig,
 } from "../../../src/controllers/virtualmcpserver/mappers.ts";
@@ -16,6 +17,7 @@ import {
   vmcpAuthzConfigKeys,
   vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
+  vmcpOidcConfigKeys,
   vmcpToolConfigKeys,
 } from "../../../src/controllers/virtualmcpserver/references.ts";
 
@@ -36,6 +38,7 @@ function lookups(
     vmcpsByComposite: by(vmcpCompositeKeys),
     vmcpsByAuthzConfig: by(vmcpAuthzConfigKeys),
     vmcpsByAuthzConfigMap: by(vmcpAuthzConfigMapKeys),
+    vmcpsByOidcConfig: by(vmcpOidcConfigKeys),
     memberGroupsByAuthConfig: (k) =>
       members
         .filter(
@@ -123,5 +126,18 @@ describe("VirtualMCPServer map functions", () => {
         },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("mapOidcConfig", () => {
+  it("enqueues exactly the VirtualMCPServers whose oidcConfigRef names the MCPOIDCConfig, in its namespace", () => {
+    const ref = (name: string) => ({ type: "oidc", oidcConfigRef: { name, audience: "a" } });
+    const vmcps = [
+      o("uses", { groupRef: { name: "g" }, incomingAuth: ref("idp") }),
+      o("other", { groupRef: { name: "g" }, incomingAuth: ref("idp2") }),
+      o("elsewhere", { groupRef: { name: "g" }, incomingAuth: ref("idp") }, "ns2"),
+      o("anon", { groupRef: { name: "g" }, incomingAuth: { type: "anonymous" } }),
+    ];
+    expect(mapOidcConfig(o("idp", {}), lookups(vmcps, [], []))).toEqual(["ns/uses"]);
   });
 });

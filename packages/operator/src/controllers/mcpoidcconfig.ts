@@ -1,0 +1,36 @@
+import { unsupportedOidcFeatures } from "../builders/oidc.ts";
+import type { ControllerContext } from "../kit/context.ts";
+import type { Controller } from "../kit/controller.ts";
+import { KIND_SCHEMAS, type RawObject, rawKindInformer } from "../kit/kinds.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
+import { referenceStatus, trackReferences, type WorkloadRef } from "./shared-config-refs.ts";
+
+/** Problems with an MCPOIDCConfig: the schema, then each setting this gateway cannot serve. */
+export function oidcConfigProblems(obj: RawObject): string[] {
+  const parsed = KIND_SCHEMAS.MCPOIDCConfig.safeParse(obj);
+  if (!parsed.success) return issueMessages(parsed.error);
+  return unsupportedOidcFeatures(parsed.data.spec);
+}
+
+/** Status of an MCPOIDCConfig: `Valid`, `configHash`, and the VirtualMCPServers that use it. */
+export function mcpOidcConfigStatus(
+  obj: RawObject,
+  refs: WorkloadRef[],
+  now = new Date(),
+): Record<string, unknown> {
+  return {
+    ...validConfigStatus(obj, obj.spec ?? {}, oidcConfigProblems(obj), now),
+    ...referenceStatus(refs),
+  };
+}
+
+export function mcpOidcConfigController(ctx: ControllerContext): Controller {
+  const configs = rawKindInformer(ctx.informers, "MCPOIDCConfig");
+  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
+  const controller = objectStatusController(ctx, "mcpoidcconfig", configs, async (obj, { namespace }) => {
+    await writeStatusIfChanged(ctx, obj, mcpOidcConfigStatus(obj, referencing(namespace, obj.metadata.name)));
+  });
+  referencing = trackReferences(ctx, "oidcConfigRef", controller);
+  return controller;
+}
