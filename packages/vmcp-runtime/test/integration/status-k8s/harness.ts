@@ -38,6 +38,7 @@ const KIND: Record<string, string> = {
   mcpservers: "MCPServer",
   mcpserverentries: "MCPServerEntry",
   mcpexternalauthconfigs: "MCPExternalAuthConfig",
+  mcpoidcconfigs: "MCPOIDCConfig",
 };
 
 export type Obj = {
