@@ -1,3 +1,4 @@
+export * from "./audit.ts";
 export * from "./authz.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";

@@ -1,7 +1,9 @@
 // The runtime's config.yaml: ToolHive's vmcp `config.Config`, camelCase keys, only
 // the fields in scope. Every object is strict: a key we do not implement is an error, not a no-op.
 // VirtualMCPServer.spec.config reuses these sub-schemas (kinds/virtual-mcp-server.ts).
+
 import * as z from "zod";
+import { AuditConfigSchema } from "./audit.ts";
 import { RuntimeAuthzConfigSchema } from "./authz.ts";
 import { CompositeToolConfigSchema } from "./composite.ts";
 import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
@@ -393,6 +395,7 @@ export const VmcpConfigSchema = z.strictObject({
   operational: OperationalConfigSchema.prefault({}),
   passthroughHeaders: PassthroughHeadersSchema.optional(),
   metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64).optional(),
+  audit: AuditConfigSchema.optional(),
 });
 export type VmcpConfig = z.output<typeof VmcpConfigSchema>;
 export type VmcpConfigInput = z.input<typeof VmcpConfigSchema>;

@@ -95,6 +95,7 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
       : cfg.passthroughHeaders;
   if (passthrough && passthrough.length > 0) draft.passthroughHeaders = [...passthrough];
   if (cfg.metadata && Object.keys(cfg.metadata).length > 0) draft.metadata = { ...cfg.metadata };
+  if (cfg.audit) draft.audit = structuredClone(cfg.audit);
 
   // The same schema the runtime loads with: what we write is what it accepts.
   const parsed = VmcpConfigSchema.safeParse(draft);

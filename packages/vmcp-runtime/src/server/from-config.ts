@@ -1,5 +1,6 @@
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import { aggregate } from "../aggregation/aggregate.ts";
+import { createAuditor } from "../audit/sink.ts";
 import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
 import { createAuthorizer } from "../authz/cedar.ts";
@@ -67,6 +68,8 @@ export function gatewayOptionsFromConfig(
   if (o.resourceUrl !== undefined) out.publicUrl = o.resourceUrl;
   const authz = createAuthorizer(config.incomingAuth.authz);
   if (authz) out.authz = authz;
+  const audit = createAuditor(config.audit, { component: config.name, log: o.log });
+  if (audit) out.audit = audit;
   // compositeToolRefs are merged into compositeTools by the operator; the runtime reads only these.
   if (config.compositeTools && config.compositeTools.length > 0) out.compositeTools = config.compositeTools;
   const limits = config.operational.incoming;

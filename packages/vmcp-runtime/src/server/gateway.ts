@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { redact } from "@vmcp/shared-types";
+import type { Auditor } from "../audit/sink.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { BackendStateTracker } from "../backends/state.ts";
 import type { OutgoingAuth } from "../backends/types.ts";
@@ -58,6 +59,8 @@ export interface GatewayOptions {
   compositeTools?: readonly unknown[];
   /** Cedar authorization (incomingAuth.authz); undefined means every caller may do everything. */
   authz?: Authorizer;
+  /** config.audit; undefined means no audit events. */
+  audit?: Auditor;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -133,6 +136,7 @@ export class Gateway {
       onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
       composite: this.#composite,
       authz: o.authz,
+      audit: o.audit,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
@@ -282,5 +286,6 @@ export class Gateway {
     });
     await this.catalog.close();
     await this.#o.statusReporter?.stop();
+    await this.#o.audit?.close();
   }
 }

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { redact } from "@vmcp/shared-types";
+import type { AuditDecision } from "../audit/events.ts";
+import type { Auditor } from "../audit/sink.ts";
 import { ANONYMOUS_IDENTITY } from "../auth/identity.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { ListFilter } from "../authz/filter.ts";
@@ -56,6 +58,8 @@ export interface McpHandlerOptions {
   composite?: CompositeCatalog | undefined;
   /** Cedar authorization; undefined when no policies are configured. */
   authz?: Authorizer | undefined;
+  /** config.audit; undefined when auditing is off. */
+  audit?: Auditor | undefined;
 }
 
 const SERVER_CAPABILITIES = {
@@ -96,6 +100,8 @@ export class McpHandler {
   #o: McpHandlerOptions;
   #advertised = new WeakMap<AggregateView, { tools: Set<string>; prompts: Set<string> }>();
   #lists: ListFilter | undefined;
+  /** Who asked and what policy said, for the audit event written when the request finishes. */
+  #auditCtx = new WeakMap<JsonRpcRequest, { identity: Identity | undefined; decision: AuditDecision }>();
 
   constructor(o: McpHandlerOptions) {
     this.#o = o;
@@ -322,6 +328,7 @@ export class McpHandler {
     if (instructions) result.instructions = instructions;
     res.writeHead(200, { ...JSON_HEADERS, "mcp-session-id": session.id });
     res.end(resultResponse(msg.id, result));
+    if (this.#o.audit) this.#auditCtx.set(msg, { identity, decision: "unchecked" });
     this.#observe(LOCAL, msg, "initialize", "ok", startNs);
   }
 
@@ -329,6 +336,19 @@ export class McpHandler {
    * whom, how long it took and how it ended. Never arguments: they are the caller's data. */
   #observe(backend: string, msg: JsonRpcRequest, label: string, outcome: CallOutcome, startNs: bigint): void {
     this.#o.metrics.observe(backend, label, outcome, startNs);
+    if (this.#o.audit) {
+      const ctx = this.#auditCtx.get(msg);
+      this.#o.audit.record({
+        method: msg.method,
+        params: msg.params,
+        identity: ctx?.identity,
+        backend,
+        decision: ctx?.decision ?? "unchecked",
+        outcome,
+        durationMs: Number(process.hrtime.bigint() - startNs) / 1e6,
+        time: new Date(),
+      });
+    }
     if (!this.#o.log.isLevelEnabled("debug")) return;
     const name = msg.params?.name;
     const line: Record<string, unknown> = {
@@ -371,9 +391,14 @@ export class McpHandler {
       this.#observe(LOCAL, msg, methodLabel(msg.method), "error", startNs);
     };
     const authz = this.#o.authz;
+    const audit = this.#o.audit
+      ? { identity: s.identity, decision: "unchecked" as AuditDecision }
+      : undefined;
+    if (audit) this.#auditCtx.set(msg, audit);
     if (authz) {
       const who = s.identity ?? ANONYMOUS_IDENTITY;
       const g = gate(authz, who, msg.method, params);
+      if (g && audit) audit.decision = g.decision.allowed ? "allow" : "deny";
       if (g && !g.decision.allowed) {
         if (g.decision.errors.length > 0)
           this.#o.log.warn({ method: msg.method, errors: g.decision.errors }, "authorization policy errored");
