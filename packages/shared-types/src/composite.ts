@@ -18,9 +18,17 @@ const TemplateSchema = z.string().max(65536);
 
 export const StepErrorHandlingSchema = withRule(
   z.strictObject({
-    action: z.enum(["abort", "continue", "retry"]).default("abort"),
-    retryCount: z.int32().min(0).max(MAX_RETRY_COUNT).optional(),
-    retryDelay: DurationSchema.optional(),
+    action: z
+      .enum(["abort", "continue", "retry"])
+      .default("abort")
+      .describe("What to do: abort (default) fails the workflow; the other values are named by the enum."),
+    retryCount: z
+      .int32()
+      .min(0)
+      .max(MAX_RETRY_COUNT)
+      .describe("Retries when action is retry; at least 1, at most 10.")
+      .optional(),
+    retryDelay: DurationSchema.describe("Wait between retries (Go duration, e.g. 500ms).").optional(),
   }),
   {
     rule: "self.action != 'retry' || (has(self.retryCount) && self.retryCount >= 1)",
@@ -32,18 +40,23 @@ export const StepErrorHandlingSchema = withRule(
 
 /** What the workflow does when the user declines or cancels an elicitation. */
 export const ElicitationResponseSchema = z.strictObject({
-  action: z.enum(["skip_remaining", "abort", "continue"]).default("abort"),
+  action: z
+    .enum(["skip_remaining", "abort", "continue"])
+    .default("abort")
+    .describe("What to do: abort (default) fails the workflow; the other values are named by the enum."),
 });
 
 /** The inner step of a forEach: always a tool call. */
 export const ForEachInnerStepSchema = z.strictObject({
-  id: StepIdSchema.optional(),
-  type: z.enum(["tool"]).default("tool"),
-  tool: ToolRefSchema,
-  arguments: jsonObject().optional(),
-  condition: TemplateSchema.optional(),
-  onError: StepErrorHandlingSchema.optional(),
-  timeout: DurationSchema.optional(),
+  id: StepIdSchema.describe(
+    "Step id, unique in the workflow; other steps refer to it in dependsOn and templates.",
+  ).optional(),
+  type: z.enum(["tool"]).default("tool").describe("Step type: tool (default), elicitation or forEach."),
+  tool: ToolRefSchema.describe("Tool to call: <workload>.<tool> or the tool's advertised name."),
+  arguments: jsonObject().describe("Tool arguments; top-level string values are templates.").optional(),
+  condition: TemplateSchema.describe("Template; the step runs only when it renders to true.").optional(),
+  onError: StepErrorHandlingSchema.describe("Error handling for this step.").optional(),
+  timeout: DurationSchema.describe("Time limit (Go duration); unset uses the workflow's.").optional(),
 });
 
 const ItemVarSchema = withRule(
@@ -56,28 +69,54 @@ const ItemVarSchema = withRule(
 );
 
 const stepBase = z.strictObject({
-  id: StepIdSchema,
-  type: z.enum(["tool", "elicitation", "forEach"]).default("tool"),
-  tool: ToolRefSchema.optional(),
+  id: StepIdSchema.describe(
+    "Step id, unique in the workflow; other steps refer to it in dependsOn and templates.",
+  ),
+  type: z
+    .enum(["tool", "elicitation", "forEach"])
+    .default("tool")
+    .describe("Step type: tool (default), elicitation or forEach."),
+  tool: ToolRefSchema.describe("Tool to call: <workload>.<tool> or the tool's advertised name.").optional(),
   arguments: withMeta(jsonObject(), {
     description: "Tool arguments; top-level string values are templates, other values pass through.",
   }).optional(),
-  condition: TemplateSchema.optional(),
-  dependsOn: z.array(StepIdSchema).max(MAX_DEPENDS_ON).meta({ "x-kubernetes-list-type": "set" }).optional(),
-  onError: StepErrorHandlingSchema.optional(),
-  message: z.string().max(65536).optional(),
+  condition: TemplateSchema.describe("Template; the step runs only when it renders to true.").optional(),
+  dependsOn: z
+    .array(StepIdSchema)
+    .max(MAX_DEPENDS_ON)
+    .meta({ "x-kubernetes-list-type": "set" })
+    .describe("Step ids that must finish before this step starts.")
+    .optional(),
+  onError: StepErrorHandlingSchema.describe("Error handling for this step.").optional(),
+  message: z.string().max(65536).describe("Elicitation prompt shown to the user.").optional(),
   schema: withMeta(jsonObject(), { description: "JSON Schema of the elicitation response." }).optional(),
-  timeout: DurationSchema.optional(),
-  onDecline: ElicitationResponseSchema.optional(),
-  onCancel: ElicitationResponseSchema.optional(),
+  timeout: DurationSchema.describe("Time limit (Go duration); unset uses the workflow's.").optional(),
+  onDecline: ElicitationResponseSchema.describe(
+    "What to do when the user declines the elicitation.",
+  ).optional(),
+  onCancel: ElicitationResponseSchema.describe(
+    "What to do when the user cancels the elicitation.",
+  ).optional(),
   defaultResults: withMeta(jsonObject(), {
     description: "Output used when the step is skipped, or failed with action continue.",
   }).optional(),
-  collection: TemplateSchema.optional(),
-  itemVar: ItemVarSchema.optional(),
-  maxParallel: z.int32().min(1).max(MAX_FOREACH_PARALLEL).optional(),
-  maxIterations: z.int32().min(1).max(MAX_FOREACH_ITERATIONS).optional(),
-  step: ForEachInnerStepSchema.optional(),
+  collection: TemplateSchema.describe(
+    "forEach: template rendering to the JSON array to iterate over.",
+  ).optional(),
+  itemVar: ItemVarSchema.describe("forEach: name of the current item in templates; default item.").optional(),
+  maxParallel: z
+    .int32()
+    .min(1)
+    .max(MAX_FOREACH_PARALLEL)
+    .describe("forEach: iterations run at once.")
+    .optional(),
+  maxIterations: z
+    .int32()
+    .min(1)
+    .max(MAX_FOREACH_ITERATIONS)
+    .describe("forEach: most items processed; more fails the step.")
+    .optional(),
+  step: ForEachInnerStepSchema.describe("forEach: the tool step run for every item.").optional(),
 });
 
 type StepOut = z.output<typeof stepBase>;
@@ -171,22 +210,30 @@ export interface OutputProperty {
 
 export const OutputPropertySchema: z.ZodType<OutputProperty> = z.lazy(() =>
   z.strictObject({
-    type: z.enum(OUTPUT_TYPES),
-    description: z.string().max(4096).optional(),
-    value: TemplateSchema.optional(),
+    type: z.enum(OUTPUT_TYPES).describe("JSON type of the output property."),
+    description: z.string().max(4096).describe("Human-readable description.").optional(),
+    value: TemplateSchema.describe("Template producing this output value.").optional(),
     // Nested definitions are recursive: kept verbatim by the API server, validated by zod.
     properties: z
       .record(z.string(), OutputPropertySchema)
       .meta({ "x-kubernetes-preserve-unknown-fields": true })
+      .describe("Nested properties when type is object; validated by the operator.")
       .optional(),
-    default: jsonValue().optional(),
+    default: jsonValue().describe("Value used when the template yields nothing.").optional(),
   }),
 );
 
 export const CompositeOutputSchema = withRule(
   z.strictObject({
-    properties: boundedRecord(z.string().max(128), OutputPropertySchema, 64),
-    required: z.array(z.string().max(128)).max(64).meta({ "x-kubernetes-list-type": "set" }).optional(),
+    properties: boundedRecord(z.string().max(128), OutputPropertySchema, 64).describe(
+      "Output properties by name.",
+    ),
+    required: z
+      .array(z.string().max(128))
+      .max(64)
+      .meta({ "x-kubernetes-list-type": "set" })
+      .describe("Output property names that must be present.")
+      .optional(),
   }),
   {
     rule: "!has(self.required) || self.required.all(r, r in self.properties)",
@@ -197,17 +244,22 @@ export const CompositeOutputSchema = withRule(
 );
 
 /** `parameters`: a JSON Schema whose top level is an object. */
-export const CompositeParametersSchema = withMeta(z.looseObject({ type: z.enum(["object"]) }), {
-  description: "JSON Schema of the tool's input; its type must be object.",
-});
+export const CompositeParametersSchema = withMeta(
+  z.looseObject({ type: z.enum(["object"]).describe("Must be object.") }),
+  {
+    description: "JSON Schema of the tool's input; its type must be object.",
+  },
+);
 
 export const CompositeToolConfigSchema = z.strictObject({
-  name: ToolNameSchema,
-  description: z.string().max(4096).optional(),
+  name: ToolNameSchema.describe("Tool name advertised to clients."),
+  description: z.string().max(4096).describe("Human-readable description.").optional(),
   parameters: CompositeParametersSchema.optional(),
-  timeout: DurationSchema.optional(),
-  steps: WorkflowStepsSchema,
-  output: CompositeOutputSchema.optional(),
-  annotations: ToolAnnotationsSchema.optional(),
+  timeout: DurationSchema.describe("Time limit (Go duration); unset uses the workflow's.").optional(),
+  steps: WorkflowStepsSchema.describe("The workflow's steps."),
+  output: CompositeOutputSchema.describe(
+    "Shape of the tool's result; unset returns the last step's output.",
+  ).optional(),
+  annotations: ToolAnnotationsSchema.describe("MCP tool annotations advertised to clients.").optional(),
 });
 export type CompositeToolConfig = z.output<typeof CompositeToolConfigSchema>;

@@ -11,17 +11,32 @@ export const ConditionStatusSchema = z.enum(["True", "False", "Unknown"]);
 export type ConditionStatus = z.output<typeof ConditionStatusSchema>;
 
 export const ConditionSchema = z.strictObject({
-  type: z.string().max(316).regex(CONDITION_TYPE_PATTERN),
-  status: ConditionStatusSchema,
-  observedGeneration: z.int().min(0).optional(),
-  lastTransitionTime: z.iso.datetime({ offset: true }),
-  reason: z.string().min(1).max(1024).regex(CONDITION_REASON_PATTERN),
-  message: z.string().max(32768),
+  type: z
+    .string()
+    .max(316)
+    .regex(CONDITION_TYPE_PATTERN)
+    .describe("Condition type in CamelCase, e.g. Ready."),
+  status: ConditionStatusSchema.describe("True, False or Unknown."),
+  observedGeneration: z
+    .int()
+    .min(0)
+    .describe("metadata.generation the condition was computed from.")
+    .optional(),
+  lastTransitionTime: z.iso.datetime({ offset: true }).describe("When status last changed (RFC 3339)."),
+  reason: z
+    .string()
+    .min(1)
+    .max(1024)
+    .regex(CONDITION_REASON_PATTERN)
+    .describe("Machine-readable CamelCase reason for the last transition."),
+  message: z.string().max(32768).describe("Human-readable detail of the last transition."),
 });
 export type Condition = z.output<typeof ConditionSchema>;
 
 export const MAX_CONDITIONS = 64;
-export const ConditionsSchema = mapList(ConditionSchema, ["type"], MAX_CONDITIONS);
+export const ConditionsSchema = mapList(ConditionSchema, ["type"], MAX_CONDITIONS).describe(
+  "Observations of the object's state, one per type.",
+);
 
 /** A condition as a writer states it; the time is filled in by setCondition. */
 export type ConditionInput = Omit<Condition, "lastTransitionTime"> & { lastTransitionTime?: string };

@@ -10,17 +10,20 @@ export type BackendStatus = z.output<typeof BackendStatusSchema>;
 export const CIRCUIT_STATES = ["closed", "open", "half-open"] as const;
 
 export const DiscoveredBackendSchema = z.strictObject({
-  name: z.string().min(1).max(253),
-  url: z.string().max(2048).optional(),
-  status: BackendStatusSchema.optional(),
-  authConfigRef: z.string().max(253).optional(),
-  authType: z.string().max(64).optional(),
-  lastHealthCheck: z.iso.datetime({ offset: true }).optional(),
-  message: z.string().max(4096).optional(),
-  circuitBreakerState: z.enum(CIRCUIT_STATES).optional(),
-  circuitLastChanged: z.iso.datetime({ offset: true }).optional(),
-  consecutiveFailures: z.int32().min(0).optional(),
-  mcpRevision: z.string().max(32).optional(),
+  name: z.string().min(1).max(253).describe("Backend (workload) name."),
+  url: z.string().max(2048).describe("URL the gateway calls.").optional(),
+  status: BackendStatusSchema.describe("Health as the runtime last saw it.").optional(),
+  authConfigRef: z.string().max(253).describe("MCPExternalAuthConfig used for this backend.").optional(),
+  authType: z.string().max(64).describe("Outgoing auth strategy used for this backend.").optional(),
+  lastHealthCheck: z.iso.datetime({ offset: true }).describe("Time of the last health check.").optional(),
+  message: z.string().max(4096).describe("Why the backend is in its status.").optional(),
+  circuitBreakerState: z.enum(CIRCUIT_STATES).describe("Circuit breaker state.").optional(),
+  circuitLastChanged: z.iso
+    .datetime({ offset: true })
+    .describe("When the circuit breaker state last changed.")
+    .optional(),
+  consecutiveFailures: z.int32().min(0).describe("Failed requests or checks in a row.").optional(),
+  mcpRevision: z.string().max(32).describe("Hash of the backend's advertised capabilities.").optional(),
 });
 export type DiscoveredBackend = z.output<typeof DiscoveredBackendSchema>;
 
@@ -29,9 +32,9 @@ export const DiscoveredBackendsSchema = mapList(DiscoveredBackendSchema, ["name"
 
 /** Counts of what the gateway advertises (the aggregate clients see). */
 export const CapabilitiesSummarySchema = z.strictObject({
-  toolCount: z.int32().min(0),
-  resourceCount: z.int32().min(0),
-  promptCount: z.int32().min(0),
-  compositeToolCount: z.int32().min(0),
+  toolCount: z.int32().min(0).describe("Tools advertised."),
+  resourceCount: z.int32().min(0).describe("Resources advertised."),
+  promptCount: z.int32().min(0).describe("Prompts advertised."),
+  compositeToolCount: z.int32().min(0).describe("Composite tools advertised."),
 });
 export type CapabilitiesSummary = z.output<typeof CapabilitiesSummarySchema>;

@@ -3,7 +3,9 @@ import * as z from "zod";
 import { withMeta, withRule } from "./meta.ts";
 
 /** A reference to an object by name in the same namespace. */
-export const NameRefSchema = z.strictObject({ name: z.string().min(1).max(253) });
+export const NameRefSchema = z.strictObject({
+  name: z.string().min(1).max(253).describe("Name of the object in the same namespace."),
+});
 export type NameRef = z.output<typeof NameRefSchema>;
 
 /** `spec.groupRef` on every kind that can join an MCPGroup. */
@@ -12,8 +14,8 @@ export const GroupRefSchema = withMeta(NameRefSchema, {
 });
 
 export const SecretKeyRefSchema = z.strictObject({
-  name: z.string().min(1).max(253),
-  key: z.string().min(1).max(253),
+  name: z.string().min(1).max(253).describe("Secret in the same namespace."),
+  key: z.string().min(1).max(253).describe("Key within the Secret's data."),
 });
 export type SecretKeyRef = z.output<typeof SecretKeyRefSchema>;
 
@@ -113,20 +115,28 @@ export const ToolRefSchema = z
 
 /** MCP tool annotation hints (overrides and composite tools). */
 export const ToolAnnotationsSchema = z.strictObject({
-  title: z.string().max(256).optional(),
-  readOnlyHint: z.boolean().optional(),
-  destructiveHint: z.boolean().optional(),
-  idempotentHint: z.boolean().optional(),
-  openWorldHint: z.boolean().optional(),
+  title: z.string().max(256).describe("Human-readable title.").optional(),
+  readOnlyHint: z.boolean().describe("The tool does not modify its environment.").optional(),
+  destructiveHint: z.boolean().describe("The tool may perform destructive updates.").optional(),
+  idempotentHint: z
+    .boolean()
+    .describe("Repeated calls with the same arguments have no additional effect.")
+    .optional(),
+  openWorldHint: z
+    .boolean()
+    .describe("The tool interacts with an open world of external entities.")
+    .optional(),
 });
 export type ToolAnnotations = z.output<typeof ToolAnnotationsSchema>;
 
 /** A rename/redescribe of one backend tool (`aggregation.tools[].overrides`, MCPToolConfig `toolsOverride`). */
 export const ToolOverrideSchema = withRule(
   z.strictObject({
-    name: ToolNameSchema.optional(),
-    description: z.string().max(4096).optional(),
-    annotations: ToolAnnotationsSchema.optional(),
+    name: ToolNameSchema.describe("New name advertised for the tool.").optional(),
+    description: z.string().max(4096).describe("New description advertised for the tool.").optional(),
+    annotations: ToolAnnotationsSchema.describe(
+      "MCP tool annotations to advertise instead of the backend's.",
+    ).optional(),
   }),
   {
     rule: "has(self.name) || has(self.description) || has(self.annotations)",

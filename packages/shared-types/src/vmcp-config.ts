@@ -32,7 +32,9 @@ export const StaticBackendSchema = withRule(
     transport: BackendTransportSchema,
     type: z.enum(["entry", ""]).optional(),
     caBundlePath: z.string().max(4096).optional(),
-    metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64).optional(),
+    metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64)
+      .describe("Free-form string map, copied to the runtime config.")
+      .optional(),
   }),
   {
     rule: "!has(self.caBundlePath) || (has(self.type) && self.type == 'entry' && self.caBundlePath.startsWith('/'))",
@@ -157,7 +159,7 @@ export type BackendAuthStrategy = z.output<typeof BackendAuthStrategySchema>;
 
 export const OutgoingAuthConfigSchema = z.strictObject({
   source: z.enum(["inline", "discovered"]).default("discovered"),
-  default: BackendAuthStrategySchema.optional(),
+  default: BackendAuthStrategySchema.describe("Timeout of a backend request; default 30s.").optional(),
   backends: boundedRecord(z.string().min(1).max(253), BackendAuthStrategySchema, 256).optional(),
 });
 export type OutgoingAuthConfig = z.output<typeof OutgoingAuthConfigSchema>;
@@ -172,20 +174,33 @@ export const ConflictResolutionConfigSchema = z.strictObject({
     .string()
     .max(64)
     .regex(PREFIX_FORMAT_PATTERN, "may contain only letters, digits, _, - and {workload}")
-    .default("{workload}_"),
+    .default("{workload}_")
+    .describe(
+      "prefix strategy: text put before every tool name; {workload} is the backend's name. Default {workload}_.",
+    ),
   priorityOrder: z
     .array(z.string().min(1).max(253))
     .max(256)
     .meta({ "x-kubernetes-list-type": "atomic" })
+    .describe("priority strategy: workloads in order; the first one with a tool name keeps it.")
     .optional(),
 });
 
 export const WorkloadToolConfigSchema = z.strictObject({
-  workload: z.string().min(1).max(253),
-  toolConfigRef: NameRefSchema.optional(),
-  filter: setList(z.string().max(256), 1024).optional(),
-  overrides: boundedRecord(z.string().max(256), ToolOverrideSchema, 1024).optional(),
-  excludeAll: z.boolean().optional(),
+  workload: z.string().min(1).max(253).describe("Backend (workload) name these settings apply to."),
+  toolConfigRef: NameRefSchema.describe(
+    "MCPToolConfig (same namespace) with this workload's filter and overrides.",
+  ).optional(),
+  filter: setList(z.string().max(256), 1024)
+    .describe("Only these tools of the workload are advertised; empty advertises all.")
+    .optional(),
+  overrides: boundedRecord(z.string().max(256), ToolOverrideSchema, 1024)
+    .describe("Per tool: a new name and/or description, keyed by the backend's tool name.")
+    .optional(),
+  excludeAll: z
+    .boolean()
+    .describe("Advertise none of this workload's tools (they stay callable by composite tools).")
+    .optional(),
 });
 export type WorkloadToolConfig = z.output<typeof WorkloadToolConfigSchema>;
 
@@ -195,9 +210,16 @@ export const AggregationConfigSchema = withRule(
       .enum(["prefix", "priority", "manual"])
       .default("prefix")
       .describe("How clashing tool names from different backends are resolved."),
-    conflictResolutionConfig: ConflictResolutionConfigSchema.prefault({}),
-    tools: mapList(WorkloadToolConfigSchema, ["workload"], 256).optional(),
-    excludeAllTools: z.boolean().optional(),
+    conflictResolutionConfig: ConflictResolutionConfigSchema.prefault({}).describe(
+      "Settings of the conflict resolution strategy.",
+    ),
+    tools: mapList(WorkloadToolConfigSchema, ["workload"], 256)
+      .describe("Per-workload tool filters and overrides.")
+      .optional(),
+    excludeAllTools: z
+      .boolean()
+      .describe("Advertise no backend tools at all (composite tools only).")
+      .optional(),
     defaultToolVisibility: z
       .enum(["allow", "deny"])
       .describe("Whether tools of backends without a tools[] entry are advertised (unset: allow).")
@@ -233,18 +255,37 @@ export const CircuitBreakerConfigSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("Open a per-backend circuit after failureThreshold failed checks."),
-  failureThreshold: z.int32().min(1).default(5),
-  timeout: durationAtLeast("1s").default("60s"),
+  failureThreshold: z
+    .int32()
+    .min(1)
+    .default(5)
+    .describe("Consecutive failures that open the circuit; default 5."),
+  timeout: durationAtLeast("1s")
+    .default("60s")
+    .describe("How long the circuit stays open before a trial request; default 60s, at least 1s."),
 });
 
 export const FailureHandlingConfigSchema = withRule(
   z.strictObject({
-    healthCheckInterval: positiveDuration.default("30s"),
-    unhealthyThreshold: z.int32().min(1).default(3),
-    healthCheckTimeout: DurationSchema.default("10s"),
-    statusReportingInterval: positiveDuration.default("30s"),
-    partialFailureMode: z.enum(["fail", "best_effort"]).default("fail"),
-    circuitBreaker: CircuitBreakerConfigSchema.prefault({}),
+    healthCheckInterval: positiveDuration
+      .default("30s")
+      .describe("Time between backend health checks; default 30s."),
+    unhealthyThreshold: z
+      .int32()
+      .min(1)
+      .default(3)
+      .describe("Failed health checks before a backend is unhealthy; default 3."),
+    healthCheckTimeout: DurationSchema.default("10s").describe(
+      "Time limit of one health check; default 10s, shorter than the interval.",
+    ),
+    statusReportingInterval: positiveDuration
+      .default("30s")
+      .describe("Time between status reports to the VirtualMCPServer; default 30s."),
+    partialFailureMode: z
+      .enum(["fail", "best_effort"])
+      .default("fail")
+      .describe("fail (default): a failing backend fails list requests; best_effort: it is left out."),
+    circuitBreaker: CircuitBreakerConfigSchema.prefault({}).describe("Per-backend circuit breaker."),
   }),
   {
     rule: "duration(self.healthCheckTimeout) < duration(self.healthCheckInterval)",
@@ -259,8 +300,10 @@ export const FailureHandlingConfigSchema = withRule(
 );
 
 export const TimeoutConfigSchema = z.strictObject({
-  default: DurationSchema.default("30s"),
-  perWorkload: boundedRecord(z.string().min(1).max(253), DurationSchema, 256).optional(),
+  default: DurationSchema.default("30s").describe("Timeout of a backend request; default 30s."),
+  perWorkload: boundedRecord(z.string().min(1).max(253), DurationSchema, 256)
+    .describe("Backend request timeout per workload, overriding default.")
+    .optional(),
 });
 
 // --- client-facing side: DNS-rebinding protection and limits on what one client can hold ---
@@ -346,9 +389,14 @@ export const IncomingLimitsConfigSchema = INCOMING_RULES.reduce(
 export type IncomingLimitsConfig = z.output<typeof IncomingLimitsConfigSchema>;
 
 export const OperationalConfigSchema = z.strictObject({
-  logLevel: z.enum(["debug"]).optional(),
-  timeouts: TimeoutConfigSchema.prefault({}),
-  failureHandling: FailureHandlingConfigSchema.prefault({}),
+  logLevel: z
+    .enum(["debug"])
+    .describe("debug turns on one log line per request; unset logs at info.")
+    .optional(),
+  timeouts: TimeoutConfigSchema.prefault({}).describe("Backend request timeouts."),
+  failureHandling: FailureHandlingConfigSchema.prefault({}).describe(
+    "Health checks, circuit breaker and partial-failure behaviour.",
+  ),
   // Backend data path limits. Optional rather than defaulted, so the config the operator writes
   // keeps ToolHive's shape; the runtime applies the default.
   maxBackendAnswerBytes: z
@@ -360,7 +408,9 @@ export const OperationalConfigSchema = z.strictObject({
       "Largest answer accepted from a backend, in bytes (default 16 MiB): a JSON body, or one event of an SSE answer. Larger answers fail that one call with -32603 and the connection is closed.",
     ),
   allowedOrigins: AllowedOriginsSchema.optional(),
-  incoming: IncomingLimitsConfigSchema.prefault({}),
+  incoming: IncomingLimitsConfigSchema.prefault({}).describe(
+    "Client-facing limits: body size, JSON depth, sessions, timeouts.",
+  ),
 });
 export type OperationalConfig = z.output<typeof OperationalConfigSchema>;
 
@@ -389,12 +439,20 @@ export const VmcpConfigSchema = z.strictObject({
   }).optional(),
   incomingAuth: IncomingAuthConfigSchema,
   outgoingAuth: OutgoingAuthConfigSchema.prefault({}),
-  aggregation: AggregationConfigSchema.prefault({}),
-  compositeTools: CompositeToolsSchema.optional(),
-  compositeToolRefs: CompositeToolRefsSchema.optional(),
-  operational: OperationalConfigSchema.prefault({}),
+  aggregation: AggregationConfigSchema.prefault({}).describe(
+    "How backend tools, resources and prompts are merged into one catalog.",
+  ),
+  compositeTools: CompositeToolsSchema.describe("Multi-step tools defined inline.").optional(),
+  compositeToolRefs: CompositeToolRefsSchema.describe(
+    "VirtualMCPCompositeToolDefinitions (same namespace) to serve as tools.",
+  ).optional(),
+  operational: OperationalConfigSchema.prefault({}).describe(
+    "Timeouts, failure handling and client-facing limits.",
+  ),
   passthroughHeaders: PassthroughHeadersSchema.optional(),
-  metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64).optional(),
+  metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64)
+    .describe("Free-form string map, copied to the runtime config.")
+    .optional(),
   audit: AuditConfigSchema.optional(),
 });
 export type VmcpConfig = z.output<typeof VmcpConfigSchema>;

@@ -24,7 +24,10 @@ export const ObjectMetaSchema = z.looseObject({
 });
 export type ObjectMeta = z.output<typeof ObjectMetaSchema>;
 
-export const ObservedGenerationSchema = z.int().min(0);
+export const ObservedGenerationSchema = z
+  .int()
+  .min(0)
+  .describe("metadata.generation the controller last acted on.");
 
 /** Status fields every config-like kind carries. */
 export const commonStatusShape = {
@@ -55,11 +58,18 @@ export const HeaderForwardSchema = z.strictObject({
       message: "addPlaintextHeaders keys must be HTTP header names",
     },
     (m) => Object.keys(m).every((k) => HEADER_NAME_PATTERN.test(k)),
-  ).optional(),
+  )
+    .describe("Header name to literal value; never put secrets here.")
+    .optional(),
   addHeadersFromSecret: mapList(
-    z.strictObject({ headerName: HeaderNameSchema, valueSecretRef: SecretKeyRefSchema }),
+    z.strictObject({
+      headerName: HeaderNameSchema.describe("HTTP header name."),
+      valueSecretRef: SecretKeyRefSchema.describe("Secret key holding the header value."),
+    }),
     ["headerName"],
     64,
-  ).optional(),
+  )
+    .describe("Headers whose values come from Secrets.")
+    .optional(),
 });
 export type HeaderForward = z.output<typeof HeaderForwardSchema>;

@@ -19,33 +19,48 @@ export const TokenExchangeConfigSchema = z.strictObject({
   tokenUrl: z
     .string()
     .max(2048)
-    .regex(/^https?:\/\//, "must start with http:// or https://"),
-  clientId: z.string().max(512).optional(),
-  clientSecretRef: SecretKeyRefSchema.optional(),
-  audience: z.string().min(1).max(2048),
-  scopes: z.array(z.string().max(256)).max(64).meta({ "x-kubernetes-list-type": "atomic" }).optional(),
+    .regex(/^https?:\/\//, "must start with http:// or https://")
+    .describe("Token endpoint of the authorization server."),
+  clientId: z.string().max(512).describe("OAuth client id of the gateway.").optional(),
+  clientSecretRef: SecretKeyRefSchema.describe("Secret key holding the client secret.").optional(),
+  audience: z.string().min(1).max(2048).describe("Audience requested for the exchanged token."),
+  scopes: z
+    .array(z.string().max(256))
+    .max(64)
+    .meta({ "x-kubernetes-list-type": "atomic" })
+    .describe("Scopes requested for the exchanged token.")
+    .optional(),
   subjectTokenType: z
     .string()
     .regex(SUBJECT_TOKEN_TYPE_PATTERN, "must be access_token, id_token, jwt or their URN")
+    .describe("Type of the caller's token: access_token (default), id_token, jwt, or their URN.")
     .optional(),
 });
 
 export const HeaderInjectionConfigSchema = z.strictObject({
-  headerName: HeaderNameSchema,
-  valueSecretRef: SecretKeyRefSchema,
+  headerName: HeaderNameSchema.describe("HTTP header name."),
+  valueSecretRef: SecretKeyRefSchema.describe("Secret key holding the header value."),
 });
 
 export const BearerTokenConfigSchema = z.strictObject({
-  tokenSecretRef: SecretKeyRefSchema,
+  tokenSecretRef: SecretKeyRefSchema.describe("Secret key holding the bearer token."),
 });
 
 const SUB_OBJECTS = ["headerInjection", "bearerToken", "tokenExchange"] as const;
 
 let spec = z.strictObject({
-  type: z.enum(EXTERNAL_AUTH_TYPES),
-  tokenExchange: TokenExchangeConfigSchema.optional(),
-  headerInjection: HeaderInjectionConfigSchema.optional(),
-  bearerToken: BearerTokenConfigSchema.optional(),
+  type: z
+    .enum(EXTERNAL_AUTH_TYPES)
+    .describe("Which strategy: the sub-object of the same name must be set, all others absent."),
+  tokenExchange: TokenExchangeConfigSchema.describe(
+    "RFC 8693 token exchange of the caller's token for one the backend accepts.",
+  ).optional(),
+  headerInjection: HeaderInjectionConfigSchema.describe(
+    "Send a fixed header whose value comes from a Secret.",
+  ).optional(),
+  bearerToken: BearerTokenConfigSchema.describe(
+    "Send Authorization: Bearer <token> from a Secret.",
+  ).optional(),
 });
 for (const field of SUB_OBJECTS) {
   spec = withRule(
@@ -63,7 +78,7 @@ export type MCPExternalAuthConfigSpec = z.output<typeof MCPExternalAuthConfigSpe
 
 export const MCPExternalAuthConfigStatusSchema = z.strictObject({
   ...commonStatusShape,
-  configHash: z.string().max(128).optional(),
+  configHash: z.string().max(128).describe("Hash of the spec, changed whenever the spec changes.").optional(),
 });
 export type MCPExternalAuthConfigStatus = z.output<typeof MCPExternalAuthConfigStatusSchema>;
 

@@ -4,7 +4,7 @@ import { setList } from "../meta.ts";
 import { commonStatusShape, kindObject } from "./common.ts";
 
 export const MCPGroupSpecSchema = z.strictObject({
-  description: z.string().max(4096).optional(),
+  description: z.string().max(4096).describe("Human-readable description of the group.").optional(),
 });
 export type MCPGroupSpec = z.output<typeof MCPGroupSpecSchema>;
 
@@ -12,13 +12,16 @@ const memberNames = () => setList(z.string().max(253), 4096).optional();
 
 export const MCPGroupStatusSchema = z.strictObject({
   ...commonStatusShape,
-  phase: z.enum(["Ready", "Pending", "Failed"]).default("Pending"),
-  servers: memberNames(),
-  serverCount: z.int32().min(0).optional(),
-  remoteProxies: memberNames(),
-  remoteProxyCount: z.int32().min(0).optional(),
-  entries: memberNames(),
-  entryCount: z.int32().min(0).optional(),
+  phase: z
+    .enum(["Ready", "Pending", "Failed"])
+    .default("Pending")
+    .describe("Ready once the group is validated; Pending before."),
+  servers: memberNames().describe("MCPServers in the group."),
+  serverCount: z.int32().min(0).describe("Number of MCPServers in the group.").optional(),
+  remoteProxies: memberNames().describe("MCPRemoteProxies in the group."),
+  remoteProxyCount: z.int32().min(0).describe("Number of MCPRemoteProxies in the group.").optional(),
+  entries: memberNames().describe("MCPServerEntries in the group."),
+  entryCount: z.int32().min(0).describe("Number of MCPServerEntries in the group.").optional(),
 });
 export type MCPGroupStatus = z.output<typeof MCPGroupStatusSchema>;
 

@@ -5,27 +5,42 @@ import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts"
 import { RemoteUrlSchema } from "./mcp-remote-proxy.ts";
 
 export const CaBundleRefSchema = z.strictObject({
-  configMapRef: z.strictObject({
-    name: z.string().min(1).max(253),
-    key: z.string().min(1).max(253).default("ca.crt"),
-  }),
+  configMapRef: z
+    .strictObject({
+      name: z.string().min(1).max(253).describe("ConfigMap in the same namespace."),
+      key: z
+        .string()
+        .min(1)
+        .max(253)
+        .default("ca.crt")
+        .describe("Key holding the PEM bundle; default ca.crt."),
+    })
+    .describe("ConfigMap holding the CA bundle."),
 });
 
 export const MCPServerEntrySpecSchema = z.strictObject({
-  remoteUrl: RemoteUrlSchema,
-  allowPrivateEndpoint: z.boolean().default(false),
+  remoteUrl: RemoteUrlSchema.describe("URL of the remote MCP server (http:// or https://)."),
+  allowPrivateEndpoint: z
+    .boolean()
+    .default(false)
+    .describe("Allow remoteUrl to resolve to a private or loopback address."),
   // No default on purpose.
-  transport: z.enum(["sse", "streamable-http"]),
+  transport: z.enum(["sse", "streamable-http"]).describe("MCP transport of the server."),
   groupRef: GroupRefSchema,
-  externalAuthConfigRef: NameRefSchema.optional(),
-  headerForward: HeaderForwardSchema.optional(),
-  caBundleRef: CaBundleRefSchema.optional(),
+  externalAuthConfigRef: NameRefSchema.describe(
+    "MCPExternalAuthConfig (same namespace) the gateway uses to call this backend.",
+  ).optional(),
+  headerForward: HeaderForwardSchema.describe("Headers added to every request to the backend.").optional(),
+  caBundleRef: CaBundleRefSchema.describe("CA bundle that signs the remote server's certificate.").optional(),
 });
 export type MCPServerEntrySpec = z.output<typeof MCPServerEntrySpecSchema>;
 
 export const MCPServerEntryStatusSchema = z.strictObject({
   ...commonStatusShape,
-  phase: z.enum(["Valid", "Pending", "Failed"]).default("Pending"),
+  phase: z
+    .enum(["Valid", "Pending", "Failed"])
+    .default("Pending")
+    .describe("Lifecycle phase; the gateway uses only members in phase Ready (or Valid for entries)."),
 });
 export type MCPServerEntryStatus = z.output<typeof MCPServerEntryStatusSchema>;
 

@@ -8,38 +8,77 @@ import { commonStatusShape, kindObject } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
 export const EnvVarSchema = z.strictObject({
-  name: z.string().min(1).max(253),
-  value: z.string().max(32768).optional(),
+  name: z.string().min(1).max(253).describe("Environment variable name."),
+  value: z.string().max(32768).describe("Environment variable value.").optional(),
 });
 
 export const MCPServerSpecSchema = z.strictObject({
   groupRef: GroupRefSchema.optional(),
-  transport: z.enum(["stdio", "streamable-http", "sse"]).default("stdio"),
-  proxyMode: z.enum(["sse", "streamable-http"]).default("streamable-http"),
-  proxyPort: PortSchema.default(8080),
-  mcpPort: PortSchema.optional(),
-  externalAuthConfigRef: NameRefSchema.optional(),
+  transport: z
+    .enum(["stdio", "streamable-http", "sse"])
+    .default("stdio")
+    .describe("MCP transport of the server."),
+  proxyMode: z
+    .enum(["sse", "streamable-http"])
+    .default("streamable-http")
+    .describe("Transport the proxy exposes for stdio servers; default streamable-http."),
+  proxyPort: PortSchema.default(8080).describe("Port the proxy listens on; default 8080."),
+  mcpPort: PortSchema.describe("Port the MCP server listens on inside the pod.").optional(),
+  externalAuthConfigRef: NameRefSchema.describe(
+    "MCPExternalAuthConfig (same namespace) the gateway uses to call this backend.",
+  ).optional(),
   oidcConfigRef: OidcConfigRefSchema.describe(
     "Accepted for ToolHive compatibility; this operator runs no proxy for this workload, so it has no effect here.",
   ).optional(),
-  toolConfigRef: NameRefSchema.optional(),
-  image: z.string().min(1).max(1024).optional(),
-  args: atomicList(z.string().max(4096), 256).optional(),
-  env: mapList(EnvVarSchema, ["name"], 256).optional(),
-  resources: ResourceRequirementsSchema.optional(),
-  serviceAccount: z.string().min(1).max(253).optional(),
-  podTemplateSpec: jsonObject().optional(),
+  toolConfigRef: NameRefSchema.describe(
+    "MCPToolConfig (same namespace) filtering and renaming this backend's tools.",
+  ).optional(),
+  image: z
+    .string()
+    .min(1)
+    .max(1024)
+    .describe("Container image of the MCP server (accepted; not deployed by this operator).")
+    .optional(),
+  args: atomicList(z.string().max(4096), 256)
+    .describe("Container arguments (accepted; not deployed by this operator).")
+    .optional(),
+  env: mapList(EnvVarSchema, ["name"], 256)
+    .describe("Container environment (accepted; not deployed by this operator).")
+    .optional(),
+  resources: ResourceRequirementsSchema.describe(
+    "Container resources (accepted; not deployed by this operator).",
+  ).optional(),
+  serviceAccount: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe("ServiceAccount of the pods (accepted; not deployed by this operator).")
+    .optional(),
+  podTemplateSpec: jsonObject()
+    .describe("Pod template overlay (accepted; not deployed by this operator).")
+    .optional(),
 });
 export type MCPServerSpec = z.output<typeof MCPServerSpecSchema>;
 
 export const MCPServerStatusSchema = z.strictObject({
   ...commonStatusShape,
-  phase: z.enum(["Pending", "Ready", "Failed", "Terminating", "Stopped"]).optional(),
-  url: z.string().max(2048).optional(),
-  readyReplicas: z.int32().min(0).optional(),
-  message: z.string().max(32768).optional(),
-  toolConfigHash: z.string().max(128).optional(),
-  externalAuthConfigHash: z.string().max(128).optional(),
+  phase: z
+    .enum(["Pending", "Ready", "Failed", "Terminating", "Stopped"])
+    .describe("Lifecycle phase; the gateway uses only members in phase Ready (or Valid for entries).")
+    .optional(),
+  url: z.string().max(2048).describe("URL the gateway calls; set by the workload's controller.").optional(),
+  readyReplicas: z.int32().min(0).describe("Ready pods of the server.").optional(),
+  message: z.string().max(32768).describe("Why the object is in its phase.").optional(),
+  toolConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPToolConfig last applied.")
+    .optional(),
+  externalAuthConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPExternalAuthConfig last applied.")
+    .optional(),
 });
 export type MCPServerStatus = z.output<typeof MCPServerStatusSchema>;
 

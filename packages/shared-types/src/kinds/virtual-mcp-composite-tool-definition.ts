@@ -11,9 +11,16 @@ export type VirtualMCPCompositeToolDefinitionSpec = z.output<
 
 export const VirtualMCPCompositeToolDefinitionStatusSchema = z.strictObject({
   ...commonStatusShape,
-  validationStatus: z.enum(["Valid", "Invalid", "Unknown"]).optional(),
-  validationErrors: atomicList(z.string().max(4096), 256).optional(),
-  referencingVirtualServers: setList(z.string().max(253), 1024).optional(),
+  validationStatus: z
+    .enum(["Valid", "Invalid", "Unknown"])
+    .describe("Valid, Invalid, or Unknown before validation.")
+    .optional(),
+  validationErrors: atomicList(z.string().max(4096), 256)
+    .describe("Why the definition is Invalid.")
+    .optional(),
+  referencingVirtualServers: setList(z.string().max(253), 1024)
+    .describe("VirtualMCPServers that reference this definition.")
+    .optional(),
 });
 export type VirtualMCPCompositeToolDefinitionStatus = z.output<
   typeof VirtualMCPCompositeToolDefinitionStatusSchema

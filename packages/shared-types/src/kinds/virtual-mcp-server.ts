@@ -37,15 +37,26 @@ const PodSpecOverlaySchema = FORBIDDEN_POD_FIELDS.reduce<z.ZodType<Record<string
       },
       (spec) => spec[field] === undefined,
     ),
-  z.looseObject(Object.fromEntries(FORBIDDEN_POD_FIELDS.map(([f, t]) => [f, t.optional()]))),
+  z.looseObject(
+    Object.fromEntries(
+      FORBIDDEN_POD_FIELDS.map(([f, t]) => [
+        f,
+        t.describe("Not allowed: the operator owns this field.").optional(),
+      ]),
+    ),
+  ),
 );
 
-const PodTemplateOverlaySchema = z.looseObject({ spec: PodSpecOverlaySchema.optional() });
+const PodTemplateOverlaySchema = z.looseObject({
+  spec: PodSpecOverlaySchema.describe("Pod spec fields merged over the operator's.").optional(),
+});
 
 export const VmcpIncomingAuthSchema = withRule(
   withRule(
     z.strictObject({
-      type: z.enum(["anonymous", "oidc"]),
+      type: z
+        .enum(["anonymous", "oidc"])
+        .describe("anonymous: no authentication; oidc: bearer tokens validated per oidcConfigRef."),
       oidcConfigRef: OidcConfigRefSchema.optional(),
       authzConfig: AuthzConfigSchema.describe("Cedar authorization for MCP requests.").optional(),
       authzConfigRef: NameRefSchema.describe(
@@ -73,8 +84,14 @@ export type VmcpIncomingAuth = z.output<typeof VmcpIncomingAuthSchema>;
 
 export const BackendAuthConfigSchema = withRule(
   z.strictObject({
-    type: z.enum(["discovered", "externalAuthConfigRef"]),
-    externalAuthConfigRef: NameRefSchema.optional(),
+    type: z
+      .enum(["discovered", "externalAuthConfigRef"])
+      .describe(
+        "discovered: the backend's own externalAuthConfigRef; externalAuthConfigRef: the one named here.",
+      ),
+    externalAuthConfigRef: NameRefSchema.describe(
+      "MCPExternalAuthConfig (same namespace) to use when type is externalAuthConfigRef.",
+    ).optional(),
   }),
   {
     rule: "self.type != 'externalAuthConfigRef' || has(self.externalAuthConfigRef)",
@@ -87,9 +104,14 @@ export const BackendAuthConfigSchema = withRule(
 export type BackendAuthConfig = z.output<typeof BackendAuthConfigSchema>;
 
 export const VmcpOutgoingAuthSchema = z.strictObject({
-  source: z.enum(["discovered", "inline"]).default("discovered"),
-  default: BackendAuthConfigSchema.optional(),
-  backends: boundedRecord(z.string().min(1).max(253), BackendAuthConfigSchema, 256).optional(),
+  source: z
+    .enum(["discovered", "inline"])
+    .default("discovered")
+    .describe("discovered (default): each backend's own auth config; inline: default and backends below."),
+  default: BackendAuthConfigSchema.describe("Auth for backends not named in backends.").optional(),
+  backends: boundedRecord(z.string().min(1).max(253), BackendAuthConfigSchema, 256)
+    .describe("Auth per backend name, overriding default.")
+    .optional(),
 });
 export type VmcpOutgoingAuth = z.output<typeof VmcpOutgoingAuthSchema>;
 
@@ -141,7 +163,9 @@ export const VirtualMCPServerSpecSchema = z.strictObject({
     .max(MAX_REPLICAS)
     .describe("Deployment replicas; unset leaves them to an autoscaler.")
     .optional(),
-  imagePullSecrets: atomicList(NameRefSchema, 64).optional(),
+  imagePullSecrets: atomicList(NameRefSchema, 64)
+    .describe("Secrets used to pull the gateway image.")
+    .optional(),
 });
 export type VirtualMCPServerSpec = z.output<typeof VirtualMCPServerSpecSchema>;
 
@@ -150,8 +174,11 @@ export const VIRTUAL_MCP_SERVER_PHASES = ["Pending", "Ready", "Degraded", "Faile
 export const VirtualMCPServerStatusSchema = z.strictObject({
   conditions: ConditionsSchema.optional(),
   observedGeneration: ObservedGenerationSchema.optional(),
-  phase: z.enum(VIRTUAL_MCP_SERVER_PHASES).default("Pending"),
-  message: z.string().max(32768).optional(),
+  phase: z
+    .enum(VIRTUAL_MCP_SERVER_PHASES)
+    .default("Pending")
+    .describe("Pending, Ready, Degraded (some backends down) or Failed."),
+  message: z.string().max(32768).describe("Why the server is in its phase.").optional(),
   url: z.string().max(2048).describe("In-cluster URL of the gateway (written by the operator).").optional(),
   discoveredBackends: DiscoveredBackendsSchema.describe(
     "Backends the runtime found, with their health.",
