@@ -4,9 +4,16 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFile
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildCrds } from "./crd/build.ts";
+import { renderFieldReference, withFieldReference } from "./crd/field-docs.ts";
 import { renderCrdFiles } from "./crd/render.ts";
 
 export const DEFAULT_CRD_DIR = resolve(fileURLToPath(new URL("../../../crds", import.meta.url)));
+export const CRD_DOC = resolve(fileURLToPath(new URL("../../../docs/crds.md", import.meta.url)));
+
+/** docs/crds.md with the field reference of the current schemas. */
+export function crdDoc(path: string = CRD_DOC): string {
+  return withFieldReference(readFileSync(path, "utf8"), renderFieldReference(buildCrds()));
+}
 
 export interface CrdDrift {
   missing: string[];
@@ -58,6 +65,10 @@ function main(argv: string[]): number {
   }
   const files = writeCrds(dir);
   console.log(`wrote ${files.length} CRDs to ${shown}`);
+  if (outIndex < 0) {
+    writeFileSync(CRD_DOC, crdDoc());
+    console.log(`wrote the field reference in ${relative(process.cwd(), CRD_DOC)}`);
+  }
   return 0;
 }
 
