@@ -4,22 +4,11 @@
 import { parseArgs } from "node:util";
 import { createAuthorizer } from "../../packages/vmcp-runtime/src/authz/cedar.ts";
 import { ListFilter } from "../../packages/vmcp-runtime/src/authz/filter.ts";
+import { POLICIES } from "./policies.ts";
 
 const { values } = parseArgs({ options: { iterations: { type: "string", default: "20000" } } });
 const N = Number(values.iterations);
 
-const POLICIES = [
-  'permit(principal in THVGroup::"eng", action == Action::"call_tool", resource) when { resource.name like "github_*" };',
-  'permit(principal in THVGroup::"admins", action, resource);',
-  'permit(principal, action == Action::"call_tool", resource) when { resource.name like "*_read" || resource.name like "*_list" };',
-  'permit(principal, action == Action::"call_tool", resource == Tool::"search") when { context has claim_email && context.claim_email like "*@example.com" };',
-  'forbid(principal, action == Action::"call_tool", resource) when { resource.name like "*_delete*" } unless { principal in THVGroup::"admins" };',
-  "forbid(principal, action, resource) when { context has arg_force && context.arg_force == true };",
-  'forbid(principal == Client::"blocked-user", action, resource);',
-  'permit(principal in THVGroup::"oncall", action == Action::"call_tool", resource) when { resource.name like "pager_*" };',
-  'permit(principal in THVGroup::"support", action == Action::"get_prompt", resource);',
-  'forbid(principal, action == Action::"call_tool", resource == Tool::"prod_deploy") unless { principal in THVGroup::"release" };',
-];
 const authz = createAuthorizer({ type: "cedar", policies: POLICIES, groupClaimName: "groups" });
 if (!authz) throw new Error("no authorizer");
 

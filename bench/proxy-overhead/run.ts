@@ -3,6 +3,8 @@
 // three processes on the same machine. Usage: node bench/proxy-overhead/run.ts [--seconds 4]
 // [--baseline-root <checkout>]: also runs the gateway of another checkout, as a "baseline" path
 // taking turns with the others, so two builds are compared under the same background load.
+// [--authz]: also runs a gateway with the realistic Cedar policy set of bench/authz (plus the
+// permit the echo tool needs), as an "authz" path: the ratio with policies on.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -12,6 +14,7 @@ import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { POLICIES } from "../authz/policies.ts";
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +24,7 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1,32" },
     "bare-forwarder": { type: "boolean", default: false },
     "baseline-root": { type: "string" },
+    authz: { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -55,12 +59,25 @@ async function startBackendProcess(): Promise<{ url: string; child: ChildProcess
   return { url, child };
 }
 
+// Anonymous callers: the policies are evaluated for every call exactly as for a token's subject;
+// token validation is measured separately (bench/incoming-checks).
+const AUTHZ_YAML = [
+  "  authz:",
+  "    type: cedar",
+  "    policies:",
+  ...[
+    ...POLICIES,
+    'permit(principal, action == Action::"call_tool", resource) when { resource.name like "bench_*" };',
+  ].map((p) => `      - ${JSON.stringify(p)}`),
+];
+
 async function startGatewayProcess(
   backendUrl: string,
   dir: string,
   checkout = root,
+  authz = false,
 ): Promise<{ url: string; child: ChildProcess }> {
-  const cfg = join(dir, "config.yaml");
+  const cfg = join(dir, authz ? "config-authz.yaml" : "config.yaml");
   await writeFile(
     cfg,
     [
@@ -68,6 +85,7 @@ async function startGatewayProcess(
       "groupRef: bench",
       "incomingAuth:",
       "  type: anonymous",
+      ...(authz ? AUTHZ_YAML : []),
       "outgoingAuth:",
       "  source: inline",
       "aggregation:",
@@ -272,6 +290,8 @@ try {
   const baselineRoot = values["baseline-root"];
   const baseline = baselineRoot ? await startGatewayProcess(backend.url, dir, baselineRoot) : undefined;
   if (baseline) extra.push(baseline.child);
+  const withAuthz = values.authz ? await startGatewayProcess(backend.url, dir, root, true) : undefined;
+  if (withAuthz) extra.push(withAuthz.child);
   // Optional third path: a bare HTTP forwarder, the floor for any Node gateway.
   let fwdUrl: string | undefined;
   let f: ChildProcess | undefined;
@@ -291,6 +311,7 @@ try {
           new Load("direct", backend.url, "echo", c, gateway.child.pid),
           new Load("gateway", gateway.url, "bench_echo", c, gateway.child.pid),
           ...(baseline ? [new Load("baseline", baseline.url, "bench_echo", c, baseline.child.pid)] : []),
+          ...(withAuthz ? [new Load("authz", withAuthz.url, "bench_echo", c, withAuthz.child.pid)] : []),
           ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c, f?.pid)] : []),
         ])),
       );
