@@ -17,9 +17,22 @@ export class BoundedLineWriter {
   #idle: Promise<void> = Promise.resolve();
   readonly #out: Writable;
   readonly #max: number;
-  constructor(out: Writable, max: number) {
+  #error: Error | undefined;
+  /** Lines handed to `out` and not yet confirmed written: lost, and counted, if it fails. */
+  #unconfirmed = 0;
+  constructor(out: Writable, max: number, onError: (err: Error) => void = () => {}) {
     this.#out = out;
     this.#max = max;
+    // A file that cannot be opened or written (read-only filesystem, full disk) must not stop the
+    // gateway: from then on every event is dropped and counted.
+    out.on("error", (err: Error) => {
+      if (this.#error) return;
+      this.#error = err;
+      this.#dropped += this.#queue.length + this.#unconfirmed;
+      this.#queue = [];
+      this.#unconfirmed = 0;
+      onError(err);
+    });
   }
 
   get dropped(): number {
@@ -30,7 +43,7 @@ export class BoundedLineWriter {
   }
 
   write(line: string): boolean {
-    if (this.#queue.length >= this.#max) {
+    if (this.#error || this.#queue.length >= this.#max) {
       this.#dropped++;
       return false;
     }
@@ -43,10 +56,19 @@ export class BoundedLineWriter {
     this.#pumping = true;
     try {
       for (let line = this.#queue.shift(); line !== undefined; line = this.#queue.shift())
-        if (!this.#out.write(line)) await once(this.#out, "drain");
+        if (!this.#write(line)) await once(this.#out, "drain");
+    } catch {
+      // The stream failed: the error listener has counted what was queued.
     } finally {
       this.#pumping = false;
     }
+  }
+
+  #write(line: string): boolean {
+    this.#unconfirmed++;
+    return this.#out.write(line, (err) => {
+      if (!err && !this.#error) this.#unconfirmed--;
+    });
   }
 
   /** Waits for the queue to be handed to `out`, then ends it. */
@@ -74,6 +96,7 @@ export function createAuditor(
       ? new BoundedLineWriter(
           o.out ?? createWriteStream(file as string, { flags: "a", mode: 0o600 }),
           o.maxQueued ?? DEFAULT_AUDIT_QUEUE,
+          (err) => o.log.error({ err: err.message, file }, "audit file failed: audit events are dropped"),
         )
       : undefined;
   let warnedAt = 0;

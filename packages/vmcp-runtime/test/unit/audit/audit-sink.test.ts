@@ -3,7 +3,7 @@ import { AuditConfigSchema } from "@vmcp/shared-types";
 import { describe, expect, it } from "vitest";
 import { auditEvent } from "../../../src/audit/events.ts";
 import { BoundedLineWriter, createAuditor } from "../../../src/audit/sink.ts";
-import { silentLogger } from "../../../src/logger.ts";
+import { type Logger, silentLogger } from "../../../src/logger.ts";
 
 /** A disk that takes `delayMs` per write: the fault a bounded audit queue must survive. */
 function slowDisk(delayMs: number) {
@@ -90,5 +90,25 @@ describe("audit sink", () => {
     expect(
       createAuditor(AuditConfigSchema.parse({ enabled: false }), { component: "c", log: silentLogger() }),
     ).toBe(undefined);
+  });
+});
+
+describe("audit file that cannot be written", () => {
+  it("does not stop the gateway: the error is logged once and events are counted as dropped", async () => {
+    const errors: string[] = [];
+    const log = { ...silentLogger(), error: (o: { err: string }) => errors.push(o.err) } as unknown as Logger;
+    const a = createAuditor(
+      AuditConfigSchema.parse({ log_file: "/proc/vmcp-audit-cannot-exist/audit.jsonl" }),
+      {
+        component: "c",
+        log,
+      },
+    );
+    a?.record(call());
+    await new Promise((r) => setTimeout(r, 50));
+    a?.record(call());
+    await a?.close();
+    expect(errors).toHaveLength(1);
+    expect(a?.dropped).toBe(2);
   });
 });
