@@ -35,6 +35,7 @@ export interface Evaluation {
   /** Owned objects that must not exist (RBAC after spec.serviceAccount was set): deleted if present. */
   prune: { kind: string; name: string }[];
   configChecksum?: string;
+  oidcConfigHash?: string;
 }
 
 /**
@@ -211,5 +212,12 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   const prune = spec.serviceAccount
     ? ["ServiceAccount", "Role", "RoleBinding"].map((kind) => ({ kind, name: rbacName(owner.name) }))
     : [];
-  return { conditions, warnings, objects: objects.map(withDesiredHash), prune, configChecksum: checksum };
+  return {
+    conditions,
+    warnings,
+    objects: objects.map(withDesiredHash),
+    prune,
+    configChecksum: checksum,
+    ...(gen.value.oidcConfigHash ? { oidcConfigHash: gen.value.oidcConfigHash } : {}),
+  };
 }

@@ -3,6 +3,7 @@
 // two servers. The client secret travels as an env var filled from its Secret, the CA bundle as a
 // mounted ConfigMap: neither is ever written into the config ConfigMap.
 import type { MCPOIDCConfig, OidcConfig, OidcConfigRef } from "@vmcp/shared-types";
+import { configHash } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
 import { caBundlePath } from "./names.ts";
@@ -15,6 +16,8 @@ export type OidcOutcome =
       oidc: OidcConfig;
       secretEnv: SecretEnv[];
       caBundles: CaBundleMount[];
+      /** Hash of the MCPOIDCConfig's spec, as its own status.configHash: published in status.oidcConfigHash. */
+      hash: string;
       conditions: ConditionInput[];
     }
   | { ok: false; reason: string; message: string; conditions: ConditionInput[] };
@@ -94,5 +97,5 @@ export function resolveOidc(
     reason: "OIDCConfigRefValid",
     message: `MCPOIDCConfig ${ref.name} is valid`,
   });
-  return { ok: true, oidc, secretEnv, caBundles, conditions };
+  return { ok: true, oidc, secretEnv, caBundles, hash: configHash(cfg.spec), conditions };
 }

@@ -22,6 +22,7 @@ export interface OperatorStatus {
   url?: string;
   phase?: OperatorPhase;
   message?: string;
+  oidcConfigHash?: string;
   conditions: Condition[];
 }
 
@@ -31,6 +32,7 @@ export interface LiveStatus {
   url?: string;
   phase?: string;
   message?: string;
+  oidcConfigHash?: string;
   conditions?: Condition[];
 }
 
@@ -98,6 +100,8 @@ export interface StatusInput {
   deployment: V1Deployment | undefined;
   /** The Service exists (applied now or seen in the cache): status.url can be published. */
   serviceExists: boolean;
+  /** Hash of the referenced MCPOIDCConfig's spec; absent releases the field. */
+  oidcConfigHash?: string | undefined;
   now: Date;
 }
 
@@ -161,6 +165,7 @@ export function computeOperatorStatus(input: StatusInput): OperatorStatus {
   );
   const status: OperatorStatus = { observedGeneration: input.generation, conditions };
   if (input.serviceExists) status.url = statusUrl(input.name, input.namespace);
+  if (input.oidcConfigHash) status.oidcConfigHash = input.oidcConfigHash;
 
   let phase: { phase: OperatorPhase; message: string } | undefined = input.blocked;
   if (!phase) {
@@ -201,7 +206,7 @@ export function statusNeedsApply(
   managedFields: readonly V1ManagedFieldsEntry[] | undefined,
 ): boolean {
   const l = live ?? {};
-  for (const key of ["observedGeneration", "url", "phase", "message"] as const) {
+  for (const key of ["observedGeneration", "url", "phase", "message", "oidcConfigHash"] as const) {
     if (desired[key] !== undefined && desired[key] !== l[key]) return true;
   }
   const liveConds = new Map((l.conditions ?? []).map((c) => [c.type, c]));

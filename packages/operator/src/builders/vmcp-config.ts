@@ -22,6 +22,8 @@ export interface GeneratedConfig {
   /** CA bundles mounted into the pod (static mode). */
   caBundles: CaBundleMount[];
   debug: boolean;
+  /** Hash of the referenced MCPOIDCConfig's spec (incomingAuth type oidc only). */
+  oidcConfigHash?: string;
 }
 
 export type ConfigOutcome =
@@ -118,6 +120,7 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
       runtimeConfigMapNames: auth.runtimeConfigMapNames,
       caBundles: [...(oidc?.ok ? oidc.caBundles : []), ...auth.caBundles],
       debug: config.operational.logLevel === "debug",
+      ...(oidc?.ok ? { oidcConfigHash: oidc.hash } : {}),
     },
   };
 }

@@ -180,6 +180,11 @@ export const VirtualMCPServerStatusSchema = z.strictObject({
     .describe("Pending, Ready, Degraded (some backends down) or Failed."),
   message: z.string().max(32768).describe("Why the server is in its phase.").optional(),
   url: z.string().max(2048).describe("In-cluster URL of the gateway (written by the operator).").optional(),
+  oidcConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPOIDCConfig's spec last applied (incomingAuth type oidc).")
+    .optional(),
   discoveredBackends: DiscoveredBackendsSchema.describe(
     "Backends the runtime found, with their health.",
   ).optional(),

@@ -152,7 +152,10 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
 
     /** Applies the operator's status for this outcome if it changes anything; returns whether it wrote. */
     const writeStatus = async (
-      outcome: Pick<StatusInput, "conditions" | "blocked" | "deployment" | "serviceExists">,
+      outcome: Pick<
+        StatusInput,
+        "conditions" | "blocked" | "deployment" | "serviceExists" | "oidcConfigHash"
+      >,
     ): Promise<boolean> => {
       const desired = computeOperatorStatus({
         name,
@@ -273,6 +276,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(ev.blocked ? { blocked: { phase: ev.blocked.phase, message: ev.blocked.message } } : {}),
       deployment,
       serviceExists,
+      oidcConfigHash: ev.oidcConfigHash,
     });
     // Outcome events go out when the outcome changes (the status write), not on every wake-up:
     // the runtime's periodic status refresh wakes this reconcile and must not cost an Event write.

@@ -2,6 +2,7 @@ import type { V1Deployment } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { evaluate } from "../../../src/builders/evaluate.ts";
 import { generateVmcpConfig } from "../../../src/builders/vmcp-config.ts";
+import { configHash } from "../../../src/kit/hash.ts";
 import { oidcConfig, vmcp, world } from "./fixtures.ts";
 
 const opts = { image: "vmcp:test" };
@@ -53,6 +54,7 @@ describe("oidcConfigRef -> the runtime's OIDC config", () => {
   it("puts the client secret in the pod as an env var from its Secret, never in the ConfigMap, and mounts the CA", () => {
     const ev = evaluate(world({ vmcp: oidcVmcp(), oidcConfigs: [inlineIdp()] }), opts);
     expect(ev.blocked).toBeUndefined();
+    expect(ev.oidcConfigHash).toBe(configHash(inlineIdp().spec));
     const cm = ev.objects.find((o) => o.kind === "ConfigMap") as { data?: Record<string, string> };
     expect(JSON.stringify(cm.data)).not.toContain("idp-client");
     const dep = ev.objects.find((o) => o.kind === "Deployment") as V1Deployment;

@@ -124,10 +124,13 @@ describe("MCPOIDCConfig and oidcConfigRef", () => {
       return cond(o, "AuthConfigured")?.status === "True" ? o : undefined;
     });
     expect(cond(v, "OIDCConfigRefValidated")?.status).toBe("True");
-    await waitFor("referenceCount=1", async () => {
+    const local = await waitFor("referenceCount=1", async () => {
       const o = await getCr(kc, ns.name, "mcpoidcconfigs", "local");
-      return o.status?.referenceCount === 1 && o.status.referencingWorkloads?.[0]?.name === "guarded";
+      return o.status?.referenceCount === 1 && o.status.referencingWorkloads?.[0]?.name === "guarded"
+        ? o
+        : undefined;
     });
+    expect(v.status.oidcConfigHash).toBe(local.status.configHash);
 
     // An unsupported setting: the MCPOIDCConfig says so, and so does the server that uses it.
     await mergePatchSpec("local", { inline: { introspectionUrl: `${idp.issuer}/introspect` } });
