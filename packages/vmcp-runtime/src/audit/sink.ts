@@ -74,6 +74,7 @@ export class BoundedLineWriter {
   /** Waits for the queue to be handed to `out`, then ends it. */
   async close(): Promise<void> {
     await this.#idle;
+    if (this.#error) return;
     await new Promise<void>((resolve) => this.#out.end(resolve));
   }
 }
