@@ -280,6 +280,7 @@ export interface RunningRuntime {
 
 export interface RuntimeSettings {
   healthCheckInterval?: string;
+  healthCheckTimeout?: string;
   unhealthyThreshold?: number;
   statusReportingInterval?: string;
   circuitBreaker?: { enabled: boolean; failureThreshold?: number; timeout?: string };
@@ -300,7 +301,7 @@ export async function startRuntime(
     operational: {
       failureHandling: {
         healthCheckInterval: s.healthCheckInterval ?? "2s",
-        healthCheckTimeout: "1500ms",
+        healthCheckTimeout: s.healthCheckTimeout ?? "1500ms",
         unhealthyThreshold: s.unhealthyThreshold ?? 2,
         statusReportingInterval: s.statusReportingInterval ?? "10m",
         partialFailureMode: "best_effort",

@@ -72,7 +72,7 @@ describe("health monitor", () => {
     state.ok("a");
     state.failed("a", "backend 'a' did not answer within 1000 ms");
     expect(state.get("a").health).toBe("healthy");
-    expect(state.get("a").message).toContain("failures: 1/3");
+    expect(state.get("a").message).toMatch(/^Health check timed out: /);
   });
 
   it("opens the circuit after N failures: calls are refused, capabilities withdrawn; a half-open probe closes it", async () => {
