@@ -1,4 +1,6 @@
+import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "@vmcp/operator/kit/events";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "./config/load.ts";
 import { KubernetesDiscovery } from "./discovery/kubernetes.ts";
@@ -8,6 +10,7 @@ import type { Logger } from "./logger.ts";
 import { BackendRegistry } from "./registry/registry.ts";
 import { backendSpecsFromConfig } from "./server/from-config.ts";
 import type { Gateway, GatewayOptions } from "./server/gateway.ts";
+import { recordBackendTransition } from "./status/backend-events.ts";
 import type { CrdBackendInput } from "./status/crd-status.ts";
 import { K8sStatusReporter } from "./status/k8s-reporter.ts";
 
@@ -31,6 +34,8 @@ export interface KubernetesModeOptions {
   leaderElection?: boolean;
   /** Success slower than this is degraded (default 5 s). */
   degradedAfterMs?: number;
+  /** Tests: how often a repeated Event's series count is sent (default 60 s). */
+  eventSeriesFlushMs?: number;
 }
 
 export interface KubernetesRuntime {
@@ -132,6 +137,13 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       };
     },
   });
+  const events = new EventRecorder({
+    kc,
+    reportingController: "vmcp-runtime",
+    reportingInstance: hostname().slice(0, 128),
+    logger: log,
+    seriesFlushMs: o.eventSeriesFlushMs,
+  });
   discovery?.onProblemsChanged(() => {
     if (gateway) reporter.report(gateway.status());
   });
@@ -165,9 +177,16 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
         log,
         degradedAfterMs: o.degradedAfterMs,
       });
+      monitor.onTransition((t) =>
+        recordBackendTransition(
+          { events, regarding: () => reporter.regarding(), isLeader: () => reporter.isLeader },
+          t,
+        ),
+      );
     },
     async stop() {
       monitor?.stop();
+      await events.flush();
       await discovery?.stop();
     },
   };

@@ -284,6 +284,7 @@ export interface RuntimeSettings {
   unhealthyThreshold?: number;
   statusReportingInterval?: string;
   circuitBreaker?: { enabled: boolean; failureThreshold?: number; timeout?: string };
+  eventSeriesFlushMs?: number;
 }
 
 /** The runtime as `vmcp serve` composes it in Kubernetes mode, bound to 127.0.0.1:0. */
@@ -320,6 +321,7 @@ export async function startRuntime(
     kc,
     coalesceMs: 100,
     secretRefreshMs: 2000,
+    eventSeriesFlushMs: s.eventSeriesFlushMs,
   });
   const gateway = new Gateway(
     k8s.gatewayOptions({
