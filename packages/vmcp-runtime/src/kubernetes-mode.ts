@@ -21,6 +21,10 @@ export function kubernetesTarget(env: NodeJS.ProcessEnv): { name: string; namesp
   return name && namespace ? { name, namespace } : undefined;
 }
 
+/** The operator's loopback allowance for local development, passed to the runtime pod. */
+export const allowLoopbackBackends = (env: NodeJS.ProcessEnv): boolean =>
+  env.VMCP_ALLOW_LOOPBACK_BACKENDS === "true";
+
 export interface KubernetesModeOptions {
   config: VmcpConfig;
   secrets: ResolvedSecrets;
@@ -34,6 +38,10 @@ export interface KubernetesModeOptions {
   leaderElection?: boolean;
   /** Success slower than this is degraded (default 5 s). */
   degradedAfterMs?: number;
+  /** MCPServerEntry backends may resolve to loopback: the operator's allowance for local
+   * development (VMCP_ALLOW_LOOPBACK_BACKENDS=true, set by an operator run with
+   * --allow-loopback-entries). Off: an entry resolving to 127/8 or ::1 is refused when dialled. */
+  allowLoopbackBackends?: boolean;
   /** Tests: how often a repeated Event's series count is sent (default 60 s). */
   eventSeriesFlushMs?: number;
 }
@@ -75,6 +83,7 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       registry,
       log,
       secretRefreshMs: o.secretRefreshMs,
+      allowLoopbackBackends: o.allowLoopbackBackends,
     });
     await discovery.start();
   } else {

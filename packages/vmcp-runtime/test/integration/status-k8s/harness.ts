@@ -285,6 +285,8 @@ export interface RuntimeSettings {
   statusReportingInterval?: string;
   circuitBreaker?: { enabled: boolean; failureThreshold?: number; timeout?: string };
   eventSeriesFlushMs?: number;
+  /** The operator's loopback allowance (default on: the test backends listen on 127.0.0.1). */
+  allowLoopbackBackends?: boolean;
 }
 
 /** The runtime as `vmcp serve` composes it in Kubernetes mode, bound to 127.0.0.1:0. */
@@ -322,6 +324,7 @@ export async function startRuntime(
     coalesceMs: 100,
     secretRefreshMs: 2000,
     eventSeriesFlushMs: s.eventSeriesFlushMs,
+    allowLoopbackBackends: s.allowLoopbackBackends ?? true,
   });
   const gateway = new Gateway(
     k8s.gatewayOptions({
