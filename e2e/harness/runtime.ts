@@ -58,6 +58,9 @@ export async function startRuntime(o: {
     ...process.env,
     VMCP_NAME: o.name,
     VMCP_NAMESPACE: o.namespace,
+    // What the Deployment of an operator run with allowLoopbackEntries (as the harness runs it)
+    // sets: the sample entries listen on 127.0.0.1.
+    VMCP_ALLOW_LOOPBACK_BACKENDS: "true",
     KUBECONFIG: kubeconfigPath,
   };
   delete env.KUBERNETES_SERVICE_HOST;

@@ -3,7 +3,7 @@ import { registerSecrets } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
-import { kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
+import { allowLoopbackBackends, kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { BackendRegistry } from "./registry/registry.ts";
@@ -131,7 +131,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   // Issue 5: VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter.
   const target = kubernetesTarget(process.env);
   const k8s = target
-    ? await startKubernetesMode({ config, secrets: loaded.secrets, target, log })
+    ? await startKubernetesMode({
+        config,
+        secrets: loaded.secrets,
+        target,
+        log,
+        allowLoopbackBackends: allowLoopbackBackends(process.env),
+      })
     : undefined;
   const registry = k8s?.registry ?? new BackendRegistry();
   if (!k8s) registry.replaceAll(backendSpecsFromConfig(config));

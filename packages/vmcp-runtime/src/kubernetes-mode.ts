@@ -1,4 +1,6 @@
+import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "@vmcp/operator/kit/events";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "./config/load.ts";
 import { KubernetesDiscovery } from "./discovery/kubernetes.ts";
@@ -8,6 +10,7 @@ import type { Logger } from "./logger.ts";
 import { BackendRegistry } from "./registry/registry.ts";
 import { backendSpecsFromConfig } from "./server/from-config.ts";
 import type { Gateway, GatewayOptions } from "./server/gateway.ts";
+import { recordBackendTransition } from "./status/backend-events.ts";
 import type { CrdBackendInput } from "./status/crd-status.ts";
 import { K8sStatusReporter } from "./status/k8s-reporter.ts";
 
@@ -17,6 +20,10 @@ export function kubernetesTarget(env: NodeJS.ProcessEnv): { name: string; namesp
   const namespace = env.VMCP_NAMESPACE?.trim();
   return name && namespace ? { name, namespace } : undefined;
 }
+
+/** The operator's loopback allowance for local development, passed to the runtime pod. */
+export const allowLoopbackBackends = (env: NodeJS.ProcessEnv): boolean =>
+  env.VMCP_ALLOW_LOOPBACK_BACKENDS === "true";
 
 export interface KubernetesModeOptions {
   config: VmcpConfig;
@@ -31,6 +38,12 @@ export interface KubernetesModeOptions {
   leaderElection?: boolean;
   /** Success slower than this is degraded (default 5 s). */
   degradedAfterMs?: number;
+  /** MCPServerEntry backends may resolve to loopback: the operator's allowance for local
+   * development (VMCP_ALLOW_LOOPBACK_BACKENDS=true, set by an operator run with
+   * --allow-loopback-entries). Off: an entry resolving to 127/8 or ::1 is refused when dialled. */
+  allowLoopbackBackends?: boolean;
+  /** Tests: how often a repeated Event's series count is sent (default 60 s). */
+  eventSeriesFlushMs?: number;
 }
 
 export interface KubernetesRuntime {
@@ -70,6 +83,7 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       registry,
       log,
       secretRefreshMs: o.secretRefreshMs,
+      allowLoopbackBackends: o.allowLoopbackBackends,
     });
     await discovery.start();
   } else {
@@ -132,6 +146,13 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
       };
     },
   });
+  const events = new EventRecorder({
+    kc,
+    reportingController: "vmcp-runtime",
+    reportingInstance: hostname().slice(0, 128),
+    logger: log,
+    seriesFlushMs: o.eventSeriesFlushMs,
+  });
   discovery?.onProblemsChanged(() => {
     if (gateway) reporter.report(gateway.status());
   });
@@ -165,9 +186,16 @@ export async function startKubernetesMode(o: KubernetesModeOptions): Promise<Kub
         log,
         degradedAfterMs: o.degradedAfterMs,
       });
+      monitor.onTransition((t) =>
+        recordBackendTransition(
+          { events, regarding: () => reporter.regarding(), isLeader: () => reporter.isLeader },
+          t,
+        ),
+      );
     },
     async stop() {
       monitor?.stop();
+      await events.flush();
       await discovery?.stop();
     },
   };

@@ -45,6 +45,8 @@ export interface DeploymentInput {
   /** Content checksum of the ConfigMap; changes roll the pods. */
   configChecksum: string;
   debug: boolean;
+  /** The operator's loopback allowance for local development (VMCP_ALLOW_LOOPBACK_BACKENDS). */
+  allowLoopbackBackends?: boolean;
   serviceAccountName?: string;
   replicas?: number;
   imagePullSecrets?: { name: string }[];
@@ -70,6 +72,7 @@ function envVars(input: DeploymentInput): V1EnvVar[] {
     { name: "VMCP_NAME", value: input.owner.name },
     { name: "VMCP_NAMESPACE", value: input.namespace },
   ];
+  if (input.allowLoopbackBackends) fixed.push({ name: "VMCP_ALLOW_LOOPBACK_BACKENDS", value: "true" });
   const seen = new Set<string>();
   const secrets = [...input.secretEnv]
     .sort((a, b) => (a.env < b.env ? -1 : a.env > b.env ? 1 : 0))

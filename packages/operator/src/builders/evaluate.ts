@@ -22,6 +22,8 @@ export const DESIRED_HASH_ANNOTATION = "vmcp.toolhive.stacklok.dev/desired-hash"
 export interface EvaluateOptions {
   image: string;
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** --allow-loopback-entries: MCPServerEntry backends may resolve to loopback in the runtime too. */
+  allowLoopbackBackends?: boolean;
 }
 
 export interface Evaluation {
@@ -197,6 +199,7 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
       ...(opts.imagePullPolicy ? { imagePullPolicy: opts.imagePullPolicy } : {}),
       configChecksum: checksum,
       debug: gen.value.debug,
+      ...(opts.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
       ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),

@@ -49,6 +49,9 @@ export function roleRules(
       resourceNames: [statusLeaseName(name)],
       verbs: ["get", "update"],
     },
+    // Backend transitions as Events on its VirtualMCPServer: create, and patch for a series count.
+    // RBAC cannot limit either by the regarded object, so nothing beyond these two verbs.
+    { apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] },
   ];
   if (input.source === "discovered") {
     rules.push(

@@ -1,5 +1,13 @@
-import { Pool } from "undici";
+import { isIP } from "node:net";
+import { buildConnector, Pool } from "undici";
 import type { BackendSpec } from "../registry/types.ts";
+import {
+  AddressRefusedError,
+  addressPolicyOf,
+  addressRefusal,
+  policyLookup,
+  refusedMessage,
+} from "./address-policy.ts";
 import { type ConnectionPolicy, connectOptions } from "./connection.ts";
 
 export const DEFAULT_MAX_BACKEND_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -23,9 +31,30 @@ export interface PoolOptions extends ConnectionPolicy {
   maxAnswerBytes?: number;
 }
 
+/** Node skips `lookup` for an IP literal, so a literal host is checked before dialling. */
+function literalChecked(
+  hostname: string,
+  policy: NonNullable<ReturnType<typeof addressPolicyOf>>,
+  options: buildConnector.BuildOptions,
+): buildConnector.connector {
+  const host = hostname.replace(/^\[|\]$/g, "");
+  const why = isIP(host) ? addressRefusal(host, policy) : undefined;
+  const base = buildConnector(options);
+  return (opts, cb) => {
+    if (why) {
+      cb(new AddressRefusedError(refusedMessage(host, why)), null);
+      return;
+    }
+    base(opts, cb);
+  };
+}
+
 export async function createBackendPools(spec: BackendSpec, o: PoolOptions = {}): Promise<BackendPools> {
   const url = new URL(spec.url);
-  const connect = await connectOptions(spec, o.lookup ? { lookup: o.lookup } : {});
+  const policy = addressPolicyOf(spec.metadata);
+  const lookup = policy ? policyLookup(policy, o.lookup) : o.lookup;
+  const options = await connectOptions(spec, lookup ? { lookup } : {});
+  const connect = policy ? literalChecked(url.hostname, policy, options) : options;
   const common = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 90_000, connect, pipelining: 1 };
   const calls = new Pool(url.origin, { ...common, connections: 256 });
   const streams = new Pool(url.origin, { ...common, bodyTimeout: 0 });

@@ -9,6 +9,7 @@ import {
   parseDuration,
   type VmcpConfig,
 } from "@vmcp/shared-types";
+import { POLICY_METADATA } from "../backends/address-policy.ts";
 import { envSecretKey, type ResolvedSecrets } from "../config/load.ts";
 import type { BackendSpec, BackendTransport } from "../registry/types.ts";
 
@@ -22,6 +23,8 @@ export interface Workload {
   transport: BackendTransport;
   authConfigRef: string | undefined;
   caBundle: { configMap: string; key: string } | undefined;
+  /** MCPServerEntry only: spec.allowPrivateEndpoint. */
+  allowPrivateEndpoint?: boolean;
 }
 
 /** Which group members become backends, with which URL and transport. undefined = skip
@@ -74,6 +77,7 @@ export function entryWorkload(e: MCPServerEntry, group: string): Workload | unde
     transport: e.spec.transport,
     authConfigRef: e.spec.externalAuthConfigRef?.name,
     caBundle: cm ? { configMap: cm.name, key: cm.key || DEFAULT_CA_KEY } : undefined,
+    allowPrivateEndpoint: e.spec.allowPrivateEndpoint === true,
   };
 }
 
@@ -136,6 +140,7 @@ export function backendSpec(
   config: VmcpConfig,
   auth: { type: string; fingerprint: string },
   caBundleData: string | undefined,
+  net: { allowLoopback: boolean } = { allowLoopback: false },
 ): BackendSpec {
   const timeouts = config.operational.timeouts;
   const per = timeouts.perWorkload?.[w.name];
@@ -144,6 +149,12 @@ export function backendSpec(
     auth_fingerprint: auth.fingerprint,
   };
   if (w.authConfigRef) metadata.auth_config_ref = w.authConfigRef;
+  // An entry's URL is the user's choice: the addresses it resolves to are checked when dialled.
+  if (w.kind === "MCPServerEntry") {
+    metadata[POLICY_METADATA.enforce] = "true";
+    metadata[POLICY_METADATA.allowPrivate] = String(w.allowPrivateEndpoint === true);
+    metadata[POLICY_METADATA.allowLoopback] = String(net.allowLoopback);
+  }
   const spec: BackendSpec = {
     name: w.name,
     url: w.url,

@@ -56,6 +56,8 @@ export interface KubernetesDiscoveryOptions {
   secretRefreshMs?: number;
   /** Coalescing of bursts of watch events into one registry update. */
   debounceMs?: number;
+  /** Entries may resolve to loopback (the operator's allowance for local development). */
+  allowLoopbackBackends?: boolean;
 }
 
 /** The data of a Secret (base64 values) or a ConfigMap (plain values). */
@@ -256,6 +258,7 @@ export class KubernetesDiscovery {
           this.#o.config,
           { type: a.auth.type, fingerprint: authFingerprint(a.auth.strategy, a.auth.secrets) },
           ca,
+          { allowLoopback: this.#o.allowLoopbackBackends === true },
         ),
       );
     }

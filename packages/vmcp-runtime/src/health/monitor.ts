@@ -2,6 +2,7 @@ import type { BackendStateTracker, Unavailability } from "../backends/state.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { RegistryChange } from "../registry/types.ts";
+import type { BackendHealth } from "../status/types.ts";
 import { BackendBreaker, type CircuitState } from "./breaker.ts";
 import { type ProbeTarget, probeBackend } from "./probe.ts";
 import {
@@ -33,6 +34,13 @@ export interface HealthMonitorOptions {
   probe?: (t: ProbeTarget, timeoutMs: number) => Promise<CheckResult>;
 }
 
+/** A backend became unavailable (unhealthy or circuit open) or came back from it. */
+export interface BackendTransition {
+  backend: string;
+  kind: "unavailable" | "recovered";
+  message: string;
+}
+
 export interface BackendHealthSnapshot {
   record: HealthRecord;
   circuitState: CircuitState | undefined;
@@ -47,6 +55,8 @@ interface Tracked {
   timer: NodeJS.Timeout | undefined;
   probing: boolean;
   stopped: boolean;
+  /** The health last written to the state tracker (breaker overlaid). */
+  published: BackendHealth;
 }
 
 /** Active checks + passive call outcomes -> one verdict per backend, written into the gateway's
@@ -57,6 +67,7 @@ export class HealthMonitor {
   readonly #tracked = new Map<string, Tracked>();
   #unsubscribe: (() => void) | undefined;
   #listeners = new Set<() => void>();
+  #transitionListeners = new Set<(t: BackendTransition) => void>();
 
   constructor(o: HealthMonitorOptions) {
     this.#o = o;
@@ -87,6 +98,12 @@ export class HealthMonitor {
   onChange(l: () => void): () => void {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
+  }
+
+  /** Called when a backend becomes unavailable or recovers from it (not on every check). */
+  onTransition(l: (t: BackendTransition) => void): () => void {
+    this.#transitionListeners.add(l);
+    return () => this.#transitionListeners.delete(l);
   }
 
   snapshot(name: string): BackendHealthSnapshot | undefined {
@@ -144,6 +161,7 @@ export class HealthMonitor {
       timer: undefined,
       probing: false,
       stopped: false,
+      published: "unknown",
     };
     if (this.#o.breaker) {
       t.breaker = new BackendBreaker({ ...this.#o.breaker, intervalMs: this.#o.intervalMs }, (s) =>
@@ -258,6 +276,20 @@ export class HealthMonitor {
       message = `Circuit breaker testing recovery - ${message}`;
     }
     this.#o.state.set(t.name, health, message);
+    const prev = t.published;
+    t.published = health;
+    const kind =
+      health === "unhealthy" && prev !== "unhealthy"
+        ? "unavailable"
+        : prev === "unhealthy" && (health === "healthy" || health === "degraded")
+          ? "recovered"
+          : undefined;
+    if (kind) {
+      const tr: BackendTransition = { backend: t.name, kind, message };
+      if (kind === "unavailable") this.#log.info(tr, "backend unavailable");
+      else this.#log.info(tr, "backend recovered");
+      for (const l of this.#transitionListeners) l(tr);
+    }
     for (const l of this.#listeners) l();
   }
 

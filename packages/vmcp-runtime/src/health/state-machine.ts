@@ -57,7 +57,7 @@ export function nextHealth(prev: HealthRecord, r: CheckResult, p: HealthPolicy, 
     const latency = r.ok ? r.latencyMs : 0;
     if (failures > 0) {
       health = "degraded";
-      message = `Recovering from ${failures} failures`;
+      message = "Recovering from failed checks";
     } else if (latency > p.degradedAfterMs) {
       health = "degraded";
       message = `Degraded performance (check slower than ${p.degradedAfterMs} ms)`;
@@ -80,13 +80,11 @@ export function nextHealth(prev: HealthRecord, r: CheckResult, p: HealthPolicy, 
           : r.kind === "refused"
             ? "Connection refused"
             : "Health check failed";
-    if (failures >= p.unhealthyThreshold || r.kind === "refused") {
-      health = failed;
-      message = `${label} (failures: ${failures}): ${r.message}`;
-    } else {
-      health = prev.health;
-      message = `${label} (failures: ${failures}/${p.unhealthyThreshold}): ${r.message}`;
-    }
+    // No counter in the message: it is written to the VirtualMCPServer status, and a message that
+    // changes on every check is an API write per check while a backend stays down. The count is
+    // consecutiveFailures, which the reporter sends only with its periodic refresh.
+    health = failures >= p.unhealthyThreshold || r.kind === "refused" ? failed : prev.health;
+    message = `${label}: ${r.message}`;
   }
   return {
     health,

@@ -165,7 +165,10 @@ export function extractRuntimeStatus(
 function withoutVolatile(s: RuntimeCrdStatus): unknown {
   return {
     ...s,
-    discoveredBackends: s.discoveredBackends.map(({ lastHealthCheck: _l, ...rest }) => rest),
+    // Both change on every check of a failing backend: refreshed with the periodic refresh only.
+    discoveredBackends: s.discoveredBackends.map(
+      ({ lastHealthCheck: _l, consecutiveFailures: _f, ...rest }) => rest,
+    ),
     conditions: [...s.conditions]
       .sort((a, b) => (a.type < b.type ? -1 : 1))
       .map((c) => ({ ...c, lastTransitionTime: normTime(c.lastTransitionTime) })),
@@ -182,7 +185,8 @@ export type WriteDecision = { write: "now" } | { write: "later"; atMs: number } 
 
 /**
  * Coalescing rule: a real change goes out now; a status whose only difference is
- * `lastHealthCheck` goes out at most every `refreshMs` after the last write; nothing else is sent.
+ * `lastHealthCheck` or `consecutiveFailures` goes out at most every `refreshMs` after the last
+ * write; nothing else is sent.
  */
 export function decideWrite(
   desired: RuntimeCrdStatus,
@@ -193,10 +197,14 @@ export function decideWrite(
 ): WriteDecision {
   if (!current || !isDeepStrictEqual(withoutVolatile(desired), withoutVolatile(current)))
     return { write: "now" };
-  const timesDiffer = desired.discoveredBackends.some(
-    (b, i) => normTime(b.lastHealthCheck) !== normTime(current.discoveredBackends[i]?.lastHealthCheck),
-  );
-  if (!timesDiffer) return { write: "never" };
+  const volatileDiffers = desired.discoveredBackends.some((b, i) => {
+    const c = current.discoveredBackends[i];
+    return (
+      normTime(b.lastHealthCheck) !== normTime(c?.lastHealthCheck) ||
+      b.consecutiveFailures !== c?.consecutiveFailures
+    );
+  });
+  if (!volatileDiffers) return { write: "never" };
   const due = (lastWriteMs ?? 0) + refreshMs;
   return due <= nowMs ? { write: "now" } : { write: "later", atMs: due };
 }

@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { backoffDelay } from "@vmcp/operator/kit/backoff";
 import { kubeRequest } from "@vmcp/operator/kit/http";
-import { Informer } from "@vmcp/operator/kit/informer";
+import { Informer, type KubeObject } from "@vmcp/operator/kit/informer";
 import { type LeaderElection, runLeaderElection } from "@vmcp/operator/kit/leader";
 import { API_VERSION, GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import * as z from "zod";
@@ -39,6 +39,7 @@ const VmcpObjectSchema = z.object({
   metadata: z.object({
     name: z.string(),
     namespace: z.string().optional(),
+    uid: z.string().optional(),
     generation: z.number().optional(),
     resourceVersion: z.string().optional(),
   }),
@@ -72,6 +73,7 @@ export class K8sStatusReporter implements StatusReporter {
   #current: RuntimeCrdStatus | undefined;
   #currentRv = -1n;
   #generation: number | undefined;
+  #uid: string | undefined;
   #lastWriteMs: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #timerAt = 0;
@@ -115,6 +117,16 @@ export class K8sStatusReporter implements StatusReporter {
 
   get isLeader(): boolean {
     return this.#isLeader;
+  }
+
+  /** The VirtualMCPServer as an Event's `regarding`, once its uid is known from the watch. */
+  regarding(): KubeObject | undefined {
+    if (!this.#uid) return undefined;
+    return {
+      apiVersion: API_VERSION,
+      kind: "VirtualMCPServer",
+      metadata: { name: this.#o.name, namespace: this.#o.namespace, uid: this.#uid },
+    };
   }
 
   /** Never blocks the gateway: watching, leader election and writes all run in the background. */
@@ -169,6 +181,7 @@ export class K8sStatusReporter implements StatusReporter {
     if (rv < this.#currentRv) return;
     this.#currentRv = rv;
     this.#generation = obj.metadata.generation;
+    this.#uid = obj.metadata.uid ?? this.#uid;
     this.#current = extractRuntimeStatus(obj.status);
   }
 

@@ -149,6 +149,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     kc: ctx.kc,
     informers,
     image: ctx.settings.vmcpImage,
+    allowLoopbackBackends: ctx.settings.allowLoopbackEntries === true,
     events: ctx.events,
     metrics: ctx.metrics,
     logger: ctx.logger.child({ controller: VMCP_CONTROLLER_NAME }),

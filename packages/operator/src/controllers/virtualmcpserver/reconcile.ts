@@ -67,6 +67,8 @@ export interface ReconcilerDeps {
   informers: VmcpInformers;
   image: string;
   imagePullPolicy?: "Always" | "IfNotPresent" | "Never";
+  /** The operator's loopback allowance, carried into the runtime pod. */
+  allowLoopbackBackends?: boolean;
   events?: EventRecorder;
   metrics?: OperatorMetrics;
   logger?: Logger;
@@ -224,6 +226,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const ev = evaluate(world, {
       image: deps.image,
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
+      ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
     for (const p of ev.prune) {

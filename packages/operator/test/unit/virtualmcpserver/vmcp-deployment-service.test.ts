@@ -86,6 +86,15 @@ describe("Deployment builder", () => {
     ]);
   });
 
+  it("passes the loopback allowance for local development to the runtime only when it is on", () => {
+    const env = (d: ReturnType<typeof buildDeployment>) => d.spec?.template.spec?.containers[0]?.env ?? [];
+    expect(env(buildDeployment(base)).map((e) => e.name)).not.toContain("VMCP_ALLOW_LOOPBACK_BACKENDS");
+    expect(env(buildDeployment({ ...base, allowLoopbackBackends: true }))).toContainEqual({
+      name: "VMCP_ALLOW_LOOPBACK_BACKENDS",
+      value: "true",
+    });
+  });
+
   it("meets the restricted Pod Security Standard with a writable /tmp", () => {
     const d = buildDeployment(base);
     const pod = d.spec?.template.spec;

@@ -63,8 +63,18 @@ describe("runtime RBAC", () => {
         expect(r.resources).not.toContain("*");
         if (r.resourceNames) expect(r.resourceNames.length).toBeGreaterThan(0);
         expect(r.resources).not.toContain("mcptoolconfigs");
+        expect(r.verbs).not.toContain("delete");
+        // Events are the one kind it creates (backend transitions), and it may only add to them.
+        if (r.resources?.includes("events")) {
+          expect(r).toEqual({
+            apiGroups: ["events.k8s.io"],
+            resources: ["events"],
+            verbs: ["create", "patch"],
+          });
+          continue;
+        }
         expect(r.verbs).not.toContain("create");
-        if (r.verbs.some((v) => ["patch", "update", "delete"].includes(v))) {
+        if (r.verbs.some((v) => ["patch", "update"].includes(v))) {
           expect((r.resources ?? []).every((x) => x === "virtualmcpservers/status" || x === "leases")).toBe(
             true,
           );
@@ -75,12 +85,13 @@ describe("runtime RBAC", () => {
     }
   });
 
-  it("static mode: only its own object, its status and the Lease", () => {
+  it("static mode: only its own object, its status, the Lease and Events", () => {
     const rules = roleRules({ owner, source: "inline", secretNames: ["ignored"], configMapNames: ["x"] });
     expect(rules.flatMap((r) => r.resources)).toEqual([
       "virtualmcpservers",
       "virtualmcpservers/status",
       "leases",
+      "events",
     ]);
   });
 

@@ -281,9 +281,13 @@ export interface RunningRuntime {
 
 export interface RuntimeSettings {
   healthCheckInterval?: string;
+  healthCheckTimeout?: string;
   unhealthyThreshold?: number;
   statusReportingInterval?: string;
   circuitBreaker?: { enabled: boolean; failureThreshold?: number; timeout?: string };
+  eventSeriesFlushMs?: number;
+  /** The operator's loopback allowance (default on: the test backends listen on 127.0.0.1). */
+  allowLoopbackBackends?: boolean;
 }
 
 /** The runtime as `vmcp serve` composes it in Kubernetes mode, bound to 127.0.0.1:0. */
@@ -301,7 +305,7 @@ export async function startRuntime(
     operational: {
       failureHandling: {
         healthCheckInterval: s.healthCheckInterval ?? "2s",
-        healthCheckTimeout: "1500ms",
+        healthCheckTimeout: s.healthCheckTimeout ?? "1500ms",
         unhealthyThreshold: s.unhealthyThreshold ?? 2,
         statusReportingInterval: s.statusReportingInterval ?? "10m",
         partialFailureMode: "best_effort",
@@ -320,6 +324,8 @@ export async function startRuntime(
     kc,
     coalesceMs: 100,
     secretRefreshMs: 2000,
+    eventSeriesFlushMs: s.eventSeriesFlushMs,
+    allowLoopbackBackends: s.allowLoopbackBackends ?? true,
   });
   const gateway = new Gateway(
     k8s.gatewayOptions({

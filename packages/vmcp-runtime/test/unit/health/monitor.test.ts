@@ -67,12 +67,28 @@ describe("health monitor", () => {
     expect(advertiseChanges()).toBe(1);
   });
 
+  it("reports a transition once when a backend goes down and once when it is back, not per check", async () => {
+    const { m, setNext } = setup();
+    const seen: string[] = [];
+    m.onTransition((t) => seen.push(`${t.kind}:${t.message}`));
+    await m.checkNow("a");
+    setNext({ ok: false, kind: "refused", message: "ECONNREFUSED" });
+    for (let i = 0; i < 5; i++) await m.checkNow("a");
+    setNext({ ok: true, latencyMs: 1 });
+    await m.checkNow("a");
+    await m.checkNow("a");
+    expect(seen).toEqual([
+      "unavailable:Connection refused: ECONNREFUSED",
+      "recovered:Recovering from failed checks",
+    ]);
+  });
+
   it("a timed-out call counts toward the threshold instead", () => {
     const { state } = setup();
     state.ok("a");
     state.failed("a", "backend 'a' did not answer within 1000 ms");
     expect(state.get("a").health).toBe("healthy");
-    expect(state.get("a").message).toContain("failures: 1/3");
+    expect(state.get("a").message).toMatch(/^Health check timed out: /);
   });
 
   it("opens the circuit after N failures: calls are refused, capabilities withdrawn; a half-open probe closes it", async () => {

@@ -35,6 +35,14 @@ describe("health state machine", () => {
     expect(advertisable(down.health, false)).toBe(false);
   });
 
+  it("the message of a backend that stays down is the same on every check (no counter)", () => {
+    const third = run([ok, fail(), fail(), fail()]);
+    const tenth = run([ok, ...Array.from({ length: 10 }, () => fail())]);
+    expect(tenth.consecutiveFailures).toBe(10);
+    expect(tenth.message).toBe(third.message);
+    expect(run([ok, fail("refused"), fail("refused")]).message).toBe(run([ok, fail("refused")]).message);
+  });
+
   it("a refused connection is unhealthy at once", () => {
     const r = run([ok, fail("refused")]);
     expect(r.health).toBe("unhealthy");
@@ -45,7 +53,7 @@ describe("health state machine", () => {
     const down = run([ok, fail(), fail(), fail()]);
     const recovering = nextHealth(down, ok, policy, 5000);
     expect(recovering).toMatchObject({ health: "degraded", consecutiveFailures: 0 });
-    expect(recovering.message).toBe("Recovering from 3 failures");
+    expect(recovering.message).toBe("Recovering from failed checks");
     expect(nextHealth(recovering, ok, policy, 6000).health).toBe("healthy");
   });
 

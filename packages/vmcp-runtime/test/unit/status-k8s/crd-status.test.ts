@@ -155,6 +155,14 @@ describe("coalescing: when to write", () => {
     expect(decideWrite(newer, base, 1000, 31_000, 30_000)).toEqual({ write: "now" });
   });
 
+  it("a growing failure count alone waits for the refresh like lastHealthCheck", () => {
+    const down = (n: number) =>
+      buildCrdStatus(
+        input([b("a", "unhealthy", { consecutiveFailures: n, message: "Connection refused: x" })]),
+      );
+    expect(decideWrite(down(5), down(4), 1000, 5000, 30_000)).toEqual({ write: "later", atMs: 31_000 });
+  });
+
   it("a removed backend or a dropped Degraded condition is a change", () => {
     const two = buildCrdStatus(input([b("a", "healthy"), b("b", "degraded")]));
     const one = buildCrdStatus(input([b("a", "healthy")]));
