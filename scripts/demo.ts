@@ -6,30 +6,37 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { VMCP_NAME } from "../e2e/harness/samples.ts";
-import { startScenario, type VmcpView } from "../e2e/harness/scenario.ts";
+import { startScenario } from "../e2e/harness/scenario.ts";
 import { ensureBinaries, startControlPlane } from "../packages/testenv/src/index.ts";
+import { nodePreflight } from "../packages/testenv/src/node-host.ts";
+import { backendsTable, bold, elapsed, step, table, untilQuit } from "./demo-print.ts";
 
 const NAMESPACE = "default";
-const started = Date.now();
-const tty = process.stdout.isTTY;
-const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (tty ? `\x1b[2m${s}\x1b[0m` : s);
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
-const step = (s: string) => console.log(`${bold("==>")} ${s} ${dim(`[${elapsed()}]`)}`);
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows.map((r) => `    ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join("  ")}`.trimEnd()).join("\n");
-}
-
-function backendsTable(v: VmcpView): string {
-  return table([
-    ["BACKEND", "STATUS", "URL", "LAST HEALTH CHECK"],
-    ...v.discoveredBackends.map((b) => [b.name, b.status ?? "-", b.url ?? "-", b.lastHealthCheck ?? "-"]),
-  ]);
-}
-
+/** Real pods where a node can run (root, cgroups, links), else this process mode; DEMO_MODE or --process/--node choose. */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const wanted = args.includes("--process")
+    ? "process"
+    : args.includes("--node")
+      ? "node"
+      : process.env.DEMO_MODE;
+  if (wanted !== undefined && wanted !== "process" && wanted !== "node") {
+    throw new Error(`DEMO_MODE must be 'node' or 'process', not '${wanted}'`);
+  }
+  if (wanted !== "process") {
+    const missing = nodePreflight({ install: true, log: (l) => console.log(`    ${l}`) });
+    if (missing.length === 0) {
+      const { runNodeDemo } = await import("./demo-node.ts");
+      return runNodeDemo();
+    }
+    if (wanted === "node") throw new Error(`a real node cannot run here: missing ${missing.join("; ")}`);
+    step(`process mode: a real node cannot run here (missing ${missing.join("; ")})`);
+  }
+  await runProcessDemo();
+}
+
+async function runProcessDemo(): Promise<void> {
   step("starting the local control plane (etcd + kube-apiserver, RBAC on); the first run builds them");
   const plane = await startControlPlane({ log: (line) => console.log(`    ${line}`) });
   let stopScenario: () => Promise<void> = async () => {};
@@ -117,44 +124,24 @@ ${bold(`Ready in ${elapsed()}.`)} Everything keeps running until Ctrl-C. In anot
   ${bold("logs")}: ${join(workDir, "operator.log")}, ${join(workDir, "runtime.log")}
   sample servers: weather ${s.backends.weather.url}, calendar ${s.backends.calendar.url}
 `);
-    await new Promise<void>((done) => {
-      process.once("SIGINT", done);
-      process.once("SIGTERM", done);
-      // On a terminal: `w` stops/starts the weather server, to watch the phase go Degraded and back.
-      const stdin = process.stdin;
-      if (!stdin.isTTY) return;
-      console.log(
-        `  Press ${bold("w")} to stop/start the weather server (watch kubectl get vmcp -w), Ctrl-C to quit.`,
-      );
-      stdin.setRawMode(true);
-      stdin.resume();
-      stdin.on("data", (key: Buffer) => {
-        const k = key.toString();
-        if (k === "\u0003") {
-          done();
-        } else if (k === "w") {
-          const w = s.backends.weather;
-          const action = w.running() ? w.stop() : w.start();
-          void action
-            .then(async () => {
-              const up = w.running();
-              step(
-                `weather server ${up ? "started again" : "stopped"}; waiting for the runtime to report it`,
-              );
-              const want = up ? "Ready" : "Degraded";
-              const v = await s.waitForVmcp(`phase ${want}`, (v) => v.phase === want, 60_000);
-              console.log(`    phase ${bold(v.phase ?? "-")}: ${v.message ?? ""}`);
-              console.log(backendsTable(v));
-            })
-            .catch((err: unknown) => console.error(err instanceof Error ? err.message : err));
-        }
-      });
-    });
-    // Also after a SIGINT/SIGTERM from outside: a resumed raw-mode stdin would keep the process alive.
-    if (process.stdin.isTTY) {
-      process.stdin.setRawMode(false);
-      process.stdin.pause();
-    }
+    await untilQuit(
+      (k) => {
+        if (k !== "w") return;
+        const w = s.backends.weather;
+        const action = w.running() ? w.stop() : w.start();
+        void action
+          .then(async () => {
+            const up = w.running();
+            step(`weather server ${up ? "started again" : "stopped"}; waiting for the runtime to report it`);
+            const want = up ? "Ready" : "Degraded";
+            const v = await s.waitForVmcp(`phase ${want}`, (v) => v.phase === want, 60_000);
+            console.log(`    phase ${bold(v.phase ?? "-")}: ${v.message ?? ""}`);
+            console.log(backendsTable(v));
+          })
+          .catch((err: unknown) => console.error(err instanceof Error ? err.message : err));
+      },
+      `Press ${bold("w")} to stop/start the weather server (watch kubectl get vmcp -w)`,
+    );
   } catch (err) {
     await shutdown().catch(() => {});
     throw err;

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileS
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import type { Log } from "./go-build.ts";
+import { installHostPackages } from "./node-host.ts";
 import { imagesCacheDir, MKOCI } from "./node-images.ts";
 import { cacheDir, PACKAGE_DIR } from "./paths.ts";
 
@@ -166,7 +167,7 @@ export async function buildProjectImages(
   opts: { log?: Log; only?: ImageName[] } = {},
 ): Promise<Record<ImageName, BuiltImage>> {
   const log = opts.log ?? (() => {});
-  if (spawnSync("buildah", ["--version"], { stdio: "ignore" }).status !== 0) {
+  if (installHostPackages({ buildah: "buildah" }, log).length > 0) {
     throw new Error("buildah is needed to build the images (Debian: apt-get install buildah)");
   }
   const baseKey = await ensureBaseImages(log);

@@ -34,12 +34,7 @@ export function nodePreflight(opts: { install?: boolean; log?: (l: string) => vo
   const missing: string[] = [];
   if (process.platform !== "linux") return [`a node needs Linux (this is ${process.platform})`];
   if (process.getuid?.() !== 0) missing.push("root (uid 0): the kubelet, containerd and CNI need it");
-  const absent = Object.entries(HOST_PACKAGES).filter(([cmd]) => !onPath(cmd));
-  if (absent.length > 0 && opts.install && missing.length === 0 && onPath("apt-get")) {
-    const pkgs = [...new Set(absent.map(([, pkg]) => pkg))];
-    opts.log?.(`host: installing ${pkgs.join(" ")} from Debian (apt-get)`);
-    run("apt-get", ["install", "-y", "--no-install-recommends", ...pkgs]);
-  }
+  if (opts.install && missing.length === 0) installHostPackages(HOST_PACKAGES, opts.log);
   for (const [cmd, pkg] of Object.entries(HOST_PACKAGES)) {
     if (!onPath(cmd)) missing.push(`'${cmd}' (Debian package ${pkg})`);
   }
@@ -55,6 +50,28 @@ export function nodePreflight(opts: { install?: boolean; log?: (l: string) => vo
     else missing.push(`permission to create network links ('ip link add' failed: ${r.out})`);
   }
   return missing;
+}
+
+/**
+ * Installs the Debian packages whose command (the key) is not on PATH, when root and apt-get is
+ * there; elsewhere does nothing and the caller reports what is missing. Returns the commands
+ * still missing afterwards.
+ */
+export function installHostPackages(pkgs: Record<string, string>, log?: (l: string) => void): string[] {
+  const absent = Object.entries(pkgs).filter(([cmd]) => !onPath(cmd));
+  if (absent.length > 0 && process.getuid?.() === 0 && onPath("apt-get")) {
+    const names = [...new Set(absent.map(([, pkg]) => pkg))];
+    log?.(`host: installing ${names.join(" ")} from Debian (apt-get)`);
+    let r = run("apt-get", ["install", "-y", "--no-install-recommends", ...names]);
+    // A fresh machine has no package lists yet.
+    if (!r.ok) {
+      run("apt-get", ["update"]);
+      r = run("apt-get", ["install", "-y", "--no-install-recommends", ...names]);
+    }
+    if (!r.ok)
+      log?.(`host: apt-get install ${names.join(" ")} failed: ${r.out.split("\n").slice(-3).join(" ")}`);
+  }
+  return Object.keys(pkgs).filter((cmd) => !onPath(cmd));
 }
 
 export function runcPath(): string {

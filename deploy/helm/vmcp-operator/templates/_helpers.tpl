@@ -83,6 +83,11 @@ What the operator reads and writes. It also holds everything it grants the runti
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
   verbs: [get, list, watch, create, update, patch, delete]
+# The runtime pods, read only: a container waiting on its image (wrong tag, no pull access) is
+# reported in the VirtualMCPServer's DeploymentReady condition, naming the image.
+- apiGroups: [""]
+  resources: [pods]
+  verbs: [get, list, watch]
 # Secrets: existence checks of referenced keys (values are dropped on read) and the `get` the
 # runtime's Role grants on its backends' secrets.
 - apiGroups: [""]

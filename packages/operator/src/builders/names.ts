@@ -35,6 +35,10 @@ export function workloadLabels(vmcp: string): Record<string, string> {
   };
 }
 
+/** The VirtualMCPServer a pod of its Deployment belongs to, from the pod's labels. */
+export const workloadInstance = (labels: Record<string, string> | undefined): string | undefined =>
+  labels?.["app.kubernetes.io/name"] === "virtualmcpserver" ? labels["toolhive-name"] : undefined;
+
 export function configMapLabels(vmcp: string): Record<string, string> {
   return {
     "toolhive.stacklok.io/component": "vmcp-config",

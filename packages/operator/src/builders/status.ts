@@ -9,6 +9,7 @@
 import type { V1Deployment, V1ManagedFieldsEntry } from "@kubernetes/client-node";
 import type { Condition } from "@vmcp/shared-types";
 import { type ConditionInput, materializeConditions } from "./conditions.ts";
+import type { ImagePullProblem } from "./image-pull.ts";
 import { statusUrl } from "./names.ts";
 
 export const OPERATOR_FIELD_MANAGER = "vmcp-operator";
@@ -98,6 +99,8 @@ export interface StatusInput {
   /** Set when a validation stops the runtime from running: the operator owns the phase. */
   blocked?: { phase: OperatorPhase; message: string };
   deployment: V1Deployment | undefined;
+  /** A pod of the Deployment cannot get its image (from the pods' container statuses). */
+  imagePull?: ImagePullProblem | undefined;
   /** The Service exists (applied now or seen in the cache): status.url can be published. */
   serviceExists: boolean;
   /** Hash of the referenced MCPOIDCConfig's spec; absent releases the field. */
@@ -105,42 +108,58 @@ export interface StatusInput {
   now: Date;
 }
 
-function infraConditions(state: DeploymentState, serviceExists: boolean): ConditionInput[] {
+export const imagePullMessage = (p: ImagePullProblem): string =>
+  `Image ${p.image} cannot be pulled (${p.reason})${p.message ? `: ${p.message}` : ""}`;
+
+function infraConditions(
+  state: DeploymentState,
+  serviceExists: boolean,
+  imagePull: ImagePullProblem | undefined,
+): ConditionInput[] {
   const out: ConditionInput[] = [];
-  switch (state.kind) {
-    case "available":
-      out.push({
-        type: "DeploymentReady",
-        status: "True",
-        reason: "DeploymentAvailable",
-        message: `${state.available} replica(s) available`,
-      });
-      break;
-    case "failed":
-      out.push({
-        type: "DeploymentReady",
-        status: "False",
-        reason: "DeploymentFailed",
-        message: state.message,
-      });
-      break;
-    case "progressing":
-      out.push({
-        type: "DeploymentReady",
-        status: "False",
-        reason: "DeploymentNotReady",
-        message: "Waiting for an available vmcp replica",
-      });
-      break;
-    case "missing":
-      out.push({
-        type: "DeploymentReady",
-        status: "False",
-        reason: "DeploymentNotFound",
-        message: "The vmcp Deployment does not exist yet",
-      });
-      break;
-  }
+  // Also while an older replica is still available: the rollout to the new image is stuck.
+  if (imagePull) {
+    out.push({
+      type: "DeploymentReady",
+      status: "False",
+      reason: "ImagePullFailed",
+      message: imagePullMessage(imagePull),
+    });
+  } else
+    switch (state.kind) {
+      case "available":
+        out.push({
+          type: "DeploymentReady",
+          status: "True",
+          reason: "DeploymentAvailable",
+          message: `${state.available} replica(s) available`,
+        });
+        break;
+      case "failed":
+        out.push({
+          type: "DeploymentReady",
+          status: "False",
+          reason: "DeploymentFailed",
+          message: state.message,
+        });
+        break;
+      case "progressing":
+        out.push({
+          type: "DeploymentReady",
+          status: "False",
+          reason: "DeploymentNotReady",
+          message: "Waiting for an available vmcp replica",
+        });
+        break;
+      case "missing":
+        out.push({
+          type: "DeploymentReady",
+          status: "False",
+          reason: "DeploymentNotFound",
+          message: "The vmcp Deployment does not exist yet",
+        });
+        break;
+    }
   out.push(
     serviceExists
       ? { type: "ServiceReady", status: "True", reason: "ServiceReady", message: "Service exists" }
@@ -158,7 +177,7 @@ function infraConditions(state: DeploymentState, serviceExists: boolean): Condit
 export function computeOperatorStatus(input: StatusInput): OperatorStatus {
   const state = deploymentState(input.deployment);
   const conditions = materializeConditions(
-    [...input.conditions, ...infraConditions(state, input.serviceExists)],
+    [...input.conditions, ...infraConditions(state, input.serviceExists, input.imagePull)],
     input.live?.conditions,
     input.generation,
     input.now,
@@ -169,8 +188,11 @@ export function computeOperatorStatus(input: StatusInput): OperatorStatus {
 
   let phase: { phase: OperatorPhase; message: string } | undefined = input.blocked;
   if (!phase) {
-    if (state.kind === "failed") phase = { phase: "Failed", message: `Deployment failed: ${state.message}` };
-    else if (state.kind !== "available") {
+    if (state.kind !== "available" && input.imagePull) {
+      phase = { phase: "Failed", message: imagePullMessage(input.imagePull) };
+    } else if (state.kind === "failed") {
+      phase = { phase: "Failed", message: `Deployment failed: ${state.message}` };
+    } else if (state.kind !== "available") {
       // A runtime that already reports (pods exist, readiness probe not yet passed) knows better than
       // "no available replica"; overwriting it would race with its reports.
       const runtimeOwnsPhase = ownedStatusFields(input.managedFields, RUNTIME_FIELD_MANAGER).scalars.has(

@@ -123,3 +123,75 @@ export function configMapKeysInformer(reg: InformerRegistry): Informer<KeysOnlyO
     variant: "keys",
   });
 }
+
+/** A pod reduced to what tells why its containers wait: labels and each container's image and waiting state. */
+export interface PodWaitingView {
+  apiVersion: "v1";
+  kind: "Pod";
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    deletionTimestamp?: string;
+  };
+  status: {
+    initContainerStatuses: ContainerWaiting[];
+    containerStatuses: ContainerWaiting[];
+  };
+}
+
+interface ContainerWaiting {
+  name: string;
+  image: string;
+  state?: { waiting?: { reason?: string; message?: string } };
+}
+
+const ContainerStatusSchema = z.object({
+  name: z.string(),
+  image: z.string(),
+  state: z
+    .object({
+      waiting: z.object({ reason: z.string().optional(), message: z.string().optional() }).optional(),
+    })
+    .optional(),
+});
+
+const PodSchema = z.object({
+  metadata: z.object({
+    name: z.string(),
+    namespace: z.string().optional(),
+    resourceVersion: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    deletionTimestamp: z.string().optional(),
+  }),
+  status: z
+    .object({
+      initContainerStatuses: z.array(ContainerStatusSchema).optional(),
+      containerStatuses: z.array(ContainerStatusSchema).optional(),
+    })
+    .optional(),
+});
+
+/** Pods matching a label selector, slimmed to PodWaitingView (no specs, env or volumes in memory). */
+export function podWaitingInformer(reg: InformerRegistry, labelSelector: string): Informer<PodWaitingView> {
+  return reg.get({
+    group: "",
+    version: "v1",
+    plural: "pods",
+    labelSelector,
+    variant: "waiting",
+    parse: (raw): PodWaitingView => {
+      const p = PodSchema.parse(raw);
+      return {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: p.metadata,
+        status: {
+          initContainerStatuses: p.status?.initContainerStatuses ?? [],
+          containerStatuses: p.status?.containerStatuses ?? [],
+        },
+      };
+    },
+  });
+}

@@ -1,12 +1,14 @@
 // Wiring: the informers the VirtualMCPServer controller reads, their indexes, and the map
 // functions that turn their events into VirtualMCPServer keys.
 
+import { workloadInstance } from "../../builders/names.ts";
 import type { ControllerContext } from "../../kit/context.ts";
 import { Controller } from "../../kit/controller.ts";
 import type { KubeObject } from "../../kit/informer.ts";
 import {
   configMapKeysInformer,
   kindInformer,
+  podWaitingInformer,
   type RawObject,
   RawObjectSchema,
   rawKindInformer,
@@ -109,6 +111,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     authzConfigs: kindInformer(reg, "MCPAuthzConfig"),
     oidcConfigs: kindInformer(reg, "MCPOIDCConfig"),
     owned,
+    pods: podWaitingInformer(reg, "app.kubernetes.io/name=virtualmcpserver"),
   };
   informers.vmcps.addIndexer(VMCP_INDEX.group, groupRefKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.authConfig, vmcpAuthConfigKeys);
@@ -176,6 +179,10 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
       enqueueAll(mapOwned(ev.obj));
     });
   }
+  informers.pods.onEvent((ev) => {
+    const vmcp = workloadInstance(ev.obj.metadata.labels);
+    if (vmcp) controller.enqueue(`${ev.obj.metadata.namespace ?? ""}/${vmcp}`);
+  });
   informers.groups.onEvent((ev) => enqueueAll(mapGroup(ev.obj, lookups)));
   for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
     (m as { onEvent(h: (ev: { obj: KubeObject; old?: KubeObject }) => void): void }).onEvent((ev) =>

@@ -20,7 +20,8 @@ import {
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "../../builders/conditions.ts";
 import { evaluate } from "../../builders/evaluate.ts";
-import { deploymentName, serviceName } from "../../builders/names.ts";
+import { imagePullProblem } from "../../builders/image-pull.ts";
+import { deploymentName, serviceName, workloadInstance } from "../../builders/names.ts";
 import {
   computeOperatorStatus,
   type LiveStatus,
@@ -34,7 +35,7 @@ import type { ReconcileResult } from "../../kit/controller.ts";
 import type { EventRecorder } from "../../kit/events.ts";
 import { isNotFound, kubeRequest } from "../../kit/http.ts";
 import type { Informer } from "../../kit/informer.ts";
-import type { RawObject } from "../../kit/kinds.ts";
+import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import type { Logger } from "../../kit/logger.ts";
 import type { OperatorMetrics } from "../../kit/metrics.ts";
 import { objectPath, type ResourceRef } from "../../kit/resources.ts";
@@ -60,6 +61,8 @@ export interface VmcpInformers {
   oidcConfigs: Informer<MCPOIDCConfig>;
   /** Owned objects by kind ("Deployment", "Service", ...). */
   owned: Record<string, Informer<RawObject>>;
+  /** The runtime pods of every VirtualMCPServer (label-selected), for their image pull state. */
+  pods: Informer<PodWaitingView>;
 }
 
 export interface ReconcilerDeps {
@@ -156,7 +159,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const writeStatus = async (
       outcome: Pick<
         StatusInput,
-        "conditions" | "blocked" | "deployment" | "serviceExists" | "oidcConfigHash"
+        "conditions" | "blocked" | "deployment" | "serviceExists" | "oidcConfigHash" | "imagePull"
       >,
     ): Promise<boolean> => {
       const desired = computeOperatorStatus({
@@ -274,8 +277,10 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     }
 
+    const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);
     const written = await writeStatus({
       conditions: ev.conditions,
+      imagePull: imagePullProblem(pods),
       ...(ev.blocked ? { blocked: { phase: ev.blocked.phase, message: ev.blocked.message } } : {}),
       deployment,
       serviceExists,
