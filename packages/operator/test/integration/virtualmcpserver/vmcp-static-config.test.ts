@@ -181,6 +181,7 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
       "virtualmcpservers",
       "virtualmcpservers/status",
       "leases",
+      "events",
     ]);
   });
 
