@@ -26,7 +26,7 @@ const identity = (i: number) => ({
   },
 });
 const tools = Array.from({ length: 1000 }, (_, i) => ({
-  name: ["github_", "jira_", "pager_", "wiki_"][i % 4] + `tool_${i}${i % 10 === 0 ? "_read" : ""}`,
+  name: `${["github_", "jira_", "pager_", "wiki_"][i % 4]}tool_${i}${i % 10 === 0 ? "_read" : ""}`,
 }));
 
 function time(label: string, n: number, fn: (i: number) => void): number {
