@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { idKey, isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
-import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
+import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
 import {
   cancelledNotice,
@@ -45,18 +45,20 @@ export class StreamableBackendSession implements BackendSession {
   instructions: string | undefined;
   #o: StreamableSessionOptions;
   #sessionId: string | undefined;
-  #baseHeaders: Record<string, string> = {};
+  /** What every request carries; the session's id and protocol version join once open. */
+  #baseHeaders: Record<string, string> = { "content-type": "application/json", accept: ACCEPT };
   #closed = new AbortController();
-  /** Wire ids of calls in flight, by the client's id (for the client's notifications/cancelled). */
-  #wireIds = new Map<string, string>();
+  /** Wire ids of calls in flight, by the client's id (for the client's notifications/cancelled);
+   * a Map tells 1 from "1" by itself. */
+  #wireIds = new Map<JsonRpcId, string>();
 
   constructor(o: StreamableSessionOptions) {
     this.backend = o.backend;
     this.#o = o;
   }
 
-  /** Per-request headers: the session's own plus outgoing auth/passthrough when there are any. */
-  /** Synchronous when the backend's auth headers are (unauthenticated, static): the forward
+  /** Per-request headers: the session's own plus outgoing auth/passthrough when there are any.
+   * Synchronous when the backend's auth headers are (unauthenticated, static): the forward
    * path then costs no extra async function and microtask turn per call. */
   #headers(): Record<string, string> | Promise<Record<string, string>> {
     const got = this.#o.headers();
@@ -104,31 +106,41 @@ export class StreamableBackendSession implements BackendSession {
     body: string,
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
-    onStart?: OnAnswerStart,
-    check?: (body: Buffer) => Error | undefined,
+    reader?: AnswerReader,
   ): Promise<Answer> {
-    const { calls, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
     try {
-      res = await exchange(
-        calls,
-        {
-          method: "POST",
-          path,
-          headers: this.#sessionId
-            ? headers
-            : { ...headers, "content-type": "application/json", accept: ACCEPT },
-          body,
-          timeoutMs: this.#o.timeoutMs,
-          maxBytes: maxAnswerBytes,
-          check,
-        },
-        signal,
-        onStart,
-      );
+      res = await this.#send(body, headers, signal, reader);
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
     }
+    this.#refuseStatus(res);
+    return res;
+  }
+
+  #send(
+    body: string,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    reader: AnswerReader | undefined,
+  ): Promise<Answer> {
+    const { calls, path, maxAnswerBytes } = this.#o.pools;
+    return exchange(
+      calls,
+      {
+        method: "POST",
+        path,
+        headers,
+        body,
+        timeoutMs: this.#o.timeoutMs,
+        maxBytes: maxAnswerBytes,
+      },
+      signal,
+      reader,
+    );
+  }
+
+  #refuseStatus(res: Answer): void {
     if (res.status === 404 && this.#sessionId) {
       throw new BackendError(
         this.backend,
@@ -146,67 +158,38 @@ export class StreamableBackendSession implements BackendSession {
         res.status,
       );
     }
-    return res;
   }
 
+  /** The hot path: one async frame from here to the wire (the exchange's promise is awaited
+   * directly), the answer read by a WireCall. */
   async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     const wireId = nextWireId();
-    const clientKey = idKey(msg.id);
-    this.#wireIds.set(clientKey, wireId);
-    let streamed = false;
-    /** The answer, re-addressed to the client, once a JSON body passed its check. */
-    let answer: string | undefined;
+    this.#wireIds.set(msg.id, wireId);
+    const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
     try {
       const hdrs = this.#headers();
-      const res = await this.#exchange(
+      const res = await this.#send(
         readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
         signal,
-        (_status, h) => {
-          const ct = headerValue(h, "content-type");
-          if (!ct?.startsWith("text/event-stream")) return undefined;
-          streamed = true;
-          sink.startStream();
-          const hooks = this.#o.hooks;
-          const parser = new SseParser((ev) => {
-            const read = readDuring(this.backend, wireId, ev.data);
-            if (read.answer) {
-              sink.event(readdress(ev.data, wireId, msg.id, read.msg));
-              return;
-            }
-            const out = hooks.translate(this, ev.data);
-            if (out !== undefined) sink.event(out);
-          }, this.#o.pools.maxAnswerBytes);
-          return (chunk) => parser.push(chunk);
-        },
-        (bytes) => {
-          try {
-            const text = bytes.toString("utf8");
-            const read = readDuring(this.backend, wireId, text);
-            if (!read.answer)
-              throw new BackendError(this.backend, "protocol", `backend '${this.backend}' sent no answer`);
-            answer = readdress(text, wireId, msg.id, read.msg);
-            return undefined;
-          } catch (err) {
-            return err as Error;
-          }
-        },
+        call,
       );
-      if (streamed) {
+      this.#refuseStatus(res);
+      if (call.streamed) {
         sink.end();
         return;
       }
-      if (answer === undefined) {
+      if (call.answer === undefined) {
         sink.fail(-32603, `backend '${this.backend}' sent an empty answer (HTTP ${res.status})`);
         return;
       }
-      sink.json(answer);
+      sink.json(call.answer);
     } catch (err) {
       const e = toBackendError(this.backend, err, this.#o.timeoutMs);
       if (e.kind === "timeout") void this.send(cancelledNotice(wireId, e.message)).catch(() => {});
       throw e;
     } finally {
-      this.#wireIds.delete(clientKey);
+      this.#wireIds.delete(msg.id);
     }
   }
 
@@ -221,8 +204,7 @@ export class StreamableBackendSession implements BackendSession {
     const v: unknown = JSON.parse(body);
     if (!isObject(v) || v.method !== "notifications/cancelled" || !isObject(v.params)) return body;
     const rid = v.params.requestId;
-    const wire =
-      typeof rid === "string" || typeof rid === "number" ? this.#wireIds.get(idKey(rid)) : undefined;
+    const wire = typeof rid === "string" || typeof rid === "number" ? this.#wireIds.get(rid) : undefined;
     return wire ? JSON.stringify({ ...v, params: { ...v.params, requestId: wire } }) : body;
   }
 
@@ -341,4 +323,80 @@ function answerIn(res: Answer, backend: string, id: string, maxBytes: number): D
   if (ct.startsWith("text/event-stream")) new SseParser((ev) => read(ev.data), maxBytes).push(`${text}\n\n`);
   else if (text) read(text);
   return found;
+}
+
+/** Reads the answer to one forwarded call (sent as `wireId`): a JSON body is checked (JSON-RPC,
+ * answering `wireId`) and re-addressed to the client's id before undici may reuse the connection;
+ * an SSE body is checked and handed to the sink event by event, server->client messages
+ * translated by the client session. */
+class WireCall implements AnswerReader, AnswerStream {
+  /** The JSON answer, re-addressed to the client, once it passed its check. */
+  answer: string | undefined;
+  streamed = false;
+  #session: StreamableBackendSession;
+  #wireId: string;
+  #msg: JsonRpcRequest;
+  #sink: CallSink;
+  #hooks: RelayHooks;
+  #maxEventBytes: number;
+  #parser: SseParser | undefined;
+
+  constructor(
+    session: StreamableBackendSession,
+    wireId: string,
+    msg: JsonRpcRequest,
+    sink: CallSink,
+    hooks: RelayHooks,
+    maxEventBytes: number,
+  ) {
+    this.#session = session;
+    this.#wireId = wireId;
+    this.#msg = msg;
+    this.#sink = sink;
+    this.#hooks = hooks;
+    this.#maxEventBytes = maxEventBytes;
+  }
+
+  start(_status: number, h: IncomingHttpHeaders): AnswerStream | undefined {
+    const ct = headerValue(h, "content-type");
+    if (!ct?.startsWith("text/event-stream")) return undefined;
+    this.streamed = true;
+    this.#sink.startStream();
+    this.#parser = new SseParser((ev) => this.#event(ev.data), this.#maxEventBytes);
+    return this;
+  }
+
+  data(chunk: Buffer): void {
+    this.#parser?.push(chunk);
+  }
+
+  /** Ends the client's stream in the same turn as the backend's, so a held last event and the
+   * end go out in one write. */
+  end(): void {
+    this.#sink.end();
+  }
+
+  #event(data: string): void {
+    const backend = this.#session.backend;
+    const read = readDuring(backend, this.#wireId, data);
+    if (read.answer) {
+      this.#sink.event(readdress(data, this.#wireId, this.#msg.id, read.msg));
+      return;
+    }
+    const out = this.#hooks.translate(this.#session, data);
+    if (out !== undefined) this.#sink.event(out);
+  }
+
+  check(bytes: Buffer): Error | undefined {
+    const backend = this.#session.backend;
+    try {
+      const text = bytes.toString("utf8");
+      const read = readDuring(backend, this.#wireId, text);
+      if (!read.answer) throw new BackendError(backend, "protocol", `backend '${backend}' sent no answer`);
+      this.answer = readdress(text, this.#wireId, this.#msg.id, read.msg);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  }
 }

@@ -21,7 +21,6 @@ import {
   classify,
   ErrorCodes,
   errorResponse,
-  idKey,
   isObject,
   type JsonRpcId,
   type JsonRpcNotification,
@@ -372,13 +371,15 @@ export class McpHandler {
     return n;
   }
 
-  async #request(
+  /** Not async: a forwarded call's own promise goes back to #post, one async frame and its
+   * turns fewer per call. */
+  #request(
     s: ClientSession,
     msg: JsonRpcRequest,
     body: string,
     res: ServerResponse,
     startNs: bigint,
-  ): Promise<void> {
+  ): Promise<void> | void {
     const view = this.#o.catalog.view;
     const params = msg.params;
     const local = (result: unknown) => {
@@ -502,13 +503,12 @@ export class McpHandler {
           return refuse(ErrorCodes.InvalidParams, "logging/setLevel needs params.level");
         s.logLevel = level;
         // Each backend session of this client gets the level; sessions opened later get it on open.
-        await Promise.allSettled(
+        return Promise.allSettled(
           s
             .openBackends()
             .filter((b) => b.serverCapabilities.logging)
             .map((b) => b.request("logging/setLevel", { level })),
-        );
-        return local({});
+        ).then(() => local({}));
       }
       case "initialize":
         return refuse(ErrorCodes.InvalidRequest, "Invalid Request: session already initialized");
@@ -556,7 +556,7 @@ export class McpHandler {
     const state = this.#o.state;
     if (!state.routable(backend)) return this.#unavailable(backend, msg, res, startNs);
     const controller = new AbortController();
-    const key = idKey(msg.id);
+    const key = msg.id;
     const record = {
       backend,
       controller,
@@ -569,7 +569,8 @@ export class McpHandler {
     });
     let outcome: CallOutcome = "ok";
     try {
-      let bs = await s.backendSession(backend);
+      // An open backend session is taken as it is: no promise and turn per call.
+      let bs = s.openBackend(backend) ?? (await s.backendSession(backend));
       record.session = bs;
       try {
         await bs.forward(msg, body, sink, controller.signal);
@@ -616,7 +617,7 @@ export class McpHandler {
     const composites = this.#o.composite as CompositeCatalog;
     const sink = new HttpCallSink(res, msg.id);
     const controller = new AbortController();
-    const key = idKey(msg.id);
+    const key = msg.id;
     s.calls.set(key, { backend: LOCAL, controller, session: undefined });
     s.inflight++;
     res.once("close", () => {
@@ -679,7 +680,7 @@ export class McpHandler {
       case "notifications/cancelled": {
         const rid = msg.params?.requestId;
         if (typeof rid !== "string" && typeof rid !== "number") return;
-        const call = s.calls.get(idKey(rid));
+        const call = s.calls.get(rid);
         if (!call) return;
         // Tell the backend (ids are unchanged on the client->backend path), then stop waiting:
         // a cancelled request gets no answer, so the upstream exchange would otherwise hang.

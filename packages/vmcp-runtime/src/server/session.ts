@@ -30,7 +30,8 @@ export class ClientSession implements RelayHooks {
   logLevel: string | undefined;
   lastSeen = Date.now();
   inflight = 0;
-  readonly calls = new Map<string, CallRecord>();
+  /** By the client's id: a Map tells 1 from "1" by itself. */
+  readonly calls = new Map<JsonRpcId, CallRecord>();
   readonly subscriptions = new Map<string, string>();
   #backends = new Map<string, { promise: Promise<BackendSession>; session?: BackendSession }>();
   #serverRequests = new Map<string, { session: BackendSession; id: JsonRpcId }>();
@@ -75,6 +76,11 @@ export class ClientSession implements RelayHooks {
     const out: BackendSession[] = [];
     for (const slot of this.#backends.values()) if (slot.session) out.push(slot.session);
     return out;
+  }
+
+  /** The backend session if it is open, without waiting. */
+  openBackend(name: string): BackendSession | undefined {
+    return this.#backends.get(name)?.session;
   }
 
   backendSession(name: string): Promise<BackendSession> {

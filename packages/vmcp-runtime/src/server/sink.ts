@@ -22,6 +22,11 @@ export class HttpCallSink implements CallSink {
   #id: JsonRpcId;
   #mode: "none" | "json" | "sse" = "none";
   #done = false;
+  /** The latest SSE frame, held back until the next event, the end of the stream or the end of
+   * this turn, whichever comes first: a backend's answer event and the end of its stream usually
+   * arrive together, and then headers, answer and end leave in one write instead of three. */
+  #held: string | undefined;
+  #flushQueued = false;
 
   constructor(res: ServerResponse, id: JsonRpcId) {
     this.#res = res;
@@ -38,11 +43,13 @@ export class HttpCallSink implements CallSink {
 
   json(body: Uint8Array | string): void {
     if (this.#done) return;
-    this.#done = true;
     if (this.#mode === "sse") {
+      this.#writeHeld();
+      this.#done = true;
       this.#res.end(sseFrame(typeof body === "string" ? body : Buffer.from(body).toString("utf8")));
       return;
     }
+    this.#done = true;
     this.#mode = "json";
     // An explicit Content-Length keeps node:http from chunk-framing the answer (fewer iovecs,
     // and the client parses a plain body): measurably cheaper per call on the forward path.
@@ -50,17 +57,32 @@ export class HttpCallSink implements CallSink {
     this.#res.end(body);
   }
 
+  /** The headers leave with the first event (or the end): sent alone they would cost a write. */
   startStream(): void {
     if (this.#mode !== "none" || this.#done) return;
     this.#mode = "sse";
     this.#res.writeHead(200, SSE_HEADERS);
-    this.#res.flushHeaders();
   }
 
   event(data: string): void {
     if (this.#done) return;
     if (this.#mode === "none") this.startStream();
-    this.#res.write(sseFrame(data));
+    this.#writeHeld();
+    this.#held = sseFrame(data);
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      queueMicrotask(() => {
+        this.#flushQueued = false;
+        if (!this.#done) this.#writeHeld();
+      });
+    }
+  }
+
+  #writeHeld(): void {
+    const held = this.#held;
+    if (held === undefined) return;
+    this.#held = undefined;
+    this.#res.write(held);
   }
 
   end(): void {
@@ -70,13 +92,17 @@ export class HttpCallSink implements CallSink {
       return;
     }
     this.#done = true;
-    this.#res.end();
+    const held = this.#held;
+    this.#held = undefined;
+    if (held === undefined) this.#res.end();
+    else this.#res.end(held);
   }
 
   fail(code: number, message: string, data?: unknown): void {
     if (this.#done) return;
     const body = errorResponse(this.#id, code, message, data);
     if (this.#mode === "sse") {
+      this.#writeHeld();
       this.#done = true;
       this.#res.end(sseFrame(body));
       return;
@@ -90,6 +116,7 @@ export class HttpCallSink implements CallSink {
   /** The client gave up (cancelled): close the exchange without an answer. */
   abandon(): void {
     if (this.#done) return;
+    this.#writeHeld();
     this.#done = true;
     if (this.#mode === "none") {
       if (!this.#res.headersSent) this.#res.writeHead(202);
