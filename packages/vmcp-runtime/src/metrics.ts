@@ -1,8 +1,10 @@
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from "prom-client";
+import { CALL_OUTCOMES, CallCells, type CallOutcome, CellHistogram, record } from "./call-metrics.ts";
 
-export type CallOutcome = "ok" | "error" | "timeout" | "unreachable" | "cancelled";
+export type { CallOutcome };
 
-/** Prometheus metrics. Label children are cached so the hot path does one Map lookup. */
+/** Prometheus metrics. Requests are recorded into plain cells (call-metrics.ts) that the
+ * request counter and the duration histogram read when scraped. */
 export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<"backend" | "method" | "outcome">;
@@ -10,24 +12,36 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
-  #durationChildren = new Map<string, { observe(v: number): void }>();
-  #requestChildren = new Map<string, { inc(): void }>();
+  #cells = new CallCells();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.requests = new Counter({
+    const cells = this.#cells;
+    const requests = new Counter({
       name: "vmcp_requests_total",
       help: "MCP requests handled, by backend (or 'vmcp' when answered locally), method and outcome",
       labelNames: ["backend", "method", "outcome"],
       registers,
+      collect() {
+        for (const c of cells)
+          for (const o of CALL_OUTCOMES) {
+            const n = c.pending[o];
+            if (n === 0) continue;
+            c.pending[o] = 0;
+            requests.labels(c.backend, c.method, o).inc(n);
+          }
+      },
     });
-    this.duration = new Histogram({
-      name: "vmcp_request_duration_seconds",
-      help: "Time from receiving an MCP request to its response, by backend and method",
-      labelNames: ["backend", "method"],
-      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-      registers,
-    });
+    this.requests = requests;
+    this.duration = new CellHistogram(
+      {
+        name: "vmcp_request_duration_seconds",
+        help: "Time from receiving an MCP request to its response, by backend and method",
+        labelNames: ["backend", "method"],
+        registers,
+      },
+      cells,
+    );
     this.sessions = new Gauge({ name: "vmcp_sessions", help: "Open client sessions", registers });
     this.backendUp = new Gauge({
       name: "vmcp_backend_up",
@@ -46,19 +60,10 @@ export class Metrics {
 
   /** Record one finished request; `startNs` from process.hrtime.bigint(). */
   observe(backend: string, method: string, outcome: CallOutcome, startNs: bigint): void {
-    const key = `${backend}\0${method}`;
-    let d = this.#durationChildren.get(key);
-    if (!d) {
-      d = this.duration.labels(backend, method);
-      this.#durationChildren.set(key, d);
-    }
-    d.observe(Number(process.hrtime.bigint() - startNs) / 1e9);
-    const rkey = `${key}\0${outcome}`;
-    let r = this.#requestChildren.get(rkey);
-    if (!r) {
-      r = this.requests.labels(backend, method, outcome);
-      this.#requestChildren.set(rkey, r);
-    }
-    r.inc();
+    this.record(backend, method, outcome, Number(process.hrtime.bigint() - startNs) / 1e9);
+  }
+
+  record(backend: string, method: string, outcome: CallOutcome, seconds: number): void {
+    record(this.#cells.get(backend, method), seconds, outcome);
   }
 }
