@@ -225,7 +225,14 @@ class Load {
     this.#stop = true;
     this.#release();
     await Promise.all(this.#running);
-    await Promise.all(this.#clients.map((c) => c.close()));
+    // Sessions are ended, not left to expire: the gateway bounds sessions per caller address,
+    // and every round opens new ones.
+    await Promise.all(
+      this.#clients.map(async (c) => {
+        await (c.transport as StreamableHTTPClientTransport | undefined)?.terminateSession().catch(() => {});
+        await c.close();
+      }),
+    );
   }
 
   point(): Point {
