@@ -15,10 +15,7 @@ describe("readdress", () => {
       fc.property(message, id, fc.boolean(), fc.boolean(), (msg, to, spaced, idFirst) => {
         const ordered = idFirst ? { id: msg.id, jsonrpc: msg.jsonrpc, result: msg.result } : msg;
         const text = spaced ? JSON.stringify(ordered, null, 1) : JSON.stringify(ordered);
-        // Through JSON text, as the message travels (-0 has no spelling of its own there).
-        expect(JSON.parse(readdress(text, msg.id, to))).toEqual(
-          JSON.parse(JSON.stringify({ ...msg, id: to })),
-        );
+        expect(JSON.parse(readdress(text, msg.id, to))).toEqual({ ...msg, id: to });
       }),
       { numRuns: 500 },
     );
