@@ -1,5 +1,7 @@
 export * from "./audit.ts";
 export * from "./authz.ts";
+export * from "./build-info.ts";
+export * from "./cli-error.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";
