@@ -1,4 +1,6 @@
+import { registerBuildInfo } from "@vmcp/operator/kit/metrics";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { BUILD_INFO } from "./version.ts";
 
 export type CallOutcome = "ok" | "error" | "timeout" | "unreachable" | "cancelled";
 
@@ -10,6 +12,7 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
+  readonly statusWrites: Counter<"result">;
   #durationChildren = new Map<string, { observe(v: number): void }>();
   #requestChildren = new Map<string, { inc(): void }>();
 
@@ -41,6 +44,13 @@ export class Metrics {
       labelNames: ["kind"],
       registers,
     });
+    this.statusWrites = new Counter({
+      name: "vmcp_status_writes_total",
+      help: "Status writes to the VirtualMCPServer by the leading replica (Kubernetes mode), by result (ok, error)",
+      labelNames: ["result"],
+      registers,
+    });
+    registerBuildInfo(this.registry, "vmcp_build_info", BUILD_INFO);
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 
