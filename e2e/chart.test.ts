@@ -7,7 +7,7 @@ import { createNamespace, ensureBinaries, type TestNamespace } from "@vmcp/teste
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { CHART_CRD_DIR, CHART_DIR, helmTemplate, yamlFiles } from "./harness/chart.ts";
-import { CHART_README, currentChartReadme } from "./harness/chart-readme.ts";
+import { CHART_ALERTS, CHART_README, currentChartReadme, MONITORING_ALERTS } from "./harness/chart-readme.ts";
 import { ensureHelm } from "./harness/helm.ts";
 import type { KubeObject } from "./harness/kube.ts";
 import { parseManifest } from "./harness/manifests.ts";
@@ -37,9 +37,15 @@ describe("helm lint --strict", () => {
       "lint",
       "--strict",
       CHART_DIR,
-      ...["podDisruptionBudget.enabled=true", "replicaCount=2", "scope=namespace", "logFormat=text"].flatMap(
-        (s) => ["--set", s],
-      ),
+      ...[
+        "podDisruptionBudget.enabled=true",
+        "replicaCount=2",
+        "scope=namespace",
+        "logFormat=text",
+        "metrics.serviceMonitor.enabled=true",
+        "metrics.podMonitor.enabled=true",
+        "metrics.prometheusRule.enabled=true",
+      ].flatMap((s) => ["--set", s]),
     ]);
     expect(r.stdout + r.stderr).toContain("0 chart(s) failed");
     expect(r.status).toBe(0);
@@ -97,10 +103,49 @@ describe("optional objects", () => {
   });
 });
 
+describe("monitoring objects", () => {
+  it("ServiceMonitor, PodMonitor and PrometheusRule render behind their values", () => {
+    const on = parseManifest(
+      helmTemplate(helm, {
+        set: {
+          "metrics.serviceMonitor.enabled": "true",
+          "metrics.podMonitor.enabled": "true",
+          "metrics.prometheusRule.enabled": "true",
+          "metrics.podMonitor.labels.release": "kube-prometheus",
+        },
+      }),
+    );
+    const pm = objectOfKind(on, "PodMonitor");
+    expect(pm.metadata.labels?.release).toBe("kube-prometheus");
+    expect(pm.spec).toMatchObject({
+      selector: { matchLabels: { "app.kubernetes.io/name": "virtualmcpserver" } },
+    });
+    const rule = objectOfKind(on, "PrometheusRule").spec as { groups: { rules: { alert: string }[] }[] };
+    expect(rule.groups.flatMap((g) => g.rules.map((r) => r.alert))).toContain("VmcpBackendDown");
+    expect(objectOfKind(on, "ServiceMonitor").spec).toMatchObject({ endpoints: [{ port: "metrics" }] });
+    const kinds = parseManifest(helmTemplate(helm)).map((o) => o.kind);
+    for (const k of ["ServiceMonitor", "PodMonitor", "PrometheusRule"]) expect(kinds).not.toContain(k);
+  });
+
+  it("a ServiceMonitor without the metrics Service is refused", () => {
+    expect(() =>
+      helmTemplate(helm, {
+        set: { "metrics.serviceMonitor.enabled": "true", "metrics.service.enabled": "false" },
+      }),
+    ).toThrow(/metrics.serviceMonitor.enabled needs metrics.service.enabled/);
+  });
+});
+
 describe("README.md", () => {
   it("is generated from values.yaml as committed", () => {
-    expect(readFileSync(CHART_README, "utf8"), "stale: run node e2e/render-chart-readme.ts").toBe(
+    expect(readFileSync(CHART_README, "utf8"), "stale: run node e2e/render-chart-files.ts").toBe(
       currentChartReadme(),
+    );
+  });
+
+  it("files/vmcp-alerts.yaml is deploy/monitoring/vmcp-alerts.yaml", () => {
+    expect(readFileSync(CHART_ALERTS, "utf8"), "stale: run node e2e/render-chart-files.ts").toBe(
+      readFileSync(MONITORING_ALERTS, "utf8"),
     );
   });
 });

@@ -3,9 +3,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isMap, isScalar, isSeq, type Node, type Pair, parseDocument, type YAMLMap } from "yaml";
-import { CHART_DIR } from "./chart.ts";
+import { CHART_DIR, ROOT } from "./chart.ts";
 
 export const CHART_README = join(CHART_DIR, "README.md");
+export const MONITORING_DIR = join(ROOT, "deploy/monitoring");
+export const MONITORING_ALERTS = join(MONITORING_DIR, "vmcp-alerts.yaml");
+export const CHART_ALERTS = join(CHART_DIR, "files/vmcp-alerts.yaml");
 
 export interface ValueDoc {
   key: string;
@@ -91,7 +94,7 @@ export function renderChartReadme(valuesYaml: string, chartYaml: string): string
   return [
     `# ${chart.name}`,
     "",
-    "<!-- Generated from values.yaml by `node e2e/render-chart-readme.ts`; do not edit (a test fails when it drifts). -->",
+    "<!-- Generated from values.yaml by `node e2e/render-chart-files.ts`; do not edit (a test fails when it drifts). -->",
     "",
     chart.description.trim(),
     "",
