@@ -4,7 +4,7 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { cliErrorLine, versionLine } from "@vmcp/shared-types";
+import { cliErrorLine, type LogFormat, parseLogFormat, versionLine } from "@vmcp/shared-types";
 import { createLogger } from "./kit/logger.ts";
 import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
 import { BUILD_INFO } from "./version.ts";
@@ -29,6 +29,8 @@ Flags (environment variable in brackets):
   --allow-loopback-entries         accept MCPServerEntry URLs on loopback hosts (local development)
                                    [ALLOW_LOOPBACK_ENTRIES]
   --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)
+  --log-format <json|text>         one JSON object per line, or text for a terminal [LOG_FORMAT]
+                                   (default json)
   --version                        print the version and git commit
   -h, --help                       show this help
 
@@ -49,6 +51,7 @@ export interface CliOptions {
   kubeconfig: string | undefined;
   allowLoopbackEntries: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -83,6 +86,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       kubeconfig: { type: "string" },
       "allow-loopback-entries": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
     },
   });
   const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SA_NAMESPACE_FILE);
@@ -109,6 +113,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     kubeconfig: values.kubeconfig || undefined,
     allowLoopbackEntries: bool(values["allow-loopback-entries"] ?? env.ALLOW_LOOPBACK_ENTRIES, false),
     logLevel: values["log-level"] || env.LOG_LEVEL || "info",
+    logFormat: parseLogFormat(values["log-format"] ?? env.LOG_FORMAT),
   };
 }
 
@@ -156,7 +161,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const kc = loadKubeConfig(cli.kubeconfig);
-  const logger = createLogger({ level: cli.logLevel });
+  const logger = createLogger({ level: cli.logLevel, format: cli.logFormat });
   const op = await startOperator({
     kc,
     vmcpImage: cli.vmcpImage,

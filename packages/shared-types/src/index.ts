@@ -31,6 +31,7 @@ export * from "./kinds/mcp-tool-config.ts";
 export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
 export * from "./kinds/virtual-mcp-server.ts";
 export * from "./kinds/workload.ts";
+export * from "./log-format.ts";
 export type { CelRule } from "./meta.ts";
 export * from "./redact.ts";
 export * from "./refs.ts";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { registerSecrets, versionLine } from "@vmcp/shared-types";
+import { type LogFormat, parseLogFormat, registerSecrets, versionLine } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
@@ -15,7 +15,7 @@ import { LogStatusReporter } from "./status/log-reporter.ts";
 import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `Usage:
-  vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug]
+  vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug] [--log-format json|text]
              [--session-ttl <duration>] [--max-body-bytes <n>]
   vmcp validate --config <file>
   vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
@@ -35,6 +35,8 @@ Options:
       --host            Address to bind (default 127.0.0.1; use 0.0.0.0 in a pod).
       --port            Port (default 4483).
       --debug           Debug logging.
+      --log-format      json (default: one object per line, ISO time, level names) or text
+                        (the same records for a terminal); also LOG_FORMAT.
       --session-ttl     Idle client session lifetime, e.g. 30m (overrides
                         operational.incoming.sessionTtl, default 30m).
       --max-body-bytes  Largest accepted request body (overrides
@@ -80,6 +82,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
         output: { type: "string", short: "o", default: "config.yaml" },
         name: { type: "string", default: "vmcp" },
         force: { type: "boolean", default: false },
+        "log-format": { type: "string" },
       },
     });
   }
@@ -112,7 +115,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`invalid --port ${values.port}`);
   let sessionTtlMs: number | undefined;
   let maxBodyBytes: number | undefined;
+  let logFormat: LogFormat;
   try {
+    logFormat = parseLogFormat(values["log-format"] ?? process.env.LOG_FORMAT);
     if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
     if (values["max-body-bytes"]) {
       maxBodyBytes = Number(values["max-body-bytes"]);
@@ -143,7 +148,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   }
 
   const config = loaded.config;
-  const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
+  const log = createLogger({
+    debug: values.debug || config.operational.logLevel === "debug",
+    format: logFormat,
+  });
   const host = values.host;
   // Issue 5: VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter.
   const target = kubernetesTarget(process.env);
@@ -160,6 +168,8 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   if (!k8s) registry.replaceAll(backendSpecsFromConfig(config));
   const metrics = new Metrics({ defaultMetrics: true });
   if (k8s) {
+    // Both series from the start, so rate() sees the first error.
+    for (const result of ["ok", "error"]) metrics.statusWrites.inc({ result }, 0);
     k8s.reporter.onWrite(() => metrics.statusWrites.inc({ result: "ok" }));
     k8s.reporter.onWriteError(() => metrics.statusWrites.inc({ result: "error" }));
   }

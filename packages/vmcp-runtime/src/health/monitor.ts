@@ -284,10 +284,19 @@ export class HealthMonitor {
         : prev === "unhealthy" && (health === "healthy" || health === "degraded")
           ? "recovered"
           : undefined;
+    // One info line per change of the published health, whatever the states (unknown, healthy,
+    // degraded, unhealthy), so the log tells a backend's whole story.
+    if (prev !== health) {
+      const what =
+        kind === "unavailable"
+          ? "backend unavailable"
+          : kind === "recovered"
+            ? "backend recovered"
+            : "backend health changed";
+      this.#log.info({ backend: t.name, from: prev, to: health, message }, what);
+    }
     if (kind) {
       const tr: BackendTransition = { backend: t.name, kind, message };
-      if (kind === "unavailable") this.#log.info(tr, "backend unavailable");
-      else this.#log.info(tr, "backend recovered");
       for (const l of this.#transitionListeners) l(tr);
     }
     for (const l of this.#listeners) l();
