@@ -1,10 +1,11 @@
 // The `vmcp-operator` binary as a user runs it: --version, and one-line errors with the documented
 // exit codes (2 usage, 1 runtime failure) instead of stack traces or endless retries.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import pkg from "../../package.json" with { type: "json" };
 
@@ -90,5 +91,47 @@ describe("vmcp-operator CLI", () => {
       ]);
       expect(r.stderr).not.toMatch(/^\s+at /m);
     });
+  });
+});
+
+describe("vmcp-operator logs", () => {
+  /** Runs the operator until a stdout line matches, then stops it; returns that line. */
+  async function firstLine(args: string[], match: RegExp): Promise<string> {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { PATH: process.env.PATH },
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    try {
+      return await new Promise<string>((resolve, reject) => {
+        child.once("exit", (code) => reject(new Error(`vmcp-operator exited with ${code}`)));
+        createInterface({ input: child.stdout }).on("line", (l) => {
+          if (match.test(l)) resolve(l);
+        });
+      });
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+    }
+  }
+  const base = () => [
+    "--kubeconfig",
+    inject("kubeconfigPath"),
+    "--metrics-addr",
+    "127.0.0.1",
+    "--metrics-port",
+    "0",
+    "--leader-elect=false",
+  ];
+
+  it("json: ISO time and level names, like the runtime", async () => {
+    const line = JSON.parse(await firstLine(base(), /caches synced/)) as Record<string, unknown>;
+    expect(line.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(line).toMatchObject({ level: "info", name: "vmcp-operator", msg: "caches synced" });
+  });
+
+  it("--log-format text prints <time> <LEVEL> [vmcp-operator] <msg> key=value", async () => {
+    const line = await firstLine([...base(), "--log-format", "text"], /caches synced/);
+    expect(line).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z INFO +\[vmcp-operator\] caches synced informers=\[/);
   });
 });

@@ -162,3 +162,59 @@ describe("vmcp init", () => {
     expect(printed.stdout).toContain(`url: "${alpha.url}"`);
   });
 });
+
+describe("vmcp serve logs", () => {
+  let backend: StartedBackend;
+  let file: string;
+  beforeAll(async () => {
+    backend = await startBackend({ name: "alpha", register: registerEcho });
+    file = join(dir, "logs.yaml");
+    writeFileSync(
+      file,
+      `name: logs\ngroupRef: logs\nincomingAuth:\n  type: anonymous\nbackends:\n  - name: alpha\n    url: ${backend.url}\n    transport: streamable-http\n`,
+    );
+  });
+  afterAll(() => backend?.close());
+
+  const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
+
+  it("json: ISO time, level names, and an info line when a backend's health changes", async () => {
+    const transition = (l: string) => {
+      try {
+        const o = JSON.parse(l) as { msg?: string; backend?: string; to?: string };
+        return o.backend === "alpha" && o.to === "healthy" ? l : undefined;
+      } catch {
+        return undefined;
+      }
+    };
+    const served = await spawnNode([MAIN, "serve", "--config", file, "--port", "0"], transition);
+    await served.stop();
+    const line = JSON.parse(served.value) as Record<string, unknown>;
+    expect(line.time).toMatch(ISO);
+    expect(line).toMatchObject({
+      level: "info",
+      name: "vmcp",
+      backend: "alpha",
+      from: "unknown",
+      to: "healthy",
+    });
+  });
+
+  it("text: the same records as <time> <LEVEL> [vmcp] <msg> key=value lines", async () => {
+    const serving = (l: string) => (/ INFO +\[vmcp\] vmcp serving /.test(l) ? l : undefined);
+    const served = await spawnNode(
+      [MAIN, "serve", "--config", file, "--port", "0", "--log-format", "text"],
+      serving,
+    );
+    await served.stop();
+    const [time] = served.value.split(" ");
+    expect(time).toMatch(ISO);
+    expect(served.value).toMatch(/ vmcp serving url=http:\/\/127\.0\.0\.1:\d+\/mcp backends=\["alpha"\]$/);
+  });
+
+  it("--log-format xml is a usage error", () => {
+    const r = run(["serve", "--config", file, "--log-format", "xml"]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr, /--log-format must be json or text, got "xml"/);
+  });
+});
