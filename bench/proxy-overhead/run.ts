@@ -50,7 +50,7 @@ function waitForLine(child: ChildProcess, match: (line: string) => string | unde
 }
 
 async function startBackendProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(root, "bench/proxy-overhead/backend-process.ts")], {
+  const child = spawn(process.execPath, [join(root, "bench/helpers/echo-backend-process.ts")], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await waitForLine(child, (l) =>

@@ -1,0 +1,262 @@
+// Start-up benchmark: spawn -> first successful tools/call, and idle RSS, of `vmcp serve`
+// (standalone, a static config with one echo backend), beside a plain `node -e` HTTP server as
+// the baseline, in the same run and taking turns. Each entry is measured as built: the TypeScript
+// sources (type-stripped at start) and the bundle of `pnpm run build:bundle` where it exists.
+// With --operator it also starts a local control plane and measures the operator: spawn ->
+// /readyz 200, and idle RSS.
+//   node bench/startup/run.ts [--runs 5] [--idle 3] [--operator]
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    idle: { type: "string", default: "3" },
+    operator: { type: "boolean", default: false },
+  },
+});
+const RUNS = Number(values.runs);
+const IDLE_MS = Number(values.idle) * 1000;
+const root = new URL("../../", import.meta.url).pathname;
+
+interface Sample {
+  readyMs: number;
+  rssMiB: number;
+}
+
+/** Resolves with the first stdout line `match` accepts; rejects if the process exits first. */
+function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
+    child.once("exit", onExit);
+    rl.on("line", (line) => {
+      const v = match(line);
+      if (v !== undefined) {
+        child.off("exit", onExit);
+        // Keep draining stdout so a chatty child never blocks on a full pipe.
+        rl.on("line", () => {});
+        resolve(v);
+      }
+    });
+  });
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function urlFromLog(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  const o = JSON.parse(line) as { url?: string; msg?: string };
+  return o.msg === "vmcp serving" ? o.url : undefined;
+}
+
+async function rpc(url: string, body: object, session?: string): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** initialize, notifications/initialized, tools/call bench_echo: throws unless the call succeeds. */
+async function firstToolCall(url: string): Promise<void> {
+  const init = await rpc(url, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+  });
+  const session = init.headers.get("mcp-session-id") ?? undefined;
+  await init.text();
+  if (!init.ok || !session) throw new Error(`initialize: HTTP ${init.status}`);
+  await (await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
+  const call = await rpc(
+    url,
+    { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bench_echo", arguments: { text: "hi" } } },
+    session,
+  );
+  const text = await call.text();
+  if (!call.ok || !text.includes("bench:hi") || text.includes('"isError":true')) {
+    throw new Error(`tools/call: HTTP ${call.status} ${text.slice(0, 200)}`);
+  }
+}
+
+async function measureBaseline(): Promise<Sample> {
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const s=require("node:http").createServer((q,r)=>r.end("ok"));s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const port = await waitForLine(child, (l) => (/^\d+$/.test(l) ? Number(l) : undefined));
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function measureRuntime(entry: string, config: string): Promise<Sample> {
+  const t0 = performance.now();
+  const child = spawn(process.execPath, [entry, "serve", "--config", config, "--port", "0"], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, VMCP_NAME: "", VMCP_NAMESPACE: "" },
+  });
+  try {
+    const url = await waitForLine(child, urlFromLog);
+    await firstToolCall(url);
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function measureOperator(entry: string, kubeconfig: string): Promise<Sample> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      entry,
+      `--kubeconfig=${kubeconfig}`,
+      "--leader-elect=false",
+      "--metrics-addr=127.0.0.1",
+      `--metrics-port=${port}`,
+      "--log-level=warn",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
+    );
+    const ready = (async () => {
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.text().then(() => r.ok),
+          () => false,
+        );
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await Promise.race([ready, exited]);
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function report(rows: Map<string, Sample[]>, what: string): void {
+  const base = rows.get("node -e baseline");
+  const baseReady = base ? median(base.map((s) => s.readyMs)) : Number.NaN;
+  console.log(`\n${what} (median of ${RUNS}; idle RSS after ${IDLE_MS / 1000} s)`);
+  for (const [name, samples] of rows) {
+    const ready = median(samples.map((s) => s.readyMs));
+    const rss = median(samples.map((s) => s.rssMiB));
+    const ratio = name === "node -e baseline" ? "" : `  (${(ready / baseReady).toFixed(1)}x baseline)`;
+    console.log(`  ${name.padEnd(28)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(0).padStart(5)} MiB${ratio}`);
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-startup-"));
+const backend = spawn(process.execPath, [join(root, "bench/helpers/echo-backend-process.ts")], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+try {
+  const backendUrl = await waitForLine(backend, (l) =>
+    l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined,
+  );
+  const config = join(dir, "config.yaml");
+  await writeFile(
+    config,
+    [
+      "name: bench",
+      "groupRef: bench",
+      "incomingAuth: { type: anonymous }",
+      "outgoingAuth: { source: inline }",
+      "aggregation:",
+      "  conflictResolution: prefix",
+      '  conflictResolutionConfig: { prefixFormat: "{workload}_" }',
+      "backends:",
+      `  - { name: bench, url: "${backendUrl}", transport: streamable-http }`,
+      "",
+    ].join("\n"),
+  );
+  const runtimeEntries: [string, string][] = [
+    ["vmcp serve (ts sources)", join(root, "packages/vmcp-runtime/src/main.ts")],
+    ["vmcp serve (bundle)", join(root, "packages/vmcp-runtime/dist/vmcp.mjs")],
+  ];
+  const rows = new Map<string, Sample[]>([["node -e baseline", []]]);
+  const present = runtimeEntries.filter(([, p]) => existsSync(p));
+  for (const [name] of present) rows.set(name, []);
+  for (let i = 0; i < RUNS; i++) {
+    rows.get("node -e baseline")?.push(await measureBaseline());
+    for (const [name, entry] of present) rows.get(name)?.push(await measureRuntime(entry, config));
+  }
+  report(rows, "vmcp serve, standalone: spawn -> first successful tools/call");
+
+  if (values.operator) {
+    const { startControlPlane } = await import("@vmcp/testenv");
+    const cp = await startControlPlane({ log: () => {} });
+    try {
+      const operatorEntries: [string, string][] = [
+        ["operator (ts sources)", join(root, "packages/operator/src/main.ts")],
+        ["operator (bundle)", join(root, "packages/operator/dist/vmcp-operator.mjs")],
+      ];
+      const ops = new Map<string, Sample[]>([["node -e baseline", []]]);
+      const opPresent = operatorEntries.filter(([, p]) => existsSync(p));
+      for (const [name] of opPresent) ops.set(name, []);
+      for (let i = 0; i < RUNS; i++) {
+        ops.get("node -e baseline")?.push(await measureBaseline());
+        for (const [name, entry] of opPresent) ops.get(name)?.push(await measureOperator(entry, cp.kubeconfigPath));
+      }
+      report(ops, "operator: spawn -> /readyz 200 (caches synced)");
+    } finally {
+      await cp.stop();
+    }
+  }
+} finally {
+  await stop(backend);
+  await rm(dir, { recursive: true, force: true });
+}
