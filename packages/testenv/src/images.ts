@@ -35,12 +35,17 @@ export const PROJECT_IMAGES = {
   runtime: {
     repository: "localhost/vmcp",
     dockerfile: "deploy/docker/runtime.Dockerfile",
-    sources: ["packages/shared-types/src", "packages/operator/src", "packages/vmcp-runtime/src"],
+    sources: [
+      "packages/shared-types/src",
+      "packages/operator/src",
+      "packages/vmcp-runtime/src",
+      "scripts/bundle.ts",
+    ],
   },
   operator: {
     repository: "localhost/vmcp-operator",
     dockerfile: "deploy/docker/operator.Dockerfile",
-    sources: ["packages/shared-types/src", "packages/operator/src"],
+    sources: ["packages/shared-types/src", "packages/operator/src", "scripts/bundle.ts"],
   },
   sampleBackend: {
     repository: "localhost/vmcp-sample-backend",
