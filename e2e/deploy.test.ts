@@ -103,7 +103,9 @@ describe("Dockerfiles (not buildable here: checked against the workspace they pa
       expect(entry, "ENTRYPOINT").toBe(`packages/${image.pkg}/dist/${image.bin}.mjs`);
       expect(existsSync(join(root, "packages", image.pkg, "src/main.ts"))).toBe(true);
       expect(text).toContain(`RUN node scripts/bundle.ts ${image.target}`);
-      expect(text).toContain(`COPY --from=bundle /app/packages/${image.pkg}/dist ./packages/${image.pkg}/dist`);
+      expect(text).toContain(
+        `COPY --from=bundle /app/packages/${image.pkg}/dist ./packages/${image.pkg}/dist`,
+      );
       expect(readFileSync(join(root, "scripts/bundle.ts"), "utf8")).toContain(
         `entry: "packages/${image.pkg}/src/main.ts", outdir: "packages/${image.pkg}/dist", name: "${image.bin}"`,
       );

@@ -14,7 +14,11 @@ const root = new URL("../", import.meta.url).pathname;
 
 const TARGETS = {
   runtime: { entry: "packages/vmcp-runtime/src/main.ts", outdir: "packages/vmcp-runtime/dist", name: "vmcp" },
-  operator: { entry: "packages/operator/src/main.ts", outdir: "packages/operator/dist", name: "vmcp-operator" },
+  operator: {
+    entry: "packages/operator/src/main.ts",
+    outdir: "packages/operator/dist",
+    name: "vmcp-operator",
+  },
 } as const;
 type Target = keyof typeof TARGETS;
 
@@ -42,7 +46,9 @@ for (const t of targets) {
     platform: "node",
     target: "node24",
     // Bundled CommonJS packages call require(); ESM output has none unless it is made here.
-    banner: { js: 'import { createRequire as __vmcpCreateRequire } from "node:module"; const require = __vmcpCreateRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __vmcpCreateRequire } from "node:module"; const require = __vmcpCreateRequire(import.meta.url);',
+    },
     external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
     // Whitespace and syntax only: names stay readable in stack traces.
     minifyWhitespace: true,
@@ -53,5 +59,7 @@ for (const t of targets) {
     metafile: true,
   });
   const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
-  process.stdout.write(`${t}: ${outdir}/${name}.mjs (${(bytes / 2 ** 20).toFixed(1)} MiB with chunks and maps)\n`);
+  process.stdout.write(
+    `${t}: ${outdir}/${name}.mjs (${(bytes / 2 ** 20).toFixed(1)} MiB with chunks and maps)\n`,
+  );
 }

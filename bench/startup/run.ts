@@ -100,7 +100,12 @@ async function firstToolCall(url: string): Promise<void> {
   await (await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
   const call = await rpc(
     url,
-    { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "bench_echo", arguments: { text: "hi" } } },
+    {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: "bench_echo", arguments: { text: "hi" } },
+    },
     session,
   );
   const text = await call.text();
@@ -195,7 +200,9 @@ function report(rows: Map<string, Sample[]>, what: string): void {
     const ready = median(samples.map((s) => s.readyMs));
     const rss = median(samples.map((s) => s.rssMiB));
     const ratio = name === "node -e baseline" ? "" : `  (${(ready / baseReady).toFixed(1)}x baseline)`;
-    console.log(`  ${name.padEnd(28)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(0).padStart(5)} MiB${ratio}`);
+    console.log(
+      `  ${name.padEnd(28)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(0).padStart(5)} MiB${ratio}`,
+    );
   }
 }
 
@@ -249,7 +256,8 @@ try {
       for (const [name] of opPresent) ops.set(name, []);
       for (let i = 0; i < RUNS; i++) {
         ops.get("node -e baseline")?.push(await measureBaseline());
-        for (const [name, entry] of opPresent) ops.get(name)?.push(await measureOperator(entry, cp.kubeconfigPath));
+        for (const [name, entry] of opPresent)
+          ops.get(name)?.push(await measureOperator(entry, cp.kubeconfigPath));
       }
       report(ops, "operator: spawn -> /readyz 200 (caches synced)");
     } finally {

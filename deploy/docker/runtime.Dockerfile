@@ -16,6 +16,7 @@ RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
 # Every workspace manifest: the lockfile lists all importers, --frozen-lockfile wants them present.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/kube-kit/package.json packages/kube-kit/
 COPY packages/operator/package.json packages/operator/
 COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
 COPY packages/testenv/package.json packages/testenv/
@@ -28,7 +29,7 @@ RUN --mount=type=cache,target=/pnpm-store \
     pnpm install --frozen-lockfile --prod --ignore-scripts --store-dir=/pnpm-store \
       --filter "@vmcp/vmcp-runtime..."
 COPY packages/shared-types/src packages/shared-types/src
-COPY packages/operator/src packages/operator/src
+COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
 
 # The bundle: a full install (esbuild is a root devDependency), then scripts/bundle.ts.
@@ -38,6 +39,7 @@ WORKDIR /app
 RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/kube-kit/package.json packages/kube-kit/
 COPY packages/operator/package.json packages/operator/
 COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
 COPY packages/testenv/package.json packages/testenv/
@@ -47,7 +49,7 @@ RUN --mount=type=cache,target=/pnpm-store \
     pnpm install --frozen-lockfile --ignore-scripts --store-dir=/pnpm-store \
       --filter vmcp-k8s --filter "@vmcp/vmcp-runtime..."
 COPY packages/shared-types/src packages/shared-types/src
-COPY packages/operator/src packages/operator/src
+COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
 COPY scripts/bundle.ts scripts/bundle.ts
 RUN node scripts/bundle.ts runtime
@@ -60,7 +62,7 @@ ENV NODE_OPTIONS=--max-semi-space-size=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/packages/shared-types ./packages/shared-types
-COPY --from=deps /app/packages/operator ./packages/operator
+COPY --from=deps /app/packages/kube-kit ./packages/kube-kit
 COPY --from=deps /app/packages/vmcp-runtime ./packages/vmcp-runtime
 COPY --from=bundle /app/packages/vmcp-runtime/dist ./packages/vmcp-runtime/dist
 # uid/gid 1000, what the operator's pod securityContext runs as (runAsNonRoot needs a numeric uid).

@@ -5,7 +5,7 @@
 // (kubelet, probes, restricted security context, DNS, rollouts, garbage collection) happens for real.
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { kubeRequest } from "@vmcp/operator/kit/http";
+import { kubeRequest } from "@vmcp/kube-kit/http";
 import { API_VERSION } from "@vmcp/shared-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cluster } from "../../packages/testenv/src/cluster.ts";

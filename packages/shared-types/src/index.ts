@@ -1,5 +1,6 @@
 export * from "./audit.ts";
 export * from "./authz.ts";
+export * from "./cedar-policies.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";

@@ -24,6 +24,7 @@ const MANIFESTS = [
   "pnpm-workspace.yaml",
   ".npmrc",
   "packages/shared-types/package.json",
+  "packages/kube-kit/package.json",
   "packages/operator/package.json",
   "packages/vmcp-runtime/package.json",
   "packages/testenv/package.json",
@@ -37,7 +38,7 @@ export const PROJECT_IMAGES = {
     dockerfile: "deploy/docker/runtime.Dockerfile",
     sources: [
       "packages/shared-types/src",
-      "packages/operator/src",
+      "packages/kube-kit/src",
       "packages/vmcp-runtime/src",
       "scripts/bundle.ts",
     ],
@@ -45,7 +46,12 @@ export const PROJECT_IMAGES = {
   operator: {
     repository: "localhost/vmcp-operator",
     dockerfile: "deploy/docker/operator.Dockerfile",
-    sources: ["packages/shared-types/src", "packages/operator/src", "scripts/bundle.ts"],
+    sources: [
+      "packages/shared-types/src",
+      "packages/kube-kit/src",
+      "packages/operator/src",
+      "scripts/bundle.ts",
+    ],
   },
   sampleBackend: {
     repository: "localhost/vmcp-sample-backend",

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
-import { EventRecorder } from "@vmcp/operator/kit/events";
+import { EventRecorder } from "@vmcp/kube-kit/events";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "./config/load.ts";
 import { KubernetesDiscovery } from "./discovery/kubernetes.ts";

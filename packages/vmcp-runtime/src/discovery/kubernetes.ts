@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { isNotFound, kubeRequest } from "@vmcp/operator/kit/http";
-import { Informer, type KubeObject } from "@vmcp/operator/kit/informer";
+import { isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
+import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
 import {
   GROUP,
   KIND_INFO,

@@ -4,7 +4,7 @@
 // it reached Degraded. Writes are counted as the API server reports them: watch events of the
 // object, i.e. resourceVersion changes.
 
-import { Informer } from "@vmcp/operator/kit/informer";
+import { Informer } from "@vmcp/kube-kit/informer";
 import { GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
