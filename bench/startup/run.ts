@@ -1,7 +1,8 @@
 // Start-up benchmark: spawn -> first successful tools/call, and idle RSS, of `vmcp serve`
 // (standalone, a static config with one echo backend), beside a plain `node -e` HTTP server as
 // the baseline, in the same run and taking turns. Each entry is measured as built: the TypeScript
-// sources (type-stripped at start) and the bundle of `pnpm run build:bundle` where it exists.
+// sources (type-stripped at start) and, where `pnpm run build:bundle` made it, the bundle with the
+// V8 flag the images set.
 // With --operator it also starts a local control plane and measures the operator: spawn ->
 // /readyz 200, and idle RSS.
 //   node bench/startup/run.ts [--runs 5] [--idle 3] [--operator]
@@ -135,12 +136,16 @@ async function measureBaseline(): Promise<Sample> {
   }
 }
 
-async function measureRuntime(entry: string, config: string): Promise<Sample> {
+async function measureRuntime(entry: Entry, config: string): Promise<Sample> {
   const t0 = performance.now();
-  const child = spawn(process.execPath, [entry, "serve", "--config", config, "--port", "0"], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, VMCP_NAME: "", VMCP_NAMESPACE: "" },
-  });
+  const child = spawn(
+    process.execPath,
+    [...entry.nodeArgs, entry.path, "serve", "--config", config, "--port", "0"],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, VMCP_NAME: "", VMCP_NAMESPACE: "" },
+    },
+  );
   try {
     const url = await waitForLine(child, urlFromLog);
     await firstToolCall(url);
@@ -152,13 +157,14 @@ async function measureRuntime(entry: string, config: string): Promise<Sample> {
   }
 }
 
-async function measureOperator(entry: string, kubeconfig: string): Promise<Sample> {
+async function measureOperator(entry: Entry, kubeconfig: string): Promise<Sample> {
   const port = await freePort();
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
     [
-      entry,
+      ...entry.nodeArgs,
+      entry.path,
       `--kubeconfig=${kubeconfig}`,
       "--leader-elect=false",
       "--metrics-addr=127.0.0.1",
@@ -189,6 +195,23 @@ async function measureOperator(entry: string, kubeconfig: string): Promise<Sampl
     await stop(child);
   }
 }
+
+interface Entry {
+  name: string;
+  path: string;
+  nodeArgs: string[];
+}
+// The images run the bundle with this V8 flag (NODE_OPTIONS in deploy/docker/*.Dockerfile).
+const IMAGE_NODE_ARGS = ["--max-semi-space-size=2"];
+const entries = (what: string, pkg: string, bin: string): Entry[] =>
+  [
+    { name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] },
+    {
+      name: `${what} (bundle, as imaged)`,
+      path: join(root, `packages/${pkg}/dist/${bin}.mjs`),
+      nodeArgs: IMAGE_NODE_ARGS,
+    },
+  ].filter((e) => existsSync(e.path));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
@@ -230,16 +253,14 @@ try {
       "",
     ].join("\n"),
   );
-  const runtimeEntries: [string, string][] = [
-    ["vmcp serve (ts sources)", join(root, "packages/vmcp-runtime/src/main.ts")],
-    ["vmcp serve (bundle)", join(root, "packages/vmcp-runtime/dist/vmcp.mjs")],
-  ];
-  const rows = new Map<string, Sample[]>([["node -e baseline", []]]);
-  const present = runtimeEntries.filter(([, p]) => existsSync(p));
-  for (const [name] of present) rows.set(name, []);
+  const present = entries("vmcp serve", "vmcp-runtime", "vmcp");
+  const rows = new Map<string, Sample[]>([
+    ["node -e baseline", []],
+    ...present.map((e): [string, Sample[]] => [e.name, []]),
+  ]);
   for (let i = 0; i < RUNS; i++) {
     rows.get("node -e baseline")?.push(await measureBaseline());
-    for (const [name, entry] of present) rows.get(name)?.push(await measureRuntime(entry, config));
+    for (const e of present) rows.get(e.name)?.push(await measureRuntime(e, config));
   }
   report(rows, "vmcp serve, standalone: spawn -> first successful tools/call");
 
@@ -247,17 +268,14 @@ try {
     const { startControlPlane } = await import("@vmcp/testenv");
     const cp = await startControlPlane({ log: () => {} });
     try {
-      const operatorEntries: [string, string][] = [
-        ["operator (ts sources)", join(root, "packages/operator/src/main.ts")],
-        ["operator (bundle)", join(root, "packages/operator/dist/vmcp-operator.mjs")],
-      ];
-      const ops = new Map<string, Sample[]>([["node -e baseline", []]]);
-      const opPresent = operatorEntries.filter(([, p]) => existsSync(p));
-      for (const [name] of opPresent) ops.set(name, []);
+      const opPresent = entries("operator", "operator", "vmcp-operator");
+      const ops = new Map<string, Sample[]>([
+        ["node -e baseline", []],
+        ...opPresent.map((e): [string, Sample[]] => [e.name, []]),
+      ]);
       for (let i = 0; i < RUNS; i++) {
         ops.get("node -e baseline")?.push(await measureBaseline());
-        for (const [name, entry] of opPresent)
-          ops.get(name)?.push(await measureOperator(entry, cp.kubeconfigPath));
+        for (const e of opPresent) ops.get(e.name)?.push(await measureOperator(e, cp.kubeconfigPath));
       }
       report(ops, "operator: spawn -> /readyz 200 (caches synced)");
     } finally {

@@ -17,6 +17,7 @@ export type { JSONSchemaProps } from "./crd/openapi.ts";
 export { crdFileName, renderCrd, renderCrdFiles } from "./crd/render.ts";
 export * from "./discovered-backend.ts";
 export * from "./duration.ts";
+export * from "./json.ts";
 export * from "./kinds/common.ts";
 export * from "./kinds/info.ts";
 export * from "./kinds/mcp-authz-config.ts";
