@@ -5,7 +5,9 @@
 // V8 flag the images set.
 // With --operator it also starts a local control plane and measures the operator: spawn ->
 // /readyz 200, and idle RSS.
-//   node bench/startup/run.ts [--runs 5] [--idle 3] [--operator]
+// --before-root <checkout>: also runs the sources of another checkout (e.g. main), taking turns
+// with the others, so a change is compared under the same background load.
+//   node bench/startup/run.ts [--runs 5] [--idle 3] [--operator] [--before-root <checkout>]
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,6 +22,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     idle: { type: "string", default: "3" },
     operator: { type: "boolean", default: false },
+    "before-root": { type: "string" },
   },
 });
 const RUNS = Number(values.runs);
@@ -205,6 +208,15 @@ interface Entry {
 const IMAGE_NODE_ARGS = ["--max-semi-space-size=2"];
 const entries = (what: string, pkg: string, bin: string): Entry[] =>
   [
+    ...(values["before-root"]
+      ? [
+          {
+            name: `${what} (before)`,
+            path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
+            nodeArgs: [],
+          },
+        ]
+      : []),
     { name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] },
     {
       name: `${what} (bundle, as imaged)`,
