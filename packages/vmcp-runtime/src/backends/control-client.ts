@@ -16,8 +16,8 @@ import {
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
+import type { BackendCapabilities } from "../protocol/capabilities.ts";
 import type { BackendSpec } from "../registry/types.ts";
-import type { BackendCapabilities } from "../server/types.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";

@@ -1,15 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Prompt, Resource, ResourceTemplate, Tool } from "@modelcontextprotocol/sdk/types.js";
 import type { Identity } from "../backends/types.ts";
+import type { BackendCapabilities } from "../protocol/capabilities.ts";
 
-/** What one backend offers (contract with aggregation/aggregate.ts). */
-export interface BackendCapabilities {
-  backend: string;
-  tools: Tool[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
-  prompts: Prompt[];
-}
+export type { BackendCapabilities };
 
 /** The part of aggregation's AggregateResult the data plane reads. */
 export interface AggregateView {
