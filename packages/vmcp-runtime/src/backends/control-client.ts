@@ -15,8 +15,8 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Logger } from "../logger.ts";
-import type { BackendCapabilities } from "../protocol/capabilities.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Prompt, Resource, ResourceTemplate, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Identity } from "../backends/types.ts";
-import type { BackendCapabilities } from "../protocol/capabilities.ts";
 
+// One definition, in aggregation (which merges them); named here too for the server's users.
 export type { BackendCapabilities };
 
 /** The part of aggregation's AggregateResult the data plane reads. */
