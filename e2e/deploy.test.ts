@@ -106,7 +106,7 @@ describe("Dockerfiles (not buildable here: checked against the workspace they pa
       expect(text).toContain(
         `COPY --from=bundle /app/packages/${image.pkg}/dist ./packages/${image.pkg}/dist`,
       );
-      expect(readFileSync(join(root, "scripts/bundle.ts"), "utf8")).toContain(
+      expect(readFileSync(join(root, "scripts/bundle.ts"), "utf8").replace(/\s+/g, " ")).toContain(
         `entry: "packages/${image.pkg}/src/main.ts", outdir: "packages/${image.pkg}/dist", name: "${image.bin}"`,
       );
     });
