@@ -3,11 +3,12 @@
 // the baseline, in the same run and taking turns. Each entry is measured as built: the TypeScript
 // sources (type-stripped at start) and, where `pnpm run build:bundle` made it, the bundle with the
 // V8 flag the images set.
-// With --operator it also starts a local control plane and measures the operator: spawn ->
-// /readyz 200, and idle RSS.
+// With --kubernetes or --operator it also starts a local control plane: --kubernetes measures
+// `vmcp serve` in Kubernetes mode (dynamic discovery of one MCPServer, ServiceAccount token), and
+// --operator the operator: spawn -> /readyz 200, and idle RSS.
 // --before-root <checkout>: also runs the sources of another checkout (e.g. main), taking turns
 // with the others, so a change is compared under the same background load.
-//   node bench/startup/run.ts [--runs 5] [--idle 3] [--operator] [--before-root <checkout>]
+//   node bench/startup/run.ts [--runs 5] [--idle 3] [--kubernetes] [--operator] [--before-root <checkout>]
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     idle: { type: "string", default: "3" },
     operator: { type: "boolean", default: false },
+    kubernetes: { type: "boolean", default: false },
     "before-root": { type: "string" },
   },
 });
@@ -91,7 +93,14 @@ async function rpc(url: string, body: object, session?: string): Promise<Respons
 }
 
 /** initialize, notifications/initialized, tools/call bench_echo: throws unless the call succeeds. */
-async function firstToolCall(url: string): Promise<void> {
+interface Call {
+  tool: string;
+  /** Text the result must contain. */
+  expect: string;
+}
+const STANDALONE_CALL: Call = { tool: "bench_echo", expect: "bench:hi" };
+
+async function firstToolCall(url: string, c: Call): Promise<void> {
   const init = await rpc(url, {
     jsonrpc: "2.0",
     id: 1,
@@ -108,12 +117,12 @@ async function firstToolCall(url: string): Promise<void> {
       jsonrpc: "2.0",
       id: 2,
       method: "tools/call",
-      params: { name: "bench_echo", arguments: { text: "hi" } },
+      params: { name: c.tool, arguments: { text: "hi" } },
     },
     session,
   );
   const text = await call.text();
-  if (!call.ok || !text.includes("bench:hi") || text.includes('"isError":true')) {
+  if (!call.ok || !text.includes(c.expect) || text.includes('"isError":true')) {
     throw new Error(`tools/call: HTTP ${call.status} ${text.slice(0, 200)}`);
   }
 }
@@ -139,19 +148,21 @@ async function measureBaseline(): Promise<Sample> {
   }
 }
 
-async function measureRuntime(entry: Entry, config: string): Promise<Sample> {
+async function measureRuntime(
+  entry: Entry,
+  config: string,
+  call: Call = STANDALONE_CALL,
+  env: NodeJS.ProcessEnv = { VMCP_NAME: "", VMCP_NAMESPACE: "" },
+): Promise<Sample> {
   const t0 = performance.now();
   const child = spawn(
     process.execPath,
     [...entry.nodeArgs, entry.path, "serve", "--config", config, "--port", "0"],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      env: { ...process.env, VMCP_NAME: "", VMCP_NAMESPACE: "" },
-    },
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
   );
   try {
     const url = await waitForLine(child, urlFromLog);
-    await firstToolCall(url);
+    await firstToolCall(url, call);
     const readyMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, IDLE_MS));
     return { readyMs, rssMiB: rssMiB(child.pid!) };
@@ -276,20 +287,65 @@ try {
   }
   report(rows, "vmcp serve, standalone: spawn -> first successful tools/call");
 
-  if (values.operator) {
-    const { startControlPlane } = await import("@vmcp/testenv");
+  if (values.operator || values.kubernetes) {
+    const { createNamespace, startControlPlane } = await import("@vmcp/testenv");
     const cp = await startControlPlane({ log: () => {} });
     try {
-      const opPresent = entries("operator", "operator", "vmcp-operator");
-      const ops = new Map<string, Sample[]>([
-        ["node -e baseline", []],
-        ...opPresent.map((e): [string, Sample[]] => [e.name, []]),
-      ]);
-      for (let i = 0; i < RUNS; i++) {
-        ops.get("node -e baseline")?.push(await measureBaseline());
-        for (const e of opPresent) ops.get(e.name)?.push(await measureOperator(e, cp.kubeconfigPath));
+      if (values.kubernetes) {
+        // Dynamic mode: the runtime discovers one MCPServer of its group with the ServiceAccount
+        // token of the Role the operator builds for it, as in a pod.
+        const h = await import("@vmcp/vmcp-runtime/test-harness/status-k8s");
+        const admin = cp.kubeConfig();
+        const ns = await createNamespace(admin, "bench-startup");
+        const b = await h.startTestBackend("bench");
+        try {
+          await h.createReadyMCPServer(admin, ns.name, "bench", b.url);
+          const vmcp = await h.createVmcp(admin, ns.name, "gw");
+          const sa = await h.runtimeServiceAccount(admin, ns.name, vmcp, []);
+          await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
+          const k8sConfig = join(dir, "config-k8s.yaml");
+          await writeFile(
+            k8sConfig,
+            [
+              "name: gw",
+              `groupRef: ${h.GROUP_NAME}`,
+              "incomingAuth: { type: anonymous }",
+              "outgoingAuth: { source: discovered }",
+              "aggregation:",
+              "  conflictResolution: prefix",
+              '  conflictResolutionConfig: { prefixFormat: "{workload}_" }',
+              "",
+            ].join("\n"),
+          );
+          const env = { VMCP_NAME: "gw", VMCP_NAMESPACE: ns.name, KUBECONFIG: join(dir, "kubeconfig") };
+          const call: Call = { tool: "bench_bench_echo", expect: "hello from bench" };
+          const present = entries("vmcp serve", "vmcp-runtime", "vmcp");
+          const rows = new Map<string, Sample[]>([
+            ["node -e baseline", []],
+            ...present.map((e): [string, Sample[]] => [e.name, []]),
+          ]);
+          for (let i = 0; i < RUNS; i++) {
+            rows.get("node -e baseline")?.push(await measureBaseline());
+            for (const e of present) rows.get(e.name)?.push(await measureRuntime(e, k8sConfig, call, env));
+          }
+          report(rows, "vmcp serve, Kubernetes mode (dynamic): spawn -> first successful tools/call");
+        } finally {
+          await b.kill();
+          await ns.delete().catch(() => {});
+        }
       }
-      report(ops, "operator: spawn -> /readyz 200 (caches synced)");
+      if (values.operator) {
+        const opPresent = entries("operator", "operator", "vmcp-operator");
+        const ops = new Map<string, Sample[]>([
+          ["node -e baseline", []],
+          ...opPresent.map((e): [string, Sample[]] => [e.name, []]),
+        ]);
+        for (let i = 0; i < RUNS; i++) {
+          ops.get("node -e baseline")?.push(await measureBaseline());
+          for (const e of opPresent) ops.get(e.name)?.push(await measureOperator(e, cp.kubeconfigPath));
+        }
+        report(ops, "operator: spawn -> /readyz 200 (caches synced)");
+      }
     } finally {
       await cp.stop();
     }
