@@ -264,9 +264,10 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
 
   it("each image runs as non-root under the restricted policy; its entrypoint's --help exits 0; start time measured", async () => {
     const core = kc.makeApiClient(CoreV1Api);
+    // What each image's ENTRYPOINT runs: the bundles of scripts/bundle.ts for the two programs.
     const entries: Record<ImageName, string> = {
-      runtime: "packages/vmcp-runtime/src/main.ts",
-      operator: "packages/operator/src/main.ts",
+      runtime: "packages/vmcp-runtime/dist/vmcp.mjs",
+      operator: "packages/operator/dist/vmcp-operator.mjs",
       sampleBackend: "e2e/sample-backend/main.ts",
     };
     const pods = (Object.keys(entries) as ImageName[]).flatMap((name) => {
