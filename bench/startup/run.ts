@@ -15,8 +15,8 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,24 +34,6 @@ const root = new URL("../../", import.meta.url).pathname;
 interface Sample {
   readyMs: number;
   rssMiB: number;
-}
-
-/** Resolves with the first stdout line `match` accepts; rejects if the process exits first. */
-function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
-    child.once("exit", onExit);
-    rl.on("line", (line) => {
-      const v = match(line);
-      if (v !== undefined) {
-        child.off("exit", onExit);
-        // Keep draining stdout so a chatty child never blocks on a full pipe.
-        rl.on("line", () => {});
-        resolve(v);
-      }
-    });
-  });
 }
 
 function rssMiB(pid: number): number {
@@ -252,6 +234,19 @@ function report(rows: Map<string, Sample[]>, what: string): void {
   }
 }
 
+/** RUNS rounds, each the baseline then every entry in turn, so all share the background load. */
+async function rounds(what: string, present: Entry[], measure: (e: Entry) => Promise<Sample>): Promise<void> {
+  const rows = new Map<string, Sample[]>([
+    ["node -e baseline", []],
+    ...present.map((e): [string, Sample[]] => [e.name, []]),
+  ]);
+  for (let i = 0; i < RUNS; i++) {
+    rows.get("node -e baseline")?.push(await measureBaseline());
+    for (const e of present) rows.get(e.name)?.push(await measure(e));
+  }
+  report(rows, what);
+}
+
 const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-startup-"));
 const backend = spawn(process.execPath, [join(root, "bench/helpers/echo-backend-process.ts")], {
   stdio: ["ignore", "pipe", "inherit"],
@@ -276,16 +271,11 @@ try {
       "",
     ].join("\n"),
   );
-  const present = entries("vmcp serve", "vmcp-runtime", "vmcp");
-  const rows = new Map<string, Sample[]>([
-    ["node -e baseline", []],
-    ...present.map((e): [string, Sample[]] => [e.name, []]),
-  ]);
-  for (let i = 0; i < RUNS; i++) {
-    rows.get("node -e baseline")?.push(await measureBaseline());
-    for (const e of present) rows.get(e.name)?.push(await measureRuntime(e, config));
-  }
-  report(rows, "vmcp serve, standalone: spawn -> first successful tools/call");
+  await rounds(
+    "vmcp serve, standalone: spawn -> first successful tools/call",
+    entries("vmcp serve", "vmcp-runtime", "vmcp"),
+    (e) => measureRuntime(e, config),
+  );
 
   if (values.operator || values.kubernetes) {
     const { createNamespace, startControlPlane } = await import("@vmcp/testenv");
@@ -319,32 +309,22 @@ try {
           );
           const env = { VMCP_NAME: "gw", VMCP_NAMESPACE: ns.name, KUBECONFIG: join(dir, "kubeconfig") };
           const call: Call = { tool: "bench_bench_echo", expect: "hello from bench" };
-          const present = entries("vmcp serve", "vmcp-runtime", "vmcp");
-          const rows = new Map<string, Sample[]>([
-            ["node -e baseline", []],
-            ...present.map((e): [string, Sample[]] => [e.name, []]),
-          ]);
-          for (let i = 0; i < RUNS; i++) {
-            rows.get("node -e baseline")?.push(await measureBaseline());
-            for (const e of present) rows.get(e.name)?.push(await measureRuntime(e, k8sConfig, call, env));
-          }
-          report(rows, "vmcp serve, Kubernetes mode (dynamic): spawn -> first successful tools/call");
+          await rounds(
+            "vmcp serve, Kubernetes mode (dynamic): spawn -> first successful tools/call",
+            entries("vmcp serve", "vmcp-runtime", "vmcp"),
+            (e) => measureRuntime(e, k8sConfig, call, env),
+          );
         } finally {
           await b.kill();
           await ns.delete().catch(() => {});
         }
       }
       if (values.operator) {
-        const opPresent = entries("operator", "operator", "vmcp-operator");
-        const ops = new Map<string, Sample[]>([
-          ["node -e baseline", []],
-          ...opPresent.map((e): [string, Sample[]] => [e.name, []]),
-        ]);
-        for (let i = 0; i < RUNS; i++) {
-          ops.get("node -e baseline")?.push(await measureBaseline());
-          for (const e of opPresent) ops.get(e.name)?.push(await measureOperator(e, cp.kubeconfigPath));
-        }
-        report(ops, "operator: spawn -> /readyz 200 (caches synced)");
+        await rounds(
+          "operator: spawn -> /readyz 200 (caches synced)",
+          entries("operator", "operator", "vmcp-operator"),
+          (e) => measureOperator(e, cp.kubeconfigPath),
+        );
       }
     } finally {
       await cp.stop();
