@@ -3,7 +3,7 @@ import { registerSecrets } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
-import { allowLoopbackBackends, kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
+import { allowLoopbackBackends, kubernetesTarget } from "./kubernetes-target.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { BackendRegistry } from "./registry/registry.ts";
@@ -128,10 +128,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   const config = loaded.config;
   const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
   const host = values.host;
-  // Issue 5: VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter.
+  // VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter (see
+  // docs/runtime.md). Imported on demand: standalone mode never loads the Kubernetes client.
   const target = kubernetesTarget(process.env);
   const k8s = target
-    ? await startKubernetesMode({
+    ? await (await import("./kubernetes-mode.ts")).startKubernetesMode({
         config,
         secrets: loaded.secrets,
         target,

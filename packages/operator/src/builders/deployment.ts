@@ -6,6 +6,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import type { SecretEnv } from "@vmcp/kube-kit/secret-env";
 import {
   CONFIG_KEY,
   CONFIG_MOUNT_DIR,
@@ -23,12 +24,7 @@ import {
 import { controllerRef, type OwnerInfo } from "./owner.ts";
 import { overlayPodTemplate, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 
-/** An env var whose value comes from a Secret key (never from the ConfigMap). */
-export interface SecretEnv {
-  env: string;
-  secretName: string;
-  key: string;
-}
+export type { SecretEnv };
 
 /** An MCPServerEntry CA bundle to mount at /etc/toolhive/ca-bundles/<entry>/<key>. */
 export interface CaBundleMount {

@@ -73,13 +73,9 @@ export const caBundleMountDir = (entry: string): string => `${CA_BUNDLE_ROOT}/${
 export const caBundlePath = (entry: string, key: string | undefined): string =>
   `${caBundleMountDir(entry)}/${key || DEFAULT_CA_BUNDLE_KEY}`;
 
-/** Upper-cases and replaces anything outside [A-Z0-9_] so a config name can suffix an env var. */
-export function envSuffix(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
-}
-
-export const headerInjectionEnv = (cfg: string): string =>
-  `TOOLHIVE_HEADER_INJECTION_VALUE_${envSuffix(cfg)}`;
-export const tokenExchangeSecretEnv = (cfg: string): string =>
-  `TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_${envSuffix(cfg)}`;
-export const bearerTokenEnv = (cfg: string): string => `TOOLHIVE_BEARER_TOKEN_${envSuffix(cfg)}`;
+export {
+  bearerTokenEnv,
+  envSuffix,
+  headerInjectionEnv,
+  tokenExchangeSecretEnv,
+} from "@vmcp/kube-kit/secret-env";

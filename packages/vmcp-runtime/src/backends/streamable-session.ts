@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { idKey, isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { idKey, isObject, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";

@@ -1,4 +1,4 @@
-import type { JsonRpcId, JsonRpcRequest } from "../server/jsonrpc.ts";
+import type { JsonRpcId, JsonRpcRequest } from "../protocol/jsonrpc.ts";
 
 /** Caller identity from incoming auth (contract with auth/incoming.ts). */
 export interface Identity {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../metrics.ts";
+import { ErrorCodes, errorResponse } from "../protocol/jsonrpc.ts";
 import type { RuntimeStatus } from "../status/types.ts";
-import { ErrorCodes, errorResponse } from "./jsonrpc.ts";
 import type { McpHandler } from "./mcp.ts";
 import { checkOrigin, corsHeaders, type OriginPolicy, preflightHeaders } from "./origin.ts";
 import type { IncomingAuth } from "./types.ts";

@@ -13,11 +13,6 @@ import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
-import { attribute } from "./attribution.ts";
-import { type BodyLimits, readBody } from "./body.ts";
-import type { Catalog, ListKind } from "./catalog.ts";
-import { runCompositeCall } from "./composite-call.ts";
-import type { CompositeCatalog } from "./composite-host.ts";
 import {
   classify,
   ErrorCodes,
@@ -29,7 +24,12 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
   resultResponse,
-} from "./jsonrpc.ts";
+} from "../protocol/jsonrpc.ts";
+import { attribute } from "./attribution.ts";
+import { type BodyLimits, readBody } from "./body.ts";
+import type { Catalog, ListKind } from "./catalog.ts";
+import { runCompositeCall } from "./composite-call.ts";
+import type { CompositeCatalog } from "./composite-host.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
 import type { SessionStore } from "./sessions.ts";

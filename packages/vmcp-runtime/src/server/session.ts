@@ -4,9 +4,9 @@ import { SseBackendSession } from "../backends/sse-session.ts";
 import { StreamableBackendSession } from "../backends/streamable-session.ts";
 import type { BackendSession, Identity, RelayHooks } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
+import { classify, idKey, type JsonRpcId } from "../protocol/jsonrpc.ts";
 import { GatewayError } from "./attribution.ts";
 import type { Catalog } from "./catalog.ts";
-import { classify, idKey, type JsonRpcId } from "./jsonrpc.ts";
 
 export interface CallRecord {
   backend: string;

@@ -1,10 +1,10 @@
 // Wiring: the informers the VirtualMCPServer controller reads, their indexes, and the map
 // functions that turn their events into VirtualMCPServer keys.
 
+import type { KubeObject } from "@vmcp/kube-kit/informer";
 import { workloadInstance } from "../../builders/names.ts";
 import type { ControllerContext } from "../../kit/context.ts";
 import { Controller } from "../../kit/controller.ts";
-import type { KubeObject } from "../../kit/informer.ts";
 import {
   configMapKeysInformer,
   kindInformer,

@@ -5,6 +5,13 @@ import type {
   V1Deployment,
   V1ManagedFieldsEntry,
 } from "@kubernetes/client-node";
+import { applyObject, applyStatus, isSubsetOf } from "@vmcp/kube-kit/apply";
+import type { EventRecorder } from "@vmcp/kube-kit/events";
+import { isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
+import type { Informer } from "@vmcp/kube-kit/informer";
+import type { Logger } from "@vmcp/kube-kit/logger";
+import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
+import { objectPath } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
   type MCPAuthzConfig,
@@ -30,15 +37,8 @@ import {
   statusNeedsApply,
 } from "../../builders/status.ts";
 import type { VmcpWorld } from "../../builders/world.ts";
-import { applyObject, applyStatus, isSubsetOf } from "../../kit/apply.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
-import type { EventRecorder } from "../../kit/events.ts";
-import { isNotFound, kubeRequest } from "../../kit/http.ts";
-import type { Informer } from "../../kit/informer.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
-import type { Logger } from "../../kit/logger.ts";
-import type { OperatorMetrics } from "../../kit/metrics.ts";
-import { objectPath } from "../../kit/resources.ts";
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
