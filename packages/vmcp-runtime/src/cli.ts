@@ -10,6 +10,7 @@ import { BackendRegistry } from "./registry/registry.ts";
 import { compositeDefinitionProblems } from "./server/composite-host.ts";
 import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
 import { Gateway } from "./server/gateway.ts";
+import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
 import { LogStatusReporter } from "./status/log-reporter.ts";
 
 export const USAGE = `Usage:
@@ -115,7 +116,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   }
   let sessionTtlMs: number | undefined;
   let maxBodyBytes: number | undefined;
+  let sessionKeys: SessionKeys | undefined;
   try {
+    sessionKeys = sessionKeysFromEnv(process.env);
     if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
     if (values["max-body-bytes"]) {
       maxBodyBytes = Number(values["max-body-bytes"]);
@@ -153,6 +156,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     statusReporter: new LogStatusReporter(log),
     mode: "static",
   };
+  if (sessionKeys) opts.sessionKeys = sessionKeys;
   if (k8s) opts = k8s.gatewayOptions(opts);
   const gateway = new Gateway(opts);
   // Both modes run the same health monitor (active checks, circuit breakers); Kubernetes mode

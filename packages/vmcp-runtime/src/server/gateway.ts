@@ -9,6 +9,7 @@ import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
+import type { SessionKeys } from "../sessions/keys.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
 import { BodyBudget } from "./body.ts";
@@ -17,7 +18,9 @@ import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
 import { type OriginPolicy, originPolicy } from "./origin.ts";
-import { SessionStore } from "./sessions.ts";
+import { ClientSession } from "./session.ts";
+import { type SessionMap, SessionStore } from "./sessions.ts";
+import { TokenSessionMap } from "./token-sessions.ts";
 import type { AggregateFn, IncomingAuth } from "./types.ts";
 
 export interface GatewayOptions {
@@ -39,6 +42,11 @@ export interface GatewayOptions {
   sessionTtlMs?: number;
   maxSessions?: number;
   maxSessionsPerCaller?: number;
+  /** Session keys (current first): session ids become sealed tokens any replica holding the
+   * same keys can continue. Unset: sessions live in this process only. */
+  sessionKeys?: SessionKeys;
+  /** Oldest token-carrying session id accepted (default 24 h). */
+  sessionMaxAgeMs?: number;
   maxBodyBytes?: number;
   /** Largest answer accepted from a backend: a JSON body, or one event of an SSE answer. */
   maxBackendAnswerBytes?: number;
@@ -78,7 +86,7 @@ export class Gateway {
   readonly catalog: Catalog;
   readonly state = new BackendStateTracker();
   readonly metrics: Metrics;
-  readonly sessions: SessionStore;
+  readonly sessions: SessionMap;
   readonly server: Server;
   #o: GatewayOptions;
   #log: Logger;
@@ -105,12 +113,14 @@ export class Gateway {
       retry: o.retry,
       maxBackendAnswerBytes: o.maxBackendAnswerBytes,
     });
-    this.sessions = new SessionStore({
+    const store = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
       maxPerCaller: o.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
       onClosed: () => this.metrics.sessions.set(this.sessions.size),
+      portable: o.sessionKeys !== undefined,
     });
+    this.sessions = o.sessionKeys ? this.#tokenSessions(store, o.sessionKeys) : store;
     if (o.compositeTools && o.compositeTools.length > 0)
       this.#composite = new CompositeCatalog(o.compositeTools, this.catalog, this.#log);
     const maxBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -177,6 +187,32 @@ export class Gateway {
         passthroughHeaders: o.passthroughHeaders ?? [],
       }),
     );
+  }
+
+  #tokenSessions(store: SessionStore, keys: SessionKeys): TokenSessionMap {
+    return new TokenSessionMap({
+      keys,
+      store,
+      maxAgeMs: this.#o.sessionMaxAgeMs,
+      log: this.#log,
+      eagerBackends: () =>
+        this.catalog
+          .entries()
+          .filter((e) => e.spec.transport === "streamable-http" && this.state.routable(e.spec.name))
+          .map((e) => e.spec.name),
+      rebuild: (id, state, identity) =>
+        new ClientSession({
+          id,
+          protocolVersion: state.protocolVersion,
+          clientCapabilities: state.clientCapabilities,
+          clientInfo: state.clientInfo,
+          identity,
+          catalog: this.catalog,
+          log: this.#log,
+          onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
+        }),
+      onResumed: () => this.metrics.sessions.set(this.sessions.size),
+    });
   }
 
   /** Client sessions and the control session may both report a backend's list_changed. */
