@@ -16,6 +16,9 @@ export interface CallRecord {
 }
 
 const MAX_BUFFERED = 200;
+const PORTABLE_ID = /^vmcp-\d+~([^~]{1,253})~([A-Za-z0-9_-]{1,512})$/;
+const portableSuffix = (backend: string, id: JsonRpcId): string =>
+  `~${backend}~${Buffer.from(JSON.stringify(id)).toString("base64url")}`;
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** One client session: its negotiated protocol, its backend sessions (opened lazily, one per
@@ -48,6 +51,9 @@ export class ClientSession implements RelayHooks {
   #log: Logger;
   #onListChanged: (backend: string) => void;
   closed = false;
+  /** Other replicas may serve this session: the ids of server->client requests then name the
+   * backend and its request id, so the answer can reach the backend through any replica. */
+  portable = false;
 
   constructor(o: {
     id: string;
@@ -217,7 +223,7 @@ export class ClientSession implements RelayHooks {
     if (c.kind === "request") {
       // Server->client request: give it an id unique within this client session and remember
       // where the answer must go.
-      const gid = `vmcp-${++this.#seq}`;
+      const gid = `vmcp-${++this.#seq}${this.portable ? portableSuffix(from.backend, c.msg.id) : ""}`;
       this.#serverRequests.set(gid, { session: from, id: c.msg.id });
       let rev = this.#reverse.get(from);
       if (!rev) {
@@ -267,12 +273,28 @@ export class ClientSession implements RelayHooks {
       local(msg);
       return true;
     }
-    const target = this.#serverRequests.get(id);
+    const target = this.#serverRequests.get(id) ?? this.#portableTarget(id);
     if (!target) return false;
     this.#serverRequests.delete(id);
     this.#reverse.get(target.session)?.delete(idKey(target.id));
     await target.session.send(JSON.stringify({ ...msg, id: target.id }));
     return true;
+  }
+
+  /** An answer that reached this replica for a request another replica relayed. */
+  #portableTarget(gid: string): { session: BackendSession; id: JsonRpcId } | undefined {
+    if (!this.portable) return undefined;
+    const m = PORTABLE_ID.exec(gid);
+    if (!m) return undefined;
+    const session = this.#backends.get(m[1] as string)?.session;
+    if (!session) return undefined;
+    let id: unknown;
+    try {
+      id = JSON.parse(Buffer.from(m[2] as string, "base64url").toString("utf8"));
+    } catch {
+      return undefined;
+    }
+    return typeof id === "string" || typeof id === "number" ? { session, id } : undefined;
   }
 
   /** A request of the gateway's own to the client (e.g. a composite tool's elicitation), written

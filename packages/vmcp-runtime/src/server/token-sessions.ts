@@ -49,6 +49,7 @@ export class TokenSessionMap implements SessionMap {
    * later, per replica), then seals. Backends are dropped from the token, last first, if the
    * whole would exceed the size bound. */
   async issue(s: ClientSession): Promise<string | undefined> {
+    s.portable = true;
     await Promise.allSettled(this.#o.eagerBackends().map((name) => s.backendSession(name)));
     const binding = identityBinding(s.identity);
     this.#bindings.set(s, binding);
@@ -95,6 +96,7 @@ export class TokenSessionMap implements SessionMap {
     }
     if (Date.now() - state.issuedAt > this.#maxAgeMs) return undefined;
     const s = this.#o.rebuild(id, state, identity);
+    s.portable = true;
     s.resumeBackends(state.backends);
     this.#bindings.set(s, binding);
     // Nothing above awaits: no other request can have stored the same id meanwhile.
