@@ -10,6 +10,7 @@ import { FEATURE_CAPABILITIES, registerFeatures } from "../../fixtures/features.
 import { connectClient, postJsonRpc, textOf } from "../../fixtures/gateway.ts";
 import { newSessionKey, type Replica, startReplica } from "../../fixtures/replicas.ts";
 import { INITIALIZE } from "../../fixtures/serve-process.ts";
+import { type LocalIdp, startLocalIdp } from "../auth/local-idp.ts";
 
 /** The features backend plus a per-session counter: the same backend session answers iff the
  * count goes on from where it was, whichever replica forwarded the call. */
@@ -165,5 +166,61 @@ describe("session ids a replica must refuse", () => {
       });
     }
     expect((await ping(rotated.url, sid)).status).toBe(200);
+  });
+});
+
+describe("a session id is bound to the identity that created it, on every replica", () => {
+  let backend: StartedBackend;
+  let idp: LocalIdp;
+  let replicas: Replica[] = [];
+
+  beforeAll(async () => {
+    backend = await startBackend({
+      name: "feat",
+      register: registerCounting,
+      capabilities: FEATURE_CAPABILITIES,
+    });
+    idp = await startLocalIdp();
+    const keys = `k1=${newSessionKey()}`;
+    const incomingAuth = [
+      "incomingAuth:",
+      "  type: oidc",
+      "  oidc:",
+      `    issuer: ${idp.issuer}`,
+      "    audience: vmcp",
+      `    jwksUrl: ${idp.jwksUrl}`,
+      "    insecureAllowHttp: true",
+    ];
+    const backends = [{ name: "feat", url: backend.url }];
+    replicas = await Promise.all(
+      [0, 1].map(() => startReplica({ backends, sessionKeys: keys, incomingAuth })),
+    );
+  });
+
+  afterAll(async () => {
+    await Promise.all(replicas.map((r) => r.stop()));
+    await backend?.close();
+    await idp?.close();
+  });
+
+  it("continues alice's session for alice on another replica and refuses it to bob with 404", async () => {
+    const [a, b] = replicas as [Replica, Replica];
+    const token = (sub: string) => idp.sign({ sub, iss: idp.issuer, aud: "vmcp" }, { expiresIn: "5m" });
+    const alice = { authorization: `Bearer ${await token("alice")}` };
+    const bob = { authorization: `Bearer ${await token("bob")}` };
+    const init = await postJsonRpc(a.url, INITIALIZE, alice);
+    expect(init.status).toBe(200);
+    const sid = init.headers.get("mcp-session-id") as string;
+    const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    const headers = { "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
+    const stolen = await postJsonRpc(b.url, list, { ...headers, ...bob });
+    expect(stolen.status).toBe(404);
+    expect(await stolen.text()).not.toContain("feat_");
+    const own = await postJsonRpc(b.url, list, { ...headers, ...alice });
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain("feat_count");
+    // Bob is refused on the replica that already holds the session, too.
+    expect((await postJsonRpc(b.url, list, { ...headers, ...bob })).status).toBe(404);
+    expect((await postJsonRpc(a.url, list, { ...headers, ...bob })).status).toBe(404);
   });
 });
