@@ -8,7 +8,8 @@ import { canonicalJson } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
-import { rbacName } from "./names.ts";
+import { buildDisruptionBudget, wantsDisruptionBudget } from "./disruption.ts";
+import { disruptionBudgetName, rbacName } from "./names.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 import { buildRole, buildRoleBinding, buildServiceAccount, buildStatusLease } from "./rbac.ts";
@@ -32,9 +33,12 @@ export interface Evaluation {
   blocked?: { phase: OperatorPhase; reason: string; message: string };
   /** Warning events worth a user's attention. */
   warnings: { reason: string; message: string }[];
-  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service); empty when blocked. */
+  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service,
+   * PodDisruptionBudget); empty when blocked. The session-keys Secret is not among them: it is
+   * created once (reconcile.ts), never applied. */
   objects: KubernetesObject[];
-  /** Owned objects that must not exist (RBAC after spec.serviceAccount was set): deleted if present. */
+  /** Owned objects that must not exist (RBAC after spec.serviceAccount was set, the budget at one
+   * replica): deleted if present. */
   prune: { kind: string; name: string }[];
   configChecksum?: string;
   oidcConfigHash?: string;
@@ -211,10 +215,13 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   objects.push(
     buildService({ owner, namespace, serviceType: spec.serviceType, sessionAffinity: spec.sessionAffinity }),
   );
+  const budget = wantsDisruptionBudget(spec.replicas);
+  if (budget) objects.push(buildDisruptionBudget({ owner, namespace }));
   // A user-provided ServiceAccount replaces ours: the old grants must not linger.
   const prune = spec.serviceAccount
     ? ["ServiceAccount", "Role", "RoleBinding"].map((kind) => ({ kind, name: rbacName(owner.name) }))
     : [];
+  if (!budget) prune.push({ kind: "PodDisruptionBudget", name: disruptionBudgetName(owner.name) });
   return {
     conditions,
     warnings,

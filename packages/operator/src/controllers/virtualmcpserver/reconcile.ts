@@ -19,9 +19,15 @@ import {
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "../../builders/conditions.ts";
-import { evaluate } from "../../builders/evaluate.ts";
+import { evaluate, ownerOf } from "../../builders/evaluate.ts";
 import { imagePullProblem } from "../../builders/image-pull.ts";
-import { deploymentName, serviceName, workloadInstance } from "../../builders/names.ts";
+import {
+  deploymentName,
+  serviceName,
+  sessionKeysSecretName,
+  workloadInstance,
+} from "../../builders/names.ts";
+import { buildSessionKeysSecret } from "../../builders/session-keys.ts";
 import {
   computeOperatorStatus,
   type LiveStatus,
@@ -33,12 +39,12 @@ import type { VmcpWorld } from "../../builders/world.ts";
 import { applyObject, applyStatus, isSubsetOf } from "../../kit/apply.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { EventRecorder } from "../../kit/events.ts";
-import { isNotFound, kubeRequest } from "../../kit/http.ts";
+import { isConflict, isNotFound, kubeRequest } from "../../kit/http.ts";
 import type { Informer } from "../../kit/informer.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import type { Logger } from "../../kit/logger.ts";
 import type { OperatorMetrics } from "../../kit/metrics.ts";
-import { objectPath, type ResourceRef } from "../../kit/resources.ts";
+import { collectionPath, objectPath, type ResourceRef } from "../../kit/resources.ts";
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
@@ -46,7 +52,9 @@ const OWNED_REFS: Record<string, ResourceRef> = {
   ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts" },
   Role: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
   RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
+  PodDisruptionBudget: { group: "policy", version: "v1", plural: "poddisruptionbudgets" },
 };
+const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
 
 export interface VmcpInformers {
   vmcps: Informer<RawObject>;
@@ -247,6 +255,28 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         });
       } catch (err) {
         if (!isNotFound(err)) throw err;
+      }
+    }
+
+    // Before the Deployment: its pods read the keys from this Secret.
+    if (ev.objects.length > 0 && !ownedLive("Secret", sessionKeysSecretName(name))) {
+      const secret = buildSessionKeysSecret({ owner: ownerOf(world), namespace, now: now() });
+      deps.metrics?.apiserverWrites.inc({ kind: "Secret", verb: "create" });
+      try {
+        await kubeRequest(deps.kc, {
+          method: "POST",
+          path: collectionPath(SECRETS, namespace),
+          body: secret,
+        });
+        deps.events?.record(
+          vmcp,
+          "Normal",
+          "SessionKeysCreated",
+          `Secret ${sessionKeysSecretName(name)} created`,
+        );
+      } catch (err) {
+        // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
+        if (!isConflict(err)) throw err;
       }
     }
 

@@ -48,7 +48,7 @@ describe("evaluate: validation order and outcome", () => {
     expect(ev.blocked?.message).toContain("cycle a->b; bad template");
   });
 
-  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
+  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service, PodDisruptionBudget in order, each with a desired-hash", () => {
     const ev = evaluate(world({}), opts);
     expect(ev.blocked).toBeUndefined();
     expect(ev.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
@@ -59,6 +59,7 @@ describe("evaluate: validation order and outcome", () => {
       "ConfigMap/demo-vmcp-config",
       "Deployment/demo",
       "Service/vmcp-demo",
+      "PodDisruptionBudget/demo-vmcp",
     ]);
     for (const o of ev.objects)
       expect(o.metadata?.annotations?.[DESIRED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
@@ -74,13 +75,35 @@ describe("evaluate: validation order and outcome", () => {
 
   it("skips RBAC when spec.serviceAccount is set", () => {
     const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
-    expect(ev.objects.map((o) => o.kind)).toEqual(["Lease", "ConfigMap", "Deployment", "Service"]);
+    expect(ev.objects.map((o) => o.kind)).toEqual([
+      "Lease",
+      "ConfigMap",
+      "Deployment",
+      "Service",
+      "PodDisruptionBudget",
+    ]);
     expect(ev.prune).toEqual([
       { kind: "ServiceAccount", name: "demo-vmcp" },
       { kind: "Role", name: "demo-vmcp" },
       { kind: "RoleBinding", name: "demo-vmcp" },
     ]);
     expect(evaluate(world({}), opts).prune).toEqual([]);
+  });
+
+  it("budgets one eviction at a time unless the spec pins a single replica, then prunes the budget", () => {
+    const pdb = (replicas?: number) =>
+      evaluate(world({ vmcp: vmcp(replicas === undefined ? {} : { replicas }) }), opts).objects.find(
+        (o) => o.kind === "PodDisruptionBudget",
+      ) as { spec: unknown } | undefined;
+    expect(pdb()?.spec).toEqual({
+      maxUnavailable: 1,
+      selector: { matchLabels: expect.objectContaining({ "toolhive-name": "demo" }) },
+    });
+    expect(pdb(3)).toBeDefined();
+    expect(pdb(1)).toBeUndefined();
+    expect(evaluate(world({ vmcp: vmcp({ replicas: 1 }) }), opts).prune).toEqual([
+      { kind: "PodDisruptionBudget", name: "demo-vmcp" },
+    ]);
   });
 
   it("rolls the pod template iff the config content changes", () => {
