@@ -98,6 +98,7 @@ export class Gateway {
   #compositeNames = "";
   #toolsAnnouncedFor: unknown;
   #origin: OriginPolicy | undefined;
+  #draining = false;
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -147,6 +148,7 @@ export class Gateway {
       composite: this.#composite,
       authz: o.authz,
       audit: o.audit,
+      accepting: () => !this.#draining,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
@@ -181,6 +183,7 @@ export class Gateway {
         metrics: this.metrics,
         status: () => this.status(),
         ready: () => this.catalog.ready,
+        draining: () => this.#draining,
         incomingAuth: () => this.#incoming,
         mode: o.mode ?? "static",
         origin: () => this.#origin,
@@ -313,7 +316,29 @@ export class Gateway {
     return { url: `http://${h}:${addr.port}/mcp`, port: addr.port };
   }
 
+  /** Graceful stop (SIGTERM): readiness fails at once so the Service sends no new connections,
+   * new sessions are refused (existing ones are still served), calls in flight get up to `graceMs`
+   * to finish; then SSE streams end (clients reconnect, through the Service, to another replica)
+   * and the server closes. */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && this.#inflight() > 0) await new Promise((r) => setTimeout(r, 50));
+    await this.close();
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  #inflight(): number {
+    let n = 0;
+    for (const s of this.sessions.all()) n += s.inflight;
+    return n;
+  }
+
   async close(): Promise<void> {
+    this.#draining = true;
     for (const t of this.#listChangedTimers.values()) clearTimeout(t);
     await this.sessions.closeAll();
     await new Promise<void>((resolve) => {

@@ -60,6 +60,8 @@ export interface McpHandlerOptions {
   authz?: Authorizer | undefined;
   /** config.audit; undefined when auditing is off. */
   audit?: Auditor | undefined;
+  /** False while shutting down: new sessions are refused, existing ones are still served. */
+  accepting?: () => boolean;
 }
 
 const SERVER_CAPABILITIES = {
@@ -287,6 +289,19 @@ export class McpHandler {
     identity: Identity | undefined,
     startNs: bigint,
   ): Promise<void> {
+    if (this.#o.accepting && !this.#o.accepting()) {
+      res.setHeader("retry-after", "1");
+      reply(
+        res,
+        503,
+        errorResponse(
+          msg.id,
+          ErrorCodes.ConnectionClosed,
+          "Server shutting down; retry (another replica answers)",
+        ),
+      );
+      return;
+    }
     const p = msg.params ?? {};
     const requested = typeof p.protocolVersion === "string" ? p.protocolVersion : "";
     // Spec: answer with the requested version if supported, otherwise with our latest.
