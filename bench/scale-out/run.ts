@@ -9,6 +9,7 @@
 // Usage: node bench/scale-out/run.ts [--seconds 4] [--concurrency 16] [--resumes 200]
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -163,8 +164,27 @@ const pct = (xs: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? 0;
 };
 
-/** CONCURRENCY sessions calling in a loop for SECONDS (after a 1 s warm-up). */
-async function load(url: string): Promise<{ throughput: number; p50: number; p99: number }> {
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
+/** utime+stime of the processes in µs (Linux /proc): robust to other load on the machine. */
+function cpuUs(pids: (number | undefined)[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(f[11]) + Number(f[12])) * TICK_US;
+    } catch {}
+  }
+  return total;
+}
+
+/** CONCURRENCY sessions calling in a loop for SECONDS (after a 1 s warm-up). `gateways`: the
+ * replica pids, whose CPU per call is reported. */
+async function load(
+  url: string,
+  gateways: (number | undefined)[],
+): Promise<{ throughput: number; p50: number; p99: number; cpuPerCall: number }> {
   const sids = await Promise.all(Array.from({ length: CONCURRENCY }, () => session(url)));
   const lat: number[] = [];
   let recording = false;
@@ -178,13 +198,20 @@ async function load(url: string): Promise<{ throughput: number; p50: number; p99
   await new Promise((r) => setTimeout(r, 1000));
   recording = true;
   const t0 = Date.now();
+  const cpu0 = cpuUs(gateways);
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
   recording = false;
+  const cpu = cpuUs(gateways) - cpu0;
   const elapsed = (Date.now() - t0) / 1000;
   stop = true;
   await Promise.all(loops);
   await Promise.all(sids.map((sid) => end(url, sid)));
-  return { throughput: lat.length / elapsed, p50: pct(lat, 50), p99: pct(lat, 99) };
+  return {
+    throughput: lat.length / elapsed,
+    p50: pct(lat, 50),
+    p99: pct(lat, 99),
+    cpuPerCall: cpu / Math.max(1, lat.length),
+  };
 }
 
 /** Sessions created on `a`, then called on `b` (first call: resume) and again on `b`; and, for
@@ -226,10 +253,13 @@ try {
     children.push(...replicas.map((r) => r.child));
     const lb = await startBalancer(replicas.map((r) => r.url));
     try {
-      const r = await load(lb.url);
+      const r = await load(
+        lb.url,
+        replicas.map((rep) => rep.child.pid),
+      );
       if (!baseline) baseline = r.throughput;
       rows.push(
-        `| ${run.label} | ${r.throughput.toFixed(0)} | ${(r.throughput / baseline).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`,
+        `| ${run.label} | ${r.throughput.toFixed(0)} | ${(r.throughput / baseline).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.cpuPerCall.toFixed(0)} |`,
       );
       if (run.n === 2) {
         tokenBytes = (await session(lb.url)).length;
@@ -245,7 +275,9 @@ try {
   console.log(
     `\nscale-out: ${CONCURRENCY} sessions calling tools/call in a loop, ${SECONDS}s per row, ${cpus().length} CPUs`,
   );
-  console.log("| replicas | calls/s | vs memory, 1 replica | p50 ms | p99 ms |\n|---|---|---|---|---|");
+  console.log(
+    "| replicas | calls/s | vs memory, 1 replica | p50 ms | p99 ms | gateway CPU µs/call (all replicas) |\n|---|---|---|---|---|---|",
+  );
   for (const r of rows) console.log(r);
   if (resume) {
     console.log(`\nresume cost (${RESUMES} sessions, one at a time, replica A -> replica B directly)`);
