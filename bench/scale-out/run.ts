@@ -16,6 +16,8 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { parseSessionKeys } from "../../packages/vmcp-runtime/src/sessions/keys.ts";
+import { identityBinding, openSession, sealSession } from "../../packages/vmcp-runtime/src/sessions/token.ts";
 import { startBalancer } from "../../packages/vmcp-runtime/test/fixtures/balancer.ts";
 
 const { values } = parseArgs({
@@ -231,6 +233,30 @@ async function resumeCost(a: string, b: string) {
   return { first, after, local };
 }
 
+/** Sealing and opening alone, in this process: µs per operation for a one-backend session. */
+function tokenCost(keys: string): { sealUs: number; openUs: number } {
+  const k = parseSessionKeys(keys);
+  const state = {
+    protocolVersion: PV,
+    clientCapabilities: { sampling: {}, roots: { listChanged: true } },
+    clientInfo: { name: "bench", version: "1" },
+    binding: identityBinding({ subject: "alice", issuer: "https://idp.example" }),
+    issuedAt: Date.now(),
+    backends: [
+      { name: "bench", sessionId: randomBytes(16).toString("hex"), protocolVersion: PV, logging: true },
+    ],
+  };
+  const token = sealSession(state, k);
+  for (let i = 0; i < 2000; i++) openSession(token, k);
+  const n = 20_000;
+  let t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) sealSession(state, k);
+  const sealUs = Number(process.hrtime.bigint() - t) / n / 1000;
+  t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) openSession(token, k);
+  return { sealUs, openUs: Number(process.hrtime.bigint() - t) / n / 1000 };
+}
+
 const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-scale-"));
 const keys = `k1=${randomBytes(32).toString("base64")}`;
 const backend = await startBackend();
@@ -290,7 +316,9 @@ try {
     );
     console.log(`| next call on that replica | ${med(resume.after)} | ${p99(resume.after)} |`);
   }
+  const tc = tokenCost(keys);
   console.log(`\nsession id: ${tokenBytes} bytes with one backend (limit 4096)`);
+  console.log(`token alone: seal ${tc.sealUs.toFixed(1)} µs, open ${tc.openUs.toFixed(1)} µs (20,000 each)`);
 } finally {
   for (const c of children) c.kill("SIGTERM");
   await rm(dir, { recursive: true, force: true });
