@@ -214,7 +214,11 @@ export class Gateway {
           log: this.#log,
           onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
         }),
-      onResumed: () => this.metrics.sessions.set(this.sessions.size),
+      onResumed: () => {
+        this.metrics.sessionResumes.inc();
+        this.metrics.sessions.set(this.sessions.size);
+      },
+      onRefused: (reason) => this.metrics.sessionRefusals.labels(reason).inc(),
     });
   }
 

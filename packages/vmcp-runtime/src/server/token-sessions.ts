@@ -5,6 +5,7 @@ import {
   type BackendResume,
   identityBinding,
   MAX_TOKEN_BYTES,
+  type OpenFailure,
   openSession,
   type SessionState,
   sealSession,
@@ -26,7 +27,11 @@ export interface TokenSessionOptions {
   maxAgeMs?: number;
   log: Logger;
   onResumed?: () => void;
+  onRefused?: (reason: RefusalReason) => void;
 }
+
+/** Why a session id was refused (a bounded set: a metrics label). */
+export type RefusalReason = OpenFailure | "other-identity" | "expired" | "full";
 
 /** Sessions whose id is a sealed token carrying what any replica needs to continue them, so a
  * client may reach a different replica on every request (no shared store, no affinity). The
@@ -80,21 +85,15 @@ export class TokenSessionMap implements SessionMap {
   }
 
   get(id: string, identity?: Identity): ClientSession | undefined {
-    if (id.length > MAX_TOKEN_BYTES) return undefined;
+    if (id.length > MAX_TOKEN_BYTES) return this.#refuse("too-large");
     const binding = identityBinding(identity);
     const local = this.#o.store.get(id);
-    if (local) return this.#bindings.get(local) === binding ? local : undefined;
+    if (local) return this.#bindings.get(local) === binding ? local : this.#refuse("other-identity");
     const opened = openSession(id, this.#o.keys);
-    if (!opened.ok) {
-      this.#o.log.debug({ reason: opened.reason }, "session id refused");
-      return undefined;
-    }
+    if (!opened.ok) return this.#refuse(opened.reason);
     const state = opened.state;
-    if (state.binding !== binding) {
-      this.#o.log.debug("session id presented by another identity");
-      return undefined;
-    }
-    if (Date.now() - state.issuedAt > this.#maxAgeMs) return undefined;
+    if (state.binding !== binding) return this.#refuse("other-identity");
+    if (Date.now() - state.issuedAt > this.#maxAgeMs) return this.#refuse("expired");
     const s = this.#o.rebuild(id, state, identity);
     s.portable = true;
     s.resumeBackends(state.backends);
@@ -103,10 +102,16 @@ export class TokenSessionMap implements SessionMap {
     const caller = identity ? `id:${identity.issuer ?? ""}\n${identity.subject}` : `resumed:${id}`;
     if (this.#o.store.add(s, caller) !== "added") {
       void s.close({ keepBackends: true });
-      return undefined;
+      return this.#refuse("full");
     }
     this.#o.onResumed?.();
     return s;
+  }
+
+  #refuse(reason: RefusalReason): undefined {
+    this.#o.log.debug({ reason }, "session id refused");
+    this.#o.onRefused?.(reason);
+    return undefined;
   }
 
   add(s: ClientSession, caller: string): AddResult {

@@ -166,6 +166,11 @@ describe("session ids a replica must refuse", () => {
       });
     }
     expect((await ping(rotated.url, sid)).status).toBe(200);
+    // What an operator sees: refusals by reason (a rotation gone wrong shows as unknown-key).
+    const metrics = await (await fetch(rotated.url.replace(/\/mcp$/, "/metrics"))).text();
+    for (const reason of ["tampered", "unknown-key", "too-large", "malformed"])
+      expect(metrics).toMatch(new RegExp(`vmcp_session_refusals_total\\{reason="${reason}"\\} [1-9]`));
+    expect(metrics).toMatch(/vmcp_session_resumes_total [1-9]/);
   });
 });
 
