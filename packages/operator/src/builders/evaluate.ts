@@ -9,11 +9,12 @@ import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
 import { buildDisruptionBudget, wantsDisruptionBudget } from "./disruption.ts";
-import { disruptionBudgetName, rbacName } from "./names.ts";
+import { disruptionBudgetName } from "./names.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 import { buildRole, buildRoleBinding, buildServiceAccount, buildStatusLease } from "./rbac.ts";
 import { buildService } from "./service.ts";
+import { serviceAccountCheck } from "./service-account.ts";
 import type { OperatorPhase } from "./status.ts";
 import { generateVmcpConfig } from "./vmcp-config.ts";
 import type { VmcpWorld } from "./world.ts";
@@ -37,8 +38,8 @@ export interface Evaluation {
    * PodDisruptionBudget); empty when blocked. The session-keys Secret is not among them: it is
    * created once (reconcile.ts), never applied. */
   objects: KubernetesObject[];
-  /** Owned objects that must not exist (RBAC after spec.serviceAccount was set, the budget at one
-   * replica): deleted if present. */
+  /** Owned objects that must not exist (the budget once the spec pins one replica): deleted
+   * if present and ours. */
   prune: { kind: string; name: string }[];
   configChecksum?: string;
   oidcConfigHash?: string;
@@ -102,6 +103,14 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
     });
     warnings.push({ reason: "InvalidPodTemplateSpec", message });
     return stop("Failed", "InvalidPodTemplateSpec", message);
+  }
+
+  // b2. spec.serviceAccount: refused, like serviceAccountName in podTemplateSpec (see serviceAccountCheck).
+  const sa = serviceAccountCheck(vmcp.metadata.name ?? "", spec.serviceAccount);
+  conditions.push(sa.condition);
+  if (sa.condition.status === "False") {
+    warnings.push({ reason: sa.condition.reason, message: sa.condition.message });
+    return stop("Failed", sa.condition.reason, sa.condition.message);
   }
 
   // c. groupRef
@@ -180,19 +189,20 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
 
   const owner = ownerOf(world);
   const source = spec.outgoingAuth.source;
-  const objects: KubernetesObject[] = [];
-  if (!spec.serviceAccount) {
-    const rbacInput = {
-      owner,
-      namespace,
-      source,
-      secretNames: gen.value.runtimeSecretNames,
-      configMapNames: gen.value.runtimeConfigMapNames,
-      ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
-    };
-    objects.push(buildServiceAccount(rbacInput), buildRole(rbacInput), buildRoleBinding(rbacInput));
-  }
-  objects.push(buildStatusLease({ owner, namespace }));
+  const rbacInput = {
+    owner,
+    namespace,
+    source,
+    secretNames: gen.value.runtimeSecretNames,
+    configMapNames: gen.value.runtimeConfigMapNames,
+    ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
+  };
+  const objects: KubernetesObject[] = [
+    buildServiceAccount(rbacInput),
+    buildRole(rbacInput),
+    buildRoleBinding(rbacInput),
+    buildStatusLease({ owner, namespace }),
+  ];
   const { configMap, checksum } = buildConfigMap({ owner, namespace, configYaml: gen.value.yaml });
   objects.push(configMap);
   objects.push(
@@ -204,7 +214,6 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
       configChecksum: checksum,
       debug: gen.value.debug,
       ...(opts.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
-      ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
       secretEnv: gen.value.secretEnv,
@@ -217,11 +226,7 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   );
   const budget = wantsDisruptionBudget(spec.replicas);
   if (budget) objects.push(buildDisruptionBudget({ owner, namespace }));
-  // A user-provided ServiceAccount replaces ours: the old grants must not linger.
-  const prune = spec.serviceAccount
-    ? ["ServiceAccount", "Role", "RoleBinding"].map((kind) => ({ kind, name: rbacName(owner.name) }))
-    : [];
-  if (!budget) prune.push({ kind: "PodDisruptionBudget", name: disruptionBudgetName(owner.name) });
+  const prune = budget ? [] : [{ kind: "PodDisruptionBudget", name: disruptionBudgetName(owner.name) }];
   return {
     conditions,
     warnings,

@@ -48,10 +48,8 @@ import { collectionPath, objectPath, type ResourceRef } from "../../kit/resource
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
-const OWNED_REFS: Record<string, ResourceRef> = {
-  ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts" },
-  Role: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
-  RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
+/** Owned kinds the reconciler may delete (Evaluation.prune). */
+const PRUNABLE: Record<string, ResourceRef> = {
   PodDisruptionBudget: { group: "policy", version: "v1", plural: "poddisruptionbudgets" },
 };
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -251,7 +249,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       try {
         await kubeRequest(deps.kc, {
           method: "DELETE",
-          path: objectPath(OWNED_REFS[p.kind]!, namespace, p.name),
+          path: objectPath(PRUNABLE[p.kind]!, namespace, p.name),
         });
       } catch (err) {
         if (!isNotFound(err)) throw err;
