@@ -8,7 +8,7 @@ import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
 import { type Balancer, startBalancer } from "../../fixtures/balancer.ts";
 import { FEATURE_CAPABILITIES, registerFeatures } from "../../fixtures/features.ts";
 import { connectClient, postJsonRpc, textOf } from "../../fixtures/gateway.ts";
-import { newSessionKey, type Replica, startReplica } from "../../fixtures/replicas.ts";
+import { newSessionKey, type Replica, startReplicas } from "../../fixtures/replicas.ts";
 import { INITIALIZE } from "../../fixtures/serve-process.ts";
 import { type LocalIdp, startLocalIdp } from "../auth/local-idp.ts";
 
@@ -47,7 +47,7 @@ describe("three replicas, one client session, every request on another replica",
       capabilities: FEATURE_CAPABILITIES,
     });
     const backends = [{ name: "feat", url: backend.url }];
-    replicas = await Promise.all([0, 1, 2].map(() => startReplica({ backends, sessionKeys: keys })));
+    replicas = await startReplicas([0, 1, 2].map(() => ({ backends, sessionKeys: keys })));
     lb = await startBalancer(replicas.map((r) => r.url));
     client = await connectClient(lb.url, { sampling: {} }, (c) => {
       c.setRequestHandler(CreateMessageRequestSchema, async () => ({
@@ -110,10 +110,10 @@ describe("session ids a replica must refuse", () => {
     });
     const backends = [{ name: "feat", url: backend.url }];
     // Replica 0 still seals with the old key; replica 1 has rotated it out entirely.
-    replicas = await Promise.all([
-      startReplica({ backends, sessionKeys: `old=${oldKey}` }),
-      startReplica({ backends, sessionKeys: `new=${newKey}` }),
-      startReplica({ backends, sessionKeys: `new=${newKey},old=${oldKey}` }),
+    replicas = await startReplicas([
+      { backends, sessionKeys: `old=${oldKey}` },
+      { backends, sessionKeys: `new=${newKey}` },
+      { backends, sessionKeys: `new=${newKey},old=${oldKey}` },
     ]);
   });
 
@@ -197,9 +197,7 @@ describe("a session id is bound to the identity that created it, on every replic
       "    insecureAllowHttp: true",
     ];
     const backends = [{ name: "feat", url: backend.url }];
-    replicas = await Promise.all(
-      [0, 1].map(() => startReplica({ backends, sessionKeys: keys, incomingAuth })),
-    );
+    replicas = await startReplicas([0, 1].map(() => ({ backends, sessionKeys: keys, incomingAuth })));
   });
 
   afterAll(async () => {
