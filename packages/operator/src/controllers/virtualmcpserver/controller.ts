@@ -64,6 +64,20 @@ const OWNED = [
     selector: "app.kubernetes.io/component=vmcp-status",
   },
   {
+    kind: "PodDisruptionBudget",
+    group: "policy",
+    plural: "poddisruptionbudgets",
+    selector: "app.kubernetes.io/name=virtualmcpserver",
+  },
+  {
+    // Cached for its existence only: the key material is dropped on read.
+    kind: "Secret",
+    group: "",
+    plural: "secrets",
+    selector: "app.kubernetes.io/component=vmcp-session-keys",
+    dropData: true,
+  },
+  {
     kind: "ServiceAccount",
     group: "",
     plural: "serviceaccounts",
@@ -96,7 +110,14 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
       plural: o.plural,
       labelSelector: o.selector,
       variant: "vmcp-owned",
-      parse: (raw) => RawObjectSchema.parse(raw),
+      parse: (raw) => {
+        const obj = RawObjectSchema.parse(raw);
+        if ("dropData" in o) {
+          delete obj.data;
+          delete obj.stringData;
+        }
+        return obj;
+      },
     });
   }
   const informers: VmcpInformers = {

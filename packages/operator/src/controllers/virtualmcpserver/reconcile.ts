@@ -7,11 +7,11 @@ import type {
 } from "@kubernetes/client-node";
 import { applyObject, applyStatus, isSubsetOf } from "@vmcp/kube-kit/apply";
 import type { EventRecorder } from "@vmcp/kube-kit/events";
-import { isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
+import { isConflict, isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
 import type { Informer } from "@vmcp/kube-kit/informer";
 import type { Logger } from "@vmcp/kube-kit/logger";
 import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
-import { objectPath } from "@vmcp/kube-kit/resources";
+import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
   type MCPAuthzConfig,
@@ -26,9 +26,15 @@ import {
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "../../builders/conditions.ts";
-import { evaluate } from "../../builders/evaluate.ts";
+import { evaluate, ownerOf } from "../../builders/evaluate.ts";
 import { imagePullProblem } from "../../builders/image-pull.ts";
-import { deploymentName, serviceName, workloadInstance } from "../../builders/names.ts";
+import {
+  deploymentName,
+  serviceName,
+  sessionKeysSecretName,
+  workloadInstance,
+} from "../../builders/names.ts";
+import { buildSessionKeysSecret } from "../../builders/session-keys.ts";
 import {
   computeOperatorStatus,
   type LiveStatus,
@@ -41,6 +47,8 @@ import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
+
+const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
 
 export interface VmcpInformers {
   vmcps: Informer<RawObject>;
@@ -225,6 +233,28 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
+
+    // Before the Deployment: its pods read the keys from this Secret.
+    if (ev.objects.length > 0 && !ownedLive("Secret", sessionKeysSecretName(name))) {
+      const secret = buildSessionKeysSecret({ owner: ownerOf(world), namespace, now: now() });
+      deps.metrics?.apiserverWrites.inc({ kind: "Secret", verb: "create" });
+      try {
+        await kubeRequest(deps.kc, {
+          method: "POST",
+          path: collectionPath(SECRETS, namespace),
+          body: secret,
+        });
+        deps.events?.record(
+          vmcp,
+          "Normal",
+          "SessionKeysCreated",
+          `Secret ${sessionKeysSecretName(name)} created`,
+        );
+      } catch (err) {
+        // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
+        if (!isConflict(err)) throw err;
+      }
+    }
 
     for (const desired of ev.objects) {
       const kind = desired.kind ?? "";
