@@ -11,6 +11,7 @@ import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
+import { cachedCounter, NO_COUNTS } from "../status/view-counts.ts";
 import { BodyBudget } from "./body.ts";
 import { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
@@ -61,6 +62,8 @@ export interface GatewayOptions {
   authz?: Authorizer;
   /** config.audit; undefined means no audit events. */
   audit?: Auditor;
+  /** Items per page of the list methods; undefined answers every list whole. */
+  listPageSize?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -90,6 +93,7 @@ export class Gateway {
   #compositeNames = "";
   #toolsAnnouncedFor: unknown;
   #origin: OriginPolicy | undefined;
+  #counts = cachedCounter();
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -137,6 +141,7 @@ export class Gateway {
       composite: this.#composite,
       authz: o.authz,
       audit: o.audit,
+      listPageSize: o.listPageSize,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
@@ -213,11 +218,8 @@ export class Gateway {
 
   status(): RuntimeStatus {
     const view = this.catalog.view;
-    const count = (backend: string) => ({
-      toolCount: view.tools.filter((t) => view.toolRoutes.get(t.name)?.backend === backend).length,
-      resourceCount: view.resources.filter((r) => view.resourceRoutes.get(r.uri) === backend).length,
-      promptCount: view.prompts.filter((p) => view.promptRoutes.get(p.name)?.backend === backend).length,
-    });
+    // Counted once per view: status() runs on every state change, reporter flush and /status.
+    const counts = this.#counts(view);
     const backends: BackendStatus[] = this.#o.registry.list().map((spec) => {
       const st = this.state.get(spec.name);
       const entry = this.catalog.entry(spec.name);
@@ -227,7 +229,7 @@ export class Gateway {
         transport: spec.transport,
         authType: spec.authType,
         health: st.health,
-        ...count(spec.name),
+        ...(counts.get(spec.name) ?? NO_COUNTS),
       };
       if (st.message) b.message = redact(st.message);
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
