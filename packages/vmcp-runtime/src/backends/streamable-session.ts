@@ -107,8 +107,14 @@ export class StreamableBackendSession implements BackendSession {
     onStart?: OnAnswerStart,
     check?: (body: Buffer) => Error | undefined,
   ): Promise<Answer> {
-    const { calls, path, maxAnswerBytes } = this.#o.pools;
+    const { calls, callSlots, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
+    try {
+      // The wait for a connection is part of the call's time, never more than its timeout.
+      if (!callSlots.tryAcquire()) await callSlots.acquire(this.#o.timeoutMs, signal);
+    } catch (err) {
+      throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    }
     try {
       res = await exchange(
         calls,
@@ -128,6 +134,8 @@ export class StreamableBackendSession implements BackendSession {
       );
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    } finally {
+      callSlots.release();
     }
     if (res.status === 404 && this.#sessionId) {
       throw new BackendError(

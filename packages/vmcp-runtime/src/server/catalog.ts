@@ -34,6 +34,8 @@ export interface CatalogOptions {
   log: Logger;
   /** Largest answer accepted from a backend (JSON body or one SSE event). */
   maxBackendAnswerBytes?: number;
+  /** Connections per backend for calls (default 64). */
+  maxConnectionsPerBackend?: number | undefined;
   /** Backoff for re-listing a backend whose listing failed. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -117,10 +119,10 @@ export class Catalog {
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const pools = await createBackendPools(
-          spec,
-          this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {},
-        );
+        const pools = await createBackendPools(spec, {
+          ...(this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {}),
+          ...(this.#o.maxConnectionsPerBackend ? { maxConnections: this.#o.maxConnectionsPerBackend } : {}),
+        });
         const auth = this.#o.outgoingAuth(spec);
         const entry: BackendEntry = {
           spec,

@@ -64,6 +64,8 @@ export interface GatewayOptions {
   audit?: Auditor;
   /** Items per page of the list methods; undefined answers every list whole. */
   listPageSize?: number;
+  /** Connections per backend for calls, all client sessions together (default 64). */
+  maxConnectionsPerBackend?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -108,6 +110,7 @@ export class Gateway {
       log: this.#log,
       retry: o.retry,
       maxBackendAnswerBytes: o.maxBackendAnswerBytes,
+      maxConnectionsPerBackend: o.maxConnectionsPerBackend,
     });
     this.sessions = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
