@@ -145,7 +145,11 @@ async function startGateway(
 
 const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
-async function rpc(url: string, body: object, sid?: string): Promise<{ sid: string | undefined; json: unknown }> {
+async function rpc(
+  url: string,
+  body: object,
+  sid?: string,
+): Promise<{ sid: string | undefined; json: unknown }> {
   const r = await fetch(url, {
     method: "POST",
     headers: sid ? { ...HEADERS, "mcp-session-id": sid } : HEADERS,
@@ -211,7 +215,13 @@ interface Row {
   conns: number;
 }
 
-async function measure(path: string, checkout: string, b: number, urls: string[], ports: Set<number>): Promise<Row> {
+async function measure(
+  path: string,
+  checkout: string,
+  b: number,
+  urls: string[],
+  ports: Set<number>,
+): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-scale-"));
   const gw = await startGateway(checkout, urls, dir);
   const pid = gw.child.pid as number;
@@ -244,12 +254,16 @@ async function measure(path: string, checkout: string, b: number, urls: string[]
       try {
         const s = await session(gw.url);
         sids.push(s);
-        await rpc(gw.url, {
-          jsonrpc: "2.0",
-          id: 3,
-          method: "tools/call",
-          params: { name: `b${sids.length % b}_tool_1`, arguments: { query: "x" } },
-        }, s);
+        await rpc(
+          gw.url,
+          {
+            jsonrpc: "2.0",
+            id: 3,
+            method: "tools/call",
+            params: { name: `b${sids.length % b}_tool_1`, arguments: { query: "x" } },
+          },
+          s,
+        );
       } catch {
         errors++;
       }

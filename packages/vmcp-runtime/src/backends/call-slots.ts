@@ -48,7 +48,9 @@ export class CallSlots {
     if (this.tryAcquire()) return Promise.resolve();
     if (this.#waiting.length >= this.maxWaiting)
       return Promise.reject(
-        new NoFreeConnectionError(`all ${this.max} connections busy and ${this.maxWaiting} calls already waiting`),
+        new NoFreeConnectionError(
+          `all ${this.max} connections busy and ${this.maxWaiting} calls already waiting`,
+        ),
       );
     return new Promise<void>((resolve, reject) => {
       const leave = (err: Error) => {
@@ -68,7 +70,8 @@ export class CallSlots {
         },
         reject,
         timer: setTimeout(
-          () => leave(new NoFreeConnectionError(`no free connection within ${waitMs} ms (all ${this.max} busy)`)),
+          () =>
+            leave(new NoFreeConnectionError(`no free connection within ${waitMs} ms (all ${this.max} busy)`)),
           waitMs,
         ),
       };

@@ -32,7 +32,10 @@ describe("connections per backend", () => {
       const beat = setInterval(() => {
         if (token !== undefined)
           void extra
-            .sendNotification({ method: "notifications/progress", params: { progressToken: token, progress: ++n } })
+            .sendNotification({
+              method: "notifications/progress",
+              params: { progressToken: token, progress: ++n },
+            })
             .catch(() => {});
       }, 200);
       try {
@@ -67,10 +70,14 @@ describe("connections per backend", () => {
     const clients = await Promise.all(Array.from({ length: CAP + 3 }, () => connectClient(gw.url)));
     try {
       const holders = clients.slice(0, CAP).map((c) =>
-        c.request({ method: "tools/call", params: { name: "slow_hold", arguments: {} } }, CallToolResultSchema, {
-          onprogress: () => {},
-          resetTimeoutOnProgress: true,
-        }),
+        c.request(
+          { method: "tools/call", params: { name: "slow_hold", arguments: {} } },
+          CallToolResultSchema,
+          {
+            onprogress: () => {},
+            resetTimeoutOnProgress: true,
+          },
+        ),
       );
       await until(() => running === CAP, "both holders running at the backend");
       const waiters = clients.slice(CAP).map((c) =>

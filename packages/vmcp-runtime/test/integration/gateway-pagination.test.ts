@@ -21,7 +21,9 @@ function register(server: McpServer): void {
   if (extra) addLate(server);
 }
 const addLate = (s: McpServer) =>
-  s.registerTool("late", { description: "added later" }, async () => ({ content: [{ type: "text", text: "late" }] }));
+  s.registerTool("late", { description: "added later" }, async () => ({
+    content: [{ type: "text", text: "late" }],
+  }));
 
 describe("list pagination through the gateway", () => {
   let a: StartedBackend;

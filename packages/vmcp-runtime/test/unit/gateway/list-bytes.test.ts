@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeCursor, encodeCursor, ListBytes, rawResultResponse } from "../../../src/server/list-bytes.ts";
 
-const tools = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `t${String(i).padStart(3, "0")}` }));
+const tools = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ name: `t${String(i).padStart(3, "0")}` }));
 type Page = { tools: Array<{ name: string }>; nextCursor?: string };
 const parse = (a: ReturnType<ListBytes["answer"]>): Page => {
   if (!a.ok) throw new Error(a.message);
@@ -36,8 +37,18 @@ describe("ListBytes pagination", () => {
   it("refuses garbage, a cursor of another list and forged offsets", () => {
     const lb = new ListBytes(10);
     const all = tools(30);
-    for (const bad of ["", "not a cursor!", 42, encodeCursor("prompts", 10), encodeCursor("tools", 7), encodeCursor("tools", 0)])
-      expect(lb.answer("tools", all, bad)).toEqual({ ok: false, message: "Invalid params: unknown cursor for tools" });
+    for (const bad of [
+      "",
+      "not a cursor!",
+      42,
+      encodeCursor("prompts", 10),
+      encodeCursor("tools", 7),
+      encodeCursor("tools", 0),
+    ])
+      expect(lb.answer("tools", all, bad)).toEqual({
+        ok: false,
+        message: "Invalid params: unknown cursor for tools",
+      });
     expect(decodeCursor("tools", Buffer.from("vmcp1:tools:-10").toString("base64url"), 10)).toBeUndefined();
   });
 
@@ -59,7 +70,11 @@ describe("ListBytes pagination", () => {
   });
 
   it("wraps cached result bytes in a JSON-RPC response for any id", () => {
-    expect(JSON.parse(rawResultResponse('a"b', '{"tools":[]}'))).toEqual({ jsonrpc: "2.0", id: 'a"b', result: { tools: [] } });
+    expect(JSON.parse(rawResultResponse('a"b', '{"tools":[]}'))).toEqual({
+      jsonrpc: "2.0",
+      id: 'a"b',
+      result: { tools: [] },
+    });
     expect(JSON.parse(rawResultResponse(7, '{"tools":[]}')).id).toBe(7);
   });
 });

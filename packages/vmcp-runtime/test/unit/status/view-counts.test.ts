@@ -29,7 +29,10 @@ function view(backends: number, perBackend: number): { view: CountableView; look
     prompts.push({ name: `${backend}_p` });
     promptRoutes.set(`${backend}_p`, { backend });
   }
-  return { view: { tools, toolRoutes, resources, resourceRoutes, prompts, promptRoutes }, lookups: () => lookups };
+  return {
+    view: { tools, toolRoutes, resources, resourceRoutes, prompts, promptRoutes },
+    lookups: () => lookups,
+  };
 }
 
 describe("countByBackend", () => {
