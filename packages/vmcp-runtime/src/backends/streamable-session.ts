@@ -95,7 +95,8 @@ export class StreamableBackendSession implements BackendSession {
     await this.send(INITIALIZED_NOTICE);
     // A backend may send a server->client request (sampling, elicitation) on its standalone
     // stream during the very first call: the stream must be open before any call is forwarded.
-    if (sid) await this.#openGetStream();
+    if (sid && usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      await this.#openGetStream();
   }
 
   /** POST one message. 404 on an established session means the backend forgot it; other HTTP
@@ -349,4 +350,18 @@ function answerIn(res: Answer, backend: string, id: string, maxBytes: number): D
   if (ct.startsWith("text/event-stream")) new SseParser((ev) => read(ev.data), maxBytes).push(`${text}\n\n`);
   else if (text) read(text);
   return found;
+}
+
+/** Whether a client session's standalone GET stream can carry anything: requests to the client
+ * need a capability the client declared (sampling, elicitation, roots); unsolicited
+ * notifications need one the backend declared (log messages, resources/updated). list_changed
+ * reaches the gateway on its control session anyway. Without any, the stream would only hold a
+ * connection per client session and backend. */
+export function usesStandaloneStream(
+  client: Record<string, unknown>,
+  server: Record<string, unknown>,
+): boolean {
+  if (client.sampling || client.elicitation || client.roots) return true;
+  const resources = server.resources;
+  return Boolean(server.logging) || (isObject(resources) && resources.subscribe === true);
 }
