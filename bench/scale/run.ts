@@ -31,6 +31,19 @@ const root = new URL("../../", import.meta.url).pathname;
 const checkouts: Array<[string, string]> = [["this", root]];
 if (values["baseline-root"]) checkouts.unshift(["baseline", values["baseline-root"]]);
 
+/** Children still running, stopped when the benchmark is interrupted. */
+const children = new Set<ChildProcess>();
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.once(sig, () => {
+    for (const c of children) c.kill("SIGTERM");
+    process.exit(130);
+  });
+const track = (c: ChildProcess): ChildProcess => {
+  children.add(c);
+  c.once("exit", () => children.delete(c));
+  return c;
+};
+
 function waitForLine(child: ChildProcess, match: (line: string) => string | undefined): Promise<string> {
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! });
@@ -80,10 +93,12 @@ function connectionsTo(ports: Set<number>): number {
 }
 
 async function startBackends(b: number): Promise<{ urls: string[]; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(root, "bench/scale/backend-host.ts")], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { ...process.env, SCALE_BACKENDS: String(b), SCALE_TOOLS: String(T) },
-  });
+  const child = track(
+    spawn(process.execPath, [join(root, "bench/scale/backend-host.ts")], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, SCALE_BACKENDS: String(b), SCALE_TOOLS: String(T) },
+    }),
+  );
   const line = await waitForLine(child, (l) => (l.startsWith("{") ? l : undefined));
   return { urls: (JSON.parse(line) as { urls: string[] }).urls, child };
 }
@@ -117,20 +132,22 @@ async function startGateway(
     ].join("\n"),
   );
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-      join(checkout, "packages/vmcp-runtime/src/main.ts"),
-      "serve",
-      "--config",
-      cfg,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        join(checkout, "packages/vmcp-runtime/src/main.ts"),
+        "serve",
+        "--config",
+        cfg,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    ),
   );
   const url = await waitForLine(child, (l) => {
     try {
