@@ -110,11 +110,16 @@ export class StreamableBackendSession implements BackendSession {
   ): Promise<Answer> {
     const { calls, callSlots, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
-    try {
-      // The wait for a connection is part of the call's time, never more than its timeout.
-      if (!callSlots.tryAcquire()) await callSlots.acquire(this.#o.timeoutMs, signal);
-    } catch (err) {
-      throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    let timeoutMs = this.#o.timeoutMs;
+    if (!callSlots.tryAcquire()) {
+      // The wait for a connection is part of the call's time: the answer gets what is left.
+      const start = performance.now();
+      try {
+        await callSlots.acquire(timeoutMs, signal);
+      } catch (err) {
+        throw toBackendError(this.backend, err, this.#o.timeoutMs);
+      }
+      timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
     }
     try {
       res = await exchange(
@@ -126,7 +131,7 @@ export class StreamableBackendSession implements BackendSession {
             ? headers
             : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
-          timeoutMs: this.#o.timeoutMs,
+          timeoutMs,
           maxBytes: maxAnswerBytes,
           check,
         },
