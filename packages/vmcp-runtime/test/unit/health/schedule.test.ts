@@ -102,13 +102,13 @@ describe("health monitor schedule with many backends", () => {
     const t0 = Date.now();
     monitor.start();
     try {
-      await vi.advanceTimersByTimeAsync(4 * INTERVAL);
+      await vi.advanceTimersByTimeAsync(3 * INTERVAL);
     } finally {
       monitor.stop();
     }
     expect(peak).toBeLessThanOrEqual(8);
     // Every backend is checked about once per interval.
-    expect(starts.length).toBeGreaterThanOrEqual(3 * B);
+    expect(starts.length).toBeGreaterThanOrEqual(2 * B);
     // First probes: spread over the interval, not all in its first second.
     const firstSecond = starts.filter((t) => t - t0 <= 1000).length;
     expect(firstSecond).toBeLessThan(B / 10);
@@ -118,7 +118,8 @@ describe("health monitor schedule with many backends", () => {
       buckets.set(k, (buckets.get(k) ?? 0) + 1);
     }
     const counts = [...buckets.values()];
-    const mean = starts.length / Math.ceil((4 * INTERVAL) / 3000);
+    const mean = starts.length / Math.ceil((3 * INTERVAL) / 3000);
     expect(Math.max(...counts)).toBeLessThanOrEqual(2 * mean);
-  });
+    // Fake timers still run every timer callback: a few seconds on a loaded machine.
+  }, 30_000);
 });
