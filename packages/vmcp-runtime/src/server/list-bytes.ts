@@ -1,5 +1,7 @@
+import type { ServerResponse } from "node:http";
+
 // tools/list, resources/list, resources/templates/list and prompts/list answered from JSON
-// serialised once per list instance (a catalog view's array, or a caller's filtered copy of it),
+// serialised (and UTF-8 encoded) once per list instance (a catalog view's array, or a caller's filtered copy of it),
 // paginated with MCP cursors when a page size is configured.
 
 export type ListField = "tools" | "resources" | "resourceTemplates" | "prompts";
@@ -31,14 +33,14 @@ export function decodeCursor(field: ListField, cursor: string, pageSize: number)
   return offset > 0 && offset % pageSize === 0 ? offset : undefined;
 }
 
-export type ListAnswer = { ok: true; resultJson: string } | { ok: false; message: string };
+export type ListAnswer = { ok: true; result: Buffer } | { ok: false; message: string };
 
 /** The JSON of a list result (`{"tools":[...],"nextCursor":...}`), serialised at most once per
  * list instance and page. Lists are replaced, never mutated, when the catalog changes, and held
  * weakly, so stale bytes go with their list; pages per list are bounded by its length. */
 export class ListBytes {
   #pageSize: number | undefined;
-  #cache = new WeakMap<readonly unknown[], Map<number, string>>();
+  #cache = new WeakMap<readonly unknown[], Map<number, Buffer>>();
   #templates = new WeakMap<readonly object[], readonly object[]>();
 
   /** pageSize undefined: every list is answered whole and a cursor is refused. */
@@ -61,12 +63,12 @@ export class ListBytes {
     }
     // A cursor past the end (the list shrank since it was issued) is an empty last page.
     const key = Math.min(offset, items.length);
-    let json = pages.get(key);
-    if (json === undefined) {
-      json = this.#serialise(field, items, key);
-      pages.set(key, json);
+    let bytes = pages.get(key);
+    if (bytes === undefined) {
+      bytes = Buffer.from(this.#serialise(field, items, key));
+      pages.set(key, bytes);
     }
-    return { ok: true, resultJson: json };
+    return { ok: true, result: bytes };
   }
 
   /** Resource templates without the gateway's routing field, one array per source array (so
@@ -90,7 +92,21 @@ export class ListBytes {
   }
 }
 
-/** A JSON-RPC result around an already serialised result object. */
-export function rawResultResponse(id: string | number, resultJson: string): string {
-  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":${resultJson}}`;
+/** The JSON-RPC envelope up to the result: the answer is this, the cached result bytes, "}". */
+export function resultPrefix(id: string | number): string {
+  return `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":`;
+}
+
+/** Writes a JSON-RPC result around cached bytes without copying them into a new string (at
+ * thousands of tools a list is megabytes: encoding it per request was most of its cost). */
+export function replyWithResult(res: ServerResponse, id: string | number, result: Buffer): void {
+  const head = Buffer.from(resultPrefix(id));
+  res.writeHead(200, {
+    "content-type": "application/json",
+    "content-length": head.length + result.length + 1,
+  });
+  res.cork();
+  res.write(head);
+  res.write(result);
+  res.end("}");
 }

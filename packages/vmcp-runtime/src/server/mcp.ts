@@ -30,7 +30,7 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "./jsonrpc.ts";
-import { LIST_FIELDS, ListBytes, rawResultResponse } from "./list-bytes.ts";
+import { LIST_FIELDS, ListBytes, replyWithResult } from "./list-bytes.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
 import type { SessionStore } from "./sessions.ts";
@@ -502,7 +502,7 @@ export class McpHandler {
         const field = LIST_FIELDS[msg.method] ?? "tools";
         const answer = this.#listBytes.answer(field, items, params?.cursor);
         if (!answer.ok) return refuse(ErrorCodes.InvalidParams, answer.message);
-        reply(res, 200, rawResultResponse(msg.id, answer.resultJson));
+        replyWithResult(res, msg.id, answer.result);
         return this.#observe(LOCAL, msg, msg.method, "ok", startNs);
       }
       case "ping":

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, ListBytes, rawResultResponse } from "../../../src/server/list-bytes.ts";
+import { decodeCursor, encodeCursor, ListBytes, resultPrefix } from "../../../src/server/list-bytes.ts";
 
 const tools = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ name: `t${String(i).padStart(3, "0")}` }));
 type Page = { tools: Array<{ name: string }>; nextCursor?: string };
 const parse = (a: ReturnType<ListBytes["answer"]>): Page => {
   if (!a.ok) throw new Error(a.message);
-  return JSON.parse(a.resultJson) as Page;
+  return JSON.parse(a.result.toString()) as Page;
 };
 
 describe("ListBytes pagination", () => {
@@ -64,17 +64,17 @@ describe("ListBytes pagination", () => {
     const all = tools(3);
     const a = lb.answer("tools", all, undefined);
     const b = lb.answer("tools", all, undefined);
-    expect(a.ok && b.ok && a.resultJson === b.resultJson).toBe(true);
+    expect(a.ok && b.ok && a.result === b.result).toBe(true);
     const next = [...all, { name: "t999" }];
     expect(parse(lb.answer("tools", next, undefined)).tools).toHaveLength(4);
   });
 
   it("wraps cached result bytes in a JSON-RPC response for any id", () => {
-    expect(JSON.parse(rawResultResponse('a"b', '{"tools":[]}'))).toEqual({
+    expect(JSON.parse(`${resultPrefix('a"b')}{"tools":[]}}`)).toEqual({
       jsonrpc: "2.0",
       id: 'a"b',
       result: { tools: [] },
     });
-    expect(JSON.parse(rawResultResponse(7, '{"tools":[]}')).id).toBe(7);
+    expect(JSON.parse(`${resultPrefix(7)}{"tools":[]}}`).id).toBe(7);
   });
 });
