@@ -5,7 +5,7 @@
 // sessions scenario (S sessions, each initialize + one tools/call): errors, p50/p99, RSS per
 // session, connections from the gateway to the backends.
 //   node bench/scale/run.ts [--backends 10,50,200] [--tools 50] [--sessions 1000]
-//     [--baseline-root /work/main] [--lists 200]
+//     [--baseline-root /work/main] [--lists 200] [--target spread|one]
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -21,6 +21,8 @@ const { values } = parseArgs({
     sessions: { type: "string", default: "1000" },
     lists: { type: "string", default: "200" },
     "baseline-root": { type: "string" },
+    /** spread: session i calls backend i mod B; one: every session calls b0. */
+    target: { type: "string", default: "spread" },
   },
 });
 const LEVELS = values.backends.split(",").map(Number);
@@ -277,7 +279,10 @@ async function measure(
             jsonrpc: "2.0",
             id: 3,
             method: "tools/call",
-            params: { name: `b${sids.length % b}_tool_1`, arguments: { query: "x" } },
+            params: {
+              name: `b${values.target === "one" ? 0 : sids.length % b}_tool_1`,
+              arguments: { query: "x" },
+            },
           },
           s,
         );
@@ -331,7 +336,7 @@ for (const b of LEVELS) {
 
 const f = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `\nT=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call, c=50)\n`,
+  `\nT=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
   "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | MiB per session | conns to backends (peak) |",
