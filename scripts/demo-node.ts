@@ -8,7 +8,7 @@ import { waitFor } from "../e2e/harness/kube.ts";
 import { VMCP_NAME } from "../e2e/harness/samples.ts";
 import { connectClient, readVmcp, type VmcpView } from "../e2e/harness/scenario.ts";
 import { gatewayBaseUrl, leaseHolder, readyPods, startNodeWorld } from "../e2e/node/node-world.ts";
-import { kubeRequest } from "../packages/operator/src/kit/http.ts";
+import { kubeRequest } from "../packages/kube-kit/src/http.ts";
 import { ensureBinaries } from "../packages/testenv/src/index.ts";
 import { backendsTable, bold, dim, elapsed, step, table, toolText, untilQuit } from "./demo-print.ts";
 

@@ -4,8 +4,8 @@ import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { cliErrorLine, type LogFormat, parseLogFormat, versionLine } from "@vmcp/shared-types";
-import { createLogger } from "./kit/logger.ts";
 import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
 import { BUILD_INFO } from "./version.ts";
 

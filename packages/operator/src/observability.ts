@@ -1,9 +1,10 @@
 // Operator gauges computed at scrape time from what the operator already holds: its build and the
 // Ready condition of every VirtualMCPServer in its informer cache (no extra API calls).
+
+import type { Informer, KubeObject } from "@vmcp/kube-kit/informer";
+import { type OperatorMetrics, registerBuildInfo } from "@vmcp/kube-kit/metrics";
 import { Gauge } from "prom-client";
-import type { Informer, KubeObject } from "./kit/informer.ts";
 import type { InformerRegistry } from "./kit/informers.ts";
-import { type OperatorMetrics, registerBuildInfo } from "./kit/metrics.ts";
 import { BUILD_INFO } from "./version.ts";
 
 const VMCP_RESOURCE = "virtualmcpservers.toolhive.stacklok.dev";

@@ -1,6 +1,7 @@
 export * from "./audit.ts";
 export * from "./authz.ts";
 export * from "./build-info.ts";
+export * from "./cedar-policies.ts";
 export * from "./cli-error.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
@@ -18,6 +19,7 @@ export type { JSONSchemaProps } from "./crd/openapi.ts";
 export { crdFileName, renderCrd, renderCrdFiles } from "./crd/render.ts";
 export * from "./discovered-backend.ts";
 export * from "./duration.ts";
+export * from "./json.ts";
 export * from "./kinds/common.ts";
 export * from "./kinds/info.ts";
 export * from "./kinds/mcp-authz-config.ts";

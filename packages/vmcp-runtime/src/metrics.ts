@@ -1,4 +1,4 @@
-import { registerBuildInfo } from "@vmcp/operator/kit/metrics";
+import { registerBuildInfo } from "@vmcp/kube-kit/metrics";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { BUILD_INFO } from "./version.ts";
 
@@ -13,6 +13,8 @@ export class Metrics {
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
   readonly statusWrites: Counter<"result">;
+  readonly sessionResumes: Counter;
+  readonly sessionRefusals: Counter<"reason">;
   #durationChildren = new Map<string, { observe(v: number): void }>();
   #requestChildren = new Map<string, { inc(): void }>();
 
@@ -51,6 +53,17 @@ export class Metrics {
       registers,
     });
     registerBuildInfo(this.registry, "vmcp_build_info", BUILD_INFO);
+    this.sessionResumes = new Counter({
+      name: "vmcp_session_resumes_total",
+      help: "Client sessions this replica rebuilt from a session id it did not issue (or no longer held)",
+      registers,
+    });
+    this.sessionRefusals = new Counter({
+      name: "vmcp_session_refusals_total",
+      help: "Token-carrying session ids refused with 404, by reason",
+      labelNames: ["reason"],
+      registers,
+    });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { idKey, isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { idKey, isObject, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -84,6 +84,15 @@ export class StreamableBackendSession implements BackendSession {
       );
     }
     Object.assign(this, negotiated(answer.result, this.#o.init.protocolVersion));
+    this.#establish(sid);
+    await this.send(INITIALIZED_NOTICE);
+    // A backend may send a server->client request (sampling, elicitation) on its standalone
+    // stream during the very first call: the stream must be open before any call is forwarded.
+    if (sid && usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      await this.#openGetStream();
+  }
+
+  #establish(sid: string | undefined): void {
     this.#sessionId = sid;
     const base: Record<string, string> = {
       "content-type": "application/json",
@@ -92,10 +101,33 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
-    await this.send(INITIALIZED_NOTICE);
-    // A backend may send a server->client request (sampling, elicitation) on its standalone
-    // stream during the very first call: the stream must be open before any call is forwarded.
-    if (sid) await this.#openGetStream();
+  }
+
+  /** The backend's id for this session; undefined before open or when the backend keeps none. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** Continue a session another gateway replica opened, without initialize: if the backend has
+   * forgotten it, the first call gets 404 and the caller re-initializes. The standalone stream is
+   * tried once in the background (a backend allows one per session; the replica that opened the
+   * session may still hold it). */
+  resume(r: {
+    sessionId: string;
+    protocolVersion: string;
+    serverCapabilities: Record<string, unknown>;
+  }): void {
+    this.protocolVersion = r.protocolVersion;
+    this.serverCapabilities = r.serverCapabilities;
+    this.#establish(r.sessionId);
+    if (usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      void this.#runGetStream(() => {});
+  }
+
+  /** Stop using the session in this process but leave it open at the backend, where other
+   * replicas continue it. */
+  detach(): void {
+    this.#closed.abort();
   }
 
   /** POST one message. 404 on an established session means the backend forgot it; other HTTP
@@ -107,8 +139,19 @@ export class StreamableBackendSession implements BackendSession {
     onStart?: OnAnswerStart,
     check?: (body: Buffer) => Error | undefined,
   ): Promise<Answer> {
-    const { calls, path, maxAnswerBytes } = this.#o.pools;
+    const { calls, callSlots, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
+    let timeoutMs = this.#o.timeoutMs;
+    if (!callSlots.tryAcquire()) {
+      // The wait for a connection is part of the call's time: the answer gets what is left.
+      const start = performance.now();
+      try {
+        await callSlots.acquire(timeoutMs, signal);
+      } catch (err) {
+        throw toBackendError(this.backend, err, this.#o.timeoutMs);
+      }
+      timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
+    }
     try {
       res = await exchange(
         calls,
@@ -119,7 +162,7 @@ export class StreamableBackendSession implements BackendSession {
             ? headers
             : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
-          timeoutMs: this.#o.timeoutMs,
+          timeoutMs,
           maxBytes: maxAnswerBytes,
           check,
         },
@@ -128,6 +171,8 @@ export class StreamableBackendSession implements BackendSession {
       );
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    } finally {
+      callSlots.release();
     }
     if (res.status === 404 && this.#sessionId) {
       throw new BackendError(
@@ -341,4 +386,18 @@ function answerIn(res: Answer, backend: string, id: string, maxBytes: number): D
   if (ct.startsWith("text/event-stream")) new SseParser((ev) => read(ev.data), maxBytes).push(`${text}\n\n`);
   else if (text) read(text);
   return found;
+}
+
+/** Whether a client session's standalone GET stream can carry anything: requests to the client
+ * need a capability the client declared (sampling, elicitation, roots); unsolicited
+ * notifications need one the backend declared (log messages, resources/updated). list_changed
+ * reaches the gateway on its control session anyway. Without any, the stream would only hold a
+ * connection per client session and backend. */
+export function usesStandaloneStream(
+  client: Record<string, unknown>,
+  server: Record<string, unknown>,
+): boolean {
+  if (client.sampling || client.elicitation || client.roots) return true;
+  const resources = server.resources;
+  return Boolean(server.logging) || (isObject(resources) && resources.subscribe === true);
 }
