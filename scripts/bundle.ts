@@ -65,7 +65,7 @@ for (const t of targets) {
     metafile: true,
     define: commit ? { __VMCP_COMMIT__: JSON.stringify(commit) } : {},
   });
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0);
   process.stdout.write(
     `${t}: ${outdir}/${name}.mjs (${(bytes / 2 ** 20).toFixed(1)} MiB with chunks and maps)\n`,
   );
