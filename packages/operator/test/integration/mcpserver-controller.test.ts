@@ -1,0 +1,156 @@
+// The MCPServer controller against the real API server (no kubelet here: pod readiness is played by
+// patching the Deployment's status, as the kubelet and the Deployment controller would). The real
+// node e2e runs the same controller with real pods.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { API_VERSION } from "@vmcp/shared-types";
+import { createNamespace, type TestNamespace } from "@vmcp/testenv";
+import { testKubeConfig } from "@vmcp/testenv/vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
+import { mcpServerController } from "../../src/controllers/mcpserver.ts";
+import { createLogger } from "../../src/kit/logger.ts";
+import { type RunningOperator, startOperator } from "../../src/manager.ts";
+import { create, eventually, get, type Obj, patch } from "./helpers.ts";
+import { markDeploymentAvailable, mergePatch, R } from "./virtualmcpserver/vmcp-helpers.ts";
+
+let kc: KubeConfig;
+let ns: TestNamespace;
+let op: RunningOperator;
+
+type Cond = { type: string; status: string; reason: string; message: string };
+type Status = { phase?: string; url?: string; readyReplicas?: number; message?: string; conditions?: Cond[] };
+
+const server = (name: string, spec: Record<string, unknown>): Obj => ({
+  apiVersion: API_VERSION,
+  kind: "MCPServer",
+  metadata: { name, namespace: ns.name },
+  spec,
+});
+const status = async (name: string) =>
+  (await get(kc, API_VERSION, "MCPServer", ns.name, name))?.status as Status | undefined;
+const specOf = (o: Obj | undefined): unknown => o?.spec ?? {};
+const condition = (s: Status | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  ns = await createNamespace(kc, "mcpserver");
+  op = await startOperator({
+    kc,
+    namespace: ns.name,
+    controllers: [mcpGroupController, mcpServerController],
+    leaderElection: false,
+    logger: createLogger({ level: "warn" }),
+  });
+});
+afterAll(async () => {
+  await op?.stop();
+  await ns?.delete();
+});
+
+describe("MCPServer controller", () => {
+  it("an image: Deployment and Service mcp-<name>-proxy owned by it, Pending with status.url, Ready once a replica is", async () => {
+    await create(kc, {
+      apiVersion: API_VERSION,
+      kind: "MCPGroup",
+      metadata: { name: "tools", namespace: ns.name },
+      spec: {},
+    });
+    await create(
+      kc,
+      server("weather", {
+        image: "localhost/weather:1",
+        transport: "streamable-http",
+        groupRef: { name: "tools" },
+        args: ["--name", "weather"],
+      }),
+    );
+    const pending = await eventually(async () => {
+      const s = await status("weather");
+      return s?.phase === "Pending" && s.url ? s : undefined;
+    }, "weather Pending with a url");
+    expect(pending.url).toBe(`http://mcp-weather-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    expect(condition(pending, "Ready")).toMatchObject({ status: "False", reason: "NotReady" });
+    expect(condition(pending, "GroupRefValidated")).toMatchObject({ status: "True" });
+    const dep = await get(kc, "apps/v1", "Deployment", ns.name, "weather");
+    const uid = (await get(kc, API_VERSION, "MCPServer", ns.name, "weather"))?.metadata.uid;
+    expect(dep?.metadata.ownerReferences?.[0]).toMatchObject({
+      kind: "MCPServer",
+      name: "weather",
+      uid,
+      controller: true,
+    });
+    const c = (
+      specOf(dep) as { template: { spec: { containers: { name: string; image: string; args: string[] }[] } } }
+    ).template.spec.containers[0];
+    expect(c).toMatchObject({ name: "mcp", image: "localhost/weather:1", args: ["--name", "weather"] });
+    const svc = await get(kc, "v1", "Service", ns.name, "mcp-weather-proxy");
+    expect((specOf(svc) as { ports: unknown[] }).ports).toEqual([
+      { name: "http", port: 8080, targetPort: "mcp", protocol: "TCP" },
+    ]);
+
+    await markDeploymentAvailable(kc, ns.name, "weather");
+    const ready = await eventually(async () => {
+      const s = await status("weather");
+      return s?.phase === "Ready" ? s : undefined;
+    }, "weather Ready");
+    expect(ready).toMatchObject({ readyReplicas: 1, message: "1 replica(s) ready" });
+    expect(condition(ready, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+
+    // A spec change reaches the Deployment (SSA), not a new object.
+    await patch(kc, server("weather", {}), { spec: { args: ["--name", "notes"] } });
+    await eventually(async () => {
+      const d = await get(kc, "apps/v1", "Deployment", ns.name, "weather");
+      const args = (specOf(d) as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec
+        .containers[0]?.args;
+      return args?.[1] === "notes";
+    }, "the Deployment follows spec.args");
+  });
+
+  it("stdio is refused with Valid=False UnsupportedTransport and nothing is deployed", async () => {
+    await create(kc, server("local", { image: "localhost/local:1", transport: "stdio" }));
+    const s = await eventually(async () => {
+      const st = await status("local");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "local Failed");
+    expect(condition(s, "Valid")).toMatchObject({ status: "False", reason: "UnsupportedTransport" });
+    expect(s.url).toBeUndefined();
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "local")).toBeUndefined();
+  });
+
+  it("a podTemplateSpec outside the allow-list: PodTemplateValid=False naming the field, no Deployment", async () => {
+    await create(
+      kc,
+      server("sneaky", {
+        image: "localhost/x:1",
+        transport: "sse",
+        podTemplateSpec: { spec: { containers: [{ name: "mcp", command: ["sh"] }] } },
+      }),
+    );
+    const s = await eventually(async () => {
+      const st = await status("sneaky");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "sneaky Failed");
+    expect(condition(s, "PodTemplateValid")).toMatchObject({
+      status: "False",
+      reason: "InvalidPodTemplateSpec",
+    });
+    expect(condition(s, "PodTemplateValid")?.message).toContain("spec.containers[mcp].command");
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "sneaky")).toBeUndefined();
+  });
+
+  it("no image: not this operator's to run; a status someone else wrote is left as it is", async () => {
+    await create(kc, server("external", { transport: "streamable-http" }));
+    await mergePatch(
+      kc,
+      R.server,
+      ns.name,
+      "external",
+      { status: { phase: "Ready", url: "http://elsewhere:8080/mcp" } },
+      true,
+    );
+    // The stdio/sneaky/weather reconciles above prove the controller runs; give this one the same chance.
+    await eventually(async () => (await status("local"))?.phase === "Failed", "controller running");
+    expect(await status("external")).toEqual({ phase: "Ready", url: "http://elsewhere:8080/mcp" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "external")).toBeUndefined();
+  });
+});
