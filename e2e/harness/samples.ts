@@ -1,6 +1,6 @@
 // The sample world of the demo and the e2e suite: MCP servers on 127.0.0.1 (one over TLS with a
-// private CA) and the resources that describe them: an MCPGroup, an MCPServer (its status.url set
-// by us, since no MCPServer controller runs here), a TLS MCPServerEntry with a caBundleRef, and a
+// private CA) and the resources that describe them: an MCPGroup, an image-less MCPServer (its
+// status.url set by us: the operator runs only MCPServers with an image), a TLS MCPServerEntry with a caBundleRef, and a
 // VirtualMCPServer aggregating the group.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_VERSION } from "@vmcp/shared-types";
