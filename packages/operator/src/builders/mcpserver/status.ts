@@ -50,10 +50,38 @@ export function transportRefusal(server: MCPServer): McpServerRefusal | undefine
   };
 }
 
+/** What the workload status needs, whichever kind runs the pods (MCPServer, MCPRemoteProxy). */
+export interface WorkloadStatusInput {
+  name: string;
+  generation: number;
+  groupRef?: string | undefined;
+  /** status.url once the Service exists. */
+  url: string;
+  deploymentName: string;
+  refusal?: McpServerRefusal | undefined;
+  groupExists?: boolean | undefined;
+  deployment: V1Deployment | undefined;
+  serviceExists: boolean;
+  imagePull?: ImagePullProblem | undefined;
+  liveConditions: readonly Condition[] | undefined;
+  now: Date;
+}
+
 export function computeMcpServerStatus(input: McpServerStatusInput): McpServerStatus {
-  const { server, refusal, deployment, imagePull } = input;
+  const { server, ...rest } = input;
   const name = server.metadata.name ?? "";
-  const generation = server.metadata.generation ?? 0;
+  return computeWorkloadStatus({
+    ...rest,
+    name,
+    generation: server.metadata.generation ?? 0,
+    groupRef: server.spec.groupRef?.name,
+    url: mcpServerUrl(name, server.metadata.namespace ?? "", server.spec),
+    deploymentName: mcpServerDeploymentName(name),
+  });
+}
+
+export function computeWorkloadStatus(input: WorkloadStatusInput): McpServerStatus {
+  const { refusal, deployment, imagePull, generation } = input;
   const conds: ConditionInput[] = [];
   const cond = (type: string, ok: boolean, reason: string, message: string) =>
     conds.push({ type, status: ok ? "True" : "False", reason, message });
@@ -62,7 +90,7 @@ export function computeMcpServerStatus(input: McpServerStatusInput): McpServerSt
   else cond("Valid", true, "ValidationSucceeded", "Spec is valid");
   if (refusal?.type === "PodTemplateValid") cond("PodTemplateValid", false, refusal.reason, refusal.message);
   else if (!refusal) cond("PodTemplateValid", true, "ValidPodTemplateSpec", "PodTemplateSpec is valid");
-  const group = server.spec.groupRef?.name;
+  const group = input.groupRef;
   if (group !== undefined) {
     const ok = input.groupExists === true;
     cond(
@@ -94,7 +122,7 @@ export function computeMcpServerStatus(input: McpServerStatusInput): McpServerSt
     readyReason = "ImagePullFailed";
   } else if (failure && readyReplicas === 0) {
     phase = "Failed";
-    message = `Deployment ${mcpServerDeploymentName(name)} failed: ${failure.message ?? failure.reason ?? "unknown"}`;
+    message = `Deployment ${input.deploymentName} failed: ${failure.message ?? failure.reason ?? "unknown"}`;
     readyReason = "DeploymentFailed";
   } else if (readyReplicas > 0 && input.serviceExists) {
     phase = "Ready";
@@ -114,7 +142,6 @@ export function computeMcpServerStatus(input: McpServerStatusInput): McpServerSt
     readyReplicas,
     conditions: materializeConditions(conds, input.liveConditions, generation, input.now),
   };
-  if (!refusal && input.serviceExists)
-    status.url = mcpServerUrl(name, server.metadata.namespace ?? "", server.spec);
+  if (!refusal && input.serviceExists) status.url = input.url;
   return status;
 }
