@@ -264,6 +264,56 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     await remove(kc, obj);
   });
 
+  it("an MCPRemoteProxy in front of the weather server: the runtime pod proxies it, status.url is set, a client calls through its Service", async () => {
+    const obj = {
+      apiVersion: API_VERSION,
+      kind: "MCPRemoteProxy",
+      metadata: { name: "weather-remote", namespace: NS },
+      spec: {
+        remoteUrl: `http://mcp-weather-proxy.${NS}.svc.cluster.local:${BACKEND_PORT}/mcp`,
+        allowPrivateEndpoint: true,
+      },
+    };
+    await apply(kc, obj);
+    type ProxyView = { status?: { phase?: string; url?: string; message?: string } };
+    const ready = await timed("MCPRemoteProxy Ready (runtime pod in single-backend mode)", () =>
+      waitFor(
+        "MCPRemoteProxy weather-remote phase Ready",
+        async () => {
+          const o = (await get(kc, API_VERSION, "MCPRemoteProxy", NS, "weather-remote")) as
+            | ProxyView
+            | undefined;
+          return o?.status?.phase === "Ready" ? o : undefined;
+        },
+        120_000,
+        250,
+      ),
+    );
+    expect(ready.status?.url).toBe(`http://mcp-weather-remote-remote-proxy.${NS}.svc.cluster.local:8080/mcp`);
+    const svc = (await get(kc, "v1", "Service", NS, "mcp-weather-remote-remote-proxy")) as
+      | { spec?: { clusterIP?: string; sessionAffinity?: string } }
+      | undefined;
+    expect(svc?.spec?.sessionAffinity).toBe("ClientIP");
+    // The host resolves no cluster DNS: the same Service by its ClusterIP (kube-proxy).
+    const text = await waitFor(
+      "forecast answered through the remote proxy",
+      async () => {
+        const c = await connectClient(`http://${svc?.spec?.clusterIP}:8080/mcp`);
+        try {
+          return toolText(await c.callTool({ name: "forecast", arguments: { city: "Lisbon" } }));
+        } catch {
+          return undefined;
+        } finally {
+          await c.close();
+        }
+      },
+      60_000,
+      500,
+    );
+    expect(text).toBe("Tomorrow in Lisbon: sunny, 21 °C");
+    await remove(kc, obj);
+  });
+
   it("the weather backend's pods gone turns the phase Degraded, and Ready again once a pod is back", async () => {
     const scale = (replicas: number) =>
       kubeRequest(kc, {

@@ -73,7 +73,9 @@ describe("MCPServer controller", () => {
     expect(condition(pending, "GroupRefValidated")).toMatchObject({ status: "True" });
     const dep = await get(kc, "apps/v1", "Deployment", ns.name, "weather");
     const uid = (await get(kc, API_VERSION, "MCPServer", ns.name, "weather"))?.metadata.uid;
-    expect(dep?.metadata.ownerReferences?.[0]).toMatchObject({
+    expect(
+      (dep?.metadata as { ownerReferences?: unknown[] } | undefined)?.ownerReferences?.[0],
+    ).toMatchObject({
       kind: "MCPServer",
       name: "weather",
       uid,
