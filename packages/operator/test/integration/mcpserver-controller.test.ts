@@ -7,6 +7,7 @@ import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
+import { mcpRemoteProxyController } from "../../src/controllers/mcpremoteproxy.ts";
 import { mcpServerController } from "../../src/controllers/mcpserver.ts";
 import { createLogger } from "../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
@@ -37,7 +38,7 @@ beforeAll(async () => {
   op = await startOperator({
     kc,
     namespace: ns.name,
-    controllers: [mcpGroupController, mcpServerController],
+    controllers: [mcpGroupController, mcpServerController, mcpRemoteProxyController],
     leaderElection: false,
     logger: createLogger({ level: "warn" }),
   });
@@ -154,5 +155,58 @@ describe("MCPServer controller", () => {
     await eventually(async () => (await status("local"))?.phase === "Failed", "controller running");
     expect(await status("external")).toEqual({ phase: "Ready", url: "http://elsewhere:8080/mcp" });
     expect(await get(kc, "apps/v1", "Deployment", ns.name, "external")).toBeUndefined();
+  });
+});
+
+describe("MCPRemoteProxy controller", () => {
+  const proxy = (name: string, spec: Record<string, unknown>): Obj => ({
+    apiVersion: API_VERSION,
+    kind: "MCPRemoteProxy",
+    metadata: { name, namespace: ns.name },
+    spec,
+  });
+  const proxyStatus = async (name: string) =>
+    (await get(kc, API_VERSION, "MCPRemoteProxy", ns.name, name))?.status as Status | undefined;
+
+  it("the runtime in single-backend mode: ConfigMap, Deployment and Service owned by it, status.url, Ready once a replica is", async () => {
+    await create(kc, proxy("crm", { remoteUrl: "https://crm.example.com/mcp" }));
+    const pending = await eventually(async () => {
+      const s = await proxyStatus("crm");
+      return s?.phase === "Pending" && s.url ? s : undefined;
+    }, "crm Pending with a url");
+    expect(pending.url).toBe(`http://mcp-crm-remote-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    expect(pending).not.toHaveProperty("readyReplicas");
+    const cm = await get(kc, "v1", "ConfigMap", ns.name, "crm-remote-proxy-config");
+    expect((cm as { data?: Record<string, string> } | undefined)?.data?.["config.yaml"]).toContain(
+      "https://crm.example.com/mcp",
+    );
+    const svc = await get(kc, "v1", "Service", ns.name, "mcp-crm-remote-proxy");
+    expect((specOf(svc) as { sessionAffinity?: string }).sessionAffinity).toBe("ClientIP");
+    await markDeploymentAvailable(kc, ns.name, "crm-remote-proxy");
+    await eventually(async () => (await proxyStatus("crm"))?.phase === "Ready", "crm Ready");
+  });
+
+  it("a field the proxy does not implement yet (oidcConfigRef) or a forbidden URL: Valid=False naming it, nothing deployed", async () => {
+    await create(
+      kc,
+      proxy("secure", {
+        remoteUrl: "https://crm.example.com/mcp",
+        oidcConfigRef: { name: "o", audience: "a" },
+      }),
+    );
+    await create(kc, proxy("meta", { remoteUrl: "http://169.254.169.254/latest" }));
+    const secure = await eventually(async () => {
+      const s = await proxyStatus("secure");
+      return s?.phase === "Failed" ? s : undefined;
+    }, "secure Failed");
+    expect(condition(secure, "Valid")).toMatchObject({ status: "False", reason: "Unsupported" });
+    expect(condition(secure, "Valid")?.message).toMatch(/^oidcConfigRef: /);
+    const meta = await eventually(async () => {
+      const s = await proxyStatus("meta");
+      return s?.phase === "Failed" ? s : undefined;
+    }, "meta Failed");
+    expect(condition(meta, "Valid")).toMatchObject({ status: "False", reason: "RemoteURLInvalid" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "secure-remote-proxy")).toBeUndefined();
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "meta-remote-proxy")).toBeUndefined();
   });
 });
