@@ -53,6 +53,21 @@ describe("Helm chart", () => {
     }
   });
 
+  it("grants the operator no verb that removes or escalates (delete, bind, escalate, impersonate)", () => {
+    for (const m of MANIFESTS) {
+      const roles = parseManifest(readManifest(m.file)).filter(
+        (o) => o.kind === "ClusterRole" || o.kind === "Role",
+      );
+      expect(roles.length, m.file).toBeGreaterThan(0);
+      const verbs = roles.flatMap((r) =>
+        ((r.rules ?? []) as { verbs: string[] }[]).flatMap((rule) => rule.verbs),
+      );
+      expect(verbs, m.file).toContain("patch");
+      for (const v of ["delete", "deletecollection", "bind", "escalate", "impersonate", "*"])
+        expect(verbs, `${m.file} grants ${v}`).not.toContain(v);
+    }
+  });
+
   it("renders deploy/manifests exactly as committed", async () => {
     const helm = await ensureHelm({ log: (l) => console.log(l) });
     for (const m of MANIFESTS) {

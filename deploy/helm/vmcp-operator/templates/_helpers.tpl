@@ -74,15 +74,16 @@ What the operator reads and writes. It also holds everything it grants the runti
     - mcpoidcconfigs/status
   verbs: [get, patch, update]
 # Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
+# No delete: owner references let the garbage collector remove them with their VirtualMCPServer.
 - apiGroups: [""]
   resources: [configmaps, services, serviceaccounts]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 # The runtime pods, read only: a container waiting on its image (wrong tag, no pull access) is
 # reported in the VirtualMCPServer's DeploymentReady condition, naming the image.
 - apiGroups: [""]
@@ -97,7 +98,7 @@ What the operator reads and writes. It also holds everything it grants the runti
 # also grants the runtime get/update on it (so holds those verbs itself).
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch, update]

@@ -47,7 +47,6 @@ export interface DeploymentInput {
   debug: boolean;
   /** The operator's loopback allowance for local development (VMCP_ALLOW_LOOPBACK_BACKENDS). */
   allowLoopbackBackends?: boolean;
-  serviceAccountName?: string;
   replicas?: number;
   imagePullSecrets?: { name: string }[];
   secretEnv: SecretEnv[];
@@ -152,7 +151,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
   const base: V1PodTemplateSpec = {
     metadata: { labels, annotations: podAnnotations },
     spec: {
-      serviceAccountName: input.serviceAccountName ?? rbacName(name),
+      serviceAccountName: rbacName(name),
       terminationGracePeriodSeconds: 30,
       securityContext: {
         runAsNonRoot: true,

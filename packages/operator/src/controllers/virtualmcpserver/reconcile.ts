@@ -38,15 +38,9 @@ import type { Informer } from "../../kit/informer.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import type { Logger } from "../../kit/logger.ts";
 import type { OperatorMetrics } from "../../kit/metrics.ts";
-import { objectPath, type ResourceRef } from "../../kit/resources.ts";
+import { objectPath } from "../../kit/resources.ts";
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
-
-const OWNED_REFS: Record<string, ResourceRef> = {
-  ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts" },
-  Role: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
-  RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
-};
 
 export interface VmcpInformers {
   vmcps: Informer<RawObject>;
@@ -231,24 +225,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
-
-    for (const p of ev.prune) {
-      const live = inf.owned[p.kind]?.get(namespace, p.name);
-      const refs = (
-        live?.metadata as { ownerReferences?: { uid?: string; controller?: boolean }[] } | undefined
-      )?.ownerReferences;
-      const owned = refs?.some((r) => r.controller && r.uid === vmcp.metadata.uid);
-      if (!live || !owned) continue;
-      deps.metrics?.apiserverWrites.inc({ kind: p.kind, verb: "delete" });
-      try {
-        await kubeRequest(deps.kc, {
-          method: "DELETE",
-          path: objectPath(OWNED_REFS[p.kind]!, namespace, p.name),
-        });
-      } catch (err) {
-        if (!isNotFound(err)) throw err;
-      }
-    }
 
     for (const desired of ev.objects) {
       const kind = desired.kind ?? "";

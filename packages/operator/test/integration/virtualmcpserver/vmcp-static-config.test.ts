@@ -323,19 +323,4 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
     expect(cmRule?.verbs).toEqual(["get"]);
     expect(cmRule?.resourceNames).toContain("corp-ca");
   });
-
-  it("switching to a user-provided ServiceAccount removes the generated RBAC", async () => {
-    await waitFor("dyn RBAC", async () => get(kc, R.role, n(), "dyn-vmcp"));
-    await mergePatch(kc, R.vmcp, n(), "dyn", { spec: { serviceAccount: "my-own-sa" } });
-    await waitFor("Deployment uses my-own-sa", async () => {
-      const d = await get(kc, R.deployment, n(), "dyn");
-      return d?.spec.template.spec.serviceAccountName === "my-own-sa";
-    });
-    for (const ref of [R.sa, R.role, R.rolebinding]) {
-      await waitFor(
-        `${ref.plural}/dyn-vmcp deleted`,
-        async () => (await get(kc, ref, n(), "dyn-vmcp")) === undefined,
-      );
-    }
-  });
 });

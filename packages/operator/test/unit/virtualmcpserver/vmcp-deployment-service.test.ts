@@ -120,9 +120,6 @@ describe("Deployment builder", () => {
       readOnly: true,
     });
     expect(pod?.serviceAccountName).toBe("demo-vmcp");
-    expect(
-      buildDeployment({ ...base, serviceAccountName: "custom" }).spec?.template.spec?.serviceAccountName,
-    ).toBe("custom");
   });
 
   it("mounts each entry's CA bundle key read-only under /etc/toolhive/ca-bundles/<entry>", () => {

@@ -14,7 +14,12 @@ describe("evaluate: validation order and outcome", () => {
       message: "Referenced MCPGroup tools not found",
     });
     expect(ev.objects).toEqual([]);
-    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=True", "GroupRefValidated=False"]);
+    expect(types(ev)).toEqual([
+      "Valid=True",
+      "PodTemplateSpecValid=True",
+      "ServiceAccountValid=True",
+      "GroupRefValidated=False",
+    ]);
   });
 
   it("a group that is not Ready blocks with Pending/GroupRefNotReady", () => {
@@ -72,15 +77,23 @@ describe("evaluate: validation order and outcome", () => {
     );
   });
 
-  it("skips RBAC when spec.serviceAccount is set", () => {
-    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
-    expect(ev.objects.map((o) => o.kind)).toEqual(["Lease", "ConfigMap", "Deployment", "Service"]);
-    expect(ev.prune).toEqual([
-      { kind: "ServiceAccount", name: "demo-vmcp" },
-      { kind: "Role", name: "demo-vmcp" },
-      { kind: "RoleBinding", name: "demo-vmcp" },
-    ]);
-    expect(evaluate(world({}), opts).prune).toEqual([]);
+  it("refuses spec.serviceAccount naming an existing ServiceAccount: Failed, a Warning, nothing built", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "cluster-admin-sa" }) }), opts);
+    expect(ev.objects).toEqual([]);
+    expect(ev.blocked).toMatchObject({ phase: "Failed", reason: "ServiceAccountNotAllowed" });
+    expect(ev.blocked?.message).toMatch(/^spec\.serviceAccount: not allowed \("cluster-admin-sa"\)/);
+    expect(ev.warnings.map((w) => w.reason)).toEqual(["ServiceAccountNotAllowed"]);
+    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=True", "ServiceAccountValid=False"]);
+  });
+
+  it("accepts spec.serviceAccount naming the generated ServiceAccount, and runs the pod as it", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "demo-vmcp" }) }), opts);
+    expect(ev.blocked).toBeUndefined();
+    const dep = ev.objects.find((o) => o.kind === "Deployment") as {
+      spec: { template: { spec: { serviceAccountName: string } } };
+    };
+    expect(dep.spec.template.spec.serviceAccountName).toBe("demo-vmcp");
+    expect(ev.objects.slice(0, 3).map((o) => o.kind)).toEqual(["ServiceAccount", "Role", "RoleBinding"]);
   });
 
   it("rolls the pod template iff the config content changes", () => {
