@@ -3,7 +3,11 @@
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
-import { computeWorkloadStatus, type McpServerRefusal } from "../builders/mcpserver/status.ts";
+import {
+  computeWorkloadStatus,
+  type McpServerRefusal,
+  serviceAccountRefusal,
+} from "../builders/mcpserver/status.ts";
 import {
   buildRemoteProxyConfigMap,
   buildRemoteProxyDeployment,
@@ -68,7 +72,7 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
       ? { type: "Valid", reason: "RemoteURLInvalid", message: urlError }
       : unsupported
         ? { type: "Valid", reason: "Unsupported", message: unsupported }
-        : undefined;
+        : serviceAccountRefusal(proxy.spec);
     const input = { proxy, owner, image: ctx.settings.vmcpImage };
     const desired: KubernetesObject[] = refusal
       ? []

@@ -12,6 +12,7 @@ import {
 import {
   computeMcpServerStatus,
   type McpServerRefusal,
+  serviceAccountRefusal,
   transportRefusal,
 } from "../builders/mcpserver/status.ts";
 import { buildMcpServerDeployment, buildMcpServerService } from "../builders/mcpserver/workload.ts";
@@ -58,7 +59,8 @@ export function mcpServerController(ctx: ControllerContext): Controller {
     if (!server || server.metadata.deletionTimestamp || !server.spec.image) return undefined;
     const owner = { apiVersion: API_VERSION, kind: "MCPServer", name, uid: server.metadata.uid ?? "" };
 
-    let refusal: McpServerRefusal | undefined = transportRefusal(server);
+    let refusal: McpServerRefusal | undefined =
+      transportRefusal(server) ?? serviceAccountRefusal(server.spec);
     const desired: KubernetesObject[] = [];
     if (!refusal) {
       try {

@@ -120,6 +120,19 @@ describe("MCPServer controller", () => {
     expect(await get(kc, "apps/v1", "Deployment", ns.name, "local")).toBeUndefined();
   });
 
+  it("spec.serviceAccount is refused (ServiceAccountNotAllowed): no pod may borrow a namespace account through the operator", async () => {
+    await create(
+      kc,
+      server("borrower", { image: "localhost/x:1", transport: "streamable-http", serviceAccount: "default" }),
+    );
+    const s = await eventually(async () => {
+      const st = await status("borrower");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "borrower Failed");
+    expect(condition(s, "Valid")).toMatchObject({ status: "False", reason: "ServiceAccountNotAllowed" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "borrower")).toBeUndefined();
+  });
+
   it("a podTemplateSpec outside the allow-list: PodTemplateValid=False naming the field, no Deployment", async () => {
     await create(
       kc,

@@ -46,7 +46,9 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .describe("Existing ServiceAccount the proxy pod runs as; unset: no API token is mounted.")
+    .describe(
+      "Accepted for ToolHive compatibility and refused (Valid=False, ServiceAccountNotAllowed): the proxy pod runs with no API token.",
+    )
     .optional(),
   resources: ResourceRequirementsSchema.describe(
     "Resources of the proxy container; default requests 50m / 96Mi, limits 500m / 384Mi.",

@@ -70,7 +70,9 @@ export const MCPServerSpecSchema = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .describe("Existing ServiceAccount the server's pod runs as; unset: no API token is mounted.")
+    .describe(
+      "Accepted for ToolHive compatibility and refused (Valid=False, ServiceAccountNotAllowed): the pod runs with no API token.",
+    )
     .optional(),
   podTemplateSpec: jsonObject()
     .describe(

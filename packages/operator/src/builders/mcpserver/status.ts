@@ -67,6 +67,22 @@ export interface WorkloadStatusInput {
   now: Date;
 }
 
+/**
+ * spec.serviceAccount would run the pod as any ServiceAccount of the namespace: whoever may create
+ * the object would lend that account's rights to an image of their choice, through an operator
+ * that holds Deployment rights everywhere it serves. Refused, as for a VirtualMCPServer.
+ */
+export function serviceAccountRefusal(spec: {
+  serviceAccount?: string | undefined;
+}): McpServerRefusal | undefined {
+  if (spec.serviceAccount === undefined) return undefined;
+  return {
+    type: "Valid",
+    reason: "ServiceAccountNotAllowed",
+    message: `spec.serviceAccount: not allowed (${JSON.stringify(spec.serviceAccount)}): the pod would run with that ServiceAccount's rights; leave it unset (the pod gets no API token)`,
+  };
+}
+
 export function computeMcpServerStatus(input: McpServerStatusInput): McpServerStatus {
   const { server, ...rest } = input;
   const name = server.metadata.name ?? "";

@@ -114,11 +114,9 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
   const base: V1PodTemplateSpec = {
     metadata: { labels },
     spec: {
-      // No API token unless the user names a ServiceAccount: an MCP server has no business with
-      // the Kubernetes API by default.
-      ...(spec.serviceAccount
-        ? { serviceAccountName: spec.serviceAccount }
-        : { automountServiceAccountToken: false }),
+      // No API token: an MCP server has no business with the Kubernetes API, and spec.serviceAccount
+      // is refused before anything is built (serviceAccountRefusal).
+      automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 30,
       securityContext: {
         runAsNonRoot: true,

@@ -106,9 +106,8 @@ export function buildRemoteProxyDeployment(input: RemoteProxyInput): V1Deploymen
       template: {
         metadata: { labels, annotations: { [CONTENT_CHECKSUM_ANNOTATION]: checksum } },
         spec: {
-          ...(proxy.spec.serviceAccount
-            ? { serviceAccountName: proxy.spec.serviceAccount }
-            : { automountServiceAccountToken: false }),
+          // Not Kubernetes mode: no API token (spec.serviceAccount is refused, serviceAccountRefusal).
+          automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 30,
           securityContext: {
             runAsNonRoot: true,

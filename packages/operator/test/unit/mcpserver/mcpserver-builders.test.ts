@@ -6,7 +6,11 @@ import {
   mcpServerServiceName,
   mcpServerUrl,
 } from "../../../src/builders/mcpserver/names.ts";
-import { computeMcpServerStatus, transportRefusal } from "../../../src/builders/mcpserver/status.ts";
+import {
+  computeMcpServerStatus,
+  serviceAccountRefusal,
+  transportRefusal,
+} from "../../../src/builders/mcpserver/status.ts";
 import {
   buildMcpServerDeployment,
   buildMcpServerService,
@@ -119,12 +123,15 @@ describe("MCPServer Deployment", () => {
     expect(pod?.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
   });
 
-  it("no API token unless spec.serviceAccount names one", () => {
+  it("no API token, and spec.serviceAccount refused (it would lend that account's rights to the image)", () => {
     expect(deployment().spec?.template.spec).toMatchObject({ automountServiceAccountToken: false });
     expect(deployment().spec?.template.spec?.serviceAccountName).toBeUndefined();
-    const sa = deployment({ serviceAccount: "reader" }).spec?.template.spec;
-    expect(sa?.serviceAccountName).toBe("reader");
-    expect(sa?.automountServiceAccountToken).toBeUndefined();
+    expect(serviceAccountRefusal(server({}).spec)).toBeUndefined();
+    expect(serviceAccountRefusal(server({ serviceAccount: "admin" }).spec)).toMatchObject({
+      type: "Valid",
+      reason: "ServiceAccountNotAllowed",
+      message: expect.stringMatching(/^spec\.serviceAccount: not allowed \("admin"\)/),
+    });
   });
 
   it("podTemplateSpec: the allow-list merges env, volumes, mounts and scheduling into container mcp; labels stay ours", () => {

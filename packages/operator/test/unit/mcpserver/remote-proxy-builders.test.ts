@@ -75,9 +75,6 @@ describe("MCPRemoteProxy builders", () => {
     expect(d.spec?.replicas).toBeUndefined();
     expect(buildRemoteProxyDeployment(input({ replicas: 2 })).spec?.replicas).toBe(2);
     expect(
-      buildRemoteProxyDeployment(input({ serviceAccount: "sa" })).spec?.template.spec?.serviceAccountName,
-    ).toBe("sa");
-    expect(
       buildRemoteProxyDeployment(input({ resources: { limits: { memory: "1Gi" } } })).spec?.template.spec
         ?.containers[0]?.resources?.limits,
     ).toEqual({ cpu: "500m", memory: "1Gi" });
