@@ -14,7 +14,7 @@ import {
   readyPods,
   startNodeWorld,
 } from "../e2e/node/node-world.ts";
-import { kubeRequest } from "../packages/operator/src/kit/http.ts";
+import { kubeRequest } from "../packages/kube-kit/src/http.ts";
 import { ensureBinaries } from "../packages/testenv/src/index.ts";
 import { nodeLeftovers } from "../packages/testenv/src/leaks.ts";
 import { readSysctls } from "../packages/testenv/src/node-host.ts";

@@ -5,7 +5,7 @@
 // (kubelet, probes, restricted security context, DNS, rollouts, garbage collection) happens for real.
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { kubeRequest } from "@vmcp/operator/kit/http";
+import { kubeRequest } from "@vmcp/kube-kit/http";
 import { API_VERSION } from "@vmcp/shared-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Cluster } from "../../packages/testenv/src/cluster.ts";
@@ -403,9 +403,10 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
 
   it("each image runs as non-root under the restricted policy; its entrypoint's --help exits 0; start time measured", async () => {
     const core = kc.makeApiClient(CoreV1Api);
+    // What each image's ENTRYPOINT runs: the bundles of scripts/bundle.ts for the two programs.
     const entries: Record<ImageName, string> = {
-      runtime: "packages/vmcp-runtime/src/main.ts",
-      operator: "packages/operator/src/main.ts",
+      runtime: "packages/vmcp-runtime/dist/vmcp.mjs",
+      operator: "packages/operator/dist/vmcp-operator.mjs",
       sampleBackend: "e2e/sample-backend/main.ts",
     };
     const pods = (Object.keys(entries) as ImageName[]).flatMap((name) => {

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
-import { createLogger } from "./kit/logger.ts";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
 
 export const USAGE = `vmcp-operator: reconciles VirtualMCPServer and its supporting kinds (toolhive.stacklok.dev/v1beta1)

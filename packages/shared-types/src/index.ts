@@ -1,5 +1,6 @@
 export * from "./audit.ts";
 export * from "./authz.ts";
+export * from "./cedar-policies.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";
@@ -16,6 +17,7 @@ export type { JSONSchemaProps } from "./crd/openapi.ts";
 export { crdFileName, renderCrd, renderCrdFiles } from "./crd/render.ts";
 export * from "./discovered-backend.ts";
 export * from "./duration.ts";
+export * from "./json.ts";
 export * from "./kinds/common.ts";
 export * from "./kinds/info.ts";
 export * from "./kinds/mcp-authz-config.ts";

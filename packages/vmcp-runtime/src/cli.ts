@@ -3,18 +3,20 @@ import { registerSecrets } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
-import { allowLoopbackBackends, kubernetesTarget, startKubernetesMode } from "./kubernetes-mode.ts";
+import { allowLoopbackBackends, kubernetesTarget } from "./kubernetes-target.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
 import { BackendRegistry } from "./registry/registry.ts";
 import { compositeDefinitionProblems } from "./server/composite-host.ts";
 import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
 import { Gateway } from "./server/gateway.ts";
+import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
 import { LogStatusReporter } from "./status/log-reporter.ts";
 
 export const USAGE = `Usage:
   vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug]
              [--session-ttl <duration>] [--max-body-bytes <n>]
+             [--shutdown-grace <duration>]
   vmcp validate --config <file>
   vmcp --help
 
@@ -32,6 +34,9 @@ Options:
                         operational.incoming.sessionTtl, default 30m).
       --max-body-bytes  Largest accepted request body (overrides
                         operational.incoming.maxRequestBodyBytes, default 8388608).
+      --shutdown-grace  On SIGTERM/SIGINT: time calls in flight get to finish after
+                        readiness fails and new sessions are refused (default 20s;
+                        keep it below the pod's terminationGracePeriodSeconds).
   -h, --help            Show this help.
 `;
 
@@ -45,9 +50,11 @@ const defaultIo: CliIo = {
   err: (l) => process.stderr.write(`${l}\n`),
 };
 
-function parseTtl(text: string): number {
+const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+
+function parseTtl(text: string, flag = "--session-ttl"): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text);
-  if (!m) throw new Error(`invalid --session-ttl ${JSON.stringify(text)} (use e.g. 30m, 90s)`);
+  if (!m) throw new Error(`invalid ${flag} ${JSON.stringify(text)} (use e.g. 30m, 90s)`);
   const n = Number(m[1]);
   const unit = m[2] ?? "s";
   return n * (unit === "ms" ? 1 : unit === "s" ? 1000 : unit === "m" ? 60_000 : 3_600_000);
@@ -67,6 +74,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
         debug: { type: "boolean", default: false },
         "session-ttl": { type: "string" },
         "max-body-bytes": { type: "string" },
+        "shutdown-grace": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -115,7 +123,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   }
   let sessionTtlMs: number | undefined;
   let maxBodyBytes: number | undefined;
+  let sessionKeys: SessionKeys | undefined;
+  let graceMs = DEFAULT_SHUTDOWN_GRACE_MS;
   try {
+    if (values["shutdown-grace"]) graceMs = parseTtl(values["shutdown-grace"], "--shutdown-grace");
+    sessionKeys = sessionKeysFromEnv(process.env);
     if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
     if (values["max-body-bytes"]) {
       maxBodyBytes = Number(values["max-body-bytes"]);
@@ -128,10 +140,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   const config = loaded.config;
   const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
   const host = values.host;
-  // Issue 5: VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter.
+  // VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter (see
+  // docs/runtime.md). Imported on demand: standalone mode never loads the Kubernetes client.
   const target = kubernetesTarget(process.env);
   const k8s = target
-    ? await startKubernetesMode({
+    ? await (await import("./kubernetes-mode.ts")).startKubernetesMode({
         config,
         secrets: loaded.secrets,
         target,
@@ -153,6 +166,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     statusReporter: new LogStatusReporter(log),
     mode: "static",
   };
+  if (sessionKeys) opts.sessionKeys = sessionKeys;
   if (k8s) opts = k8s.gatewayOptions(opts);
   const gateway = new Gateway(opts);
   // Both modes run the same health monitor (active checks, circuit breakers); Kubernetes mode
@@ -169,11 +183,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     const stop = (why: string) => {
       if (stopping) return;
       stopping = true;
-      log.info({ why }, "shutting down");
-      const force = setTimeout(() => resolve(), 10_000);
+      // An abort (tests, embedding) stops at once; a signal drains first.
+      const grace = why === "abort" ? 0 : graceMs;
+      log.info({ why, graceMs: grace }, "shutting down");
+      const force = setTimeout(() => resolve(), grace + 10_000);
       force.unref();
       gateway
-        .close()
+        .drain(grace)
         .then(() => {
           standaloneMonitor?.stop();
           return k8s?.stop();

@@ -10,6 +10,8 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
+  readonly sessionResumes: Counter;
+  readonly sessionRefusals: Counter<"reason">;
   #durationChildren = new Map<string, { observe(v: number): void }>();
   #requestChildren = new Map<string, { inc(): void }>();
 
@@ -39,6 +41,17 @@ export class Metrics {
       name: "vmcp_list_changed_total",
       help: "list_changed notifications emitted to clients, by kind",
       labelNames: ["kind"],
+      registers,
+    });
+    this.sessionResumes = new Counter({
+      name: "vmcp_session_resumes_total",
+      help: "Client sessions this replica rebuilt from a session id it did not issue (or no longer held)",
+      registers,
+    });
+    this.sessionRefusals = new Counter({
+      name: "vmcp_session_refusals_total",
+      help: "Token-carrying session ids refused with 404, by reason",
+      labelNames: ["reason"],
       registers,
     });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });

@@ -8,6 +8,7 @@ import { canonicalJson } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
+import { buildDisruptionBudget } from "./disruption.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 import { buildRole, buildRoleBinding, buildServiceAccount, buildStatusLease } from "./rbac.ts";
@@ -32,7 +33,9 @@ export interface Evaluation {
   blocked?: { phase: OperatorPhase; reason: string; message: string };
   /** Warning events worth a user's attention. */
   warnings: { reason: string; message: string }[];
-  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service); empty when blocked. */
+  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service,
+   * PodDisruptionBudget); empty when blocked. The session-keys Secret is not among them: it is
+   * created once (reconcile.ts), never applied. */
   objects: KubernetesObject[];
   configChecksum?: string;
   oidcConfigHash?: string;
@@ -216,6 +219,7 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   objects.push(
     buildService({ owner, namespace, serviceType: spec.serviceType, sessionAffinity: spec.sessionAffinity }),
   );
+  objects.push(buildDisruptionBudget({ owner, namespace }));
   return {
     conditions,
     warnings,

@@ -4,6 +4,7 @@
 // imagePullSecrets and tolerations merge by their key; maps merge; scalars replace. Selector
 // labels and the config checksum stay ours so a patch can never orphan pods or stop rollouts.
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
+import { isJsonObject } from "@vmcp/shared-types";
 import * as z from "zod";
 import {
   type PodTemplateProfile,
@@ -64,8 +65,6 @@ export function parsePodTemplateOverlay(
   return res.data as Json;
 }
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
 /** List merge keys by field name (from the Kubernetes strategic-merge-patch tags). */
 const MERGE_KEYS: Record<string, string> = {
   containers: "name",
@@ -80,8 +79,8 @@ const MERGE_KEYS: Record<string, string> = {
 function mergeList(base: unknown[], patch: unknown[], key: string): unknown[] {
   const out = base.map((x) => x);
   for (const item of patch) {
-    if (!isObject(item)) continue;
-    const idx = out.findIndex((b) => isObject(b) && b[key] === item[key]);
+    if (!isJsonObject(item)) continue;
+    const idx = out.findIndex((b) => isJsonObject(b) && b[key] === item[key]);
     if (idx >= 0) out[idx] = mergeValue(out[idx], item, undefined);
     else out.push(item);
   }
@@ -95,7 +94,7 @@ function mergeValue(base: unknown, patch: unknown, field: string | undefined): u
     if (key && Array.isArray(base)) return mergeList(base, patch, key);
     return patch;
   }
-  if (isObject(patch) && isObject(base)) {
+  if (isJsonObject(patch) && isJsonObject(base)) {
     const out: Json = { ...base };
     for (const [k, v] of Object.entries(patch)) {
       const merged = mergeValue(base[k], v, k);

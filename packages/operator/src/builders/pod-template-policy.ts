@@ -3,11 +3,11 @@
 // authority, not the tenant's: an allow-list (not a deny-list) keeps the runtime pod inside the
 // restricted Pod Security Standard, on its own ServiceAccount, image and command, whatever
 // fields Kubernetes adds later. Every refusal names the field path.
+
+import { isJsonObject } from "@vmcp/shared-types";
 import { CA_BUNDLE_ROOT, CONFIG_MOUNT_DIR, VMCP_CONTAINER } from "./names.ts";
 
 type Json = Record<string, unknown>;
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const POD_SPEC_FIELDS = new Set([
   "containers",
@@ -87,11 +87,11 @@ function findNull(v: unknown, path: string): string | undefined {
   if (v === null) return `${path}: null is not allowed (leave the field out instead)`;
   if (Array.isArray(v)) {
     for (const [i, x] of v.entries()) {
-      const key = isObject(x) && typeof x.name === "string" ? x.name : i;
+      const key = isJsonObject(x) && typeof x.name === "string" ? x.name : i;
       const found = findNull(x, `${path}[${key}]`);
       if (found) return found;
     }
-  } else if (isObject(v)) {
+  } else if (isJsonObject(v)) {
     for (const [k, x] of Object.entries(v)) {
       const found = findNull(x, `${path}.${k}`);
       if (found) return found;
@@ -149,13 +149,13 @@ export function podTemplatePolicyViolation(
   for (const k of Object.keys(overlay)) {
     if (k !== "metadata" && k !== "spec") return `${k}: not allowed (allowed: metadata, spec)`;
   }
-  if (isObject(overlay.metadata)) {
+  if (isJsonObject(overlay.metadata)) {
     for (const k of Object.keys(overlay.metadata)) {
       if (k !== "labels" && k !== "annotations")
         return `metadata.${k}: not allowed (allowed: labels, annotations)`;
     }
   }
-  const spec = isObject(overlay.spec) ? overlay.spec : {};
+  const spec = isJsonObject(overlay.spec) ? overlay.spec : {};
   for (const k of Object.keys(spec))
     if (!POD_SPEC_FIELDS.has(k)) return refuse(`spec.${k}`, k, POD_SPEC_FIELDS, profile);
   for (const c of (spec.containers as Json[] | undefined) ?? []) {

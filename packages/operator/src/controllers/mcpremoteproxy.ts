@@ -1,6 +1,8 @@
 // MCPRemoteProxy controller: the runtime image in single-backend mode in front of spec.remoteUrl
 // (ConfigMap, Deployment, Service mcp-<name>-remote-proxy) and the status ToolHive reports.
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import { applyObject, isSubsetOf } from "@vmcp/kube-kit/apply";
+import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
 import {
@@ -18,10 +20,8 @@ import {
   remoteProxyUnsupported,
   remoteProxyUrl,
 } from "../builders/remote-proxy/workload.ts";
-import { applyObject, isSubsetOf } from "../kit/apply.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
-import { objectKey } from "../kit/informer.ts";
 import {
   kindInformer,
   podWaitingInformer,

@@ -2,6 +2,8 @@
 // Service mcp-<name>-proxy, and the status ToolHive reports (phase, url, readyReplicas, Ready).
 // A server without spec.image is someone else's to run: its status is left alone.
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+import { applyObject, isSubsetOf } from "@vmcp/kube-kit/apply";
+import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
 import {
@@ -17,10 +19,8 @@ import {
 } from "../builders/mcpserver/status.ts";
 import { buildMcpServerDeployment, buildMcpServerService } from "../builders/mcpserver/workload.ts";
 import { InvalidPodTemplateSpecError } from "../builders/pod-template-overlay.ts";
-import { applyObject, isSubsetOf } from "../kit/apply.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
-import { objectKey } from "../kit/informer.ts";
 import {
   kindInformer,
   podWaitingInformer,

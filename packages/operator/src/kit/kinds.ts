@@ -1,3 +1,4 @@
+import type { Informer, KubeObject } from "@vmcp/kube-kit/informer";
 import {
   GROUP,
   KIND_INFO,
@@ -16,7 +17,6 @@ import {
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
 import * as z from "zod";
-import type { Informer, KubeObject } from "./informer.ts";
 import type { InformerRegistry } from "./informers.ts";
 
 export const KIND_SCHEMAS = {

@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "@vmcp/kube-kit/events";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { runLeaderElection } from "@vmcp/kube-kit/leader";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SUPPORTING_CONTROLLERS } from "../../src/controllers/index.ts";
-import { EventRecorder } from "../../src/kit/events.ts";
-import { kubeRequest } from "../../src/kit/http.ts";
-import { runLeaderElection } from "../../src/kit/leader.ts";
-import { createLogger } from "../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
 import { create, eventually, get } from "./helpers.ts";
 

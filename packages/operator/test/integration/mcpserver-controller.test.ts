@@ -2,6 +2,7 @@
 // patching the Deployment's status, as the kubelet and the Deployment controller would). The real
 // node e2e runs the same controller with real pods.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -9,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
 import { mcpRemoteProxyController } from "../../src/controllers/mcpremoteproxy.ts";
 import { mcpServerController } from "../../src/controllers/mcpserver.ts";
-import { createLogger } from "../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
 import { create, eventually, get, type Obj, patch } from "./helpers.ts";
 import { markDeploymentAvailable, mergePatch, R } from "./virtualmcpserver/vmcp-helpers.ts";

@@ -1,4 +1,4 @@
-import { ErrorCodes } from "../server/jsonrpc.ts";
+import { ErrorCodes } from "../protocol/jsonrpc.ts";
 import { BackendError } from "./types.ts";
 
 function codeOf(err: unknown): string | undefined {

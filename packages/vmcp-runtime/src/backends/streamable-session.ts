@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { idKey, isObject, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { idKey, isObject, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, exchange, type OnAnswerStart } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -84,6 +84,14 @@ export class StreamableBackendSession implements BackendSession {
       );
     }
     Object.assign(this, negotiated(answer.result, this.#o.init.protocolVersion));
+    this.#establish(sid);
+    await this.send(INITIALIZED_NOTICE);
+    // A backend may send a server->client request (sampling, elicitation) on its standalone
+    // stream during the very first call: the stream must be open before any call is forwarded.
+    if (sid) await this.#openGetStream();
+  }
+
+  #establish(sid: string | undefined): void {
     this.#sessionId = sid;
     const base: Record<string, string> = {
       "content-type": "application/json",
@@ -92,10 +100,32 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
-    await this.send(INITIALIZED_NOTICE);
-    // A backend may send a server->client request (sampling, elicitation) on its standalone
-    // stream during the very first call: the stream must be open before any call is forwarded.
-    if (sid) await this.#openGetStream();
+  }
+
+  /** The backend's id for this session; undefined before open or when the backend keeps none. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** Continue a session another gateway replica opened, without initialize: if the backend has
+   * forgotten it, the first call gets 404 and the caller re-initializes. The standalone stream is
+   * tried once in the background (a backend allows one per session; the replica that opened the
+   * session may still hold it). */
+  resume(r: {
+    sessionId: string;
+    protocolVersion: string;
+    serverCapabilities: Record<string, unknown>;
+  }): void {
+    this.protocolVersion = r.protocolVersion;
+    this.serverCapabilities = r.serverCapabilities;
+    this.#establish(r.sessionId);
+    void this.#runGetStream(() => {});
+  }
+
+  /** Stop using the session in this process but leave it open at the backend, where other
+   * replicas continue it. */
+  detach(): void {
+    this.#closed.abort();
   }
 
   /** POST one message. 404 on an established session means the backend forgot it; other HTTP

@@ -7,7 +7,7 @@ import { redact } from "@vmcp/shared-types";
 import { OutgoingAuthError } from "../auth/outgoing.ts";
 import { toBackendError } from "../backends/errors.ts";
 import type { CallOutcome } from "../metrics.ts";
-import { ErrorCodes } from "./jsonrpc.ts";
+import { ErrorCodes } from "../protocol/jsonrpc.ts";
 
 /** caller: this caller's credentials, permissions, arguments, deadline or cancellation.
  * backend: the backend itself is broken (refused/reset connection, 5xx, protocol violation).

@@ -13,11 +13,6 @@ import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
-import { attribute } from "./attribution.ts";
-import { type BodyLimits, readBody } from "./body.ts";
-import type { Catalog, ListKind } from "./catalog.ts";
-import { runCompositeCall } from "./composite-call.ts";
-import type { CompositeCatalog } from "./composite-host.ts";
 import {
   classify,
   ErrorCodes,
@@ -29,10 +24,15 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
   resultResponse,
-} from "./jsonrpc.ts";
+} from "../protocol/jsonrpc.ts";
+import { attribute } from "./attribution.ts";
+import { type BodyLimits, readBody } from "./body.ts";
+import type { Catalog, ListKind } from "./catalog.ts";
+import { runCompositeCall } from "./composite-call.ts";
+import type { CompositeCatalog } from "./composite-host.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
-import type { SessionStore } from "./sessions.ts";
+import type { SessionMap } from "./sessions.ts";
 import { HttpCallSink, jsonHeaders } from "./sink.ts";
 import type { AggregateView, IncomingAuth } from "./types.ts";
 
@@ -42,7 +42,7 @@ export interface McpHandlerOptions {
   /** Evaluated per initialize: backends' instructions come and go with the catalog. */
   instructions: () => string | undefined;
   catalog: Catalog;
-  sessions: SessionStore;
+  sessions: SessionMap;
   state: BackendStateTracker;
   metrics: Metrics;
   log: Logger;
@@ -60,6 +60,8 @@ export interface McpHandlerOptions {
   authz?: Authorizer | undefined;
   /** config.audit; undefined when auditing is off. */
   audit?: Auditor | undefined;
+  /** False while shutting down: new sessions are refused, existing ones are still served. */
+  accepting?: () => boolean;
 }
 
 const SERVER_CAPABILITIES = {
@@ -153,7 +155,7 @@ export class McpHandler {
       );
       return undefined;
     }
-    const s = this.#o.sessions.get(sid);
+    const s = this.#o.sessions.get(sid, identity);
     // A session is bound to the identity that created it; another caller cannot ride on it.
     if (
       !s ||
@@ -214,7 +216,7 @@ export class McpHandler {
       return;
     }
     if (c.kind === "request" && c.msg.method === "initialize") {
-      this.#initialize(c.msg, req, res, identity, startNs);
+      await this.#initialize(c.msg, req, res, identity, startNs);
       return;
     }
     const pv = req.headers["mcp-protocol-version"];
@@ -280,13 +282,26 @@ export class McpHandler {
     }
   }
 
-  #initialize(
+  async #initialize(
     msg: JsonRpcRequest,
     req: IncomingMessage,
     res: ServerResponse,
     identity: Identity | undefined,
     startNs: bigint,
-  ): void {
+  ): Promise<void> {
+    if (this.#o.accepting && !this.#o.accepting()) {
+      res.setHeader("retry-after", "1");
+      reply(
+        res,
+        503,
+        errorResponse(
+          msg.id,
+          ErrorCodes.ConnectionClosed,
+          "Server shutting down; retry (another replica answers)",
+        ),
+      );
+      return;
+    }
     const p = msg.params ?? {};
     const requested = typeof p.protocolVersion === "string" ? p.protocolVersion : "";
     // Spec: answer with the requested version if supported, otherwise with our latest.
@@ -301,7 +316,13 @@ export class McpHandler {
       log: this.#o.log,
       onBackendListChanged: this.#o.onBackendListChanged,
     });
+    const issued = this.#o.sessions.issue ? await this.#o.sessions.issue(session) : undefined;
+    if (issued) {
+      reply(res, 400, errorResponse(msg.id, ErrorCodes.InvalidRequest, `Invalid Request: ${issued}`));
+      return;
+    }
     const added = this.#o.sessions.add(session, callerKey(identity, req));
+    if (added !== "added") void session.close();
     if (added === "caller-full") {
       reply(
         res,

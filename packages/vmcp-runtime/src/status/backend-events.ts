@@ -1,5 +1,5 @@
-import type { EventRecorder } from "@vmcp/operator/kit/events";
-import type { KubeObject } from "@vmcp/operator/kit/informer";
+import type { EventRecorder } from "@vmcp/kube-kit/events";
+import type { KubeObject } from "@vmcp/kube-kit/informer";
 import { redact } from "@vmcp/shared-types";
 import type { BackendTransition } from "../health/monitor.ts";
 

@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { backoffDelay } from "@vmcp/operator/kit/backoff";
-import { kubeRequest } from "@vmcp/operator/kit/http";
-import { Informer, type KubeObject } from "@vmcp/operator/kit/informer";
-import { type LeaderElection, runLeaderElection } from "@vmcp/operator/kit/leader";
+import { backoffDelay } from "@vmcp/kube-kit/backoff";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
+import { type LeaderElection, runLeaderElection } from "@vmcp/kube-kit/leader";
 import { API_VERSION, GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import * as z from "zod";
 import { type Logger, silentLogger } from "../logger.ts";

@@ -1,15 +1,15 @@
 // The Role generated for the runtime, exercised with the ServiceAccount's own token against the
 // RBAC-enforcing API server: what the runtime does is allowed, anything beyond it is Forbidden.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { microTime } from "@vmcp/kube-kit/events";
+import { KubeApiError, kubeRequest, openRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
+import { collectionPath, objectPath } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, serviceAccountKubeConfig, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import { microTime } from "../../../src/kit/events.ts";
-import { KubeApiError, kubeRequest, openRequest } from "../../../src/kit/http.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
-import { collectionPath, objectPath } from "../../../src/kit/resources.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,

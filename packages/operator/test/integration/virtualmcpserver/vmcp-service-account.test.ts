@@ -2,12 +2,13 @@
 // tenant naming an existing, more powerful ServiceAccount of the namespace is refused with a
 // condition and an Event naming the field, and nothing runs as that account: no Deployment for a new
 // server, the existing Deployment and the generated RBAC untouched for a running one.
+
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import { kubeRequest } from "../../../src/kit/http.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import { cond, create, get, mergePatch, mustGet, type Obj, R, vmcpBody, waitFor } from "./vmcp-helpers.ts";
 

@@ -1,14 +1,15 @@
 // The VirtualMCPServer controller alone (the supporting controllers are replaced by status patches,
 // so group readiness and entry validity are under the test's control): static mode backends, CA
 // bundles, and every referenced kind whose change must reach the ConfigMap and roll the pods.
+
+import type { KubeObject } from "@vmcp/kube-kit/informer";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { caBundleVolumeName } from "../../../src/builders/names.ts";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import type { KubeObject } from "../../../src/kit/informer.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,

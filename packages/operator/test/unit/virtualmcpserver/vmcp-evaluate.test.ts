@@ -53,7 +53,7 @@ describe("evaluate: validation order and outcome", () => {
     expect(ev.blocked?.message).toContain("cycle a->b; bad template");
   });
 
-  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
+  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service, PodDisruptionBudget in order, each with a desired-hash", () => {
     const ev = evaluate(world({}), opts);
     expect(ev.blocked).toBeUndefined();
     expect(ev.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
@@ -64,6 +64,7 @@ describe("evaluate: validation order and outcome", () => {
       "ConfigMap/demo-vmcp-config",
       "Deployment/demo",
       "Service/vmcp-demo",
+      "PodDisruptionBudget/demo-vmcp",
     ]);
     for (const o of ev.objects)
       expect(o.metadata?.annotations?.[DESIRED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
@@ -94,6 +95,20 @@ describe("evaluate: validation order and outcome", () => {
     };
     expect(dep.spec.template.spec.serviceAccountName).toBe("demo-vmcp");
     expect(ev.objects.slice(0, 3).map((o) => o.kind)).toEqual(["ServiceAccount", "Role", "RoleBinding"]);
+  });
+
+  it("budgets one eviction at a time, whatever the replicas (never a budget that blocks a drain)", () => {
+    const pdb = (replicas?: number) =>
+      evaluate(world({ vmcp: vmcp(replicas === undefined ? {} : { replicas }) }), opts).objects.find(
+        (o) => o.kind === "PodDisruptionBudget",
+      ) as { spec: unknown } | undefined;
+    const oneAtATime = {
+      maxUnavailable: 1,
+      selector: { matchLabels: expect.objectContaining({ "toolhive-name": "demo" }) },
+    };
+    expect(pdb()?.spec).toEqual(oneAtATime);
+    expect(pdb(3)?.spec).toEqual(oneAtATime);
+    expect(pdb(1)?.spec).toEqual(oneAtATime);
   });
 
   it("rolls the pod template iff the config content changes", () => {

@@ -9,7 +9,7 @@
 // the quiet state, so the count is taken over a window in which the healthy backend's record did
 // not change, starting a new window after a disturbance (bounded, and each one printed).
 
-import { Informer } from "@vmcp/operator/kit/informer";
+import { Informer } from "@vmcp/kube-kit/informer";
 import { GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";

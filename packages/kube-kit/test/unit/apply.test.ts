@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isSubsetOf } from "../../../src/kit/apply.ts";
+import { isSubsetOf } from "../../src/apply.ts";
 
 describe("isSubsetOf (skip writes that would change nothing)", () => {
   const live = {

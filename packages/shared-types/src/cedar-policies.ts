@@ -1,6 +1,19 @@
 // Cedar policy sets as the parser sees them: the checks behind `vmcp validate`, the operator's
 // AuthConfigured/Valid conditions and the runtime's engine load, so all three say the same thing.
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import { createRequire } from "node:module";
+import type * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+
+export type CedarEngine = typeof cedar;
+let engine: CedarEngine | undefined;
+
+/**
+ * The Cedar engine, loaded on first use: loading compiles a 4 MiB WebAssembly module, which a
+ * process without authorization policies (most of them) should not pay for at start-up.
+ */
+export function cedarEngine(): CedarEngine {
+  engine ??= createRequire(import.meta.url)("@cedar-policy/cedar-wasm/nodejs") as CedarEngine;
+  return engine;
+}
 
 export const policyId = (i: number) => `policy${i}`;
 
@@ -22,7 +35,7 @@ export function cedarProblems(
   const problems: PolicyProblem[] = [];
   // One policy per item: the parser rejects a second statement in the same item.
   policies.forEach((text, i) => {
-    const r = cedar.checkParsePolicySet({ staticPolicies: { [policyId(i)]: text } });
+    const r = cedarEngine().checkParsePolicySet({ staticPolicies: { [policyId(i)]: text } });
     if (r.type === "failure") problems.push({ path: ["policies", i], message: formatCedarErrors(r.errors) });
   });
   const entities = parseEntities(entitiesJson);
@@ -44,7 +57,7 @@ export function parseEntities(json: string | undefined): cedar.EntityJson[] | st
     return `not valid JSON: ${(err as Error).message}`;
   }
   if (!Array.isArray(value)) return "must be a JSON array of Cedar entities";
-  const r = cedar.checkParseEntities({ entities: value as cedar.EntityJson[] });
+  const r = cedarEngine().checkParseEntities({ entities: value as cedar.EntityJson[] });
   if (r.type === "failure") return formatCedarErrors(r.errors);
   return value as cedar.EntityJson[];
 }

@@ -2,12 +2,11 @@ import { execFile } from "node:child_process";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { CustomObjectsApi, type KubeConfig } from "@kubernetes/client-node";
-import { GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
+import { createNamespace, ensureBinaries, type TestNamespace } from "@vmcp/testenv";
+import { eventually } from "@vmcp/testenv/test-kit";
+import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { ensureBinaries } from "../../src/binaries.ts";
-import { createNamespace, type TestNamespace } from "../../src/namespaces.ts";
-import { testKubeConfig } from "../../src/vitest.ts";
-import { eventually } from "./helpers.ts";
+import { GROUP, KIND_INFO, VERSION } from "../../src/index.ts";
 
 const run = promisify(execFile);
 const plural = KIND_INFO.VirtualMCPServer.plural;
@@ -81,12 +80,14 @@ describe("kubectl get vmcp", () => {
       ).stdout;
     // kubectl discovers the short name 'vmcp' through (cached) discovery: retry briefly.
     let out = "";
-    expect(
-      await eventually(async () => {
+    await eventually(
+      async () => {
         out = await get().catch((e: Error) => e.message);
         return out.startsWith("NAME");
-      }, 15_000),
-    ).toBe(true);
+      },
+      "kubectl get vmcp to print its table",
+      15_000,
+    );
     const [header = "", row = ""] = out.trimEnd().split("\n");
     expect(header.split(/\s+/)).toEqual(["NAME", "PHASE", "URL", "BACKENDS", "AGE", "READY"]);
     const cells = row.split(/\s+/);

@@ -1,6 +1,7 @@
 // Minimal JSON-RPC 2.0 vocabulary for the gateway's hot path. Messages are parsed once with
 // JSON.parse and classified by shape; full schema validation is left to the two ends (client and
 // backend), which is what keeps the gateway cheap and transparent.
+import { isJsonObject } from "@vmcp/shared-types";
 
 export type JsonRpcId = string | number;
 
@@ -61,9 +62,8 @@ function isId(v: unknown): v is JsonRpcId {
   return typeof v === "string" || (typeof v === "number" && Number.isFinite(v));
 }
 
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+/** A JSON object; the one definition is shared-types' `isJsonObject`. */
+export const isObject: (v: unknown) => v is JsonObject = isJsonObject;
 
 /** Classify one decoded JSON value as a JSON-RPC message without throwing. */
 export function classify(value: unknown): ClassifiedMessage {

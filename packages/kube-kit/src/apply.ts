@@ -1,4 +1,5 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { isJsonObject } from "@vmcp/shared-types";
 import { kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -62,12 +63,8 @@ export function applyStatus<T extends KubeObject>(
   return apply(kc, desired, "/status", opts);
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 function isEmpty(v: unknown): boolean {
-  return (Array.isArray(v) && v.length === 0) || (isPlainObject(v) && Object.keys(v).length === 0);
+  return (Array.isArray(v) && v.length === 0) || (isJsonObject(v) && Object.keys(v).length === 0);
 }
 
 const LIST_KEYS = ["type", "name"] as const;
@@ -75,7 +72,7 @@ const LIST_KEYS = ["type", "name"] as const;
 function listKey(items: unknown[]): string | undefined {
   if (items.length === 0) return undefined;
   for (const k of LIST_KEYS) {
-    if (items.every((i) => isPlainObject(i) && typeof i[k] === "string")) return k;
+    if (items.every((i) => isJsonObject(i) && typeof i[k] === "string")) return k;
   }
   return undefined;
 }
@@ -107,8 +104,8 @@ export function isSubsetOf(desired: unknown, live: unknown): boolean {
     }
     return desired.length === live.length && desired.every((d, i) => isSubsetOf(d, live[i]));
   }
-  if (isPlainObject(desired)) {
-    if (!isPlainObject(live)) return false;
+  if (isJsonObject(desired)) {
+    if (!isJsonObject(live)) return false;
     return Object.entries(desired).every(([k, v]) => isSubsetOf(v, live[k]));
   }
   return desired === live;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LineTooLongError, utf8Lines } from "../../../src/kit/lines.ts";
+import { LineTooLongError, utf8Lines } from "../../src/lines.ts";
 
 async function collect(chunks: (Uint8Array | string)[], max = 1024): Promise<string[]> {
   const out: string[] = [];

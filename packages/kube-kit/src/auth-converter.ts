@@ -1,8 +1,7 @@
 // MCPExternalAuthConfig -> runtime strategy. Secrets never enter the config:
 // the strategy names an env var and the Deployment fills it from the Secret (secretKeyRef).
 import type { BackendAuthStrategy, MCPExternalAuthConfig } from "@vmcp/shared-types";
-import type { SecretEnv } from "./deployment.ts";
-import { bearerTokenEnv, headerInjectionEnv, tokenExchangeSecretEnv } from "./names.ts";
+import { bearerTokenEnv, headerInjectionEnv, type SecretEnv, tokenExchangeSecretEnv } from "./secret-env.ts";
 
 export type ConversionResult =
   | { ok: true; strategy: BackendAuthStrategy; secretEnv: SecretEnv[]; secretNames: string[] }
