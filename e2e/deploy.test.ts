@@ -53,6 +53,21 @@ describe("Helm chart", () => {
     }
   });
 
+  it("grants the operator no verb that removes or escalates (delete, bind, escalate, impersonate)", () => {
+    for (const m of MANIFESTS) {
+      const roles = parseManifest(readManifest(m.file)).filter(
+        (o) => o.kind === "ClusterRole" || o.kind === "Role",
+      );
+      expect(roles.length, m.file).toBeGreaterThan(0);
+      const verbs = roles.flatMap((r) =>
+        ((r.rules ?? []) as { verbs: string[] }[]).flatMap((rule) => rule.verbs),
+      );
+      expect(verbs, m.file).toContain("patch");
+      for (const v of ["delete", "deletecollection", "bind", "escalate", "impersonate", "*"])
+        expect(verbs, `${m.file} grants ${v}`).not.toContain(v);
+    }
+  });
+
   it("renders deploy/manifests exactly as committed", async () => {
     const helm = await ensureHelm({ log: (l) => console.log(l) });
     for (const m of MANIFESTS) {
@@ -66,8 +81,8 @@ describe("Helm chart", () => {
 describe("Dockerfiles (not buildable here: checked against the workspace they package)", () => {
   const root = join(import.meta.dirname, "..");
   const images = [
-    { file: "operator.Dockerfile", pkg: "operator" },
-    { file: "runtime.Dockerfile", pkg: "vmcp-runtime" },
+    { file: "operator.Dockerfile", pkg: "operator", target: "operator", bin: "vmcp-operator" },
+    { file: "runtime.Dockerfile", pkg: "vmcp-runtime", target: "runtime", bin: "vmcp" },
   ];
   const workspaceDeps = (dir: string): string[] => {
     const manifest = JSON.parse(readFileSync(join(root, "packages", dir, "package.json"), "utf8")) as {
@@ -98,7 +113,17 @@ describe("Dockerfiles (not buildable here: checked against the workspace they pa
       expect(text).toContain(`--filter "@vmcp/${image.pkg}..."`);
       expect(text).toMatch(/^USER 1000:1000$/m);
       const entry = /^ENTRYPOINT \["\/nodejs\/bin\/node", "([^"]+)"\]$/m.exec(text)?.[1];
-      expect(entry && existsSync(join(root, entry)), `ENTRYPOINT script ${entry}`).toBe(true);
+      // The entry is the bundle scripts/bundle.ts writes in the image's bundle stage, from the
+      // package's own main.ts, and copied into the final stage.
+      expect(entry, "ENTRYPOINT").toBe(`packages/${image.pkg}/dist/${image.bin}.mjs`);
+      expect(existsSync(join(root, "packages", image.pkg, "src/main.ts"))).toBe(true);
+      expect(text).toContain(`RUN node scripts/bundle.ts ${image.target}`);
+      expect(text).toContain(
+        `COPY --from=bundle /app/packages/${image.pkg}/dist ./packages/${image.pkg}/dist`,
+      );
+      expect(readFileSync(join(root, "scripts/bundle.ts"), "utf8").replace(/\s+/g, " ")).toContain(
+        `entry: "packages/${image.pkg}/src/main.ts", outdir: "packages/${image.pkg}/dist", name: "${image.bin}"`,
+      );
     });
   }
 

@@ -10,11 +10,11 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { POLICIES } from "../authz/policies.ts";
+import { waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -34,23 +34,8 @@ const LEVELS = values.concurrency.split(",").map(Number);
 const ARG = "x".repeat(1024);
 const root = new URL("../../", import.meta.url).pathname;
 
-function waitForLine(child: ChildProcess, match: (line: string) => string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
-    child.once("exit", onExit);
-    rl.on("line", (line) => {
-      const v = match(line);
-      if (v !== undefined) {
-        child.off("exit", onExit);
-        resolve(v);
-      }
-    });
-  });
-}
-
 async function startBackendProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(root, "bench/proxy-overhead/backend-process.ts")], {
+  const child = spawn(process.execPath, [join(root, "bench/helpers/echo-backend-process.ts")], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await waitForLine(child, (l) =>

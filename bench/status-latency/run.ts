@@ -20,7 +20,7 @@ import {
   runtimeServiceAccount,
   startTestBackend,
   type TestBackend,
-} from "../../packages/vmcp-runtime/test/integration/status-k8s/harness.ts";
+} from "@vmcp/vmcp-runtime/test-harness/status-k8s";
 
 const { values } = parseArgs({
   options: { runs: { type: "string", default: "3" }, interval: { type: "string", default: "5s" } },

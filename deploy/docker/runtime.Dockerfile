@@ -2,8 +2,9 @@
 # The vMCP runtime image (`vmcp serve`), the image the operator puts into every VirtualMCPServer
 # Deployment (operator flag --vmcp-image / VMCP_IMAGE). Build from the repository root:
 #   docker build -f deploy/docker/runtime.Dockerfile -t ghcr.io/vmcp-k8s/vmcp:dev .
-# TypeScript runs directly on Node 24 (type stripping): there is no compile step, only a
-# production install of the package's dependencies.
+# The image runs the esbuild bundle of the program (scripts/bundle.ts): plain JavaScript starts in a
+# fraction of the time type-stripping every .ts file takes (docs/performance.md). The production
+# install stays for the one external dependency, the Cedar engine's WebAssembly module.
 
 ARG NODE_IMAGE=node:24-slim
 ARG RUNTIME_IMAGE=gcr.io/distroless/nodejs24-debian12:nonroot
@@ -15,6 +16,7 @@ RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
 # Every workspace manifest: the lockfile lists all importers, --frozen-lockfile wants them present.
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/kube-kit/package.json packages/kube-kit/
 COPY packages/operator/package.json packages/operator/
 COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
 COPY packages/testenv/package.json packages/testenv/
@@ -27,22 +29,47 @@ RUN --mount=type=cache,target=/pnpm-store \
     pnpm install --frozen-lockfile --prod --ignore-scripts --store-dir=/pnpm-store \
       --filter "@vmcp/vmcp-runtime..."
 COPY packages/shared-types/src packages/shared-types/src
-COPY packages/operator/src packages/operator/src
+COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
+
+# The bundle: a full install (esbuild is a root devDependency), then scripts/bundle.ts.
+FROM ${NODE_IMAGE} AS bundle
+ARG PNPM_VERSION=10.34.9
+WORKDIR /app
+RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
+COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
+COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/kube-kit/package.json packages/kube-kit/
+COPY packages/operator/package.json packages/operator/
+COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
+COPY packages/testenv/package.json packages/testenv/
+COPY e2e/package.json e2e/
+COPY bench/package.json bench/
+RUN --mount=type=cache,target=/pnpm-store \
+    pnpm install --frozen-lockfile --ignore-scripts --store-dir=/pnpm-store \
+      --filter vmcp-k8s --filter "@vmcp/vmcp-runtime..."
+COPY packages/shared-types/src packages/shared-types/src
+COPY packages/kube-kit/src packages/kube-kit/src
+COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
+COPY scripts/bundle.ts scripts/bundle.ts
+RUN node scripts/bundle.ts runtime
 
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
+# A smaller young generation (2 MiB semi-spaces): about 7 MiB less idle RSS (docs/performance.md).
+ENV NODE_OPTIONS=--max-semi-space-size=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/packages/shared-types ./packages/shared-types
-COPY --from=deps /app/packages/operator ./packages/operator
+COPY --from=deps /app/packages/kube-kit ./packages/kube-kit
 COPY --from=deps /app/packages/vmcp-runtime ./packages/vmcp-runtime
+COPY --from=bundle /app/packages/vmcp-runtime/dist ./packages/vmcp-runtime/dist
 # uid/gid 1000, what the operator's pod securityContext runs as (runAsNonRoot needs a numeric uid).
 # Nothing is written outside /tmp (an emptyDir in the Deployment): the root filesystem can be read-only.
 USER 1000:1000
 EXPOSE 4483
 # ENTRYPOINT names the script because the operator's Deployment sets container `args` (which replace
 # CMD only): args ["serve", "--config=...", ...] then reach `vmcp` as its command line.
-ENTRYPOINT ["/nodejs/bin/node", "packages/vmcp-runtime/src/main.ts"]
+ENTRYPOINT ["/nodejs/bin/node", "packages/vmcp-runtime/dist/vmcp.mjs"]
 CMD ["serve", "--config=/etc/vmcp-config/config.yaml", "--host=0.0.0.0", "--port=4483"]

@@ -12,6 +12,7 @@ WORKDIR /app
 RUN npm install -g --no-audit --no-fund "pnpm@${PNPM_VERSION}"
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml .npmrc ./
 COPY packages/shared-types/package.json packages/shared-types/
+COPY packages/kube-kit/package.json packages/kube-kit/
 COPY packages/operator/package.json packages/operator/
 COPY packages/vmcp-runtime/package.json packages/vmcp-runtime/
 COPY packages/testenv/package.json packages/testenv/

@@ -1,8 +1,8 @@
 // Small API helpers over the operator kit's HTTP client: server-side apply of arbitrary objects
 // (what `kubectl apply --server-side` does), reads, status patches and polling with a deadline.
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http";
-import { collectionPath, objectPath, resourceFor } from "@vmcp/operator/kit/resources";
+import { KubeApiError, kubeRequest } from "@vmcp/kube-kit/http";
+import { collectionPath, objectPath, resourceFor } from "@vmcp/kube-kit/resources";
 
 export const FIELD_MANAGER = "vmcp-e2e";
 

@@ -1,15 +1,16 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "@vmcp/kube-kit/events";
+import { type LeaderElection, runLeaderElection } from "@vmcp/kube-kit/leader";
+import { createLogger, type Logger } from "@vmcp/kube-kit/logger";
+import { createMetrics, type OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import { DEFAULT_VMCP_IMAGE } from "./builders/names.ts";
 import { DEFAULT_CONTROLLERS } from "./controllers/index.ts";
 import type { ControllerContext, ControllerFactory } from "./kit/context.ts";
 import type { Controller } from "./kit/controller.ts";
-import { EventRecorder } from "./kit/events.ts";
 import { type HealthServer, startHealthServer } from "./kit/health-server.ts";
 import { InformerRegistry } from "./kit/informers.ts";
-import { type LeaderElection, runLeaderElection } from "./kit/leader.ts";
-import { createLogger, type Logger } from "./kit/logger.ts";
-import { createMetrics, type OperatorMetrics } from "./kit/metrics.ts";
+import { registerOperatorGauges } from "./observability.ts";
 
 export { DEFAULT_VMCP_IMAGE };
 export const DEFAULT_LEASE_NAME = "vmcp-operator-leader";
@@ -87,6 +88,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     },
   };
   const controllers = (opts.controllers ?? DEFAULT_CONTROLLERS).map((factory) => factory(ctx));
+  registerOperatorGauges(metrics, informers);
 
   let server: HealthServer | undefined;
   if (opts.metrics) {

@@ -3,6 +3,7 @@
 // the API server accepted may still be invalid (cycles cannot be expressed in CEL), and reports every
 // problem it finds as a readable message with the condition reason ToolHive uses.
 import { CompositeToolConfigSchema, findDependencyCycle } from "./composite.ts";
+import { isJsonObject } from "./json.ts";
 import type { ParsedTemplate } from "./template/ast.ts";
 import { parseTemplate, TemplateError, templateParseError } from "./template/index.ts";
 import { referencedStepOutputs } from "./template/refs.ts";
@@ -41,9 +42,6 @@ interface RawStep {
   step?: unknown;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
-
 /**
  * Parses a template with the composite-tool template parser (a Go text/template subset, see
  * docs/composite-tools.md). Returns the parse error with line:column, or undefined when it parses.
@@ -58,20 +56,20 @@ function templatesOf(step: RawStep, where: string): [string, string][] {
   if (typeof step.collection === "string") out.push([`${where}.collection`, step.collection]);
   if (typeof step.message === "string") out.push([`${where}.message`, step.message]);
   // Only top-level string argument values are templated.
-  if (isRecord(step.arguments)) {
+  if (isJsonObject(step.arguments)) {
     for (const [k, v] of Object.entries(step.arguments)) {
       if (typeof v === "string") out.push([`${where}.arguments.${k}`, v]);
     }
   }
-  if (isRecord(step.step)) out.push(...templatesOf(step.step as RawStep, `${where}.step`));
+  if (isJsonObject(step.step)) out.push(...templatesOf(step.step as RawStep, `${where}.step`));
   return out;
 }
 
 function outputTemplates(props: unknown, where: string): [string, string][] {
-  if (!isRecord(props)) return [];
+  if (!isJsonObject(props)) return [];
   const out: [string, string][] = [];
   for (const [name, p] of Object.entries(props)) {
-    if (!isRecord(p)) continue;
+    if (!isJsonObject(p)) continue;
     if (typeof p.value === "string") out.push([`${where}.${name}.value`, p.value]);
     out.push(...outputTemplates(p.properties, `${where}.${name}.properties`));
   }
@@ -90,7 +88,7 @@ function depthOf(v: unknown): number {
 
 /** A step that may end without running (condition false, or failed with onError continue). */
 function mayBeSkipped(st: RawStep): boolean {
-  const action = isRecord(st.onError) ? st.onError.action : undefined;
+  const action = isJsonObject(st.onError) ? st.onError.action : undefined;
   return typeof st.condition === "string" || action === "continue";
 }
 
@@ -116,8 +114,8 @@ export function validateCompositeTool(
   opts: CompositeValidationOptions = {},
 ): CompositeValidationError[] {
   const errors: CompositeValidationError[] = [];
-  const s = isRecord(spec) ? spec : {};
-  const steps: RawStep[] = Array.isArray(s.steps) ? (s.steps.filter(isRecord) as RawStep[]) : [];
+  const s = isJsonObject(spec) ? spec : {};
+  const steps: RawStep[] = Array.isArray(s.steps) ? (s.steps.filter(isJsonObject) as RawStep[]) : [];
 
   const seen = new Set<string>();
   const ids = new Set<string>();
@@ -150,7 +148,7 @@ export function validateCompositeTool(
     ),
   );
   templates.push(
-    ...outputTemplates(isRecord(s.output) ? s.output.properties : undefined, "output.properties").map(
+    ...outputTemplates(isJsonObject(s.output) ? s.output.properties : undefined, "output.properties").map(
       ([w, t]) => [w, t, undefined] as [string, string, string | undefined],
     ),
   );
@@ -185,7 +183,7 @@ export function validateCompositeTool(
         continue;
       }
       if (ref === owner || reported.has(ref)) continue;
-      if (mayBeSkipped(target) && !isRecord(target.defaultResults)) {
+      if (mayBeSkipped(target) && !isJsonObject(target.defaultResults)) {
         reported.add(ref);
         errors.push({
           reason: "SchemaInvalid",
@@ -196,7 +194,7 @@ export function validateCompositeTool(
   }
 
   for (const st of steps) {
-    if (!isRecord(st.schema)) continue;
+    if (!isJsonObject(st.schema)) continue;
     const where = `steps[${String(st.id)}].schema`;
     if (Buffer.byteLength(JSON.stringify(st.schema), "utf8") > MAX_ELICITATION_SCHEMA_BYTES) {
       errors.push({
@@ -214,7 +212,7 @@ export function validateCompositeTool(
 
   if (opts.toolExists) {
     for (const st of steps) {
-      const inner = isRecord(st.step) ? (st.step as RawStep) : undefined;
+      const inner = isJsonObject(st.step) ? (st.step as RawStep) : undefined;
       const tool = st.type === "forEach" ? inner?.tool : st.tool;
       if (typeof tool === "string" && !opts.toolExists(tool)) {
         errors.push({

@@ -24,6 +24,7 @@ const MANIFESTS = [
   "pnpm-workspace.yaml",
   ".npmrc",
   "packages/shared-types/package.json",
+  "packages/kube-kit/package.json",
   "packages/operator/package.json",
   "packages/vmcp-runtime/package.json",
   "packages/testenv/package.json",
@@ -35,12 +36,22 @@ export const PROJECT_IMAGES = {
   runtime: {
     repository: "localhost/vmcp",
     dockerfile: "deploy/docker/runtime.Dockerfile",
-    sources: ["packages/shared-types/src", "packages/operator/src", "packages/vmcp-runtime/src"],
+    sources: [
+      "packages/shared-types/src",
+      "packages/kube-kit/src",
+      "packages/vmcp-runtime/src",
+      "scripts/bundle.ts",
+    ],
   },
   operator: {
     repository: "localhost/vmcp-operator",
     dockerfile: "deploy/docker/operator.Dockerfile",
-    sources: ["packages/shared-types/src", "packages/operator/src"],
+    sources: [
+      "packages/shared-types/src",
+      "packages/kube-kit/src",
+      "packages/operator/src",
+      "scripts/bundle.ts",
+    ],
   },
   sampleBackend: {
     repository: "localhost/vmcp-sample-backend",

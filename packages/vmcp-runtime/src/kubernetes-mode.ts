@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { KubeConfig } from "@kubernetes/client-node";
-import { EventRecorder } from "@vmcp/operator/kit/events";
+import { EventRecorder } from "@vmcp/kube-kit/events";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "./config/load.ts";
 import { KubernetesDiscovery } from "./discovery/kubernetes.ts";
@@ -14,16 +14,7 @@ import { recordBackendTransition } from "./status/backend-events.ts";
 import type { CrdBackendInput } from "./status/crd-status.ts";
 import { K8sStatusReporter } from "./status/k8s-reporter.ts";
 
-/** With VMCP_NAME and VMCP_NAMESPACE set the same binary is Kubernetes-aware. */
-export function kubernetesTarget(env: NodeJS.ProcessEnv): { name: string; namespace: string } | undefined {
-  const name = env.VMCP_NAME?.trim();
-  const namespace = env.VMCP_NAMESPACE?.trim();
-  return name && namespace ? { name, namespace } : undefined;
-}
-
-/** The operator's loopback allowance for local development, passed to the runtime pod. */
-export const allowLoopbackBackends = (env: NodeJS.ProcessEnv): boolean =>
-  env.VMCP_ALLOW_LOOPBACK_BACKENDS === "true";
+export { allowLoopbackBackends, kubernetesTarget } from "./kubernetes-target.ts";
 
 export interface KubernetesModeOptions {
   config: VmcpConfig;

@@ -1,5 +1,7 @@
+import { registerBuildInfo } from "@vmcp/kube-kit/metrics";
 import { Counter, collectDefaultMetrics, Gauge, type Histogram, Registry } from "prom-client";
 import { CALL_OUTCOMES, CallCells, type CallOutcome, CellHistogram, record } from "./call-metrics.ts";
+import { BUILD_INFO } from "./version.ts";
 
 export type { CallOutcome };
 
@@ -12,6 +14,9 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
+  readonly statusWrites: Counter<"result">;
+  readonly sessionResumes: Counter;
+  readonly sessionRefusals: Counter<"reason">;
   #cells = new CallCells();
 
   constructor(opts: { defaultMetrics?: boolean } = {}) {
@@ -53,6 +58,24 @@ export class Metrics {
       name: "vmcp_list_changed_total",
       help: "list_changed notifications emitted to clients, by kind",
       labelNames: ["kind"],
+      registers,
+    });
+    this.statusWrites = new Counter({
+      name: "vmcp_status_writes_total",
+      help: "Status writes to the VirtualMCPServer by the leading replica (Kubernetes mode), by result (ok, error)",
+      labelNames: ["result"],
+      registers,
+    });
+    registerBuildInfo(this.registry, "vmcp_build_info", BUILD_INFO);
+    this.sessionResumes = new Counter({
+      name: "vmcp_session_resumes_total",
+      help: "Client sessions this replica rebuilt from a session id it did not issue (or no longer held)",
+      registers,
+    });
+    this.sessionRefusals = new Counter({
+      name: "vmcp_session_refusals_total",
+      help: "Token-carrying session ids refused with 404, by reason",
+      labelNames: ["reason"],
       registers,
     });
     if (opts.defaultMetrics) collectDefaultMetrics({ register: this.registry });

@@ -74,15 +74,20 @@ What the operator reads and writes. It also holds everything it grants the runti
     - mcpoidcconfigs/status
   verbs: [get, patch, update]
 # Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
+# No delete: owner references let the garbage collector remove them with their VirtualMCPServer.
 - apiGroups: [""]
   resources: [configmaps, services, serviceaccounts]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [apps]
   resources: [deployments]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
+# At most one runtime pod evicted at a time (every VirtualMCPServer has one budget).
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [get, list, watch, create, update, patch]
 # The runtime pods, read only: a container waiting on its image (wrong tag, no pull access) is
 # reported in the VirtualMCPServer's DeploymentReady condition, naming the image.
 - apiGroups: [""]
@@ -93,11 +98,18 @@ What the operator reads and writes. It also holds everything it grants the runti
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch]
+# Secrets: create only, for each VirtualMCPServer's session-keys Secret (created once, never
+# updated or deleted by the operator; garbage collection removes it with its owner). RBAC cannot
+# limit create to names (resourceNames does not apply to create), so this grants creating any
+# Secret in the watched namespaces; the operator never reads key material back (dropped on read).
+- apiGroups: [""]
+  resources: [secrets]
+  verbs: [create]
 # The runtime's status-reporter Lease: created and cached (owned object) by the operator, which
 # also grants the runtime get/update on it (so holds those verbs itself).
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
-  verbs: [get, list, watch, create, update, patch, delete]
+  verbs: [get, list, watch, create, update, patch]
 - apiGroups: [events.k8s.io]
   resources: [events]
   verbs: [create, patch, update]

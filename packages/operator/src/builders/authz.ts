@@ -6,12 +6,13 @@ import {
   AuthzFileSchema,
   type CedarOptions,
   CedarOptionsSchema,
+  cedarProblems,
+  formatPolicyProblems,
   type MCPAuthzConfig,
   type RuntimeAuthzConfig,
 } from "@vmcp/shared-types";
 import { parse as parseYaml } from "yaml";
 import type * as z from "zod";
-import { cedarProblems, formatPolicyProblems } from "./cedar-policies.ts";
 import type { ConditionInput } from "./conditions.ts";
 
 /** What the reconciler read for the authz references of one VirtualMCPServer. */

@@ -6,6 +6,7 @@ import type {
   V1Volume,
   V1VolumeMount,
 } from "@kubernetes/client-node";
+import type { SecretEnv } from "@vmcp/kube-kit/secret-env";
 import {
   CONFIG_KEY,
   CONFIG_MOUNT_DIR,
@@ -16,6 +17,8 @@ import {
   deploymentName,
   RUNCONFIG_CHECKSUM_ANNOTATION,
   rbacName,
+  SESSION_KEYS_KEY,
+  sessionKeysSecretName,
   VMCP_CONTAINER,
   VMCP_PORT,
   workloadLabels,
@@ -23,12 +26,7 @@ import {
 import { controllerRef, type OwnerInfo } from "./owner.ts";
 import { overlayPodTemplate, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 
-/** An env var whose value comes from a Secret key (never from the ConfigMap). */
-export interface SecretEnv {
-  env: string;
-  secretName: string;
-  key: string;
-}
+export type { SecretEnv };
 
 /** An MCPServerEntry CA bundle to mount at /etc/toolhive/ca-bundles/<entry>/<key>. */
 export interface CaBundleMount {
@@ -47,7 +45,6 @@ export interface DeploymentInput {
   debug: boolean;
   /** The operator's loopback allowance for local development (VMCP_ALLOW_LOOPBACK_BACKENDS). */
   allowLoopbackBackends?: boolean;
-  serviceAccountName?: string;
   replicas?: number;
   imagePullSecrets?: { name: string }[];
   secretEnv: SecretEnv[];
@@ -71,6 +68,12 @@ function envVars(input: DeploymentInput): V1EnvVar[] {
   const fixed: V1EnvVar[] = [
     { name: "VMCP_NAME", value: input.owner.name },
     { name: "VMCP_NAMESPACE", value: input.namespace },
+    // Every replica seals and opens session ids with the same keys, so any one can continue any
+    // client session. From the Secret the operator creates; never in the ConfigMap.
+    {
+      name: "VMCP_SESSION_KEYS",
+      valueFrom: { secretKeyRef: { name: sessionKeysSecretName(input.owner.name), key: SESSION_KEYS_KEY } },
+    },
   ];
   if (input.allowLoopbackBackends) fixed.push({ name: "VMCP_ALLOW_LOOPBACK_BACKENDS", value: "true" });
   const seen = new Set<string>();
@@ -152,7 +155,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
   const base: V1PodTemplateSpec = {
     metadata: { labels, annotations: podAnnotations },
     spec: {
-      serviceAccountName: input.serviceAccountName ?? rbacName(name),
+      serviceAccountName: rbacName(name),
       terminationGracePeriodSeconds: 30,
       securityContext: {
         runAsNonRoot: true,
@@ -163,6 +166,16 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
       },
       containers: [container],
       volumes: vols,
+      // Replicas on different nodes where the scheduler can: a node drain or failure then takes
+      // one replica, not all. ScheduleAnyway keeps a one-node cluster schedulable.
+      topologySpreadConstraints: [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: { matchLabels: labels },
+        },
+      ],
     },
   };
   if (input.imagePullSecrets && input.imagePullSecrets.length > 0 && base.spec) {
@@ -181,6 +194,8 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
     },
     spec: {
       selector: { matchLabels: labels },
+      // A new pod is ready before an old one goes: a rollout never lowers serving capacity.
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template,
     },
   };

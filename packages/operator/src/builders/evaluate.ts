@@ -8,11 +8,12 @@ import { canonicalJson } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
-import { rbacName } from "./names.ts";
+import { buildDisruptionBudget } from "./disruption.ts";
 import type { OwnerInfo } from "./owner.ts";
 import { InvalidPodTemplateSpecError, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
 import { buildRole, buildRoleBinding, buildServiceAccount, buildStatusLease } from "./rbac.ts";
 import { buildService } from "./service.ts";
+import { serviceAccountCheck } from "./service-account.ts";
 import type { OperatorPhase } from "./status.ts";
 import { generateVmcpConfig } from "./vmcp-config.ts";
 import type { VmcpWorld } from "./world.ts";
@@ -32,10 +33,10 @@ export interface Evaluation {
   blocked?: { phase: OperatorPhase; reason: string; message: string };
   /** Warning events worth a user's attention. */
   warnings: { reason: string; message: string }[];
-  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service); empty when blocked. */
+  /** Owned objects in apply order (RBAC, status Lease, ConfigMap, Deployment, Service,
+   * PodDisruptionBudget); empty when blocked. The session-keys Secret is not among them: it is
+   * created once (reconcile.ts), never applied. */
   objects: KubernetesObject[];
-  /** Owned objects that must not exist (RBAC after spec.serviceAccount was set): deleted if present. */
-  prune: { kind: string; name: string }[];
   configChecksum?: string;
   oidcConfigHash?: string;
 }
@@ -74,7 +75,6 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
     conditions,
     warnings,
     objects: [],
-    prune: [],
     blocked: { phase, reason, message },
   });
 
@@ -98,6 +98,14 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
     });
     warnings.push({ reason: "InvalidPodTemplateSpec", message });
     return stop("Failed", "InvalidPodTemplateSpec", message);
+  }
+
+  // b2. spec.serviceAccount: refused, like serviceAccountName in podTemplateSpec (see serviceAccountCheck).
+  const sa = serviceAccountCheck(vmcp.metadata.name ?? "", spec.serviceAccount);
+  conditions.push(sa.condition);
+  if (sa.condition.status === "False") {
+    warnings.push({ reason: sa.condition.reason, message: sa.condition.message });
+    return stop("Failed", sa.condition.reason, sa.condition.message);
   }
 
   // c. groupRef
@@ -176,19 +184,20 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
 
   const owner = ownerOf(world);
   const source = spec.outgoingAuth.source;
-  const objects: KubernetesObject[] = [];
-  if (!spec.serviceAccount) {
-    const rbacInput = {
-      owner,
-      namespace,
-      source,
-      secretNames: gen.value.runtimeSecretNames,
-      configMapNames: gen.value.runtimeConfigMapNames,
-      ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
-    };
-    objects.push(buildServiceAccount(rbacInput), buildRole(rbacInput), buildRoleBinding(rbacInput));
-  }
-  objects.push(buildStatusLease({ owner, namespace }));
+  const rbacInput = {
+    owner,
+    namespace,
+    source,
+    secretNames: gen.value.runtimeSecretNames,
+    configMapNames: gen.value.runtimeConfigMapNames,
+    ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
+  };
+  const objects: KubernetesObject[] = [
+    buildServiceAccount(rbacInput),
+    buildRole(rbacInput),
+    buildRoleBinding(rbacInput),
+    buildStatusLease({ owner, namespace }),
+  ];
   const { configMap, checksum } = buildConfigMap({ owner, namespace, configYaml: gen.value.yaml });
   objects.push(configMap);
   objects.push(
@@ -200,7 +209,6 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
       configChecksum: checksum,
       debug: gen.value.debug,
       ...(opts.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
-      ...(spec.serviceAccount ? { serviceAccountName: spec.serviceAccount } : {}),
       ...(spec.replicas !== undefined ? { replicas: spec.replicas } : {}),
       ...(spec.imagePullSecrets ? { imagePullSecrets: spec.imagePullSecrets } : {}),
       secretEnv: gen.value.secretEnv,
@@ -211,15 +219,11 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   objects.push(
     buildService({ owner, namespace, serviceType: spec.serviceType, sessionAffinity: spec.sessionAffinity }),
   );
-  // A user-provided ServiceAccount replaces ours: the old grants must not linger.
-  const prune = spec.serviceAccount
-    ? ["ServiceAccount", "Role", "RoleBinding"].map((kind) => ({ kind, name: rbacName(owner.name) }))
-    : [];
+  objects.push(buildDisruptionBudget({ owner, namespace }));
   return {
     conditions,
     warnings,
     objects: objects.map(withDesiredHash),
-    prune,
     configChecksum: checksum,
     ...(gen.value.oidcConfigHash ? { oidcConfigHash: gen.value.oidcConfigHash } : {}),
   };

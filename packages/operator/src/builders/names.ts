@@ -20,6 +20,10 @@ export const configMapName = (vmcp: string): string => `${vmcp}-vmcp-config`;
 export const rbacName = (vmcp: string): string => `${vmcp}-vmcp`;
 /** The Lease the runtime's status reporters elect a leader on. */
 export const statusLeaseName = (vmcp: string): string => `${vmcp}-vmcp-status`;
+/** The Secret holding the keys that seal session ids (created once, never rewritten). */
+export const sessionKeysSecretName = (vmcp: string): string => `${vmcp}-vmcp-session-keys`;
+export const SESSION_KEYS_KEY = "keys";
+export const disruptionBudgetName = (vmcp: string): string => `${vmcp}-vmcp`;
 
 export const statusUrl = (vmcp: string, namespace: string): string =>
   `http://${serviceName(vmcp)}.${namespace}.svc.cluster.local:${VMCP_PORT}`;
@@ -44,6 +48,15 @@ export function configMapLabels(vmcp: string): Record<string, string> {
     "toolhive.stacklok.io/component": "vmcp-config",
     "toolhive.stacklok.io/virtual-mcp-server": vmcp,
     "toolhive.stacklok.io/managed-by": "toolhive-operator",
+  };
+}
+
+export function sessionKeysLabels(vmcp: string): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "virtualmcpserver",
+    "app.kubernetes.io/instance": vmcp,
+    "app.kubernetes.io/component": "vmcp-session-keys",
+    "app.kubernetes.io/managed-by": "vmcp-operator",
   };
 }
 
@@ -73,13 +86,9 @@ export const caBundleMountDir = (entry: string): string => `${CA_BUNDLE_ROOT}/${
 export const caBundlePath = (entry: string, key: string | undefined): string =>
   `${caBundleMountDir(entry)}/${key || DEFAULT_CA_BUNDLE_KEY}`;
 
-/** Upper-cases and replaces anything outside [A-Z0-9_] so a config name can suffix an env var. */
-export function envSuffix(name: string): string {
-  return name.toUpperCase().replace(/[^A-Z0-9_]/g, "_");
-}
-
-export const headerInjectionEnv = (cfg: string): string =>
-  `TOOLHIVE_HEADER_INJECTION_VALUE_${envSuffix(cfg)}`;
-export const tokenExchangeSecretEnv = (cfg: string): string =>
-  `TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_${envSuffix(cfg)}`;
-export const bearerTokenEnv = (cfg: string): string => `TOOLHIVE_BEARER_TOKEN_${envSuffix(cfg)}`;
+export {
+  bearerTokenEnv,
+  envSuffix,
+  headerInjectionEnv,
+  tokenExchangeSecretEnv,
+} from "@vmcp/kube-kit/secret-env";

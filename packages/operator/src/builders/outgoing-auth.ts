@@ -4,6 +4,8 @@
 // externalAuthConfigRef, so the user sees a condition per reference. Only static mode writes the
 // member results into the config; in dynamic mode the runtime resolves members itself and the
 // Role grants it exactly the Secrets those members' configs name.
+
+import { type ConversionResult, convertExternalAuth } from "@vmcp/kube-kit/auth-converter";
 import type {
   BackendAuthConfig,
   BackendAuthStrategy,
@@ -11,7 +13,6 @@ import type {
   OutgoingAuthConfig,
   StaticBackend,
 } from "@vmcp/shared-types";
-import { type ConversionResult, convertExternalAuth } from "./auth-converter.ts";
 import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
 import { caBundlePath } from "./names.ts";

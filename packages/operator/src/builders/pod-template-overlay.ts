@@ -4,8 +4,13 @@
 // imagePullSecrets and tolerations merge by their key; maps merge; scalars replace. Selector
 // labels and the config checksum stay ours so a patch can never orphan pods or stop rollouts.
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
+import { isJsonObject } from "@vmcp/shared-types";
 import * as z from "zod";
-import { podTemplatePolicyViolation } from "./pod-template-policy.ts";
+import {
+  type PodTemplateProfile,
+  podTemplatePolicyViolation,
+  VMCP_POD_PROFILE,
+} from "./pod-template-policy.ts";
 
 type Json = Record<string, unknown>;
 
@@ -36,7 +41,10 @@ export class InvalidPodTemplateSpecError extends Error {
 }
 
 /** Throws InvalidPodTemplateSpecError with a readable reason when the overlay cannot be used. */
-export function parsePodTemplateOverlay(raw: unknown): Json | undefined {
+export function parsePodTemplateOverlay(
+  raw: unknown,
+  profile: PodTemplateProfile = VMCP_POD_PROFILE,
+): Json | undefined {
   if (raw === undefined || raw === null) return undefined;
   const res = PodTemplateOverlaySchema.safeParse(raw);
   if (!res.success) {
@@ -52,12 +60,10 @@ export function parsePodTemplateOverlay(raw: unknown): Json | undefined {
       }
     }
   }
-  const violation = podTemplatePolicyViolation(res.data);
+  const violation = podTemplatePolicyViolation(res.data, profile);
   if (violation) throw new InvalidPodTemplateSpecError(violation);
   return res.data as Json;
 }
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** List merge keys by field name (from the Kubernetes strategic-merge-patch tags). */
 const MERGE_KEYS: Record<string, string> = {
@@ -73,8 +79,8 @@ const MERGE_KEYS: Record<string, string> = {
 function mergeList(base: unknown[], patch: unknown[], key: string): unknown[] {
   const out = base.map((x) => x);
   for (const item of patch) {
-    if (!isObject(item)) continue;
-    const idx = out.findIndex((b) => isObject(b) && b[key] === item[key]);
+    if (!isJsonObject(item)) continue;
+    const idx = out.findIndex((b) => isJsonObject(b) && b[key] === item[key]);
     if (idx >= 0) out[idx] = mergeValue(out[idx], item, undefined);
     else out.push(item);
   }
@@ -88,7 +94,7 @@ function mergeValue(base: unknown, patch: unknown, field: string | undefined): u
     if (key && Array.isArray(base)) return mergeList(base, patch, key);
     return patch;
   }
-  if (isObject(patch) && isObject(base)) {
+  if (isJsonObject(patch) && isJsonObject(base)) {
     const out: Json = { ...base };
     for (const [k, v] of Object.entries(patch)) {
       const merged = mergeValue(base[k], v, k);

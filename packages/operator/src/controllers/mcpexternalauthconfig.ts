@@ -1,7 +1,7 @@
+import { objectKey } from "@vmcp/kube-kit/informer";
 import { MCPExternalAuthConfigSpecSchema } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { objectKey } from "../kit/informer.ts";
 import { type RawObject, rawKindInformer, secretKeysInformer } from "../kit/kinds.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
 import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";

@@ -1,7 +1,7 @@
+import type { InformerEvent } from "@vmcp/kube-kit/informer";
 import type { ConditionInput } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import type { InformerEvent } from "../kit/informer.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
 import { ownedConditions, writeStatusIfChanged } from "../kit/status.ts";

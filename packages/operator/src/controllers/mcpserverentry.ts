@@ -1,7 +1,7 @@
+import { type InformerEvent, objectKey } from "@vmcp/kube-kit/informer";
 import { type ConditionInput, MCPServerEntrySpecSchema } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { type InformerEvent, objectKey } from "../kit/informer.ts";
 import { configMapKeysInformer, type RawObject, rawKindInformer, secretKeysInformer } from "../kit/kinds.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
 import { issueMessages, ownedConditions, writeStatusIfChanged } from "../kit/status.ts";

@@ -1,8 +1,9 @@
 // Status shared by MCPAuthzConfig and MCPOIDCConfig: which workloads reference the object. Only
 // VirtualMCPServers are counted: they are the only workloads this operator runs.
+
+import type { InformerEvent } from "@vmcp/kube-kit/informer";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import type { InformerEvent } from "../kit/informer.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
 
 export interface WorkloadRef {

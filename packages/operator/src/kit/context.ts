@@ -1,9 +1,9 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import type { EventRecorder } from "@vmcp/kube-kit/events";
+import type { Logger } from "@vmcp/kube-kit/logger";
+import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import type { Controller } from "./controller.ts";
-import type { EventRecorder } from "./events.ts";
 import type { InformerRegistry } from "./informers.ts";
-import type { Logger } from "./logger.ts";
-import type { OperatorMetrics } from "./metrics.ts";
 
 /** Operator-wide settings a controller may need. */
 export interface OperatorSettings {

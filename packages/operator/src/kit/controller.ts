@@ -1,6 +1,6 @@
-import { type Logger, silentLogger } from "./logger.ts";
-import type { OperatorMetrics } from "./metrics.ts";
-import { WorkQueue } from "./workqueue.ts";
+import { type Logger, silentLogger } from "@vmcp/kube-kit/logger";
+import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
+import { WorkQueue } from "@vmcp/kube-kit/workqueue";
 
 export type ReconcileResult = { requeueAfter?: number } | undefined;
 

@@ -1,8 +1,8 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import type { KubeObject } from "./informer.ts";
-import { Informer, type InformerOptions } from "./informer.ts";
-import type { Logger } from "./logger.ts";
-import type { ResourceRef } from "./resources.ts";
+import type { KubeObject } from "@vmcp/kube-kit/informer";
+import { Informer, type InformerOptions } from "@vmcp/kube-kit/informer";
+import type { Logger } from "@vmcp/kube-kit/logger";
+import type { ResourceRef } from "@vmcp/kube-kit/resources";
 
 export interface SharedInformerRequest<T extends KubeObject> extends ResourceRef {
   parse?: (raw: unknown) => T;

@@ -1,6 +1,6 @@
+import { type Informer, objectKey } from "@vmcp/kube-kit/informer";
 import type { ControllerContext } from "./context.ts";
 import { Controller } from "./controller.ts";
-import { type Informer, objectKey } from "./informer.ts";
 import type { RawObject } from "./kinds.ts";
 import { splitKey } from "./status.ts";
 

@@ -1,5 +1,5 @@
+import { applyStatus, isSubsetOf } from "@vmcp/kube-kit/apply";
 import { type Condition, type ConditionInput, setCondition } from "@vmcp/shared-types";
-import { applyStatus, isSubsetOf } from "./apply.ts";
 import type { ControllerContext } from "./context.ts";
 import { configHash } from "./hash.ts";
 

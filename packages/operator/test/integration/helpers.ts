@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { kubeRequest } from "../../src/kit/http.ts";
-import { objectPath, resourceFor } from "../../src/kit/resources.ts";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { objectPath, resourceFor } from "@vmcp/kube-kit/resources";
 
 export { eventually } from "@vmcp/testenv/test-kit";
 

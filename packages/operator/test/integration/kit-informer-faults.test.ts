@@ -1,7 +1,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { Informer, type InformerEvent } from "@vmcp/kube-kit/informer";
 import { type ControlPlane, createNamespace, startControlPlane } from "@vmcp/testenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Informer, type InformerEvent } from "../../src/kit/informer.ts";
 import { configMap, create, eventually, patch, remove } from "./helpers.ts";
 
 // Fault tests stop the API server, so they run on a control plane of their own.

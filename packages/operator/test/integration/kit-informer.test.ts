@@ -1,8 +1,8 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { Informer, type InformerEvent } from "@vmcp/kube-kit/informer";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Informer, type InformerEvent } from "../../src/kit/informer.ts";
 import { configMap, create, eventually, patch, remove } from "./helpers.ts";
 
 type CM = {

@@ -6,11 +6,11 @@ import { getEventListeners } from "node:events";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
+import { kubeRequest, openRequest } from "@vmcp/kube-kit/http";
+import { Informer } from "@vmcp/kube-kit/informer";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { kubeRequest, openRequest } from "../../src/kit/http.ts";
-import { Informer } from "../../src/kit/informer.ts";
 import { configMap, create, eventually } from "./helpers.ts";
 
 type CM = { metadata: { name: string; namespace?: string }; data?: Record<string, string> };

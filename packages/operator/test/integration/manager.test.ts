@@ -1,15 +1,15 @@
 import { spawn } from "node:child_process";
 import { resolve } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { EventRecorder } from "@vmcp/kube-kit/events";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { runLeaderElection } from "@vmcp/kube-kit/leader";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { SUPPORTING_CONTROLLERS } from "../../src/controllers/index.ts";
-import { EventRecorder } from "../../src/kit/events.ts";
-import { kubeRequest } from "../../src/kit/http.ts";
-import { runLeaderElection } from "../../src/kit/leader.ts";
-import { createLogger } from "../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
 import { create, eventually, get } from "./helpers.ts";
 
@@ -76,8 +76,8 @@ describe("operator manager", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toContain("leader_election_is_leader 1");
-    expect(text).toContain("workqueue_depth");
+    expect(text).toContain("vmcp_operator_leader_election_is_leader 1");
+    expect(text).toContain("vmcp_operator_workqueue_depth");
 
     await first.stop();
     // Released on stop: the holder is empty, or already the standby, which polls every 250 ms.

@@ -1,12 +1,12 @@
 import type { KubeConfig } from "@kubernetes/client-node";
+import { objectKey } from "@vmcp/kube-kit/informer";
+import { createLogger } from "@vmcp/kube-kit/logger";
+import { counterValue } from "@vmcp/kube-kit/metrics";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTING_CONTROLLERS } from "../../src/controllers/index.ts";
-import { objectKey } from "../../src/kit/informer.ts";
-import { createLogger } from "../../src/kit/logger.ts";
-import { counterValue } from "../../src/kit/metrics.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
 import { configMap, create, eventually, get, type Obj, patch, remove } from "./helpers.ts";
 

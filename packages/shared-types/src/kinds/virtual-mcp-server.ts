@@ -150,7 +150,9 @@ export const VirtualMCPServerSpecSchema = z.strictObject({
     .string()
     .min(1)
     .max(253)
-    .describe("Use this ServiceAccount; the operator then creates no RBAC objects.")
+    .describe(
+      "ToolHive's field, refused here unless it names the generated <name>-vmcp: any other value sets ServiceAccountValid=False and nothing is deployed (see docs/security.md).",
+    )
     .optional(),
   podTemplateSpec: withMeta(PodTemplateOverlaySchema, {
     description:

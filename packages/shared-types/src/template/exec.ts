@@ -1,13 +1,14 @@
 // Evaluator for parsed templates, with Go text/template's semantics for JSON-shaped data under the
 // default `missingkey` option (ToolHive sets none): a missing map key yields "<no value>", a field of
 // a missing value is missing too, a field of a JSON null or of a non-object is an error.
+
+import { isJsonObject } from "../json.ts";
 import type { Command, Operand, ParsedTemplate, Pipeline, TemplateNode } from "./ast.ts";
 import { positionAt, TemplateError } from "./errors.ts";
 import {
   goJson,
   goQuote,
   goTypeName,
-  isObject,
   MISSING,
   printValue,
   sprint,
@@ -102,7 +103,7 @@ class Exec {
     for (const name of path) {
       if (v === MISSING) return MISSING;
       if (v === null || v === undefined) this.fail(`nil pointer evaluating interface {}.${name}`, pos);
-      if (!isObject(v)) this.fail(`can't evaluate field ${name} in type ${goTypeName(v)}`, pos);
+      if (!isJsonObject(v)) this.fail(`can't evaluate field ${name} in type ${goTypeName(v)}`, pos);
       v = Object.hasOwn(v, name) ? v[name] : MISSING;
     }
     return v;
@@ -159,7 +160,7 @@ export function truth(v: TemplateValue): boolean {
   if (typeof v === "number") return v !== 0;
   if (typeof v === "string") return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
-  if (isObject(v)) return Object.keys(v).length > 0;
+  if (isJsonObject(v)) return Object.keys(v).length > 0;
   return true;
 }
 
@@ -199,7 +200,7 @@ function indexInto(item: TemplateValue, key: TemplateValue): TemplateValue {
     if (key < 0 || key >= item.length) throw new FuncError(`index out of range: ${key}`);
     return item[key];
   }
-  if (isObject(item)) {
+  if (isJsonObject(item)) {
     if (typeof key !== "string") throw new FuncError(`value has type ${goTypeName(key)}; should be string`);
     // Go returns the map's zero element (a nil interface) for a missing key.
     return Object.hasOwn(item, key) ? item[key] : null;
@@ -237,7 +238,7 @@ function callFunction(name: string, args: TemplateValue[]): TemplateValue {
       const v = args[0];
       if (typeof v === "string") return Buffer.byteLength(v, "utf8");
       if (Array.isArray(v)) return v.length;
-      if (isObject(v)) return Object.keys(v).length;
+      if (isJsonObject(v)) return Object.keys(v).length;
       if (isNil(v)) throw new FuncError("len of nil pointer");
       throw new FuncError(`len of type ${goTypeName(v)}`);
     }

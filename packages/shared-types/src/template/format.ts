@@ -2,6 +2,8 @@
 // bool, nil), so `{{.steps.x.output.obj}}` renders the way it does in ToolHive. Numbers are the one
 // deliberate difference: Go prints every JSON number as float64 (%v of 1000000 is "1e+06"); here an
 // integral number prints as an integer, which is what workflow authors expect.
+
+import { isJsonObject } from "../json.ts";
 import { TemplateError } from "./errors.ts";
 
 /** Go's zero reflect.Value: a missing map key or a field of a missing value. Prints "<no value>". */
@@ -9,10 +11,6 @@ export const MISSING: unique symbol = Symbol("template.missing");
 export type TemplateValue = unknown;
 
 const MAX_PRINT_DEPTH = 100;
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 export function formatNumber(n: number): string {
   if (Number.isNaN(n)) return "NaN";
@@ -30,7 +28,7 @@ export function printValue(v: TemplateValue, depth = 0): string {
   if (typeof v === "number") return formatNumber(v);
   if (typeof v === "boolean") return v ? "true" : "false";
   if (Array.isArray(v)) return `[${v.map((e) => printValue(e, depth + 1)).join(" ")}]`;
-  if (isObject(v)) {
+  if (isJsonObject(v)) {
     const keys = Object.keys(v).sort();
     return `map[${keys.map((k) => `${k}:${printValue(v[k], depth + 1)}`).join(" ")}]`;
   }
@@ -257,7 +255,7 @@ export function goJson(v: TemplateValue): string {
     if (depth > MAX_PRINT_DEPTH) throw new TemplateError("exec", `value nesting exceeds ${MAX_PRINT_DEPTH}`);
     if (x === MISSING || x === undefined) return null;
     if (Array.isArray(x)) return x.map((e) => sortKeys(e, depth + 1));
-    if (isObject(x)) {
+    if (isJsonObject(x)) {
       const out: Record<string, unknown> = {};
       for (const k of Object.keys(x).sort()) out[k] = sortKeys(x[k], depth + 1);
       return out;

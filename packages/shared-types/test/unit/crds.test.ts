@@ -108,7 +108,7 @@ describe("generated CRDs", () => {
     expect(nodeAt(schemaOf("MCPServerEntry"), "spec.transport")?.default).toBeUndefined();
   });
 
-  it("has the cross-field CEL rules with the reference's messages", () => {
+  it("has the cross-field CEL rules with ToolHive's messages", () => {
     const vmcp = schemaOf("VirtualMCPServer");
     expect(nodeAt(vmcp, "spec.incomingAuth")?.["x-kubernetes-validations"]).toEqual([
       {

@@ -1,16 +1,17 @@
 // The Cedar engine (the official Rust implementation compiled to WebAssembly) behind a small
 // interface: load a policy set once, then answer allow/deny per request.
 import { randomUUID } from "node:crypto";
-import * as cedar from "@cedar-policy/cedar-wasm/nodejs";
+import type * as cedar from "@cedar-policy/cedar-wasm/nodejs";
 import {
+  cedarEngine,
   cedarProblems,
   formatCedarErrors,
   formatPolicyProblems,
   type PolicyProblem,
   parseEntities,
   policyId,
-} from "@vmcp/operator/builders/cedar-policies";
-import type { RuntimeAuthzConfig } from "@vmcp/shared-types";
+  type RuntimeAuthzConfig,
+} from "@vmcp/shared-types";
 import type { Identity } from "../auth/identity.ts";
 import {
   argumentContext,
@@ -62,7 +63,7 @@ export function createAuthorizer(cfg: RuntimeAuthzConfig | undefined): Authorize
   if (problems.length > 0) throw new InvalidPolicyError(problems);
   const entities = parseEntities(cfg.entitiesJson) as cedar.EntityJson[];
   const setId = `vmcp-${randomUUID()}`;
-  const loaded = cedar.preparsePolicySet(setId, {
+  const loaded = cedarEngine().preparsePolicySet(setId, {
     staticPolicies: Object.fromEntries(policies.map((p, i) => [policyId(i), p])),
   });
   if (loaded.type === "failure")
@@ -81,7 +82,7 @@ export function createAuthorizer(cfg: RuntimeAuthzConfig | undefined): Authorize
   const refs = referencedAttributes(policies);
   const authorizeAs = (principal: cedar.EntityJson, target: Target): Decision => {
     const req = cedarRequest(principal, target, refs.args);
-    const answer = cedar.statefulIsAuthorized({
+    const answer = cedarEngine().statefulIsAuthorized({
       principal: req.principal,
       action: req.action,
       resource: req.resource,

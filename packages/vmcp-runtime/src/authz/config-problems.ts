@@ -1,6 +1,6 @@
 // `vmcp validate` for incomingAuth.authz: the Cedar parser's verdict on the raw config, so an
 // invalid policy set stops the runtime before it serves instead of leaving the gateway open.
-import { cedarProblems, type PolicyProblem } from "@vmcp/operator/builders/cedar-policies";
+import { cedarProblems, type PolicyProblem } from "@vmcp/shared-types";
 
 export function authzConfigProblems(raw: unknown): PolicyProblem[] {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return [];

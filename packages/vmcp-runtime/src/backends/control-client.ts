@@ -15,9 +15,9 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
-import type { BackendCapabilities } from "../server/types.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";

@@ -1,5 +1,5 @@
 // The few MCP session messages both backend transports (Streamable HTTP and legacy SSE) send and read.
-import { isObject, type JsonRpcId } from "../server/jsonrpc.ts";
+import { isObject, type JsonRpcId } from "../protocol/jsonrpc.ts";
 import { BackendError } from "./types.ts";
 
 export const INITIALIZED_NOTICE = JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" });

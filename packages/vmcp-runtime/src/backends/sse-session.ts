@@ -1,7 +1,7 @@
 import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
-import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";

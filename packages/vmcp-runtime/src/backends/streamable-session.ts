@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
-import { isObject, type JsonRpcId, type JsonRpcRequest } from "../server/jsonrpc.ts";
+import { isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -86,6 +86,15 @@ export class StreamableBackendSession implements BackendSession {
       );
     }
     Object.assign(this, negotiated(answer.result, this.#o.init.protocolVersion));
+    this.#establish(sid);
+    await this.send(INITIALIZED_NOTICE);
+    // A backend may send a server->client request (sampling, elicitation) on its standalone
+    // stream during the very first call: the stream must be open before any call is forwarded.
+    if (sid && usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      await this.#openGetStream();
+  }
+
+  #establish(sid: string | undefined): void {
     this.#sessionId = sid;
     const base: Record<string, string> = {
       "content-type": "application/json",
@@ -94,10 +103,33 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
-    await this.send(INITIALIZED_NOTICE);
-    // A backend may send a server->client request (sampling, elicitation) on its standalone
-    // stream during the very first call: the stream must be open before any call is forwarded.
-    if (sid) await this.#openGetStream();
+  }
+
+  /** The backend's id for this session; undefined before open or when the backend keeps none. */
+  get sessionId(): string | undefined {
+    return this.#sessionId;
+  }
+
+  /** Continue a session another gateway replica opened, without initialize: if the backend has
+   * forgotten it, the first call gets 404 and the caller re-initializes. The standalone stream is
+   * tried once in the background (a backend allows one per session; the replica that opened the
+   * session may still hold it). */
+  resume(r: {
+    sessionId: string;
+    protocolVersion: string;
+    serverCapabilities: Record<string, unknown>;
+  }): void {
+    this.protocolVersion = r.protocolVersion;
+    this.serverCapabilities = r.serverCapabilities;
+    this.#establish(r.sessionId);
+    if (usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      void this.#runGetStream(() => {});
+  }
+
+  /** Stop using the session in this process but leave it open at the backend, where other
+   * replicas continue it. */
+  detach(): void {
+    this.#closed.abort();
   }
 
   /** POST one message. 404 on an established session means the backend forgot it; other HTTP
@@ -108,11 +140,25 @@ export class StreamableBackendSession implements BackendSession {
     signal: AbortSignal | undefined,
     reader?: AnswerReader,
   ): Promise<Answer> {
+    const { callSlots } = this.#o.pools;
     let res: Answer;
+    let timeoutMs = this.#o.timeoutMs;
+    if (!callSlots.tryAcquire()) {
+      // The wait for a connection is part of the call's time: the answer gets what is left.
+      const start = performance.now();
+      try {
+        await callSlots.acquire(timeoutMs, signal);
+      } catch (err) {
+        throw toBackendError(this.backend, err, this.#o.timeoutMs);
+      }
+      timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
+    }
     try {
-      res = await this.#send(body, headers, signal, reader);
+      res = await this.#send(body, headers, signal, reader, timeoutMs);
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    } finally {
+      callSlots.release();
     }
     this.#refuseStatus(res);
     return res;
@@ -123,6 +169,7 @@ export class StreamableBackendSession implements BackendSession {
     headers: Record<string, string>,
     signal: AbortSignal | undefined,
     reader: AnswerReader | undefined,
+    timeoutMs: number,
   ): Promise<Answer> {
     const { calls, path, maxAnswerBytes } = this.#o.pools;
     return exchange(
@@ -130,9 +177,11 @@ export class StreamableBackendSession implements BackendSession {
       {
         method: "POST",
         path,
-        headers,
+        headers: this.#sessionId
+          ? headers
+          : { ...headers, "content-type": "application/json", accept: ACCEPT },
         body,
-        timeoutMs: this.#o.timeoutMs,
+        timeoutMs,
         maxBytes: maxAnswerBytes,
       },
       signal,
@@ -160,21 +209,19 @@ export class StreamableBackendSession implements BackendSession {
     }
   }
 
-  /** The hot path: one async frame from here to the wire (the exchange's promise is awaited
-   * directly), the answer read by a WireCall. */
+  /** The hot path: the answer is read by a WireCall (no closures per call). */
   async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     const wireId = nextWireId();
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
     try {
       const hdrs = this.#headers();
-      const res = await this.#send(
+      const res = await this.#exchange(
         readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
         signal,
         call,
       );
-      this.#refuseStatus(res);
       if (call.streamed) {
         sink.end();
         return;
@@ -399,4 +446,18 @@ class WireCall implements AnswerReader, AnswerStream {
       return err as Error;
     }
   }
+}
+
+/** Whether a client session's standalone GET stream can carry anything: requests to the client
+ * need a capability the client declared (sampling, elicitation, roots); unsolicited
+ * notifications need one the backend declared (log messages, resources/updated). list_changed
+ * reaches the gateway on its control session anyway. Without any, the stream would only hold a
+ * connection per client session and backend. */
+export function usesStandaloneStream(
+  client: Record<string, unknown>,
+  server: Record<string, unknown>,
+): boolean {
+  if (client.sampling || client.elicitation || client.roots) return true;
+  const resources = server.resources;
+  return Boolean(server.logging) || (isObject(resources) && resources.subscribe === true);
 }

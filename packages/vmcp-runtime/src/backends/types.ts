@@ -1,4 +1,4 @@
-import type { JsonRpcId, JsonRpcRequest } from "../server/jsonrpc.ts";
+import type { JsonRpcId, JsonRpcRequest } from "../protocol/jsonrpc.ts";
 
 /** Caller identity from incoming auth (contract with auth/incoming.ts). */
 export interface Identity {
@@ -66,11 +66,15 @@ export interface BackendSession {
   /** A request of the gateway's own (logging/setLevel fan-out, re-subscribe). */
   request(method: string, params: Record<string, unknown>): Promise<unknown>;
   close(): Promise<void>;
+  /** Stop using the session here without ending it at the backend (another replica continues
+   * it); absent where a session cannot outlive its connection. */
+  detach?(): void;
 }
 
 export class BackendError extends Error {
   readonly backend: string;
-  readonly kind: "unreachable" | "timeout" | "http" | "protocol" | "gone" | "cancelled";
+  /** busy: no free connection to the backend within the call's timeout (the gateway's cap). */
+  readonly kind: "unreachable" | "timeout" | "http" | "protocol" | "gone" | "cancelled" | "busy";
   readonly status: number | undefined;
   constructor(
     backend: string,

@@ -3,7 +3,7 @@
 // per-step and whole-workflow deadlines that abort in-flight backend calls.
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { type CompositeToolConfig, parseDuration, type WorkflowStep } from "@vmcp/shared-types";
+import { type CompositeToolConfig, isJsonObject, parseDuration, type WorkflowStep } from "@vmcp/shared-types";
 import { coerceTo, propertyType } from "./coerce.ts";
 import { buildOutput } from "./output.ts";
 import { schemaProblem } from "./schema-check.ts";
@@ -32,9 +32,6 @@ type ToolLike = Pick<InnerStep, "tool" | "arguments" | "onError">;
 
 /** A failure of one step (as opposed to the workflow being cancelled or timing out). */
 class StepFailure extends Error {}
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** An AbortSignal that fires `reason` after `ms`, or when `parent` fires. */
 function deadline(
@@ -115,7 +112,7 @@ export function stepResultState(r: CallToolResult): Pick<StepState, "output" | "
     }
   }
   let output: Record<string, unknown>;
-  if (isRecord(r.structuredContent)) output = r.structuredContent;
+  if (isJsonObject(r.structuredContent)) output = r.structuredContent;
   else {
     output = {};
     texts.forEach((t, i) => {
@@ -135,11 +132,11 @@ function errorText(r: CallToolResult): string {
 
 function applyParameterDefaults(schema: unknown, params: Record<string, unknown>): Record<string, unknown> {
   const out = { ...params };
-  const props = isRecord(schema) && isRecord(schema.properties) ? schema.properties : {};
+  const props = isJsonObject(schema) && isJsonObject(schema.properties) ? schema.properties : {};
   for (const [k, p] of Object.entries(props)) {
-    if (out[k] === undefined && isRecord(p) && p.default !== undefined) out[k] = p.default;
+    if (out[k] === undefined && isJsonObject(p) && p.default !== undefined) out[k] = p.default;
   }
-  const required = isRecord(schema) && Array.isArray(schema.required) ? schema.required : [];
+  const required = isJsonObject(schema) && Array.isArray(schema.required) ? schema.required : [];
   const missing = required.filter((r): r is string => typeof r === "string" && out[r] === undefined);
   if (missing.length > 0) {
     throw new WorkflowError("validation", `missing required parameter(s): ${missing.join(", ")}`);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { convertExternalAuth } from "@vmcp/operator/builders/auth-converter";
+import { convertExternalAuth } from "@vmcp/kube-kit/auth-converter";
 import {
   type BackendAuthStrategy,
   type MCPExternalAuthConfig,

@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
-import { isNotFound, kubeRequest } from "@vmcp/operator/kit/http";
-import { Informer, type KubeObject } from "@vmcp/operator/kit/informer";
+import { isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
+import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
 import {
   GROUP,
   KIND_INFO,
@@ -116,7 +116,7 @@ export class KubernetesDiscovery {
       logger: this.#log,
       backoff: { initialMs: 200, maxMs: 5000 },
     };
-    const crd = <T extends KubeObject>(plural: string, schema: z.ZodType<T>) =>
+    const crd = <T extends KubeObject>(plural: string, schema: z.ZodType<T, unknown>) =>
       new Informer<T>({
         ...common,
         group: GROUP,
@@ -124,19 +124,10 @@ export class KubernetesDiscovery {
         plural,
         parse: (raw) => schema.parse(raw),
       });
-    this.#servers = crd(KIND_INFO.MCPServer.plural, MCPServerSchema as unknown as z.ZodType<MCPServer>);
-    this.#proxies = crd(
-      KIND_INFO.MCPRemoteProxy.plural,
-      MCPRemoteProxySchema as unknown as z.ZodType<MCPRemoteProxy>,
-    );
-    this.#entries = crd(
-      KIND_INFO.MCPServerEntry.plural,
-      MCPServerEntrySchema as unknown as z.ZodType<MCPServerEntry>,
-    );
-    this.#authConfigs = crd(
-      KIND_INFO.MCPExternalAuthConfig.plural,
-      MCPExternalAuthConfigSchema as unknown as z.ZodType<MCPExternalAuthConfig>,
-    );
+    this.#servers = crd(KIND_INFO.MCPServer.plural, MCPServerSchema);
+    this.#proxies = crd(KIND_INFO.MCPRemoteProxy.plural, MCPRemoteProxySchema);
+    this.#entries = crd(KIND_INFO.MCPServerEntry.plural, MCPServerEntrySchema);
+    this.#authConfigs = crd(KIND_INFO.MCPExternalAuthConfig.plural, MCPExternalAuthConfigSchema);
   }
 
   get synced(): boolean {
@@ -165,7 +156,7 @@ export class KubernetesDiscovery {
     const informers = [this.#servers, this.#proxies, this.#entries, this.#authConfigs];
     // A changed auth config may name other Secrets or rotated ones: read them again.
     this.#authConfigs.onEvent(() => this.#secrets.clear());
-    for (const inf of informers) (inf as unknown as Informer<KubeObject>).onEvent(() => this.#schedule());
+    for (const inf of informers) inf.onEvent(() => this.#schedule());
     await Promise.all(informers.map((i) => i.start()));
     await this.#resync();
     this.#synced = true;

@@ -11,9 +11,9 @@ import { redact } from "@vmcp/shared-types";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
 import type { ElicitRequest, ElicitResponse, ProgressUpdate, ToolInvoker } from "../composite/index.ts";
+import { isObject, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { attribute } from "./attribution.ts";
 import type { CompositeCatalog, CompositeState } from "./composite-host.ts";
-import { isObject, type JsonRpcRequest } from "./jsonrpc.ts";
 import type { ClientSession } from "./session.ts";
 import type { AggregateView } from "./types.ts";
 

@@ -9,15 +9,19 @@ import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
+import type { SessionKeys } from "../sessions/keys.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
+import { cachedCounter, NO_COUNTS } from "../status/view-counts.ts";
 import { BodyBudget } from "./body.ts";
 import { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
 import { type OriginPolicy, originPolicy } from "./origin.ts";
-import { SessionStore } from "./sessions.ts";
+import { ClientSession } from "./session.ts";
+import { type SessionMap, SessionStore } from "./sessions.ts";
+import { TokenSessionMap } from "./token-sessions.ts";
 import type { AggregateFn, IncomingAuth } from "./types.ts";
 
 export interface GatewayOptions {
@@ -39,6 +43,11 @@ export interface GatewayOptions {
   sessionTtlMs?: number;
   maxSessions?: number;
   maxSessionsPerCaller?: number;
+  /** Session keys (current first): session ids become sealed tokens any replica holding the
+   * same keys can continue. Unset: sessions live in this process only. */
+  sessionKeys?: SessionKeys;
+  /** Oldest token-carrying session id accepted (default 24 h). */
+  sessionMaxAgeMs?: number;
   maxBodyBytes?: number;
   /** Largest answer accepted from a backend: a JSON body, or one event of an SSE answer. */
   maxBackendAnswerBytes?: number;
@@ -61,6 +70,10 @@ export interface GatewayOptions {
   authz?: Authorizer;
   /** config.audit; undefined means no audit events. */
   audit?: Auditor;
+  /** Items per page of the list methods; undefined answers every list whole. */
+  listPageSize?: number;
+  /** Connections per backend for calls, all client sessions together (default 64). */
+  maxConnectionsPerBackend?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -78,7 +91,7 @@ export class Gateway {
   readonly catalog: Catalog;
   readonly state = new BackendStateTracker();
   readonly metrics: Metrics;
-  readonly sessions: SessionStore;
+  readonly sessions: SessionMap;
   readonly server: Server;
   #o: GatewayOptions;
   #log: Logger;
@@ -90,6 +103,8 @@ export class Gateway {
   #compositeNames = "";
   #toolsAnnouncedFor: unknown;
   #origin: OriginPolicy | undefined;
+  #draining = false;
+  #counts = cachedCounter();
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -104,13 +119,16 @@ export class Gateway {
       log: this.#log,
       retry: o.retry,
       maxBackendAnswerBytes: o.maxBackendAnswerBytes,
+      maxConnectionsPerBackend: o.maxConnectionsPerBackend,
     });
-    this.sessions = new SessionStore({
+    const store = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
       maxPerCaller: o.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
       onClosed: () => this.metrics.sessions.set(this.sessions.size),
+      portable: o.sessionKeys !== undefined,
     });
+    this.sessions = o.sessionKeys ? this.#tokenSessions(store, o.sessionKeys) : store;
     if (o.compositeTools && o.compositeTools.length > 0)
       this.#composite = new CompositeCatalog(o.compositeTools, this.catalog, this.#log);
     const maxBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -137,6 +155,8 @@ export class Gateway {
       composite: this.#composite,
       authz: o.authz,
       audit: o.audit,
+      accepting: () => !this.#draining,
+      listPageSize: o.listPageSize,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
@@ -171,12 +191,43 @@ export class Gateway {
         metrics: this.metrics,
         status: () => this.status(),
         ready: () => this.catalog.ready,
+        draining: () => this.#draining,
         incomingAuth: () => this.#incoming,
         mode: o.mode ?? "static",
         origin: () => this.#origin,
         passthroughHeaders: o.passthroughHeaders ?? [],
       }),
     );
+  }
+
+  #tokenSessions(store: SessionStore, keys: SessionKeys): TokenSessionMap {
+    return new TokenSessionMap({
+      keys,
+      store,
+      maxAgeMs: this.#o.sessionMaxAgeMs,
+      log: this.#log,
+      eagerBackends: () =>
+        this.catalog
+          .entries()
+          .filter((e) => e.spec.transport === "streamable-http" && this.state.routable(e.spec.name))
+          .map((e) => e.spec.name),
+      rebuild: (id, state, identity) =>
+        new ClientSession({
+          id,
+          protocolVersion: state.protocolVersion,
+          clientCapabilities: state.clientCapabilities,
+          clientInfo: state.clientInfo,
+          identity,
+          catalog: this.catalog,
+          log: this.#log,
+          onBackendListChanged: (backend) => this.#debouncedRefresh(backend),
+        }),
+      onResumed: () => {
+        this.metrics.sessionResumes.inc();
+        this.metrics.sessions.set(this.sessions.size);
+      },
+      onRefused: (reason) => this.metrics.sessionRefusals.labels(reason).inc(),
+    });
   }
 
   /** Client sessions and the control session may both report a backend's list_changed. */
@@ -213,11 +264,8 @@ export class Gateway {
 
   status(): RuntimeStatus {
     const view = this.catalog.view;
-    const count = (backend: string) => ({
-      toolCount: view.tools.filter((t) => view.toolRoutes.get(t.name)?.backend === backend).length,
-      resourceCount: view.resources.filter((r) => view.resourceRoutes.get(r.uri) === backend).length,
-      promptCount: view.prompts.filter((p) => view.promptRoutes.get(p.name)?.backend === backend).length,
-    });
+    // Counted once per view: status() runs on every state change, reporter flush and /status.
+    const counts = this.#counts(view);
     const backends: BackendStatus[] = this.#o.registry.list().map((spec) => {
       const st = this.state.get(spec.name);
       const entry = this.catalog.entry(spec.name);
@@ -227,7 +275,7 @@ export class Gateway {
         transport: spec.transport,
         authType: spec.authType,
         health: st.health,
-        ...count(spec.name),
+        ...(counts.get(spec.name) ?? NO_COUNTS),
       };
       if (st.message) b.message = redact(st.message);
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
@@ -277,7 +325,29 @@ export class Gateway {
     return { url: `http://${h}:${addr.port}/mcp`, port: addr.port };
   }
 
+  /** Graceful stop (SIGTERM): readiness fails at once so the Service sends no new connections,
+   * new sessions are refused (existing ones are still served), calls in flight get up to `graceMs`
+   * to finish; then SSE streams end (clients reconnect, through the Service, to another replica)
+   * and the server closes. */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline && this.#inflight() > 0) await new Promise((r) => setTimeout(r, 50));
+    await this.close();
+  }
+
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  #inflight(): number {
+    let n = 0;
+    for (const s of this.sessions.all()) n += s.inflight;
+    return n;
+  }
+
   async close(): Promise<void> {
+    this.#draining = true;
     for (const t of this.#listChangedTimers.values()) clearTimeout(t);
     await this.sessions.closeAll();
     await new Promise<void>((resolve) => {

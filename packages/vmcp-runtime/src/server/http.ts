@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../metrics.ts";
+import { ErrorCodes, errorResponse } from "../protocol/jsonrpc.ts";
 import type { RuntimeStatus } from "../status/types.ts";
-import { ErrorCodes, errorResponse } from "./jsonrpc.ts";
 import type { McpHandler } from "./mcp.ts";
 import { checkOrigin, corsHeaders, type OriginPolicy, preflightHeaders } from "./origin.ts";
 import type { IncomingAuth } from "./types.ts";
@@ -11,6 +11,8 @@ export interface RoutesOptions {
   metrics: Metrics;
   status: () => RuntimeStatus;
   ready: () => boolean;
+  /** Shutting down: readiness fails and /mcp answers ask clients not to keep the connection. */
+  draining: () => boolean;
   incomingAuth: () => IncomingAuth | undefined;
   mode: string;
   /** Undefined until the server listens (the policy names its port). */
@@ -42,6 +44,8 @@ export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: Serv
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
     if (path === "/mcp" || path === "/mcp/") {
+      // Keep-alive connections would pin clients to a replica that is going away.
+      if (o.draining()) res.setHeader("connection", "close");
       void o.mcp.handle(req, res);
       return;
     }
@@ -57,7 +61,11 @@ export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: Serv
         res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ status: "ok" }));
         return;
       case "/readyz":
-        if (o.ready())
+        if (o.draining())
+          res
+            .writeHead(503, JSON_HEADERS)
+            .end(JSON.stringify({ status: "not_ready", mode: o.mode, reason: "shutting_down" }));
+        else if (o.ready())
           res.writeHead(200, JSON_HEADERS).end(JSON.stringify({ status: "ready", mode: o.mode }));
         else
           res

@@ -12,11 +12,6 @@ import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import type { CallOutcome, Metrics } from "../metrics.ts";
-import { attribute } from "./attribution.ts";
-import { type BodyLimits, readBody } from "./body.ts";
-import type { Catalog, ListKind } from "./catalog.ts";
-import { runCompositeCall } from "./composite-call.ts";
-import type { CompositeCatalog } from "./composite-host.ts";
 import {
   classify,
   ErrorCodes,
@@ -27,10 +22,16 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
   resultResponse,
-} from "./jsonrpc.ts";
+} from "../protocol/jsonrpc.ts";
+import { attribute } from "./attribution.ts";
+import { type BodyLimits, readBody } from "./body.ts";
+import type { Catalog, ListKind } from "./catalog.ts";
+import { runCompositeCall } from "./composite-call.ts";
+import type { CompositeCatalog } from "./composite-host.ts";
+import { LIST_FIELDS, ListBytes, replyWithResult } from "./list-bytes.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
-import type { SessionStore } from "./sessions.ts";
+import type { SessionMap } from "./sessions.ts";
 import { HttpCallSink, jsonHeaders } from "./sink.ts";
 import type { AggregateView, IncomingAuth } from "./types.ts";
 
@@ -40,7 +41,7 @@ export interface McpHandlerOptions {
   /** Evaluated per initialize: backends' instructions come and go with the catalog. */
   instructions: () => string | undefined;
   catalog: Catalog;
-  sessions: SessionStore;
+  sessions: SessionMap;
   state: BackendStateTracker;
   metrics: Metrics;
   log: Logger;
@@ -56,8 +57,12 @@ export interface McpHandlerOptions {
   composite?: CompositeCatalog | undefined;
   /** Cedar authorization; undefined when no policies are configured. */
   authz?: Authorizer | undefined;
+  /** Items per page of the list methods; undefined answers every list whole. */
+  listPageSize?: number | undefined;
   /** config.audit; undefined when auditing is off. */
   audit?: Auditor | undefined;
+  /** False while shutting down: new sessions are refused, existing ones are still served. */
+  accepting?: () => boolean;
 }
 
 const SERVER_CAPABILITIES = {
@@ -98,12 +103,14 @@ export class McpHandler {
   #o: McpHandlerOptions;
   #advertised = new WeakMap<AggregateView, { tools: Set<string>; prompts: Set<string> }>();
   #lists: ListFilter | undefined;
+  #listBytes: ListBytes;
   /** Who asked and what policy said, for the audit event written when the request finishes. */
   #auditCtx = new WeakMap<JsonRpcRequest, { identity: Identity | undefined; decision: AuditDecision }>();
 
   constructor(o: McpHandlerOptions) {
     this.#o = o;
     if (o.authz) this.#lists = new ListFilter(o.authz);
+    this.#listBytes = new ListBytes(o.listPageSize);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -151,7 +158,7 @@ export class McpHandler {
       );
       return undefined;
     }
-    const s = this.#o.sessions.get(sid);
+    const s = this.#o.sessions.get(sid, identity);
     // A session is bound to the identity that created it; another caller cannot ride on it.
     if (
       !s ||
@@ -212,7 +219,7 @@ export class McpHandler {
       return;
     }
     if (c.kind === "request" && c.msg.method === "initialize") {
-      this.#initialize(c.msg, req, res, identity, startNs);
+      await this.#initialize(c.msg, req, res, identity, startNs);
       return;
     }
     const pv = req.headers["mcp-protocol-version"];
@@ -278,13 +285,26 @@ export class McpHandler {
     }
   }
 
-  #initialize(
+  async #initialize(
     msg: JsonRpcRequest,
     req: IncomingMessage,
     res: ServerResponse,
     identity: Identity | undefined,
     startNs: bigint,
-  ): void {
+  ): Promise<void> {
+    if (this.#o.accepting && !this.#o.accepting()) {
+      res.setHeader("retry-after", "1");
+      reply(
+        res,
+        503,
+        errorResponse(
+          msg.id,
+          ErrorCodes.ConnectionClosed,
+          "Server shutting down; retry (another replica answers)",
+        ),
+      );
+      return;
+    }
     const p = msg.params ?? {};
     const requested = typeof p.protocolVersion === "string" ? p.protocolVersion : "";
     // Spec: answer with the requested version if supported, otherwise with our latest.
@@ -299,7 +319,13 @@ export class McpHandler {
       log: this.#o.log,
       onBackendListChanged: this.#o.onBackendListChanged,
     });
+    const issued = this.#o.sessions.issue ? await this.#o.sessions.issue(session) : undefined;
+    if (issued) {
+      reply(res, 400, errorResponse(msg.id, ErrorCodes.InvalidRequest, `Invalid Request: ${issued}`));
+      return;
+    }
     const added = this.#o.sessions.add(session, callerKey(identity, req));
+    if (added !== "added") void session.close();
     if (added === "caller-full") {
       reply(
         res,
@@ -485,15 +511,20 @@ export class McpHandler {
         if (failure) return refuse(ErrorCodes.BackendError, failure);
         const lists = this.#lists;
         const who = s.identity ?? ANONYMOUS_IDENTITY;
+        let items: readonly object[];
         if (msg.method === "tools/list") {
           const tools = this.#o.composite ? this.#o.composite.forView(view).advertised : view.tools;
-          return local({ tools: lists ? lists.filter("tool", tools, who) : tools });
-        }
-        if (msg.method === "prompts/list")
-          return local({ prompts: lists ? lists.filter("prompt", view.prompts, who) : view.prompts });
-        if (msg.method === "resources/list")
-          return local({ resources: lists ? lists.filter("resource", view.resources, who) : view.resources });
-        return local({ resourceTemplates: view.resourceTemplates.map(({ backend: _b, ...t }) => t) });
+          items = lists ? lists.filter("tool", tools, who) : tools;
+        } else if (msg.method === "prompts/list")
+          items = lists ? lists.filter("prompt", view.prompts, who) : view.prompts;
+        else if (msg.method === "resources/list")
+          items = lists ? lists.filter("resource", view.resources, who) : view.resources;
+        else items = this.#listBytes.templates(view.resourceTemplates);
+        const field = LIST_FIELDS[msg.method] ?? "tools";
+        const answer = this.#listBytes.answer(field, items, params?.cursor);
+        if (!answer.ok) return refuse(ErrorCodes.InvalidParams, answer.message);
+        replyWithResult(res, msg.id, answer.result);
+        return this.#observe(LOCAL, msg, msg.method, "ok", startNs);
       }
       case "ping":
         return local({});

@@ -1,4 +1,4 @@
-import type { JsonRpcRequest } from "./jsonrpc.ts";
+import type { JsonRpcRequest } from "../protocol/jsonrpc.ts";
 
 /** The body with `params.name` changed from `from` to `to` (prefix strategies rename every
  * forwarded call). Re-serialising the whole message costs more than anything else the gateway

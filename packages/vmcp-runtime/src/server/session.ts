@@ -4,9 +4,10 @@ import { SseBackendSession } from "../backends/sse-session.ts";
 import { StreamableBackendSession } from "../backends/streamable-session.ts";
 import type { BackendSession, Identity, RelayHooks } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
+import { classify, idKey, type JsonRpcId } from "../protocol/jsonrpc.ts";
+import type { BackendResume } from "../sessions/token.ts";
 import { GatewayError } from "./attribution.ts";
 import type { Catalog } from "./catalog.ts";
-import { classify, idKey, type JsonRpcId } from "./jsonrpc.ts";
 
 export interface CallRecord {
   backend: string;
@@ -15,13 +16,18 @@ export interface CallRecord {
 }
 
 const MAX_BUFFERED = 200;
+const PORTABLE_ID = /^vmcp-\d+~([^~]{1,253})~([A-Za-z0-9_-]{1,512})$/;
+const portableSuffix = (backend: string, id: JsonRpcId): string =>
+  `~${backend}~${Buffer.from(JSON.stringify(id)).toString("base64url")}`;
 const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 /** One client session: its negotiated protocol, its backend sessions (opened lazily, one per
  * backend, never shared with another client), the server->client requests it owes answers to,
  * its calls in flight, its subscriptions and log level, and its standalone SSE stream. */
 export class ClientSession implements RelayHooks {
-  readonly id: string;
+  /** Set once, before the session is stored: a token-carrying id is sealed after the backend
+   * sessions it names are open. */
+  id: string;
   readonly protocolVersion: string;
   readonly clientCapabilities: Record<string, unknown>;
   readonly clientInfo: Record<string, unknown>;
@@ -46,6 +52,9 @@ export class ClientSession implements RelayHooks {
   #log: Logger;
   #onListChanged: (backend: string) => void;
   closed = false;
+  /** Other replicas may serve this session: the ids of server->client requests then name the
+   * backend and its request id, so the answer can reach the backend through any replica. */
+  portable = false;
 
   constructor(o: {
     id: string;
@@ -101,7 +110,7 @@ export class ClientSession implements RelayHooks {
     return slot.promise;
   }
 
-  async #open(name: string): Promise<BackendSession> {
+  #create(name: string): BackendSession {
     const entry = this.#catalog.entry(name);
     if (!entry) throw new GatewayError(`backend '${name}' is not registered`);
     const auth = entry.auth;
@@ -131,6 +140,11 @@ export class ClientSession implements RelayHooks {
       entry.spec.transport === "sse"
         ? new SseBackendSession({ ...common, url: entry.spec.url })
         : new StreamableBackendSession(common);
+    return s;
+  }
+
+  async #open(name: string): Promise<BackendSession> {
+    const s = this.#create(name);
     await s.open();
     if (this.closed) {
       void s.close();
@@ -145,6 +159,38 @@ export class ClientSession implements RelayHooks {
       if (backend === name) await s.request("resources/subscribe", { uri }).catch(() => {});
     }
     return s;
+  }
+
+  /** Continue backend sessions another replica opened for this client session. Backends no
+   * longer registered, or now on the legacy SSE transport, are opened afresh when first used. */
+  resumeBackends(list: readonly BackendResume[]): void {
+    for (const r of list) {
+      if (this.#backends.has(r.name) || this.#catalog.entry(r.name)?.spec.transport !== "streamable-http")
+        continue;
+      const s = this.#create(r.name) as StreamableBackendSession;
+      s.resume({
+        sessionId: r.sessionId,
+        protocolVersion: r.protocolVersion,
+        serverCapabilities: r.logging ? { logging: {} } : {},
+      });
+      this.#backends.set(r.name, { promise: Promise.resolve(s), session: s });
+    }
+  }
+
+  /** The open backend sessions another replica could continue. */
+  resumable(): BackendResume[] {
+    const out: BackendResume[] = [];
+    for (const [name, slot] of this.#backends) {
+      const s = slot.session;
+      if (!(s instanceof StreamableBackendSession) || !s.sessionId) continue;
+      out.push({
+        name,
+        sessionId: s.sessionId,
+        protocolVersion: s.protocolVersion,
+        logging: s.serverCapabilities.logging !== undefined,
+      });
+    }
+    return out;
   }
 
   /** The backend forgot our session (404): drop it so the next call re-initializes. */
@@ -183,7 +229,7 @@ export class ClientSession implements RelayHooks {
     if (c.kind === "request") {
       // Server->client request: give it an id unique within this client session and remember
       // where the answer must go.
-      const gid = `vmcp-${++this.#seq}`;
+      const gid = `vmcp-${++this.#seq}${this.portable ? portableSuffix(from.backend, c.msg.id) : ""}`;
       this.#serverRequests.set(gid, { session: from, id: c.msg.id });
       let rev = this.#reverse.get(from);
       if (!rev) {
@@ -233,12 +279,28 @@ export class ClientSession implements RelayHooks {
       local(msg);
       return true;
     }
-    const target = this.#serverRequests.get(id);
+    const target = this.#serverRequests.get(id) ?? this.#portableTarget(id);
     if (!target) return false;
     this.#serverRequests.delete(id);
     this.#reverse.get(target.session)?.delete(idKey(target.id));
     await target.session.send(JSON.stringify({ ...msg, id: target.id }));
     return true;
+  }
+
+  /** An answer that reached this replica for a request another replica relayed. */
+  #portableTarget(gid: string): { session: BackendSession; id: JsonRpcId } | undefined {
+    if (!this.portable) return undefined;
+    const m = PORTABLE_ID.exec(gid);
+    if (!m) return undefined;
+    const session = this.#backends.get(m[1] as string)?.session;
+    if (!session) return undefined;
+    let id: unknown;
+    try {
+      id = JSON.parse(Buffer.from(m[2] as string, "base64url").toString("utf8"));
+    } catch {
+      return undefined;
+    }
+    return typeof id === "string" || typeof id === "number" ? { session, id } : undefined;
   }
 
   /** A request of the gateway's own to the client (e.g. a composite tool's elicitation), written
@@ -303,7 +365,9 @@ export class ClientSession implements RelayHooks {
     this.#buffer.push(data);
   }
 
-  async close(): Promise<void> {
+  /** `keepBackends`: leave backend sessions open at the backends (this replica lets go of a
+   * session other replicas may continue); otherwise they are ended. */
+  async close(o: { keepBackends?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.#heartbeat);
@@ -312,7 +376,14 @@ export class ClientSession implements RelayHooks {
     for (const c of this.calls.values()) c.controller.abort();
     const sessions = await Promise.allSettled([...this.#backends.values()].map((slot) => slot.promise));
     this.#backends.clear();
-    await Promise.allSettled(sessions.map((r) => (r.status === "fulfilled" ? r.value.close() : undefined)));
+    await Promise.allSettled(
+      sessions.map((r) => {
+        if (r.status !== "fulfilled") return undefined;
+        const b = r.value;
+        if (o.keepBackends && b.detach) return b.detach();
+        return b.close();
+      }),
+    );
     this.#log.debug({ session: this.id }, "client session closed");
   }
 }

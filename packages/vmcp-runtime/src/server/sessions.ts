@@ -1,3 +1,4 @@
+import type { Identity } from "../backends/types.ts";
 import type { ClientSession } from "./session.ts";
 
 export interface SessionStoreOptions {
@@ -6,14 +7,32 @@ export interface SessionStoreOptions {
   /** Sessions one caller (see McpHandler's caller key) may hold. */
   maxPerCaller: number;
   onClosed?: (s: ClientSession) => void;
+  /** Other replicas may continue these sessions: letting go of one here (idle expiry, shutdown)
+   * leaves its backend sessions open; only the client's DELETE ends them. */
+  portable?: boolean;
 }
 
 export type AddResult = "added" | "full" | "caller-full";
 
+/** Where /mcp finds client sessions. The in-memory store knows only the sessions this process
+ * created; the token map (token-sessions.ts) also rebuilds a session from its id, so any replica
+ * can serve it. */
+export interface SessionMap {
+  readonly size: number;
+  /** The session for `id` as `identity` may use it, or undefined (the client gets 404). */
+  get(id: string, identity?: Identity): ClientSession | undefined;
+  /** Gives a new session its final id; an error message when it cannot be issued. */
+  issue?(s: ClientSession): Promise<string | undefined>;
+  add(s: ClientSession, caller: string): AddResult;
+  delete(id: string): void;
+  all(): IterableIterator<ClientSession>;
+  closeAll(): Promise<void>;
+}
+
 /** Bounded session map with idle expiry. Clients rarely send DELETE, so idle sessions are swept.
  * A full map or a caller's full quota refuses the new session: evicting a live one would let one
  * caller end everyone else's sessions by opening new ones. */
-export class SessionStore {
+export class SessionStore implements SessionMap {
   #map = new Map<string, ClientSession>();
   #owner = new Map<string, string>();
   #perCaller = new Map<string, number>();
@@ -39,7 +58,7 @@ export class SessionStore {
     if (!s) return undefined;
     const now = Date.now();
     if (this.#expired(s, now)) {
-      this.delete(id);
+      this.#drop(id, true);
       return undefined;
     }
     s.lastSeen = now;
@@ -60,11 +79,15 @@ export class SessionStore {
   }
 
   delete(id: string): void {
+    this.#drop(id, false);
+  }
+
+  #drop(id: string, expired: boolean): void {
     const s = this.#map.get(id);
     if (!s) return;
     this.#map.delete(id);
     this.#release(id);
-    void s.close();
+    void s.close({ keepBackends: expired && this.#o.portable === true });
     this.#o.onClosed?.(s);
   }
 
@@ -79,7 +102,7 @@ export class SessionStore {
 
   sweep(): void {
     const now = Date.now();
-    for (const [id, s] of this.#map) if (this.#expired(s, now)) this.delete(id);
+    for (const [id, s] of this.#map) if (this.#expired(s, now)) this.#drop(id, true);
   }
 
   all(): IterableIterator<ClientSession> {
@@ -92,6 +115,7 @@ export class SessionStore {
     this.#map.clear();
     this.#owner.clear();
     this.#perCaller.clear();
-    await Promise.allSettled(all.map((s) => s.close()));
+    const keepBackends = this.#o.portable === true;
+    await Promise.allSettled(all.map((s) => s.close({ keepBackends })));
   }
 }

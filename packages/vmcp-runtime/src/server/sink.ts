@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import { sseFrame } from "../backends/sse-parser.ts";
 import type { CallSink } from "../backends/types.ts";
-import { errorResponse, type JsonRpcId } from "./jsonrpc.ts";
+import { errorResponse, type JsonRpcId } from "../protocol/jsonrpc.ts";
 
 /** Headers of a complete JSON answer, with its length (see HttpCallSink.json). */
 export function jsonHeaders(body: Uint8Array | string): Record<string, string | number> {

@@ -1,15 +1,10 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Prompt, Resource, ResourceTemplate, Tool } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Identity } from "../backends/types.ts";
 
-/** What one backend offers (contract with aggregation/aggregate.ts). */
-export interface BackendCapabilities {
-  backend: string;
-  tools: Tool[];
-  resources: Resource[];
-  resourceTemplates: ResourceTemplate[];
-  prompts: Prompt[];
-}
+// One definition, in aggregation (which merges them); named here too for the server's users.
+export type { BackendCapabilities };
 
 /** The part of aggregation's AggregateResult the data plane reads. */
 export interface AggregateView {

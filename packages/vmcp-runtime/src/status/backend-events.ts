@@ -1,9 +1,11 @@
-import type { EventRecorder } from "@vmcp/operator/kit/events";
-import type { KubeObject } from "@vmcp/operator/kit/informer";
+import type { EventRecorder } from "@vmcp/kube-kit/events";
+import type { KubeObject } from "@vmcp/kube-kit/informer";
+import { redact } from "@vmcp/shared-types";
 import type { BackendTransition } from "../health/monitor.ts";
 
 /** The Event for a backend transition (pure). The note carries the cause but no counter or time,
- * so the same failure repeated (a flapping backend) is one Event series, not one object each. */
+ * so the same failure repeated (a flapping backend) is one Event series, not one object each.
+ * Events are readable by anyone who may list them in the namespace: the cause is redacted. */
 export function backendEvent(t: BackendTransition): {
   type: "Normal" | "Warning";
   reason: string;
@@ -13,7 +15,7 @@ export function backendEvent(t: BackendTransition): {
     ? {
         type: "Warning",
         reason: "BackendUnavailable",
-        note: `Backend '${t.backend}' unavailable: ${t.message}`,
+        note: redact(`Backend '${t.backend}' unavailable: ${t.message}`),
       }
     : { type: "Normal", reason: "BackendRecovered", note: `Backend '${t.backend}' recovered` };
 }

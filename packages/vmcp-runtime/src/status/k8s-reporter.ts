@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { backoffDelay } from "@vmcp/operator/kit/backoff";
-import { kubeRequest } from "@vmcp/operator/kit/http";
-import { Informer, type KubeObject } from "@vmcp/operator/kit/informer";
-import { type LeaderElection, runLeaderElection } from "@vmcp/operator/kit/leader";
+import { backoffDelay } from "@vmcp/kube-kit/backoff";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
+import { type LeaderElection, runLeaderElection } from "@vmcp/kube-kit/leader";
 import { API_VERSION, GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import * as z from "zod";
 import { type Logger, silentLogger } from "../logger.ts";
@@ -85,6 +85,7 @@ export class K8sStatusReporter implements StatusReporter {
   #isLeader = false;
   #stopped = false;
   #listeners = new Set<(s: RuntimeCrdStatus) => void>();
+  #errorListeners = new Set<(err: unknown) => void>();
 
   constructor(o: K8sStatusReporterOptions) {
     this.#o = o;
@@ -113,6 +114,12 @@ export class K8sStatusReporter implements StatusReporter {
   onWrite(l: (s: RuntimeCrdStatus) => void): () => void {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
+  }
+
+  /** Called after each failed write (it is retried with backoff). */
+  onWriteError(l: (err: unknown) => void): () => void {
+    this.#errorListeners.add(l);
+    return () => this.#errorListeners.delete(l);
   }
 
   get isLeader(): boolean {
@@ -256,6 +263,7 @@ export class K8sStatusReporter implements StatusReporter {
       // Never disturbs the gateway: log, back off, and send whatever is latest then.
       const delay = backoffDelay(this.#failures++, 500, 30_000);
       this.#log.warn({ err: String(err), retryInMs: delay }, "status write failed; will retry");
+      for (const l of this.#errorListeners) l(err);
       this.#schedule(delay);
     }
   }

@@ -33,6 +33,12 @@ describe("failure handling", () => {
     ]);
     const client = await connectClient(gw.url);
     try {
+      // The 400 ms timeout also bounds discovery: on a loaded machine the first initialize of
+      // "slow" can miss it and be retried, so wait for its tools rather than assume them.
+      await until(
+        async () => (await client.listTools()).tools.some((t) => t.name === "slow_wait"),
+        "slow's tools listed",
+      );
       const pending = client.callTool({ name: "slow_wait", arguments: { tag: "t1" } });
       expect(textOf(await client.callTool({ name: "fast_echo", arguments: { text: "meanwhile" } }))).toBe(
         "fast:meanwhile",

@@ -46,7 +46,10 @@ type Outcome = { ok: true; text: string } | { ok: false; message: string };
 
 async function call(c: Client, name: string, args: Record<string, unknown>): Promise<Outcome> {
   try {
-    const r = await c.callTool({ name, arguments: args }, undefined, { timeout: TIMEOUT_MS + 2_000 });
+    // The client waits far longer than the gateway's own timeout: the outcome under test is the
+    // gateway's answer, and on a loaded machine moving a 16 MiB refusal through one process can
+    // take seconds after the gateway decided.
+    const r = await c.callTool({ name, arguments: args }, undefined, { timeout: TIMEOUT_MS * 5 });
     return r.isError ? { ok: false, message: textOf(r) } : { ok: true, text: textOf(r) };
   } catch (err) {
     return { ok: false, message: err instanceof Error ? err.message : String(err) };

@@ -91,4 +91,12 @@ it("logs aggregation warnings and the shadowed composite, and no composite warni
     'composite tool "b_echo" not advertised: its name collides with a backend tool',
   ]);
   expect(JSON.stringify(startup)).not.toContain("unknown tool");
+  // The backend tool keeps the name; the composite is listed as a problem in /status too.
+  const status = gw.gateway.status();
+  expect(status.compositeToolProblems).toEqual([
+    'composite tool "b_echo" not advertised: its name collides with a backend tool',
+  ]);
+  const client = await connectClient(gw.url);
+  expect(textOf(await client.callTool({ name: "b_echo", arguments: { text: "mine" } }))).toBe("b:mine");
+  await client.close();
 });

@@ -1,10 +1,10 @@
 // Wiring: the informers the VirtualMCPServer controller reads, their indexes, and the map
 // functions that turn their events into VirtualMCPServer keys.
 
+import type { KubeObject } from "@vmcp/kube-kit/informer";
 import { workloadInstance } from "../../builders/names.ts";
 import type { ControllerContext } from "../../kit/context.ts";
 import { Controller } from "../../kit/controller.ts";
-import type { KubeObject } from "../../kit/informer.ts";
 import {
   configMapKeysInformer,
   kindInformer,
@@ -64,6 +64,20 @@ const OWNED = [
     selector: "app.kubernetes.io/component=vmcp-status",
   },
   {
+    kind: "PodDisruptionBudget",
+    group: "policy",
+    plural: "poddisruptionbudgets",
+    selector: "app.kubernetes.io/name=virtualmcpserver",
+  },
+  {
+    // Cached for its existence only: the key material is dropped on read.
+    kind: "Secret",
+    group: "",
+    plural: "secrets",
+    selector: "app.kubernetes.io/component=vmcp-session-keys",
+    dropData: true,
+  },
+  {
     kind: "ServiceAccount",
     group: "",
     plural: "serviceaccounts",
@@ -96,7 +110,14 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
       plural: o.plural,
       labelSelector: o.selector,
       variant: "vmcp-owned",
-      parse: (raw) => RawObjectSchema.parse(raw),
+      parse: (raw) => {
+        const obj = RawObjectSchema.parse(raw);
+        if ("dropData" in o) {
+          delete obj.data;
+          delete obj.stringData;
+        }
+        return obj;
+      },
     });
   }
   const informers: VmcpInformers = {

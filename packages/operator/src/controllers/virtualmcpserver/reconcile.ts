@@ -5,6 +5,13 @@ import type {
   V1Deployment,
   V1ManagedFieldsEntry,
 } from "@kubernetes/client-node";
+import { applyObject, applyStatus, isSubsetOf } from "@vmcp/kube-kit/apply";
+import type { EventRecorder } from "@vmcp/kube-kit/events";
+import { isConflict, isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
+import type { Informer } from "@vmcp/kube-kit/informer";
+import type { Logger } from "@vmcp/kube-kit/logger";
+import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
+import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
   type MCPAuthzConfig,
@@ -19,9 +26,15 @@ import {
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "../../builders/conditions.ts";
-import { evaluate } from "../../builders/evaluate.ts";
+import { evaluate, ownerOf } from "../../builders/evaluate.ts";
 import { imagePullProblem } from "../../builders/image-pull.ts";
-import { deploymentName, serviceName, workloadInstance } from "../../builders/names.ts";
+import {
+  deploymentName,
+  serviceName,
+  sessionKeysSecretName,
+  workloadInstance,
+} from "../../builders/names.ts";
+import { buildSessionKeysSecret } from "../../builders/session-keys.ts";
 import {
   computeOperatorStatus,
   type LiveStatus,
@@ -30,23 +43,12 @@ import {
   statusNeedsApply,
 } from "../../builders/status.ts";
 import type { VmcpWorld } from "../../builders/world.ts";
-import { applyObject, applyStatus, isSubsetOf } from "../../kit/apply.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
-import type { EventRecorder } from "../../kit/events.ts";
-import { isNotFound, kubeRequest } from "../../kit/http.ts";
-import type { Informer } from "../../kit/informer.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
-import type { Logger } from "../../kit/logger.ts";
-import type { OperatorMetrics } from "../../kit/metrics.ts";
-import { objectPath, type ResourceRef } from "../../kit/resources.ts";
 import { splitKey } from "../../kit/status.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
-const OWNED_REFS: Record<string, ResourceRef> = {
-  ServiceAccount: { group: "", version: "v1", plural: "serviceaccounts" },
-  Role: { group: "rbac.authorization.k8s.io", version: "v1", plural: "roles" },
-  RoleBinding: { group: "rbac.authorization.k8s.io", version: "v1", plural: "rolebindings" },
-};
+const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
 
 export interface VmcpInformers {
   vmcps: Informer<RawObject>;
@@ -232,21 +234,25 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
-    for (const p of ev.prune) {
-      const live = inf.owned[p.kind]?.get(namespace, p.name);
-      const refs = (
-        live?.metadata as { ownerReferences?: { uid?: string; controller?: boolean }[] } | undefined
-      )?.ownerReferences;
-      const owned = refs?.some((r) => r.controller && r.uid === vmcp.metadata.uid);
-      if (!live || !owned) continue;
-      deps.metrics?.apiserverWrites.inc({ kind: p.kind, verb: "delete" });
+    // Before the Deployment: its pods read the keys from this Secret.
+    if (ev.objects.length > 0 && !ownedLive("Secret", sessionKeysSecretName(name))) {
+      const secret = buildSessionKeysSecret({ owner: ownerOf(world), namespace, now: now() });
+      deps.metrics?.apiserverWrites.inc({ kind: "Secret", verb: "create" });
       try {
         await kubeRequest(deps.kc, {
-          method: "DELETE",
-          path: objectPath(OWNED_REFS[p.kind]!, namespace, p.name),
+          method: "POST",
+          path: collectionPath(SECRETS, namespace),
+          body: secret,
         });
+        deps.events?.record(
+          vmcp,
+          "Normal",
+          "SessionKeysCreated",
+          `Secret ${sessionKeysSecretName(name)} created`,
+        );
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
+        if (!isConflict(err)) throw err;
       }
     }
 

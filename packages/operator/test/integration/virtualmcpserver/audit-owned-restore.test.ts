@@ -1,10 +1,11 @@
 // Owned objects other than the Deployment and Service heal too: a Role
 // widened by hand is narrowed back (least privilege cannot be edited away), a hand-edited
 // config.yaml is restored, and a deleted ServiceAccount, RoleBinding or ConfigMap is recreated.
+
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import { create, get, mergePatch, mustGet, type Obj, R, remove, vmcpBody, waitFor } from "./vmcp-helpers.ts";
 

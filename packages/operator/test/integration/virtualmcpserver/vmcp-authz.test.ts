@@ -1,13 +1,14 @@
 // Cedar authorization through the operator: inline, ConfigMap-sourced and MCPAuthzConfig-referenced
 // policies reach the runtime's config.yaml (and roll the pods when they change); an invalid policy
 // fails the VirtualMCPServer with the Cedar parser's message instead of reaching a pod.
+
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { mcpAuthzConfigController } from "../../../src/controllers/mcpauthzconfig.ts";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import { cond, create, get, mergePatch, mustGet, podChecksum, R, vmcpBody, waitFor } from "./vmcp-helpers.ts";
 

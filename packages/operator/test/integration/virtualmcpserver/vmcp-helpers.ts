@@ -1,10 +1,10 @@
 // Small helpers for the VirtualMCPServer integration suites: raw CRUD through the kit's HTTP
 // client, status patches that stand in for controllers we do not run, and polling.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { KubeApiError, kubeRequest } from "@vmcp/kube-kit/http";
+import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { waitFor as waitUntil } from "@vmcp/testenv/test-kit";
-import { KubeApiError, kubeRequest } from "../../../src/kit/http.ts";
-import { collectionPath, objectPath, type ResourceRef } from "../../../src/kit/resources.ts";
 import type { RunningOperator } from "../../../src/manager.ts";
 
 export type Obj = {

@@ -1,12 +1,13 @@
 // The VirtualMCPServer controller inside the whole operator (all controllers, in-process), against
 // the shared control plane: convergence, owned objects, phase ownership, self-healing, idleness.
+
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
+import type { ResourceRef } from "@vmcp/kube-kit/resources";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { kubeRequest } from "../../../src/kit/http.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
-import type { ResourceRef } from "../../../src/kit/resources.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,

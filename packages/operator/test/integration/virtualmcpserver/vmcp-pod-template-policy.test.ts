@@ -1,12 +1,13 @@
 // A hostile tenant's podTemplateSpec, against the real API server with the operator running: every
 // attack is refused with a condition and an Event naming the field path, and the Deployment the
 // operator already wrote stays exactly as it was. The allowed customisations still reach the pods.
+
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import { kubeRequest } from "../../../src/kit/http.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import { cond, create, get, mergePatch, mustGet, type Obj, R, vmcpBody, waitFor } from "./vmcp-helpers.ts";
 

@@ -1,14 +1,15 @@
 // The Role generated for the runtime, exercised with the ServiceAccount's own token against the
 // RBAC-enforcing API server: what the runtime does is allowed, anything beyond it is Forbidden.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { microTime } from "@vmcp/kube-kit/events";
+import { KubeApiError, kubeRequest, openRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
+import { collectionPath, objectPath } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, serviceAccountKubeConfig, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import { KubeApiError, kubeRequest, openRequest } from "../../../src/kit/http.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
-import { collectionPath, objectPath } from "../../../src/kit/resources.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,
@@ -231,7 +232,7 @@ describe("runtime Role (dynamic mode)", () => {
     expect(await status(sa, { method: "DELETE", path: objectPath(R.deployment, n(), "rt") })).toBe(403);
   });
 
-  it("static mode grants no access to members, configs or Secrets", async () => {
+  it("static mode grants no access to members, configs or Secrets, and only create/patch on Events", async () => {
     const staticSa = await serviceAccountKubeConfig(admin, n(), "static-vmcp");
     await waitFor(
       "static Role effective",
@@ -243,5 +244,42 @@ describe("runtime Role (dynamic mode)", () => {
     expect(await status(staticSa, { method: "GET", path: objectPath(R.secret, n(), "hdr-secret") })).toBe(
       403,
     );
+    // Its backend-transition Events: create (and patch, for a series) only, in both modes.
+    const vmcp = await mustGet(admin, R.vmcp, n(), "static");
+    const events = { group: "events.k8s.io", version: "v1", plural: "events" };
+    const event = {
+      apiVersion: "events.k8s.io/v1",
+      kind: "Event",
+      metadata: { name: "static.backend-unavailable" },
+      eventTime: microTime(),
+      reportingController: "vmcp-runtime",
+      reportingInstance: "test",
+      action: "HealthCheck",
+      reason: "BackendUnavailable",
+      type: "Warning",
+      note: "Backend 'srv' unavailable",
+      regarding: {
+        apiVersion: vmcp.apiVersion,
+        kind: "VirtualMCPServer",
+        name: "static",
+        namespace: n(),
+        uid: vmcp.metadata.uid,
+      },
+    };
+    expect(await status(staticSa, { method: "POST", path: collectionPath(events, n()), body: event })).toBe(
+      200,
+    );
+    expect(
+      await status(staticSa, {
+        method: "PATCH",
+        path: objectPath(events, n(), event.metadata.name),
+        body: { series: { count: 2, lastObservedTime: microTime() } },
+        contentType: "application/merge-patch+json",
+      }),
+    ).toBe(200);
+    expect(await status(staticSa, { method: "GET", path: collectionPath(events, n()) })).toBe(403);
+    expect(
+      await status(staticSa, { method: "DELETE", path: objectPath(events, n(), event.metadata.name) }),
+    ).toBe(403);
   });
 });

@@ -1,14 +1,15 @@
 // The VirtualMCPServer controller alone (the supporting controllers are replaced by status patches,
 // so group readiness and entry validity are under the test's control): static mode backends, CA
 // bundles, and every referenced kind whose change must reach the ConfigMap and roll the pods.
+
+import type { KubeObject } from "@vmcp/kube-kit/informer";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { caBundleVolumeName } from "../../../src/builders/names.ts";
 import { createVirtualMCPServerController } from "../../../src/controllers/virtualmcpserver/controller.ts";
-import type { KubeObject } from "../../../src/kit/informer.ts";
-import { createLogger } from "../../../src/kit/logger.ts";
 import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,
@@ -322,20 +323,5 @@ describe("VirtualMCPServer: group readiness, static backends and referenced conf
     const cmRule = role.rules?.find((r) => r.resources.includes("configmaps"));
     expect(cmRule?.verbs).toEqual(["get"]);
     expect(cmRule?.resourceNames).toContain("corp-ca");
-  });
-
-  it("switching to a user-provided ServiceAccount removes the generated RBAC", async () => {
-    await waitFor("dyn RBAC", async () => get(kc, R.role, n(), "dyn-vmcp"));
-    await mergePatch(kc, R.vmcp, n(), "dyn", { spec: { serviceAccount: "my-own-sa" } });
-    await waitFor("Deployment uses my-own-sa", async () => {
-      const d = await get(kc, R.deployment, n(), "dyn");
-      return d?.spec.template.spec.serviceAccountName === "my-own-sa";
-    });
-    for (const ref of [R.sa, R.role, R.rolebinding]) {
-      await waitFor(
-        `${ref.plural}/dyn-vmcp deleted`,
-        async () => (await get(kc, ref, n(), "dyn-vmcp")) === undefined,
-      );
-    }
   });
 });

@@ -1,7 +1,7 @@
+import { counterValue, createMetrics } from "@vmcp/kube-kit/metrics";
+import { WorkQueue } from "@vmcp/kube-kit/workqueue";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Controller } from "../../../src/kit/controller.ts";
-import { counterValue, createMetrics } from "../../../src/kit/metrics.ts";
-import { WorkQueue } from "../../../src/kit/workqueue.ts";
 
 function deferred() {
   let resolve: () => void = () => {};

@@ -49,6 +49,22 @@ describe("Deployment builder", () => {
     );
   });
 
+  it("rolls out surge-first and spreads replicas across nodes without blocking scheduling", () => {
+    const d = buildDeployment(base);
+    expect(d.spec?.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(d.spec?.template.spec?.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: d.spec?.selector.matchLabels },
+      },
+    ]);
+  });
+
   it("leaves replicas unset unless the spec sets them", () => {
     expect(buildDeployment(base).spec).not.toHaveProperty("replicas");
     expect(buildDeployment({ ...base, replicas: 0 }).spec?.replicas).toBe(0);
@@ -78,6 +94,10 @@ describe("Deployment builder", () => {
     expect(container(d).env).toEqual([
       { name: "VMCP_NAME", value: "demo" },
       { name: "VMCP_NAMESPACE", value: "ns" },
+      {
+        name: "VMCP_SESSION_KEYS",
+        valueFrom: { secretKeyRef: { name: "demo-vmcp-session-keys", key: "keys" } },
+      },
       { name: "TOOLHIVE_HEADER_INJECTION_VALUE_A", valueFrom: { secretKeyRef: { name: "s1", key: "k1" } } },
       {
         name: "TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_B",
@@ -120,9 +140,6 @@ describe("Deployment builder", () => {
       readOnly: true,
     });
     expect(pod?.serviceAccountName).toBe("demo-vmcp");
-    expect(
-      buildDeployment({ ...base, serviceAccountName: "custom" }).spec?.template.spec?.serviceAccountName,
-    ).toBe("custom");
   });
 
   it("mounts each entry's CA bundle key read-only under /etc/toolhive/ca-bundles/<entry>", () => {
@@ -183,7 +200,7 @@ describe("Deployment builder", () => {
       requests: { cpu: "100m", memory: "128Mi" },
       limits: { cpu: "500m", memory: "1Gi" },
     });
-    expect(c.env?.map((e) => e.name)).toEqual(["VMCP_NAME", "VMCP_NAMESPACE", "EXTRA"]);
+    expect(c.env?.map((e) => e.name)).toEqual(["VMCP_NAME", "VMCP_NAMESPACE", "VMCP_SESSION_KEYS", "EXTRA"]);
     expect(c.args?.[0]).toBe("serve");
   });
 

@@ -14,7 +14,12 @@ describe("evaluate: validation order and outcome", () => {
       message: "Referenced MCPGroup tools not found",
     });
     expect(ev.objects).toEqual([]);
-    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=True", "GroupRefValidated=False"]);
+    expect(types(ev)).toEqual([
+      "Valid=True",
+      "PodTemplateSpecValid=True",
+      "ServiceAccountValid=True",
+      "GroupRefValidated=False",
+    ]);
   });
 
   it("a group that is not Ready blocks with Pending/GroupRefNotReady", () => {
@@ -48,7 +53,7 @@ describe("evaluate: validation order and outcome", () => {
     expect(ev.blocked?.message).toContain("cycle a->b; bad template");
   });
 
-  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service in order, each with a desired-hash", () => {
+  it("happy path: RBAC, status Lease, ConfigMap, Deployment, Service, PodDisruptionBudget in order, each with a desired-hash", () => {
     const ev = evaluate(world({}), opts);
     expect(ev.blocked).toBeUndefined();
     expect(ev.objects.map((o) => `${o.kind}/${o.metadata?.name}`)).toEqual([
@@ -59,6 +64,7 @@ describe("evaluate: validation order and outcome", () => {
       "ConfigMap/demo-vmcp-config",
       "Deployment/demo",
       "Service/vmcp-demo",
+      "PodDisruptionBudget/demo-vmcp",
     ]);
     for (const o of ev.objects)
       expect(o.metadata?.annotations?.[DESIRED_HASH_ANNOTATION]).toMatch(/^[0-9a-f]{16}$/);
@@ -72,15 +78,37 @@ describe("evaluate: validation order and outcome", () => {
     );
   });
 
-  it("skips RBAC when spec.serviceAccount is set", () => {
-    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "mine" }) }), opts);
-    expect(ev.objects.map((o) => o.kind)).toEqual(["Lease", "ConfigMap", "Deployment", "Service"]);
-    expect(ev.prune).toEqual([
-      { kind: "ServiceAccount", name: "demo-vmcp" },
-      { kind: "Role", name: "demo-vmcp" },
-      { kind: "RoleBinding", name: "demo-vmcp" },
-    ]);
-    expect(evaluate(world({}), opts).prune).toEqual([]);
+  it("refuses spec.serviceAccount naming an existing ServiceAccount: Failed, a Warning, nothing built", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "cluster-admin-sa" }) }), opts);
+    expect(ev.objects).toEqual([]);
+    expect(ev.blocked).toMatchObject({ phase: "Failed", reason: "ServiceAccountNotAllowed" });
+    expect(ev.blocked?.message).toMatch(/^spec\.serviceAccount: not allowed \("cluster-admin-sa"\)/);
+    expect(ev.warnings.map((w) => w.reason)).toEqual(["ServiceAccountNotAllowed"]);
+    expect(types(ev)).toEqual(["Valid=True", "PodTemplateSpecValid=True", "ServiceAccountValid=False"]);
+  });
+
+  it("accepts spec.serviceAccount naming the generated ServiceAccount, and runs the pod as it", () => {
+    const ev = evaluate(world({ vmcp: vmcp({ serviceAccount: "demo-vmcp" }) }), opts);
+    expect(ev.blocked).toBeUndefined();
+    const dep = ev.objects.find((o) => o.kind === "Deployment") as {
+      spec: { template: { spec: { serviceAccountName: string } } };
+    };
+    expect(dep.spec.template.spec.serviceAccountName).toBe("demo-vmcp");
+    expect(ev.objects.slice(0, 3).map((o) => o.kind)).toEqual(["ServiceAccount", "Role", "RoleBinding"]);
+  });
+
+  it("budgets one eviction at a time, whatever the replicas (never a budget that blocks a drain)", () => {
+    const pdb = (replicas?: number) =>
+      evaluate(world({ vmcp: vmcp(replicas === undefined ? {} : { replicas }) }), opts).objects.find(
+        (o) => o.kind === "PodDisruptionBudget",
+      ) as { spec: unknown } | undefined;
+    const oneAtATime = {
+      maxUnavailable: 1,
+      selector: { matchLabels: expect.objectContaining({ "toolhive-name": "demo" }) },
+    };
+    expect(pdb()?.spec).toEqual(oneAtATime);
+    expect(pdb(3)?.spec).toEqual(oneAtATime);
+    expect(pdb(1)?.spec).toEqual(oneAtATime);
   });
 
   it("rolls the pod template iff the config content changes", () => {

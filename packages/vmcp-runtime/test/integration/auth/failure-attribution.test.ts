@@ -153,7 +153,9 @@ describe("failures are attributed to whoever caused them", () => {
 
     const mallory = await connect("mallory");
     for (let i = 0; i < 5; i++) {
+      // A JSON-RPC error (the SDK client rejects), not a tool result the model would retry.
       const e = await refusal(mallory.callTool({ name: "g2_echo", arguments: { text: "x" } }));
+      expect(e.code).toBe(-32003);
       expect(e.message).toContain("invalid_grant");
       expect(e.message).toContain(DENIAL);
       // The same refusal through a composite workflow's step.
@@ -181,6 +183,7 @@ describe("failures are attributed to whoever caused them", () => {
     for (let i = 0; i < 4; i++) {
       const e = await refusal(alice.callTool({ name: "g2_wait", arguments: { tag: `slow-${i}` } }));
       expect(e.message).toContain("did not answer within 1000 ms");
+      expect(e.code).toBe(-32001);
     }
     expect(textOf(await alice.callTool({ name: "g2_echo", arguments: { text: "still" } }))).toBe("g2:still");
     expect(await g2Status()).toMatchObject({ health: "healthy", circuitState: "closed" });
@@ -202,6 +205,7 @@ describe("failures are attributed to whoever caused them", () => {
     expect((await alice.listTools()).tools.map((t) => t.name)).toContain("g2_echo");
     const e = await refusal(carol.callTool({ name: "g2_echo", arguments: { text: "x" } }));
     expect(e.message).toContain("could not obtain credentials");
+    expect(e.code).toBe(-32603);
     expect(e.data).toMatchObject({ backend: "g2", scope: "gateway", reason: "auth_unavailable" });
   });
 

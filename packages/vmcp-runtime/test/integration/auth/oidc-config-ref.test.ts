@@ -6,11 +6,11 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { type RunningOperator, startOperator } from "@vmcp/operator";
 import { mcpOidcConfigController } from "@vmcp/operator/controllers/mcpoidcconfig";
 import { createVirtualMCPServerController } from "@vmcp/operator/controllers/virtualmcpserver/controller";
-import { kubeRequest } from "@vmcp/operator/kit/http";
-import { createLogger } from "@vmcp/operator/kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-// Issue 5, build item 1: backends "appear, change and disappear live". Appearing and disappearing
+// Dynamic-mode backends "appear, change and disappear live" (docs/runtime.md). Appearing and disappearing
 // are covered in discovery-status.test.ts; this one changes a member in place (its status.url now
 // points at another server) and expects status, tools/list and routing to follow without a restart.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";

@@ -2,7 +2,7 @@
 // periodically. The entry starts with the wrong CA (TLS fails, reported unavailable,
 // not routed); once the ConfigMap holds the right CA the runtime reaches it without a restart.
 import { readFile } from "node:fs/promises";
-import { kubeRequest } from "@vmcp/operator/kit/http";
+import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, expect, it } from "vitest";

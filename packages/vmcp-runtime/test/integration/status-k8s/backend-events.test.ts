@@ -3,7 +3,7 @@
 // gives BackendUnavailable (Warning), back again BackendRecovered (Normal); a backend that flaps
 // three times leaves one Event object per reason whose series counts the repeats.
 
-import { kubeRequest } from "@vmcp/operator/kit/http";
+import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, expect, it } from "vitest";

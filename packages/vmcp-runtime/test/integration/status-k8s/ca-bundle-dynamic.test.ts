@@ -3,10 +3,10 @@
 // Deployment's pod template, so no pod rolls and no client session is dropped. The runtime runs
 // with the token of the ServiceAccount the operator made and still reaches the entry over TLS.
 import { readFile } from "node:fs/promises";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { type RunningOperator, startOperator } from "@vmcp/operator";
 import { createVirtualMCPServerController } from "@vmcp/operator/controllers/virtualmcpserver/controller";
-import { kubeRequest } from "@vmcp/operator/kit/http";
-import { createLogger } from "@vmcp/operator/kit/logger";
 import { createNamespace, serviceAccountKubeConfig, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, expect, it } from "vitest";

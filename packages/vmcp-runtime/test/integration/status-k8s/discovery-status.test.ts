@@ -1,4 +1,4 @@
-// Issue 5 end to end against the real API server (RBAC on): the runtime, authenticated with the
+// Kubernetes mode end to end against the real API server (RBAC on): the runtime, authenticated with the
 // ServiceAccount token of the Role the operator's builder produces, discovers the group's members,
 // health-checks real SDK backends and reports into its VirtualMCPServer's status.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";

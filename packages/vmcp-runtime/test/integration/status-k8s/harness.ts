@@ -10,6 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { KubeApiError, kubeRequest } from "@vmcp/kube-kit/http";
 import { rbacName } from "@vmcp/operator/builders/names";
 import {
   buildRole,
@@ -17,7 +18,6 @@ import {
   buildServiceAccount,
   buildStatusLease,
 } from "@vmcp/operator/builders/rbac";
-import { KubeApiError, kubeRequest } from "@vmcp/operator/kit/http";
 import { API_VERSION, VmcpConfigSchema } from "@vmcp/shared-types";
 import { serviceAccountKubeConfig } from "@vmcp/testenv";
 import { waitFor } from "@vmcp/testenv/test-kit";

@@ -1,10 +1,15 @@
 // A steady state costs zero API writes, healthy or not: with one backend down for good, the
-// runtime keeps checking it (here every 200 ms, so 20+ checks take seconds instead of the minute a
+// runtime keeps checking it (here every 500 ms, so 20+ checks take seconds instead of the minute a
 // user would watch with `kubectl get vmcp -w`) and the VirtualMCPServer is not written once after
 // it reached Degraded. Writes are counted as the API server reports them: watch events of the
 // object, i.e. resourceVersion changes.
+//
+// On a loaded machine the healthy backend's own check can miss its timeout; that is a real change
+// (its message, then "Recovering") which the status must show. Such a window proves nothing about
+// the quiet state, so the count is taken over a window in which the healthy backend's record did
+// not change, starting a new window after a disturbance (bounded, and each one printed).
 
-import { Informer } from "@vmcp/operator/kit/informer";
+import { Informer } from "@vmcp/kube-kit/informer";
 import { GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -55,8 +60,8 @@ beforeAll(async () => {
     sa,
     { name: "quiet", namespace: ns.name },
     {
-      healthCheckInterval: "200ms",
-      healthCheckTimeout: "150ms",
+      healthCheckInterval: "500ms",
+      healthCheckTimeout: "450ms",
     },
   );
 }, 120_000);
@@ -83,15 +88,49 @@ it(`writes status zero times over ${CHECKS} failed health checks once Degraded (
       ? o
       : undefined;
   });
-  const failuresAt = rt.k8s.monitor?.snapshot("down")?.record.consecutiveFailures ?? 0;
-  await waitFor(`${CHECKS} more failed checks`, async () => {
-    const n = rt.k8s.monitor?.snapshot("down")?.record.consecutiveFailures ?? 0;
-    return n >= failuresAt + CHECKS;
-  });
-  const after = resourceVersions.filter((rv) => BigInt(rv) > BigInt(degraded.metadata.resourceVersion));
-  console.log(`status writes during ${CHECKS} failed checks after Degraded: ${after.length}`);
-  expect(after).toEqual([]);
-  const last = await getCr(admin, ns.name, "virtualmcpservers", "quiet");
-  expect(last.metadata.resourceVersion).toBe(degraded.metadata.resourceVersion);
-  expect(backendOf(last, "down")?.message).not.toMatch(/failures/);
-}, 90_000);
+  const monitor = rt.k8s.monitor;
+  if (!monitor) throw new Error("the runtime has no health monitor");
+  const record = (name: string) => {
+    const r = monitor.snapshot(name)?.record;
+    if (!r) throw new Error(`no health record for ${name}`);
+    return r;
+  };
+  let since = degraded.metadata.resourceVersion;
+  for (let window = 1; ; window++) {
+    const steadyAt = record("steady");
+    const failuresAt = record("down").consecutiveFailures;
+    let disturbed = false;
+    await waitFor(
+      `${CHECKS} more failed checks of 'down'`,
+      async () => {
+        const s = record("steady");
+        if (s.lastTransition !== steadyAt.lastTransition || s.consecutiveFailures > 0) disturbed = true;
+        return record("down").consecutiveFailures >= failuresAt + CHECKS;
+      },
+      60_000,
+    );
+    const writes = resourceVersions.filter((rv) => BigInt(rv) > BigInt(since));
+    if (!disturbed) {
+      console.log(`status writes during ${CHECKS} failed checks after Degraded: ${writes.length}`);
+      expect(writes).toEqual([]);
+      const last = await getCr(admin, ns.name, "virtualmcpservers", "quiet");
+      expect(last.metadata.resourceVersion).toBe(since);
+      expect(backendOf(last, "down")?.message).not.toMatch(/failures/);
+      return;
+    }
+    console.log(`window ${window}: the healthy backend's check failed under load; starting over`);
+    if (window >= 8) throw new Error("the healthy backend's checks failed in 8 windows in a row");
+    // Let it settle back to healthy and the status catch up with it (the same message as its
+    // record), then count from there.
+    const settled = await waitFor("the healthy backend healthy again, in the status too", async () => {
+      const s = record("steady");
+      if (s.health !== "healthy" || s.consecutiveFailures > 0) return undefined;
+      const o = await getCr(admin, ns.name, "virtualmcpservers", "quiet");
+      const shown = backendOf(o, "steady");
+      return o.status?.phase === "Degraded" && shown?.status === "ready" && shown.message === s.message
+        ? o
+        : undefined;
+    });
+    since = settled.metadata.resourceVersion;
+  }
+}, 300_000);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classify, errorResponse, idKey } from "../../../src/server/jsonrpc.ts";
+import { classify, errorResponse, idKey } from "../../../src/protocol/jsonrpc.ts";
 
 describe("classify", () => {
   it("tells requests, notifications and responses apart", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { JsonRpcRequest } from "../../../src/server/jsonrpc.ts";
+import type { JsonRpcRequest } from "../../../src/protocol/jsonrpc.ts";
 import { renameParam } from "../../../src/server/rename.ts";
 
 const rename = (body: string, to: string) => {

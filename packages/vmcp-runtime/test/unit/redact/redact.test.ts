@@ -1,6 +1,7 @@
 import { clearRegisteredSecrets, MASK, redact, registerSecrets } from "@vmcp/shared-types";
 import { afterEach, describe, expect, it } from "vitest";
 import { secretValues } from "../../../src/config/secrets.ts";
+import { backendEvent } from "../../../src/status/backend-events.ts";
 import { buildCrdStatus } from "../../../src/status/crd-status.ts";
 
 afterEach(() => clearRegisteredSecrets());
@@ -59,6 +60,20 @@ describe("redact", () => {
     const text = JSON.stringify(st);
     expect(text).not.toContain("hdr-secret");
     expect(text).not.toContain("eyJ");
+  });
+});
+
+describe("backend transition Events", () => {
+  it("carry the cause with credentials and registered secrets masked", () => {
+    registerSecrets(["client-secret-42"]);
+    const e = backendEvent({
+      backend: "g2",
+      kind: "unavailable",
+      message: `Health check failed: HTTP 401 for Bearer ${JWT} (client_secret=client-secret-42)`,
+    });
+    expect(e.note).toBe(
+      `Backend 'g2' unavailable: Health check failed: HTTP 401 for Bearer ${MASK} (client_secret=${MASK})`,
+    );
   });
 });
 

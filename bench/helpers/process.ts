@@ -1,0 +1,22 @@
+import type { ChildProcess } from "node:child_process";
+import { createInterface } from "node:readline";
+
+/** Resolves with the first stdout line `match` accepts; rejects if the process exits first. Later
+ * lines are still read, so a chatty child never blocks on a full pipe. */
+export function waitForLine<T>(child: ChildProcess, match: (line: string) => T | undefined): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
+    child.once("exit", onExit);
+    let done = false;
+    rl.on("line", (line) => {
+      if (done) return;
+      const v = match(line);
+      if (v !== undefined) {
+        done = true;
+        child.off("exit", onExit);
+        resolve(v);
+      }
+    });
+  });
+}

@@ -1,0 +1,336 @@
+// Start-up benchmark: spawn -> first successful tools/call, and idle RSS, of `vmcp serve`
+// (standalone, a static config with one echo backend), beside a plain `node -e` HTTP server as
+// the baseline, in the same run and taking turns. Each entry is measured as built: the TypeScript
+// sources (type-stripped at start) and, where `pnpm run build:bundle` made it, the bundle with the
+// V8 flag the images set.
+// With --kubernetes or --operator it also starts a local control plane: --kubernetes measures
+// `vmcp serve` in Kubernetes mode (dynamic discovery of one MCPServer, ServiceAccount token), and
+// --operator the operator: spawn -> /readyz 200, and idle RSS.
+// --before-root <checkout>: also runs the sources of another checkout (e.g. main), taking turns
+// with the others, so a change is compared under the same background load.
+//   node bench/startup/run.ts [--runs 5] [--idle 3] [--kubernetes] [--operator] [--before-root <checkout>]
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { waitForLine } from "../helpers/process.ts";
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "5" },
+    idle: { type: "string", default: "3" },
+    operator: { type: "boolean", default: false },
+    kubernetes: { type: "boolean", default: false },
+    "before-root": { type: "string" },
+  },
+});
+const RUNS = Number(values.runs);
+const IDLE_MS = Number(values.idle) * 1000;
+const root = new URL("../../", import.meta.url).pathname;
+
+interface Sample {
+  readyMs: number;
+  rssMiB: number;
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+function urlFromLog(line: string): string | undefined {
+  if (!line.startsWith("{")) return undefined;
+  const o = JSON.parse(line) as { url?: string; msg?: string };
+  return o.msg === "vmcp serving" ? o.url : undefined;
+}
+
+async function rpc(url: string, body: object, session?: string): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      ...(session ? { "mcp-session-id": session, "mcp-protocol-version": "2025-06-18" } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+/** initialize, notifications/initialized, tools/call bench_echo: throws unless the call succeeds. */
+interface Call {
+  tool: string;
+  /** Text the result must contain. */
+  expect: string;
+}
+const STANDALONE_CALL: Call = { tool: "bench_echo", expect: "bench:hi" };
+
+async function firstToolCall(url: string, c: Call): Promise<void> {
+  const init = await rpc(url, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+  });
+  const session = init.headers.get("mcp-session-id") ?? undefined;
+  await init.text();
+  if (!init.ok || !session) throw new Error(`initialize: HTTP ${init.status}`);
+  await (await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, session)).text();
+  const call = await rpc(
+    url,
+    {
+      jsonrpc: "2.0",
+      id: 2,
+      method: "tools/call",
+      params: { name: c.tool, arguments: { text: "hi" } },
+    },
+    session,
+  );
+  const text = await call.text();
+  if (!call.ok || !text.includes(c.expect) || text.includes('"isError":true')) {
+    throw new Error(`tools/call: HTTP ${call.status} ${text.slice(0, 200)}`);
+  }
+}
+
+async function measureBaseline(): Promise<Sample> {
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      "-e",
+      `const s=require("node:http").createServer((q,r)=>r.end("ok"));s.listen(0,"127.0.0.1",()=>console.log(s.address().port))`,
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const port = await waitForLine(child, (l) => (/^\d+$/.test(l) ? Number(l) : undefined));
+    await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function measureRuntime(
+  entry: Entry,
+  config: string,
+  call: Call = STANDALONE_CALL,
+  env: NodeJS.ProcessEnv = { VMCP_NAME: "", VMCP_NAMESPACE: "" },
+): Promise<Sample> {
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [...entry.nodeArgs, entry.path, "serve", "--config", config, "--port", "0"],
+    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
+  );
+  try {
+    const url = await waitForLine(child, urlFromLog);
+    await firstToolCall(url, call);
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+async function measureOperator(entry: Entry, kubeconfig: string): Promise<Sample> {
+  const port = await freePort();
+  const t0 = performance.now();
+  const child = spawn(
+    process.execPath,
+    [
+      ...entry.nodeArgs,
+      entry.path,
+      `--kubeconfig=${kubeconfig}`,
+      "--leader-elect=false",
+      "--metrics-addr=127.0.0.1",
+      `--metrics-port=${port}`,
+      "--log-level=warn",
+    ],
+    { stdio: ["ignore", "pipe", "inherit"] },
+  );
+  try {
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
+    );
+    const ready = (async () => {
+      for (;;) {
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.text().then(() => r.ok),
+          () => false,
+        );
+        if (ok) return;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    await Promise.race([ready, exited]);
+    const readyMs = performance.now() - t0;
+    await new Promise((r) => setTimeout(r, IDLE_MS));
+    return { readyMs, rssMiB: rssMiB(child.pid!) };
+  } finally {
+    await stop(child);
+  }
+}
+
+interface Entry {
+  name: string;
+  path: string;
+  nodeArgs: string[];
+}
+// The images run the bundle with this V8 flag (NODE_OPTIONS in deploy/docker/*.Dockerfile).
+const IMAGE_NODE_ARGS = ["--max-semi-space-size=2"];
+const entries = (what: string, pkg: string, bin: string): Entry[] =>
+  [
+    ...(values["before-root"]
+      ? [
+          {
+            name: `${what} (before)`,
+            path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
+            nodeArgs: [],
+          },
+        ]
+      : []),
+    { name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] },
+    {
+      name: `${what} (bundle, as imaged)`,
+      path: join(root, `packages/${pkg}/dist/${bin}.mjs`),
+      nodeArgs: IMAGE_NODE_ARGS,
+    },
+  ].filter((e) => existsSync(e.path));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+
+function report(rows: Map<string, Sample[]>, what: string): void {
+  const base = rows.get("node -e baseline");
+  const baseReady = base ? median(base.map((s) => s.readyMs)) : Number.NaN;
+  console.log(`\n${what} (median of ${RUNS}; idle RSS after ${IDLE_MS / 1000} s)`);
+  for (const [name, samples] of rows) {
+    const ready = median(samples.map((s) => s.readyMs));
+    const rss = median(samples.map((s) => s.rssMiB));
+    const ratio = name === "node -e baseline" ? "" : `  (${(ready / baseReady).toFixed(1)}x baseline)`;
+    console.log(
+      `  ${name.padEnd(28)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(0).padStart(5)} MiB${ratio}`,
+    );
+  }
+}
+
+/** RUNS rounds, each the baseline then every entry in turn, so all share the background load. */
+async function rounds(what: string, present: Entry[], measure: (e: Entry) => Promise<Sample>): Promise<void> {
+  const rows = new Map<string, Sample[]>([
+    ["node -e baseline", []],
+    ...present.map((e): [string, Sample[]] => [e.name, []]),
+  ]);
+  for (let i = 0; i < RUNS; i++) {
+    rows.get("node -e baseline")?.push(await measureBaseline());
+    for (const e of present) rows.get(e.name)?.push(await measure(e));
+  }
+  report(rows, what);
+}
+
+const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-startup-"));
+const backend = spawn(process.execPath, [join(root, "bench/helpers/echo-backend-process.ts")], {
+  stdio: ["ignore", "pipe", "inherit"],
+});
+try {
+  const backendUrl = await waitForLine(backend, (l) =>
+    l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined,
+  );
+  const config = join(dir, "config.yaml");
+  await writeFile(
+    config,
+    [
+      "name: bench",
+      "groupRef: bench",
+      "incomingAuth: { type: anonymous }",
+      "outgoingAuth: { source: inline }",
+      "aggregation:",
+      "  conflictResolution: prefix",
+      '  conflictResolutionConfig: { prefixFormat: "{workload}_" }',
+      "backends:",
+      `  - { name: bench, url: "${backendUrl}", transport: streamable-http }`,
+      "",
+    ].join("\n"),
+  );
+  await rounds(
+    "vmcp serve, standalone: spawn -> first successful tools/call",
+    entries("vmcp serve", "vmcp-runtime", "vmcp"),
+    (e) => measureRuntime(e, config),
+  );
+
+  if (values.operator || values.kubernetes) {
+    const { createNamespace, startControlPlane } = await import("@vmcp/testenv");
+    const cp = await startControlPlane({ log: () => {} });
+    try {
+      if (values.kubernetes) {
+        // Dynamic mode: the runtime discovers one MCPServer of its group with the ServiceAccount
+        // token of the Role the operator builds for it, as in a pod.
+        const h = await import("@vmcp/vmcp-runtime/test-harness/status-k8s");
+        const admin = cp.kubeConfig();
+        const ns = await createNamespace(admin, "bench-startup");
+        const b = await h.startTestBackend("bench");
+        try {
+          await h.createReadyMCPServer(admin, ns.name, "bench", b.url);
+          const vmcp = await h.createVmcp(admin, ns.name, "gw");
+          const sa = await h.runtimeServiceAccount(admin, ns.name, vmcp, []);
+          await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
+          const k8sConfig = join(dir, "config-k8s.yaml");
+          await writeFile(
+            k8sConfig,
+            [
+              "name: gw",
+              `groupRef: ${h.GROUP_NAME}`,
+              "incomingAuth: { type: anonymous }",
+              "outgoingAuth: { source: discovered }",
+              "aggregation:",
+              "  conflictResolution: prefix",
+              '  conflictResolutionConfig: { prefixFormat: "{workload}_" }',
+              "",
+            ].join("\n"),
+          );
+          const env = { VMCP_NAME: "gw", VMCP_NAMESPACE: ns.name, KUBECONFIG: join(dir, "kubeconfig") };
+          const call: Call = { tool: "bench_bench_echo", expect: "hello from bench" };
+          await rounds(
+            "vmcp serve, Kubernetes mode (dynamic): spawn -> first successful tools/call",
+            entries("vmcp serve", "vmcp-runtime", "vmcp"),
+            (e) => measureRuntime(e, k8sConfig, call, env),
+          );
+        } finally {
+          await b.kill();
+          await ns.delete().catch(() => {});
+        }
+      }
+      if (values.operator) {
+        await rounds(
+          "operator: spawn -> /readyz 200 (caches synced)",
+          entries("operator", "operator", "vmcp-operator"),
+          (e) => measureOperator(e, cp.kubeconfigPath),
+        );
+      }
+    } finally {
+      await cp.stop();
+    }
+  }
+} finally {
+  await stop(backend);
+  await rm(dir, { recursive: true, force: true });
+}

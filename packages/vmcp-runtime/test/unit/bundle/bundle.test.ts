@@ -1,0 +1,55 @@
+// The images run the esbuild bundle, not the sources: it must be a working `vmcp` on its own,
+// and standalone mode must not carry the Kubernetes client in the chunk it loads at start.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { USAGE } from "../../../src/cli.ts";
+
+const root = join(import.meta.dirname, "../../../../..");
+const dist = join(root, "packages/vmcp-runtime/dist");
+const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
+const dir = mkdtempSync(join(tmpdir(), "vmcp-bundle-"));
+
+describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
+  beforeAll(() => {
+    const r = node(["scripts/bundle.ts", "runtime"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  }, 60_000);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("prints the same --help as the sources", () => {
+    const r = node([join(dist, "vmcp.mjs"), "--help"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${USAGE}\n`);
+  });
+
+  it("validates a config and reports a bad one with its path, as the sources do", () => {
+    const good = join(dir, "good.yaml");
+    writeFileSync(
+      good,
+      "name: b\ngroupRef: g\nincomingAuth: { type: anonymous }\noutgoingAuth: { source: inline }\nbackends:\n  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }\n",
+    );
+    const ok = node([join(dist, "vmcp.mjs"), "validate", "--config", good]);
+    expect(ok.stdout).toContain("valid (1 static backends)");
+    expect(ok.status).toBe(0);
+    const bad = join(dir, "bad.yaml");
+    writeFileSync(bad, "name: b\nincomingAuth: { type: nope }\n");
+    const r = node([join(dist, "vmcp.mjs"), "validate", "--config", bad]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("incomingAuth");
+  });
+
+  it("keeps the Kubernetes client out of what standalone mode loads", () => {
+    const entry = readFileSync(join(dist, "vmcp.mjs"), "utf8");
+    const statics = [...entry.matchAll(/from\s*"\.\/([^"]+\.mjs)"/g)].map((m) => m[1] as string);
+    const k8sChunk = readdirSync(dist).find((f) => f.startsWith("kubernetes-mode-") && f.endsWith(".mjs"));
+    expect(k8sChunk, "a separate Kubernetes-mode chunk").toBeDefined();
+    expect(statics).not.toContain(k8sChunk);
+    for (const f of ["vmcp.mjs", ...statics]) {
+      expect(readFileSync(join(dist, f), "utf8"), f).not.toContain("loadFromCluster");
+    }
+  });
+});

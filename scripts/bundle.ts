@@ -1,0 +1,72 @@
+// Bundles the two programs the images run, `vmcp` and `vmcp-operator`, into plain JavaScript
+// with esbuild: Node then neither strips types from each .ts file nor resolves hundreds of
+// package files at start (docs/performance.md has the measurements). Kubernetes mode of the
+// runtime stays a separate chunk that standalone mode never loads.
+//   node scripts/bundle.ts [runtime|operator ...]   (default: both)
+// Writes packages/vmcp-runtime/dist/vmcp.mjs and packages/operator/dist/vmcp-operator.mjs (plus
+// chunks). The Cedar engine stays external: it reads its .wasm file beside its own module, so the
+// images keep the production node_modules for it.
+import { spawnSync } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const root = new URL("../", import.meta.url).pathname;
+
+const TARGETS = {
+  runtime: { entry: "packages/vmcp-runtime/src/main.ts", outdir: "packages/vmcp-runtime/dist", name: "vmcp" },
+  operator: {
+    entry: "packages/operator/src/main.ts",
+    outdir: "packages/operator/dist",
+    name: "vmcp-operator",
+  },
+} as const;
+type Target = keyof typeof TARGETS;
+
+const isTarget = (t: string): t is Target => Object.hasOwn(TARGETS, t);
+const wanted = process.argv.slice(2);
+for (const t of wanted) {
+  if (!isTarget(t)) {
+    process.stderr.write(`bundle: unknown target ${JSON.stringify(t)} (runtime, operator)\n`);
+    process.exit(2);
+  }
+}
+const targets = (wanted.length > 0 ? wanted : Object.keys(TARGETS)).filter(isTarget);
+
+// `--version` and the *_build_info gauges report this commit: VMCP_GIT_COMMIT (an image build
+// passes it, having no .git), else the checkout's HEAD, else none ("unknown" at run time).
+const gitHead = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
+const commit = process.env.VMCP_GIT_COMMIT || (gitHead.status === 0 ? gitHead.stdout.trim() : "");
+
+for (const t of targets) {
+  const { entry, outdir, name } = TARGETS[t];
+  await rm(join(root, outdir), { recursive: true, force: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { [name]: entry },
+    outdir,
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "node",
+    target: "node24",
+    // Bundled CommonJS packages call require(); ESM output has none unless it is made here.
+    banner: {
+      js: 'import { createRequire as __vmcpCreateRequire } from "node:module"; const require = __vmcpCreateRequire(import.meta.url);',
+    },
+    external: ["@cedar-policy/cedar-wasm", "@cedar-policy/cedar-wasm/*"],
+    // Whitespace and syntax only: names stay readable in stack traces.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    sourcemap: "linked",
+    legalComments: "linked",
+    logLevel: "warning",
+    metafile: true,
+    define: commit ? { __VMCP_COMMIT__: JSON.stringify(commit) } : {},
+  });
+  const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0);
+  process.stdout.write(
+    `${t}: ${outdir}/${name}.mjs (${(bytes / 2 ** 20).toFixed(1)} MiB with chunks and maps)\n`,
+  );
+}
