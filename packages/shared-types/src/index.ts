@@ -34,6 +34,7 @@ export * from "./kinds/workload.ts";
 export type { CelRule } from "./meta.ts";
 export * from "./redact.ts";
 export * from "./refs.ts";
+export * from "./session-storage.ts";
 export {
   evaluateSingleAction,
   executeTemplate,
