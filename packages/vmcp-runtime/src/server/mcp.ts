@@ -803,7 +803,7 @@ export class McpHandler {
     const got = this.#session(req, res, identity);
     const s = got instanceof Promise ? await got : got;
     if (!s) return;
-    this.#o.sessions.delete(s.id);
+    await this.#o.sessions.delete(s.id);
     this.#o.metrics.sessions.set(this.#o.sessions.size);
     res.writeHead(200).end();
   }

@@ -140,12 +140,14 @@ export class RedisSessionMap implements SessionMap {
     return this.#o.store.add(s, caller);
   }
 
-  delete(id: string): void {
+  async delete(id: string): Promise<void> {
     this.#o.store.delete(id);
-    // The client asked to end it: if Redis is down now the key still expires after the TTL.
-    this.#o.kv.del(this.#key(id)).catch((err: unknown) => {
+    try {
+      await this.#o.kv.del(this.#key(id));
+    } catch (err) {
+      // The client asked to end it and it is gone here; in Redis it expires after the idle TTL.
       this.#o.log.warn({ err: String(err) }, "session storage: could not delete an ended session");
-    });
+    }
   }
 
   all(): IterableIterator<ClientSession> {

@@ -32,7 +32,8 @@ export interface SessionMap {
    * SessionStorageError when the session cannot be stored. */
   issue?(s: ClientSession): Promise<string | undefined>;
   add(s: ClientSession, caller: string): AddResult;
-  delete(id: string): void;
+  /** A map backed by shared storage resolves once the storage has forgotten the session too. */
+  delete(id: string): void | Promise<void>;
   all(): IterableIterator<ClientSession>;
   closeAll(): Promise<void>;
 }

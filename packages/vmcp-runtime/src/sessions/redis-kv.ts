@@ -28,7 +28,8 @@ export function redisSessionKv(o: RedisKvOptions): SessionKv {
     commandOptions: { timeout: o.commandTimeoutMs ?? 2000 },
     socket: {
       connectTimeout: 2000,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS),
+      reconnectStrategy: (retries: number) =>
+        Math.min(50 * 2 ** Math.min(retries, 10), MAX_RECONNECT_DELAY_MS),
     },
   });
   let down = false;

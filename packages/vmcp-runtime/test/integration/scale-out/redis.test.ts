@@ -10,6 +10,7 @@ import { connectClient, postJsonRpc, textOf, until } from "../../fixtures/gatewa
 import { type RedisServer, redisServerCommand, startRedisServer } from "../../fixtures/redis-server.ts";
 import { type Replica, startReplicas } from "../../fixtures/replicas.ts";
 import { INITIALIZE } from "../../fixtures/serve-process.ts";
+import { type LocalIdp, startLocalIdp } from "../auth/local-idp.ts";
 
 const redis = redisServerCommand();
 if (!redis.ok) console.log(`skipping the Redis session storage tests: ${redis.why}`);
@@ -55,7 +56,12 @@ describe.skipIf(!redis.ok)("sessionStorage redis: three replicas sharing a real 
     replicas = await startReplicas(
       [0, 1, 2].map(() => ({
         backends,
-        config: ["sessionStorage:", "  provider: redis", `  address: "${server.address}"`, `  keyPrefix: "test:"`],
+        config: [
+          "sessionStorage:",
+          "  provider: redis",
+          `  address: "${server.address}"`,
+          `  keyPrefix: "test:"`,
+        ],
         env: { VMCP_SESSION_REDIS_PASSWORD: server.password },
       })),
     );
@@ -131,7 +137,10 @@ describe.skipIf(!redis.ok)("sessionStorage redis: three replicas sharing a real 
       const r = await postJsonRpc(lb.url, INITIALIZE);
       return r.status === 200 ? r : undefined;
     }, "initialize after Redis returned");
-    const again = { "mcp-session-id": fresh.headers.get("mcp-session-id") as string, "mcp-protocol-version": "2025-11-25" };
+    const again = {
+      "mcp-session-id": fresh.headers.get("mcp-session-id") as string,
+      "mcp-protocol-version": "2025-11-25",
+    };
     // Every replica is serving from Redis again (the balancer alternates; allow one to be late).
     await until(async () => {
       const statuses = await Promise.all([0, 1, 2].map(async () => (await count(again)).status));
@@ -144,3 +153,73 @@ describe.skipIf(!redis.ok)("sessionStorage redis: three replicas sharing a real 
     }
   });
 });
+
+describe.skipIf(!redis.ok)(
+  "sessionStorage redis: ids bound to their caller, ended everywhere by DELETE",
+  () => {
+    let backend: StartedBackend;
+    let server: RedisServer;
+    let idp: LocalIdp;
+    let replicas: Replica[] = [];
+
+    beforeAll(async () => {
+      server = await startRedisServer();
+      backend = await startBackend({ name: "feat", register: registerCounting });
+      idp = await startLocalIdp();
+      const backends = [{ name: "feat", url: backend.url }];
+      replicas = await startReplicas(
+        [0, 1].map(() => ({
+          backends,
+          incomingAuth: [
+            "incomingAuth:",
+            "  type: oidc",
+            "  oidc:",
+            `    issuer: ${idp.issuer}`,
+            "    audience: vmcp",
+            `    jwksUrl: ${idp.jwksUrl}`,
+            "    insecureAllowHttp: true",
+          ],
+          config: ["sessionStorage:", "  provider: redis", `  address: "${server.address}"`],
+          env: { VMCP_SESSION_REDIS_PASSWORD: server.password },
+        })),
+      );
+    });
+
+    afterAll(async () => {
+      await Promise.all(replicas.map((r) => r.stop()));
+      await backend?.close();
+      await idp?.close();
+      await server?.stop();
+    });
+
+    it("continues alice's session for alice on another replica, refuses bob and made-up ids, and DELETE ends it on both", async () => {
+      const [a, b] = replicas as [Replica, Replica];
+      const token = (sub: string) => idp.sign({ sub, iss: idp.issuer, aud: "vmcp" }, { expiresIn: "5m" });
+      const alice = { authorization: `Bearer ${await token("alice")}` };
+      const bob = { authorization: `Bearer ${await token("bob")}` };
+      const init = await postJsonRpc(a.url, INITIALIZE, alice);
+      expect(init.status).toBe(200);
+      const sid = init.headers.get("mcp-session-id") as string;
+      const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+      const headers = { "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
+      const stolen = await postJsonRpc(b.url, list, { ...headers, ...bob });
+      expect(stolen.status).toBe(404);
+      expect(await stolen.text()).not.toContain("feat_");
+      const own = await postJsonRpc(b.url, list, { ...headers, ...alice });
+      expect(own.status).toBe(200);
+      expect(await own.text()).toContain("feat_count");
+      expect((await postJsonRpc(a.url, list, { ...headers, ...bob })).status).toBe(404);
+      for (const made of ["A".repeat(43), "x".repeat(5000), `${sid}x`]) {
+        const r = await postJsonRpc(b.url, list, { ...headers, "mcp-session-id": made, ...alice });
+        expect(r.status).toBe(404);
+        expect((await rpcOf(r)).error).toEqual({ code: -32001, message: "Session not found" });
+      }
+
+      const del = await fetch(a.url, { method: "DELETE", headers: { ...headers, ...alice } });
+      expect(del.status).toBe(200);
+      // The key is gone from Redis: the replica that still caches the session refuses it too.
+      expect((await postJsonRpc(b.url, list, { ...headers, ...alice })).status).toBe(404);
+      expect((await postJsonRpc(a.url, list, { ...headers, ...alice })).status).toBe(404);
+    });
+  },
+);
