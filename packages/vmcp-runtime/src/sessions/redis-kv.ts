@@ -53,6 +53,7 @@ export function redisSessionKv(o: RedisKvOptions): SessionKv {
       await client.del(key);
     },
     close: async () => {
+      // Also ends a reconnect loop still waiting for Redis (isOpen is then true, isReady false).
       if (client.isOpen) client.destroy();
     },
   };
