@@ -844,7 +844,8 @@ function pickHeaders(req: IncomingMessage, names: string[]): Record<string, stri
 /** Shared session storage is down: 503 naming it (the client may retry), never a crash. */
 function storageUnavailable(res: ServerResponse, id: JsonRpcId | null, err: unknown, log: Logger): void {
   if (!(err instanceof SessionStorageError)) throw err;
-  log.warn({ err: err.message }, "session storage unavailable");
+  // The Redis client logs the outage once; a line per refused request would flood the log.
+  log.debug({ err: err.message }, "session storage unavailable");
   if (res.headersSent) return;
   const body = errorResponse(id, ErrorCodes.InternalError, `Service Unavailable: ${err.message}`);
   res.writeHead(503, { ...jsonHeaders(body), "retry-after": "1" });
