@@ -170,12 +170,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   if (storage?.provider === "redis" && storage.address) {
     // Loaded only when configured, like the Kubernetes client.
     const { redisSessionKv } = await import("./sessions/redis-kv.ts");
-    opts.sessionKv = redisSessionKv({
-      address: storage.address,
-      db: storage.db,
-      password: process.env[SESSION_REDIS_PASSWORD_ENV] || undefined,
-      log,
-    });
+    const password = process.env[SESSION_REDIS_PASSWORD_ENV] || undefined;
+    // Redacted wherever it might surface (a client error echoing the URL or AUTH).
+    registerSecrets([password]);
+    opts.sessionKv = redisSessionKv({ address: storage.address, db: storage.db, password, log });
     if (storage.keyPrefix !== undefined) opts.sessionKeyPrefix = storage.keyPrefix;
   } else if (sessionKeys && storage?.provider !== "memory") opts.sessionKeys = sessionKeys;
   if (k8s) opts = k8s.gatewayOptions(opts);
