@@ -110,7 +110,7 @@ describe("VirtualMCPServer with several replicas", () => {
   it("sessionStorage redis: the runtime config names the Redis, the password comes from its Secret as env only", async () => {
     await create(kc, R.secret, n(), {
       metadata: { name: "redis-auth" },
-      stringData: { password: "s3cret-redis-password" },
+      data: { password: Buffer.from("s3cret-redis-password").toString("base64") },
     });
     await create(
       kc,
