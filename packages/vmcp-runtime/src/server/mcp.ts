@@ -8,7 +8,6 @@ import { ANONYMOUS_IDENTITY } from "../auth/identity.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { ListFilter } from "../authz/filter.ts";
 import { AUTHZ_DENIED_CODE, denialMessage, gate, stepDenial } from "../authz/gate.ts";
-import { jsonRpcCodeFor, toBackendError } from "../backends/errors.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
