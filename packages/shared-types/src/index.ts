@@ -37,6 +37,7 @@ export * from "./log-format.ts";
 export type { CelRule } from "./meta.ts";
 export * from "./redact.ts";
 export * from "./refs.ts";
+export * from "./session-storage.ts";
 export {
   evaluateSingleAction,
   executeTemplate,

@@ -9,6 +9,7 @@ import { CompositeToolConfigSchema } from "./composite.ts";
 import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
 import { boundedRecord, type CelRule, mapList, setList, withMeta, withRule } from "./meta.ts";
 import { NameRefSchema, PassthroughHeadersSchema, ToolOverrideSchema } from "./refs.ts";
+import { RuntimeSessionStorageSchema } from "./session-storage.ts";
 
 const HttpUrlSchema = z
   .string()
@@ -453,6 +454,7 @@ export const OPERATOR_OWNED_CONFIG_FIELDS = [
   "backends",
   "incomingAuth",
   "outgoingAuth",
+  "sessionStorage",
 ] as const;
 
 export const VmcpConfigSchema = z.strictObject({
@@ -478,6 +480,9 @@ export const VmcpConfigSchema = z.strictObject({
     .describe("Free-form string map, copied to the runtime config.")
     .optional(),
   audit: AuditConfigSchema.optional(),
+  sessionStorage: RuntimeSessionStorageSchema.describe(
+    "Where client sessions live; unset: sealed session ids any replica can continue.",
+  ).optional(),
 });
 export type VmcpConfig = z.output<typeof VmcpConfigSchema>;
 export type VmcpConfigInput = z.input<typeof VmcpConfigSchema>;

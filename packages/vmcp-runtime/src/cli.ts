@@ -1,5 +1,11 @@
 import { parseArgs } from "node:util";
-import { type LogFormat, parseLogFormat, registerSecrets, versionLine } from "@vmcp/shared-types";
+import {
+  type LogFormat,
+  parseLogFormat,
+  registerSecrets,
+  SESSION_REDIS_PASSWORD_ENV,
+  versionLine,
+} from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
@@ -198,7 +204,16 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     statusReporter: new LogStatusReporter(log),
     mode: "static",
   };
-  if (sessionKeys) opts.sessionKeys = sessionKeys;
+  const storage = config.sessionStorage;
+  if (storage?.provider === "redis" && storage.address) {
+    // Loaded only when configured, like the Kubernetes client.
+    const { redisSessionKv } = await import("./sessions/redis-kv.ts");
+    const password = process.env[SESSION_REDIS_PASSWORD_ENV] || undefined;
+    // Redacted wherever it might surface (a client error echoing the URL or AUTH).
+    registerSecrets([password]);
+    opts.sessionKv = redisSessionKv({ address: storage.address, db: storage.db, password, log });
+    if (storage.keyPrefix !== undefined) opts.sessionKeyPrefix = storage.keyPrefix;
+  } else if (sessionKeys && storage?.provider !== "memory") opts.sessionKeys = sessionKeys;
   if (k8s) opts = k8s.gatewayOptions(opts);
   const gateway = new Gateway(opts);
   // Both modes run the same health monitor (active checks, circuit breakers); Kubernetes mode

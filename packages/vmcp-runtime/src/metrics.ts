@@ -74,7 +74,7 @@ export class Metrics {
     });
     this.sessionRefusals = new Counter({
       name: "vmcp_session_refusals_total",
-      help: "Token-carrying session ids refused with 404, by reason",
+      help: "Portable (token or Redis) session ids refused with 404, by reason",
       labelNames: ["reason"],
       registers,
     });

@@ -1,5 +1,11 @@
 // The pure config generator: VirtualMCPServer + referenced objects -> config.yaml.
-import { OperationalConfigSchema, type VmcpConfig, VmcpConfigSchema } from "@vmcp/shared-types";
+import {
+  OperationalConfigSchema,
+  SESSION_REDIS_PASSWORD_ENV,
+  type VirtualMCPServerSpec,
+  type VmcpConfig,
+  VmcpConfigSchema,
+} from "@vmcp/shared-types";
 import { ConfigResolutionError, resolveAggregation } from "./aggregation.ts";
 import { resolveAuthz } from "./authz.ts";
 import { mergeCompositeTools } from "./composite.ts";
@@ -29,6 +35,12 @@ export interface GeneratedConfig {
 export type ConfigOutcome =
   | { ok: true; value: GeneratedConfig; conditions: ConditionInput[] }
   | { ok: false; reason: string; message: string; conditions: ConditionInput[] };
+
+/** The Redis password reaches the runtime as an env var from its Secret, never through the file. */
+function sessionStorageSecretEnv(storage: VirtualMCPServerSpec["sessionStorage"]): SecretEnv[] {
+  const ref = storage?.provider === "redis" ? storage.passwordRef : undefined;
+  return ref ? [{ env: SESSION_REDIS_PASSWORD_ENV, secretName: ref.name, key: ref.key }] : [];
+}
 
 export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
   const vmcp = world.vmcp;
@@ -98,6 +110,11 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
   if (passthrough && passthrough.length > 0) draft.passthroughHeaders = [...passthrough];
   if (cfg.metadata && Object.keys(cfg.metadata).length > 0) draft.metadata = { ...cfg.metadata };
   if (cfg.audit) draft.audit = structuredClone(cfg.audit);
+  const storage = spec.sessionStorage;
+  if (storage) {
+    const { passwordRef: _password, ...runtime } = storage;
+    draft.sessionStorage = runtime;
+  }
 
   // The same schema the runtime loads with: what we write is what it accepts.
   const parsed = VmcpConfigSchema.safeParse(draft);
@@ -115,7 +132,11 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
     value: {
       config,
       yaml: deterministicYaml(config),
-      secretEnv: [...(oidc?.ok ? oidc.secretEnv : []), ...auth.secretEnv],
+      secretEnv: [
+        ...(oidc?.ok ? oidc.secretEnv : []),
+        ...auth.secretEnv,
+        ...sessionStorageSecretEnv(spec.sessionStorage),
+      ],
       runtimeSecretNames: auth.runtimeSecretNames,
       runtimeConfigMapNames: auth.runtimeConfigMapNames,
       caBundles: [...(oidc?.ok ? oidc.caBundles : []), ...auth.caBundles],

@@ -5,6 +5,7 @@ import { ConditionsSchema } from "../conditions.ts";
 import { CapabilitiesSummarySchema, DiscoveredBackendsSchema } from "../discovered-backend.ts";
 import { atomicList, boundedRecord, withMeta, withRule } from "../meta.ts";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema, PassthroughHeadersSchema } from "../refs.ts";
+import { SessionStorageSchema } from "../session-storage.ts";
 import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
 import { kindObject, ObservedGenerationSchema } from "./common.ts";
 
@@ -168,6 +169,9 @@ export const VirtualMCPServerSpecSchema = z.strictObject({
   imagePullSecrets: atomicList(NameRefSchema, 64)
     .describe("Secrets used to pull the gateway image.")
     .optional(),
+  sessionStorage: SessionStorageSchema.describe(
+    "Where client sessions live (ToolHive's field); unset: sealed session ids any replica can continue.",
+  ).optional(),
 });
 export type VirtualMCPServerSpec = z.output<typeof VirtualMCPServerSpecSchema>;
 

@@ -4,12 +4,13 @@ import { redact } from "@vmcp/shared-types";
 import type { Auditor } from "../audit/sink.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { BackendStateTracker } from "../backends/state.ts";
-import type { OutgoingAuth } from "../backends/types.ts";
+import type { Identity, OutgoingAuth } from "../backends/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { SessionKeys } from "../sessions/keys.ts";
+import type { SessionState } from "../sessions/token.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
 import { cachedCounter, NO_COUNTS } from "../status/view-counts.ts";
@@ -19,6 +20,7 @@ import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
 import { type OriginPolicy, originPolicy } from "./origin.ts";
+import { RedisSessionMap, type SessionKv } from "./redis-sessions.ts";
 import { ClientSession } from "./session.ts";
 import { type SessionMap, SessionStore } from "./sessions.ts";
 import { TokenSessionMap } from "./token-sessions.ts";
@@ -46,6 +48,10 @@ export interface GatewayOptions {
   /** Session keys (current first): session ids become sealed tokens any replica holding the
    * same keys can continue. Unset: sessions live in this process only. */
   sessionKeys?: SessionKeys;
+  /** Shared session storage (Redis): session state lives there under random ids; wins over sessionKeys. */
+  sessionKv?: SessionKv;
+  /** Prefix of the storage keys; default `vmcp:session:<name>:`. */
+  sessionKeyPrefix?: string;
   /** Oldest token-carrying session id accepted (default 24 h). */
   sessionMaxAgeMs?: number;
   maxBodyBytes?: number;
@@ -126,9 +132,13 @@ export class Gateway {
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
       maxPerCaller: o.maxSessionsPerCaller ?? DEFAULT_MAX_SESSIONS_PER_CALLER,
       onClosed: () => this.metrics.sessions.set(this.sessions.size),
-      portable: o.sessionKeys !== undefined,
+      portable: o.sessionKeys !== undefined || o.sessionKv !== undefined,
     });
-    this.sessions = o.sessionKeys ? this.#tokenSessions(store, o.sessionKeys) : store;
+    this.sessions = o.sessionKv
+      ? this.#redisSessions(store, o.sessionKv)
+      : o.sessionKeys
+        ? this.#tokenSessions(store, o.sessionKeys)
+        : store;
     if (o.compositeTools && o.compositeTools.length > 0)
       this.#composite = new CompositeCatalog(o.compositeTools, this.catalog, this.#log);
     const maxBytes = o.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
@@ -200,18 +210,16 @@ export class Gateway {
     );
   }
 
-  #tokenSessions(store: SessionStore, keys: SessionKeys): TokenSessionMap {
-    return new TokenSessionMap({
-      keys,
-      store,
-      maxAgeMs: this.#o.sessionMaxAgeMs,
+  /** What the token and Redis maps share: how a session another replica created is rebuilt here. */
+  #portable() {
+    return {
       log: this.#log,
       eagerBackends: () =>
         this.catalog
           .entries()
           .filter((e) => e.spec.transport === "streamable-http" && this.state.routable(e.spec.name))
           .map((e) => e.spec.name),
-      rebuild: (id, state, identity) =>
+      rebuild: (id: string, state: SessionState, identity: Identity | undefined) =>
         new ClientSession({
           id,
           protocolVersion: state.protocolVersion,
@@ -226,7 +234,21 @@ export class Gateway {
         this.metrics.sessionResumes.inc();
         this.metrics.sessions.set(this.sessions.size);
       },
-      onRefused: (reason) => this.metrics.sessionRefusals.labels(reason).inc(),
+      onRefused: (reason: string) => this.metrics.sessionRefusals.labels(reason).inc(),
+    };
+  }
+
+  #tokenSessions(store: SessionStore, keys: SessionKeys): TokenSessionMap {
+    return new TokenSessionMap({ ...this.#portable(), keys, store, maxAgeMs: this.#o.sessionMaxAgeMs });
+  }
+
+  #redisSessions(store: SessionStore, kv: SessionKv): RedisSessionMap {
+    return new RedisSessionMap({
+      ...this.#portable(),
+      kv,
+      store,
+      keyPrefix: this.#o.sessionKeyPrefix ?? `vmcp:session:${this.#o.name}:`,
+      ttlMs: this.#o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
     });
   }
 

@@ -31,7 +31,7 @@ import type { CompositeCatalog } from "./composite-host.ts";
 import { LIST_FIELDS, ListBytes, replyWithResult } from "./list-bytes.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
-import type { SessionMap } from "./sessions.ts";
+import { type SessionMap, SessionStorageError } from "./sessions.ts";
 import { HttpCallSink, jsonHeaders } from "./sink.ts";
 import type { AggregateView, IncomingAuth } from "./types.ts";
 
@@ -144,11 +144,12 @@ export class McpHandler {
     return false;
   }
 
+  /** Synchronous unless the session map reads shared storage: most requests never wait here. */
   #session(
     req: IncomingMessage,
     res: ServerResponse,
     identity: Identity | undefined,
-  ): ClientSession | undefined {
+  ): ClientSession | undefined | Promise<ClientSession | undefined> {
     const sid = req.headers["mcp-session-id"];
     if (typeof sid !== "string" || sid === "") {
       reply(
@@ -158,7 +159,23 @@ export class McpHandler {
       );
       return undefined;
     }
-    const s = this.#o.sessions.get(sid, identity);
+    const found = this.#o.sessions.get(sid, identity);
+    if (found instanceof Promise)
+      return found.then(
+        (s) => this.#bound(res, s, identity),
+        (err: unknown) => {
+          storageUnavailable(res, null, err, this.#o.log);
+          return undefined;
+        },
+      );
+    return this.#bound(res, found, identity);
+  }
+
+  #bound(
+    res: ServerResponse,
+    s: ClientSession | undefined,
+    identity: Identity | undefined,
+  ): ClientSession | undefined {
     // A session is bound to the identity that created it; another caller cannot ride on it.
     if (
       !s ||
@@ -231,7 +248,8 @@ export class McpHandler {
       );
       return;
     }
-    const s = this.#session(req, res, identity);
+    const got = this.#session(req, res, identity);
+    const s = got instanceof Promise ? await got : got;
     if (!s) return;
     if (this.#o.passthroughHeaders.length > 0) s.passthrough = pickHeaders(req, this.#o.passthroughHeaders);
     if (c.kind === "request") await this.#request(s, c.msg, body, res, startNs);
@@ -319,7 +337,13 @@ export class McpHandler {
       log: this.#o.log,
       onBackendListChanged: this.#o.onBackendListChanged,
     });
-    const issued = this.#o.sessions.issue ? await this.#o.sessions.issue(session) : undefined;
+    let issued: string | undefined;
+    try {
+      issued = this.#o.sessions.issue ? await this.#o.sessions.issue(session) : undefined;
+    } catch (err) {
+      storageUnavailable(res, msg.id, err, this.#o.log);
+      return;
+    }
     if (issued) {
       reply(res, 400, errorResponse(msg.id, ErrorCodes.InvalidRequest, `Invalid Request: ${issued}`));
       return;
@@ -759,7 +783,8 @@ export class McpHandler {
     }
     const identity = await this.#authenticate(req, res);
     if (identity === false) return;
-    const s = this.#session(req, res, identity);
+    const got = this.#session(req, res, identity);
+    const s = got instanceof Promise ? await got : got;
     if (!s) return;
     if (s.hasStream) {
       reply(
@@ -785,9 +810,10 @@ export class McpHandler {
   async #delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const identity = await this.#authenticate(req, res);
     if (identity === false) return;
-    const s = this.#session(req, res, identity);
+    const got = this.#session(req, res, identity);
+    const s = got instanceof Promise ? await got : got;
     if (!s) return;
-    this.#o.sessions.delete(s.id);
+    await this.#o.sessions.delete(s.id);
     this.#o.metrics.sessions.set(this.#o.sessions.size);
     res.writeHead(200).end();
   }
@@ -823,4 +849,15 @@ function pickHeaders(req: IncomingMessage, names: string[]): Record<string, stri
     out[n] = Array.isArray(v) ? v.join(", ") : v;
   }
   return out;
+}
+
+/** Shared session storage is down: 503 naming it (the client may retry), never a crash. */
+function storageUnavailable(res: ServerResponse, id: JsonRpcId | null, err: unknown, log: Logger): void {
+  if (!(err instanceof SessionStorageError)) throw err;
+  // The Redis client logs the outage once; a line per refused request would flood the log.
+  log.debug({ err: err.message }, "session storage unavailable");
+  if (res.headersSent) return;
+  const body = errorResponse(id, ErrorCodes.InternalError, `Service Unavailable: ${err.message}`);
+  res.writeHead(503, { ...jsonHeaders(body), "retry-after": "1" });
+  res.end(body);
 }

@@ -14,17 +14,26 @@ export interface SessionStoreOptions {
 
 export type AddResult = "added" | "full" | "caller-full";
 
+/** The shared session store could not be reached: the client gets 503 naming it, and may retry. */
+export class SessionStorageError extends Error {
+  override name = "SessionStorageError";
+}
+
 /** Where /mcp finds client sessions. The in-memory store knows only the sessions this process
- * created; the token map (token-sessions.ts) also rebuilds a session from its id, so any replica
- * can serve it. */
+ * created; the token map (token-sessions.ts) also rebuilds a session from its id, and the Redis
+ * map (redis-sessions.ts) from the state it keeps in Redis, so any replica can serve it. */
 export interface SessionMap {
   readonly size: number;
-  /** The session for `id` as `identity` may use it, or undefined (the client gets 404). */
-  get(id: string, identity?: Identity): ClientSession | undefined;
-  /** Gives a new session its final id; an error message when it cannot be issued. */
+  /** The session for `id` as `identity` may use it, or undefined (the client gets 404). A map
+   * backed by shared storage answers with a promise, rejected with SessionStorageError when the
+   * storage is unreachable. */
+  get(id: string, identity?: Identity): ClientSession | undefined | Promise<ClientSession | undefined>;
+  /** Gives a new session its final id; an error message when it cannot be issued. Rejects with
+   * SessionStorageError when the session cannot be stored. */
   issue?(s: ClientSession): Promise<string | undefined>;
   add(s: ClientSession, caller: string): AddResult;
-  delete(id: string): void;
+  /** A map backed by shared storage resolves once the storage has forgotten the session too. */
+  delete(id: string): void | Promise<void>;
   all(): IterableIterator<ClientSession>;
   closeAll(): Promise<void>;
 }

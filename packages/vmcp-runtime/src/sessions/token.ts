@@ -59,21 +59,13 @@ export function identityBinding(identity: { subject: string; issuer?: string } |
 /** AES-256-GCM over the deflated JSON state; the key id and format version are authenticated
  * too (additional data), so neither can be swapped. A fresh random IV makes every id unique. */
 export function sealSession(state: SessionState, keys: SessionKeys): string {
-  const payload: z.infer<typeof Payload> = {
-    pv: state.protocolVersion,
-    caps: state.clientCapabilities,
-    info: state.clientInfo,
-    who: state.binding,
-    iat: Math.floor(state.issuedAt / 1000),
-    b: state.backends.map((b) => [b.name, b.sessionId, b.protocolVersion, b.logging]),
-  };
   const { id, key } = keys.current;
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", key, iv);
   cipher.setAAD(Buffer.from(`${VERSION}.${id}`));
   const sealed = Buffer.concat([
     iv,
-    cipher.update(deflateRawSync(JSON.stringify(payload))),
+    cipher.update(deflateRawSync(encodeState(state))),
     cipher.final(),
     cipher.getAuthTag(),
   ]);
@@ -106,29 +98,51 @@ export function openSession(token: string, keys: SessionKeys): OpenResult {
   } catch {
     return { ok: false, reason: "tampered" };
   }
-  let parsed: z.infer<typeof Payload>;
+  let state: SessionState | undefined;
   try {
-    parsed = Payload.parse(
-      JSON.parse(inflateRawSync(plain, { maxOutputLength: MAX_PLAIN_BYTES }).toString()),
-    );
+    state = decodeState(inflateRawSync(plain, { maxOutputLength: MAX_PLAIN_BYTES }).toString());
   } catch {
-    // Authentic but unreadable: only a token from an incompatible build gets here.
-    return { ok: false, reason: "malformed" };
+    state = undefined;
   }
+  // Authentic but unreadable: only a token from an incompatible build gets here.
+  return state ? { ok: true, state } : { ok: false, reason: "malformed" };
+}
+
+/** The compact JSON form of a session's state (what a token seals, what Redis stores). */
+export function encodeState(state: SessionState): string {
+  const payload: z.infer<typeof Payload> = {
+    pv: state.protocolVersion,
+    caps: state.clientCapabilities,
+    info: state.clientInfo,
+    who: state.binding,
+    iat: Math.floor(state.issuedAt / 1000),
+    b: state.backends.map((b) => [b.name, b.sessionId, b.protocolVersion, b.logging]),
+  };
+  return JSON.stringify(payload);
+}
+
+/** The state in `json`, or undefined when it is not what encodeState writes. */
+export function decodeState(json: string): SessionState | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const parsed = Payload.safeParse(raw);
+  if (!parsed.success) return undefined;
+  const p = parsed.data;
   return {
-    ok: true,
-    state: {
-      protocolVersion: parsed.pv,
-      clientCapabilities: parsed.caps,
-      clientInfo: parsed.info,
-      binding: parsed.who,
-      issuedAt: parsed.iat * 1000,
-      backends: parsed.b.map(([name, sessionId, protocolVersion, logging]) => ({
-        name,
-        sessionId,
-        protocolVersion,
-        logging,
-      })),
-    },
+    protocolVersion: p.pv,
+    clientCapabilities: p.caps,
+    clientInfo: p.info,
+    binding: p.who,
+    issuedAt: p.iat * 1000,
+    backends: p.b.map(([name, sessionId, protocolVersion, logging]) => ({
+      name,
+      sessionId,
+      protocolVersion,
+      logging,
+    })),
   };
 }

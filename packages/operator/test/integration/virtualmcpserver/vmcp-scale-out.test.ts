@@ -107,6 +107,43 @@ describe("VirtualMCPServer with several replicas", () => {
     expect((await mustGet(kc, PDB, n(), "three-vmcp")).spec.maxUnavailable).toBe(1);
   });
 
+  it("sessionStorage redis: the runtime config names the Redis, the password comes from its Secret as env only", async () => {
+    await create(kc, R.secret, n(), {
+      metadata: { name: "redis-auth" },
+      data: { password: Buffer.from("s3cret-redis-password").toString("base64") },
+    });
+    await create(
+      kc,
+      R.vmcp,
+      n(),
+      vmcpBody("shared", {
+        replicas: 2,
+        sessionStorage: {
+          provider: "redis",
+          address: "redis.cache.svc:6379",
+          db: 3,
+          passwordRef: { name: "redis-auth", key: "password" },
+        },
+      }),
+    );
+    const dep = await waitFor("Deployment", () => get(kc, R.deployment, n(), "shared"));
+    expect(dep.spec.template.spec.containers[0].env).toContainEqual({
+      name: "VMCP_SESSION_REDIS_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "redis-auth", key: "password" } },
+    });
+    const cm = await mustGet(kc, R.configmap, n(), "shared-vmcp-config");
+    const text = JSON.stringify(cm.data);
+    expect(text).toContain("redis.cache.svc:6379");
+    expect(text).not.toContain("s3cret-redis-password");
+    expect(text).not.toContain("redis-auth");
+  });
+
+  it("refuses sessionStorage redis without an address at admission", async () => {
+    await expect(
+      create(kc, R.vmcp, n(), vmcpBody("no-address", { sessionStorage: { provider: "redis" } })),
+    ).rejects.toThrow(/address is required/);
+  });
+
   it("with replicas unset, leaves the count to whoever scales the Deployment (an HPA)", async () => {
     await create(kc, R.vmcp, n(), vmcpBody("auto"));
     await waitFor("Deployment", () => get(kc, R.deployment, n(), "auto"));

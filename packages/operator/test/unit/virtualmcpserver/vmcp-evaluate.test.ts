@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { DESIRED_HASH_ANNOTATION, evaluate } from "../../../src/builders/evaluate.ts";
 import { composite, entry, group, vmcp, world } from "./fixtures.ts";
 
@@ -95,6 +96,36 @@ describe("evaluate: validation order and outcome", () => {
     };
     expect(dep.spec.template.spec.serviceAccountName).toBe("demo-vmcp");
     expect(ev.objects.slice(0, 3).map((o) => o.kind)).toEqual(["ServiceAccount", "Role", "RoleBinding"]);
+  });
+
+  it("renders sessionStorage into the ConfigMap and the Redis password only as env from its Secret", () => {
+    const spec = {
+      sessionStorage: {
+        provider: "redis",
+        address: "redis.cache:6379",
+        db: 2,
+        keyPrefix: "team-a:",
+        passwordRef: { name: "redis-auth", key: "password" },
+      },
+    };
+    const ev = evaluate(world({ vmcp: vmcp(spec) }), opts);
+    expect(ev.blocked).toBeUndefined();
+    const cm = ev.objects.find((o) => o.kind === "ConfigMap") as { data: Record<string, string> };
+    const yaml = Object.values(cm.data).join("\n");
+    expect(parse(yaml).sessionStorage).toEqual({
+      provider: "redis",
+      address: "redis.cache:6379",
+      db: 2,
+      keyPrefix: "team-a:",
+    });
+    expect(yaml).not.toContain("redis-auth");
+    const dep = ev.objects.find((o) => o.kind === "Deployment") as {
+      spec: { template: { spec: { containers: { env: unknown[] }[] } } };
+    };
+    expect(dep.spec.template.spec.containers[0]?.env).toContainEqual({
+      name: "VMCP_SESSION_REDIS_PASSWORD",
+      valueFrom: { secretKeyRef: { name: "redis-auth", key: "password" } },
+    });
   });
 
   it("budgets one eviction at a time, whatever the replicas (never a budget that blocks a drain)", () => {
