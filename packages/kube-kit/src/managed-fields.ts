@@ -173,7 +173,10 @@ function sameMapList(desired: unknown[], owned: FieldsNode, ownedKeys: string[],
   return desired.every((d, i) => {
     const key = desiredKeys[i] as string;
     const node = ownedByKey.get(key);
-    return isJsonObject(node) && isJsonObject(d) && sameEntry(d, node, liveByKey.get(key));
+    if (!isJsonObject(node) || !isJsonObject(d)) return false;
+    // An entry owned whole (an atomic struct such as an owner reference) lists no fields.
+    if (isLeaf(node)) return deepEqual(d, liveByKey.get(key));
+    return sameEntry(d, node, liveByKey.get(key));
   });
 }
 

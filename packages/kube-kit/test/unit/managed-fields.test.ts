@@ -45,14 +45,8 @@ function ownedFields(): Record<string, unknown> {
     "f:metadata": {
       "f:annotations": { "f:example.com/checksum": {} },
       "f:ownerReferences": {
-        'k:{"uid":"u-1"}': {
-          ".": {},
-          "f:apiVersion": {},
-          "f:controller": {},
-          "f:kind": {},
-          "f:name": {},
-          "f:uid": {},
-        },
+        // An owner reference is an atomic struct: its entry lists no fields.
+        'k:{"uid":"u-1"}': {},
       },
     },
     "f:spec": {
@@ -181,10 +175,14 @@ describe("needsApply (decide from the fields our manager owns)", () => {
     expect(needsApply(desired(), l3, ME)).toBe(true);
   });
 
-  it("a changed desired value causes a write", () => {
+  it("a changed desired value causes a write (an atomic list, an entry owned whole)", () => {
     const d = desired();
     container(d).args = ["--config", "/etc/other"];
     expect(needsApply(d, live(), ME)).toBe(true);
+    const d2 = desired();
+    const meta = d2.metadata as { ownerReferences: Record<string, unknown>[] };
+    meta.ownerReferences = [{ ...meta.ownerReferences[0], blockOwnerDeletion: true }];
+    expect(needsApply(d2, live(), ME)).toBe(true);
   });
 
   it("anything uncertain applies: no live object, no managed fields of ours, positional lists", () => {

@@ -104,7 +104,10 @@ describe("owned objects follow removals, and an unchanged spec writes nothing", 
     expect(await envNames()).toContain("KEEP");
     await waitFor(
       "tool filter entry removed from the config",
-      async () => JSON.stringify(await toolsConfig()) === JSON.stringify([{ workload: "b", filter: ["search"] }]),
+      async () => {
+        const tools = (await toolsConfig()) as { workload: string; filter?: string[] }[] | undefined;
+        return tools?.length === 1 && tools[0]?.workload === "b" && tools[0].filter?.join() === "search";
+      },
     );
     await quiesce(op);
 
