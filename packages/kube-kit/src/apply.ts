@@ -2,8 +2,8 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { isJsonObject } from "@vmcp/shared-types";
 import { kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
-import type { OperatorMetrics } from "./metrics.ts";
 import { needsApply } from "./managed-fields.ts";
+import type { OperatorMetrics } from "./metrics.ts";
 import { objectPath, resourceFor } from "./resources.ts";
 
 export { needsApply } from "./managed-fields.ts";

@@ -21,9 +21,13 @@ export interface ManagedFieldsEntry {
   fieldsV1?: unknown;
 }
 
+/** Any live object as read from the API server (a client-node type or a plain JSON object). */
 export interface AppliedObject {
-  metadata?: { managedFields?: readonly ManagedFieldsEntry[] } & Record<string, unknown>;
-  [key: string]: unknown;
+  apiVersion?: string | undefined;
+  kind?: string | undefined;
+  metadata?:
+    | { name?: string | undefined; managedFields?: readonly ManagedFieldsEntry[] | undefined }
+    | undefined;
 }
 
 type FieldsNode = Record<string, unknown>;
@@ -128,7 +132,13 @@ function sameEntry(desired: Record<string, unknown>, owned: FieldsNode, live: un
     const node = owned[`f:${k}`];
     return !(Array.isArray(v) && v.length === 0) || (isJsonObject(node) && isLeaf(node));
   });
-  if (!sameKeys(recorded.map((k) => `f:${k}`), children(owned))) return false;
+  if (
+    !sameKeys(
+      recorded.map((k) => `f:${k}`),
+      children(owned),
+    )
+  )
+    return false;
   return fields.every((k) => sameValue(desired[k], owned[`f:${k}`], live[k]));
 }
 
@@ -206,7 +216,8 @@ function canonical(key: Record<string, unknown>): string {
 
 function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (Array.isArray(a)) return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
+  if (Array.isArray(a))
+    return Array.isArray(b) && a.length === b.length && a.every((v, i) => deepEqual(v, b[i]));
   if (isJsonObject(a) && isJsonObject(b)) {
     const ka = Object.keys(a).filter((k) => a[k] !== undefined);
     const kb = Object.keys(b).filter((k) => b[k] !== undefined);

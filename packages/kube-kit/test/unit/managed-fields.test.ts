@@ -102,20 +102,24 @@ function live(fields = ownedFields(), d = desired()): Record<string, unknown> {
   const spec = obj.spec as Record<string, unknown>;
   spec.replicas = 1;
   spec.revisionHistoryLimit = 10;
-  const c = (((spec.template as Record<string, unknown>).spec as Record<string, unknown>).containers as Record<
-    string,
-    unknown
-  >[])[0] as Record<string, unknown>;
+  const c = container(obj);
   c.imagePullPolicy = "IfNotPresent";
   c.terminationMessagePath = "/dev/termination-log";
   obj.status = { replicas: 1 };
   return obj;
 }
 
-function container(d: Record<string, unknown>): Record<string, unknown> {
-  const spec = (d.spec as Record<string, Record<string, Record<string, unknown>>>).template?.spec;
-  return (spec?.containers as Record<string, unknown>[])[0] as Record<string, unknown>;
+type Json = Record<string, unknown>;
+
+/** The object at `path` below `obj` (a test fixture bug when missing). */
+function at(obj: Json, ...path: (string | number)[]): Json {
+  let cur: unknown = obj;
+  for (const p of path) cur = (cur as Record<string | number, unknown> | undefined)?.[p];
+  if (typeof cur !== "object" || cur === null) throw new Error(`fixture has no ${path.join(".")}`);
+  return cur as Json;
 }
+
+const container = (d: Json): Json => at(d, "spec", "template", "spec", "containers", 0);
 
 describe("needsApply (decide from the fields our manager owns)", () => {
   it("unchanged: server defaults and other managers' fields do not cause a write", () => {
@@ -192,8 +196,7 @@ describe("needsApply (decide from the fields our manager owns)", () => {
     (l.metadata as Record<string, unknown>).managedFields = undefined;
     expect(needsApply(desired(), l, ME)).toBe(true);
     const fields = ownedFields();
-    const tmpl = (fields["f:spec"] as Record<string, Record<string, Record<string, unknown>>>)["f:template"];
-    (tmpl?.["f:spec"] as Record<string, unknown>)["f:volumes"] = { "i:0": {} };
+    at(fields, "f:spec", "f:template", "f:spec")["f:volumes"] = { "i:0": {} };
     expect(needsApply(desired(), live(fields), ME)).toBe(true);
   });
 
@@ -203,12 +206,9 @@ describe("needsApply (decide from the fields our manager owns)", () => {
     const l = live();
     // Live holds the defaulted protocol; our field set lists only what we sent.
     const fields = ownedFields();
-    const c = (
-      (fields["f:spec"] as Record<string, Record<string, Record<string, Record<string, unknown>>>>)["f:template"]?.[
-        "f:spec"
-      ]?.["f:containers"] as Record<string, Record<string, Record<string, unknown>>>
-    )['k:{"name":"vmcp"}'];
-    if (c) c["f:ports"] = { 'k:{"containerPort":4483,"protocol":"TCP"}': { ".": {}, "f:containerPort": {}, "f:name": {} } };
+    at(fields, "f:spec", "f:template", "f:spec", "f:containers", 'k:{"name":"vmcp"}')["f:ports"] = {
+      'k:{"containerPort":4483,"protocol":"TCP"}': { ".": {}, "f:containerPort": {}, "f:name": {} },
+    };
     (l.metadata as Record<string, unknown>).managedFields = [
       { manager: ME, operation: "Apply", fieldsType: "FieldsV1", fieldsV1: fields },
     ];

@@ -48,15 +48,20 @@ afterAll(async () => {
 });
 
 const n = () => ns.name;
+/** The objects the operator applies for a VirtualMCPServer (its status writes are not counted). */
+const OWNED_KINDS = [...VMCP_KINDS.filter((k) => k !== "VirtualMCPServer"), "Lease", "PodDisruptionBudget"];
 
 type Env = { name: string; value?: string };
 const envNames = async (): Promise<string[]> => {
   const dep = await mustGet(kc, R.deployment, n(), "rm");
-  const c = (dep.spec.template.spec.containers as { name: string; env?: Env[] }[]).find((x) => x.name === "vmcp");
+  const c = (dep.spec.template.spec.containers as { name: string; env?: Env[] }[]).find(
+    (x) => x.name === "vmcp",
+  );
   return (c?.env ?? []).map((e) => e.name);
 };
 const toolsConfig = async (): Promise<unknown> =>
-  parse((await mustGet(kc, R.configmap, n(), "rm-vmcp-config")).data?.["config.yaml"] ?? "").aggregation?.tools;
+  parse((await mustGet(kc, R.configmap, n(), "rm-vmcp-config")).data?.["config.yaml"] ?? "").aggregation
+    ?.tools;
 
 const overlay = (env: Env[]) => ({ spec: { containers: [{ name: "vmcp", env }] } });
 
@@ -102,25 +107,22 @@ describe("owned objects follow removals, and an unchanged spec writes nothing", 
     });
     await waitFor("DROP removed from the Deployment", async () => !(await envNames()).includes("DROP"));
     expect(await envNames()).toContain("KEEP");
-    await waitFor(
-      "tool filter entry removed from the config",
-      async () => {
-        const tools = (await toolsConfig()) as { workload: string; filter?: string[] }[] | undefined;
-        return tools?.length === 1 && tools[0]?.workload === "b" && tools[0].filter?.join() === "search";
-      },
-    );
+    await waitFor("tool filter entry removed from the config", async () => {
+      const tools = (await toolsConfig()) as { workload: string; filter?: string[] }[] | undefined;
+      return tools?.length === 1 && tools[0]?.workload === "b" && tools[0].filter?.join() === "search";
+    });
     await quiesce(op);
 
     // A quiet reconcile: something wakes the controller (an annotation on the VirtualMCPServer,
     // which changes no owned object) and the operator reads, compares, and writes nothing.
-    const writesBefore = await writeCount(op, VMCP_KINDS.filter((k) => k !== "VirtualMCPServer"));
+    const writesBefore = await writeCount(op, OWNED_KINDS);
     const depBefore = (await mustGet(kc, R.deployment, n(), "rm")).metadata.resourceVersion;
     const cmBefore = (await mustGet(kc, R.configmap, n(), "rm-vmcp-config")).metadata.resourceVersion;
     const reconcilesBefore = await reconcileCount(op);
     await mergePatch(kc, R.vmcp, n(), "rm", { metadata: { annotations: { "example.com/poke": "1" } } });
     await waitFor("a reconcile ran", async () => (await reconcileCount(op)) > reconcilesBefore);
     await quiesce(op);
-    expect(await writeCount(op, VMCP_KINDS.filter((k) => k !== "VirtualMCPServer"))).toBe(writesBefore);
+    expect(await writeCount(op, OWNED_KINDS)).toBe(writesBefore);
     expect((await mustGet(kc, R.deployment, n(), "rm")).metadata.resourceVersion).toBe(depBefore);
     expect((await mustGet(kc, R.configmap, n(), "rm-vmcp-config")).metadata.resourceVersion).toBe(cmBefore);
   }, 60_000);
