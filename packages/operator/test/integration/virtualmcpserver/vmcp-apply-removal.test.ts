@@ -98,15 +98,18 @@ describe("owned objects follow removals, and an unchanged spec writes nothing", 
     ]);
     await quiesce(op);
 
-    // The removal: one env entry and one tool filter entry (and one filter value) go away.
+    // The removals, one at a time so neither rides on the other's change (a config change also
+    // moves the pod template's checksum annotation): first an env entry alone...
     await mergePatch(kc, R.vmcp, n(), "rm", {
-      spec: {
-        podTemplateSpec: overlay([{ name: "KEEP", value: "1" }]),
-        config: { aggregation: { tools: [{ workload: "b", filter: ["search"] }] } },
-      },
+      spec: { podTemplateSpec: overlay([{ name: "KEEP", value: "1" }]) },
     });
     await waitFor("DROP removed from the Deployment", async () => !(await envNames()).includes("DROP"));
     expect(await envNames()).toContain("KEEP");
+    await quiesce(op);
+    // ...then a tool filter entry and one value of the remaining filter.
+    await mergePatch(kc, R.vmcp, n(), "rm", {
+      spec: { config: { aggregation: { tools: [{ workload: "b", filter: ["search"] }] } } },
+    });
     await waitFor("tool filter entry removed from the config", async () => {
       const tools = (await toolsConfig()) as { workload: string; filter?: string[] }[] | undefined;
       return tools?.length === 1 && tools[0]?.workload === "b" && tools[0].filter?.join() === "search";
