@@ -6,6 +6,7 @@
 // Writes packages/vmcp-runtime/dist/vmcp.mjs and packages/operator/dist/vmcp-operator.mjs (plus
 // chunks). The Cedar engine stays external: it reads its .wasm file beside its own module, so the
 // images keep the production node_modules for it.
+import { spawnSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -32,6 +33,11 @@ for (const t of wanted) {
 }
 const targets = (wanted.length > 0 ? wanted : Object.keys(TARGETS)).filter(isTarget);
 
+// `--version` and the *_build_info gauges report this commit: VMCP_GIT_COMMIT (an image build
+// passes it, having no .git), else the checkout's HEAD, else none ("unknown" at run time).
+const gitHead = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
+const commit = process.env.VMCP_GIT_COMMIT || (gitHead.status === 0 ? gitHead.stdout.trim() : "");
+
 for (const t of targets) {
   const { entry, outdir, name } = TARGETS[t];
   await rm(join(root, outdir), { recursive: true, force: true });
@@ -57,8 +63,9 @@ for (const t of targets) {
     legalComments: "linked",
     logLevel: "warning",
     metafile: true,
+    define: commit ? { __VMCP_COMMIT__: JSON.stringify(commit) } : {},
   });
-  const bytes = Object.values(result.metafile.outputs).reduce((n, o) => n + o.bytes, 0);
+  const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((n, o) => n + o.bytes, 0);
   process.stdout.write(
     `${t}: ${outdir}/${name}.mjs (${(bytes / 2 ** 20).toFixed(1)} MiB with chunks and maps)\n`,
   );

@@ -7,9 +7,17 @@ import { RELEASE_NAMESPACE } from "../e2e/harness/chart.ts";
 import { waitFor } from "../e2e/harness/kube.ts";
 import { VMCP_NAME } from "../e2e/harness/samples.ts";
 import { connectClient, readVmcp, type VmcpView } from "../e2e/harness/scenario.ts";
-import { gatewayBaseUrl, leaseHolder, readyPods, startNodeWorld } from "../e2e/node/node-world.ts";
+import {
+  gatewayBaseUrl,
+  leaseHolder,
+  type NodeWorld,
+  readyPods,
+  startNodeWorld,
+} from "../e2e/node/node-world.ts";
 import { kubeRequest } from "../packages/kube-kit/src/http.ts";
 import { ensureBinaries } from "../packages/testenv/src/index.ts";
+import { nodeLeftovers } from "../packages/testenv/src/leaks.ts";
+import { readSysctls } from "../packages/testenv/src/node-host.ts";
 import { backendsTable, bold, dim, elapsed, step, table, toolText, untilQuit } from "./demo-print.ts";
 
 const NS = "demo";
@@ -24,6 +32,7 @@ export async function runNodeDemo(): Promise<void> {
     return r;
   };
   step("real-node mode: containerd, kubelet, kube-proxy, CoreDNS and the control plane as local processes");
+  const sysctlsBefore = readSysctls();
   const world = await startNodeWorld({ namespace: NS, log: (l) => console.log(dim(`    ${l}`)), phase });
   const { cluster, kc } = world;
   try {
@@ -122,8 +131,25 @@ export async function runNodeDemo(): Promise<void> {
       `Press ${bold("w")} to scale the weather backend to 0 and back (watch kubectl get vmcp -w)`,
     );
   } finally {
-    step("stopping the node and restoring the host (pods, mounts, links, nftables, sysctls)");
-    await cluster.stop();
-    step("host restored");
+    await stopAndReport(cluster, sysctlsBefore);
+  }
+}
+
+/** Stops the node (also after the exit hooks already tore it down on Ctrl-C) and says what is left: nothing, normally. */
+async function stopAndReport(cluster: NodeWorld["cluster"], sysctlsBefore: Record<string, string>) {
+  const pids = cluster.pids();
+  step(
+    `stopping the node: ${pids.length} processes, every pod, their mounts, the bridge, nftables tables, sysctls`,
+  );
+  await cluster.stop();
+  const left = nodeLeftovers({ pids, dir: cluster.dir, sysctlsBefore });
+  if (left.length === 0) {
+    step(
+      `host restored: no node process, mount, link, nftables table or changed sysctl left (${cluster.dir} removed)`,
+    );
+  } else {
+    console.error(
+      `    the node left behind (run 'make node-down' to retry the cleanup):\n      ${left.join("\n      ")}`,
+    );
   }
 }

@@ -44,6 +44,7 @@ async function runProcessDemo(): Promise<void> {
     step("stopping: runtime, operator, sample servers, control plane");
     await stopScenario();
     await plane.stop();
+    step(`stopped: every process ended, ${plane.dir} removed`);
   };
   try {
     const { kubectl } = await ensureBinaries();
@@ -149,7 +150,11 @@ ${bold(`Ready in ${elapsed()}.`)} Everything keeps running until Ctrl-C. In anot
   await shutdown();
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// Exit explicitly once stopped: a wait started by a key press must not keep a stopped demo alive.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,6 +1,6 @@
 // The sample world of the demo and the e2e suite: MCP servers on 127.0.0.1 (one over TLS with a
-// private CA) and the resources that describe them: an MCPGroup, an MCPServer (its status.url set
-// by us, since no MCPServer controller runs here), a TLS MCPServerEntry with a caBundleRef, and a
+// private CA) and the resources that describe them: an MCPGroup, an image-less MCPServer (its
+// status.url set by us: the operator runs only MCPServers with an image), a TLS MCPServerEntry with a caBundleRef, and a
 // VirtualMCPServer aggregating the group.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { API_VERSION } from "@vmcp/shared-types";
@@ -57,10 +57,11 @@ const kindObj = (kind: string, ns: string, name: string, spec: Record<string, un
 export function sampleResources(ns: string, b: SampleBackends): KubeObject[] {
   return [
     kindObj("MCPGroup", ns, GROUP_NAME, { description: "Sample tools behind one gateway" }),
+    // No image: the weather server is a local process here, so the operator deploys nothing and
+    // the harness reports its status.url (as another runner of MCPServers would).
     kindObj("MCPServer", ns, "weather", {
       groupRef: { name: GROUP_NAME },
       transport: "streamable-http",
-      image: "example.com/weather-mcp:1.0",
     }),
     {
       apiVersion: "v1",
@@ -101,7 +102,7 @@ export function notesEntry(ns: string, b: SampleBackends): KubeObject {
   });
 }
 
-/** Applies the sample resources and plays the missing MCPServer controller (status.url). */
+/** Applies the sample resources and reports the image-less MCPServer's status (status.url). */
 export async function applySampleResources(
   kc: KubeConfig,
   ns: string,

@@ -6,7 +6,7 @@ import { API_VERSION } from "@vmcp/shared-types";
 import { generatePki } from "../../packages/testenv/src/pki.ts";
 import { CHART_DIR, RELEASE, RELEASE_NAMESPACE } from "../harness/chart.ts";
 import { apply, type KubeObject } from "../harness/kube.ts";
-import { GROUP_NAME, markMcpServerRunning, VMCP_NAME } from "../harness/samples.ts";
+import { GROUP_NAME, VMCP_NAME } from "../harness/samples.ts";
 
 export const BACKEND_PORT = 8080;
 
@@ -90,9 +90,28 @@ const kindObj = (kind: string, ns: string, name: string, spec: Record<string, un
 });
 
 /**
- * weather (HTTP, an MCPServer whose status.url we set: no MCPServer controller runs) and calendar
- * (HTTPS with a private CA, an MCPServerEntry with caBundleRef), both pods behind Services, and a
- * VirtualMCPServer over their group with quick health checks.
+ * An MCPServer the operator runs from the sample-backend image: the named tool set over Streamable
+ * HTTP on port 8080 (the default proxyPort), in `group`.
+ */
+export const sampleMcpServer = (
+  ns: string,
+  name: string,
+  image: string,
+  tools: string,
+  group = GROUP_NAME,
+): KubeObject =>
+  kindObj("MCPServer", ns, name, {
+    groupRef: { name: group },
+    transport: "streamable-http",
+    image,
+    args: ["--name", tools, "--port", String(BACKEND_PORT)],
+    resources: { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "160Mi" } },
+  });
+
+/**
+ * weather (an MCPServer: the operator deploys it from the sample-backend image) and calendar (HTTPS
+ * with a private CA: a pod behind a Service of ours, described by an MCPServerEntry with
+ * caBundleRef), and a VirtualMCPServer over their group with quick health checks.
  */
 export async function applyInClusterSamples(kc: KubeConfig, ns: string, image: string): Promise<void> {
   const pki = await generatePki({ servingDnsNames: [backendHost("calendar", ns), `calendar.${ns}.svc`] });
@@ -110,14 +129,9 @@ export async function applyInClusterSamples(kc: KubeConfig, ns: string, image: s
       metadata: { name: "calendar-ca", namespace: ns },
       data: { "ca.crt": pki.servingCa },
     },
-    ...backendWorkload(ns, "weather", image, false),
     ...backendWorkload(ns, "calendar", image, true),
     kindObj("MCPGroup", ns, GROUP_NAME, { description: "Sample tools behind one gateway" }),
-    kindObj("MCPServer", ns, "weather", {
-      groupRef: { name: GROUP_NAME },
-      transport: "streamable-http",
-      image,
-    }),
+    sampleMcpServer(ns, "weather", image, "weather"),
     kindObj("MCPServerEntry", ns, "calendar", {
       groupRef: { name: GROUP_NAME },
       remoteUrl: `https://${backendHost("calendar", ns)}:${BACKEND_PORT}/mcp`,
@@ -142,7 +156,6 @@ export async function applyInClusterSamples(kc: KubeConfig, ns: string, image: s
     }),
   ];
   for (const o of objects) await apply(kc, o);
-  await markMcpServerRunning(kc, ns, "weather", `http://${backendHost("weather", ns)}:${BACKEND_PORT}/mcp`);
 }
 
 type ChartImages = {

@@ -20,6 +20,7 @@ import {
   backendHost,
   helmSetRuntimeTag,
   imageCheckPod,
+  sampleMcpServer,
   timeHelpCommand,
 } from "./in-cluster.ts";
 import { gatewayBaseUrl, leaseHolder, readyPods, startNodeWorld } from "./node-world.ts";
@@ -146,7 +147,8 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     );
     expect(v.discoveredBackends.map((b) => [b.name, b.url]).sort()).toEqual([
       ["calendar", `https://${backendHost("calendar", NS)}:${BACKEND_PORT}/mcp`],
-      ["weather", `http://${backendHost("weather", NS)}:${BACKEND_PORT}/mcp`],
+      // status.url as the operator's MCPServer controller set it: Service mcp-<name>-proxy
+      ["weather", `http://mcp-weather-proxy.${NS}.svc.cluster.local:${BACKEND_PORT}/mcp`],
     ]);
     expect(toolCount(v)).toBe(4);
     // The runtime reports from inside its pod, which may pass its readiness probe a moment later.
@@ -173,6 +175,143 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     expect(toolText(await client.callTool({ name: "weather_forecast", arguments: { city: "Lisbon" } }))).toBe(
       "Tomorrow in Lisbon: sunny, 21 °C",
     );
+  });
+
+  it("an MCPServer applied with an image: the operator runs it, it becomes Ready with status.url, joins the gateway and answers tools/call", async () => {
+    const t0 = performance.now();
+    const obj = sampleMcpServer(NS, "notes", images.sampleBackend.ref, "notes");
+    await apply(kc, obj);
+    type ServerView = {
+      status?: {
+        phase?: string;
+        url?: string;
+        readyReplicas?: number;
+        conditions?: { type: string; status: string; reason: string }[];
+      };
+    };
+    const server = await timed("MCPServer notes Ready (Deployment and Service by the operator)", () =>
+      waitFor(
+        "MCPServer notes phase Ready with status.url",
+        async () => {
+          const o = (await get(kc, API_VERSION, "MCPServer", NS, "notes")) as ServerView | undefined;
+          return o?.status?.phase === "Ready" && o.status.url ? o : undefined;
+        },
+        120_000,
+        250,
+      ),
+    );
+    expect(server.status?.url).toBe(`http://mcp-notes-proxy.${NS}.svc.cluster.local:${BACKEND_PORT}/mcp`);
+    expect(server.status?.readyReplicas).toBe(1);
+    expect(server.status?.conditions?.find((c) => c.type === "Ready")).toMatchObject({
+      status: "True",
+      reason: "Ready",
+    });
+    // The pod is the server's image under the restricted policy of this namespace.
+    const [pod] = await pods(NS, "toolhive-name=notes");
+    expect(pod?.spec?.containers[0]?.image).toBe(images.sampleBackend.ref);
+    expect(pod?.metadata?.ownerReferences?.[0]?.kind).toBe("ReplicaSet");
+    const answer = await timed("MCPServer notes: first tools/call answered through the gateway", () =>
+      waitFor(
+        "notes_add_note answered through the gateway",
+        async () => {
+          const c = await connectClient(await gatewayUrl());
+          try {
+            const text = toolText(await c.callTool({ name: "notes_add_note", arguments: { text: "hi" } }));
+            return text === "noted: hi" ? text : undefined;
+          } catch {
+            return undefined;
+          } finally {
+            await c.close();
+          }
+        },
+        120_000,
+        500,
+      ),
+    );
+    expect(answer).toBe("noted: hi");
+    timings["MCPServer apply -> first answered tools/call"] = Number(
+      ((performance.now() - t0) / 1000).toFixed(1),
+    );
+    log(
+      `MCPServer apply -> first answered tools/call: ${timings["MCPServer apply -> first answered tools/call"]}s`,
+    );
+    await remove(kc, obj);
+    await waitForVmcp("back to the two sample backends", (v) => v.backendCount === 2 && !backend(v, "notes"));
+  });
+
+  it("an MCPServer image tag that does not exist: the Ready condition names the image and the kubelet's reason", async () => {
+    const missing = `${images.sampleBackend.repository}:no-such-tag`;
+    // In a group of its own: the gateway's backends stay as they are.
+    const obj = sampleMcpServer(NS, "broken", missing, "notes", "elsewhere");
+    await apply(kc, obj);
+    type ServerView = {
+      status?: { phase?: string; conditions?: { type: string; reason: string; message: string }[] };
+    };
+    const failed = await timed("MCPServer image-pull condition", () =>
+      waitFor(
+        "MCPServer broken Ready=False ImagePullFailed",
+        async () => {
+          const o = (await get(kc, API_VERSION, "MCPServer", NS, "broken")) as ServerView | undefined;
+          const ready = o?.status?.conditions?.find((c) => c.type === "Ready");
+          return ready?.reason === "ImagePullFailed" ? { phase: o?.status?.phase, ready } : undefined;
+        },
+        120_000,
+        250,
+      ),
+    );
+    expect(failed.phase).toBe("Failed");
+    expect(failed.ready.message).toContain(`Image ${missing} cannot be pulled (`);
+    await remove(kc, obj);
+  });
+
+  it("an MCPRemoteProxy in front of the weather server: the runtime pod proxies it, status.url is set, a client calls through its Service", async () => {
+    const obj = {
+      apiVersion: API_VERSION,
+      kind: "MCPRemoteProxy",
+      metadata: { name: "weather-remote", namespace: NS },
+      spec: {
+        remoteUrl: `http://mcp-weather-proxy.${NS}.svc.cluster.local:${BACKEND_PORT}/mcp`,
+        allowPrivateEndpoint: true,
+      },
+    };
+    await apply(kc, obj);
+    type ProxyView = { status?: { phase?: string; url?: string; message?: string } };
+    const ready = await timed("MCPRemoteProxy Ready (runtime pod in single-backend mode)", () =>
+      waitFor(
+        "MCPRemoteProxy weather-remote phase Ready",
+        async () => {
+          const o = (await get(kc, API_VERSION, "MCPRemoteProxy", NS, "weather-remote")) as
+            | ProxyView
+            | undefined;
+          return o?.status?.phase === "Ready" ? o : undefined;
+        },
+        120_000,
+        250,
+      ),
+    );
+    expect(ready.status?.url).toBe(`http://mcp-weather-remote-remote-proxy.${NS}.svc.cluster.local:8080/mcp`);
+    const svc = (await get(kc, "v1", "Service", NS, "mcp-weather-remote-remote-proxy")) as
+      | { spec?: { clusterIP?: string; sessionAffinity?: string } }
+      | undefined;
+    expect(svc?.spec?.sessionAffinity).toBe("ClientIP");
+    // The host resolves no cluster DNS: the same Service by its ClusterIP (kube-proxy).
+    const text = await waitFor(
+      "forecast answered through the remote proxy",
+      async () => {
+        const c = await connectClient(`http://${svc?.spec?.clusterIP}:8080/mcp`);
+        try {
+          return toolText(await c.callTool({ name: "forecast", arguments: { city: "Lisbon" } }));
+        } catch {
+          return undefined;
+        } finally {
+          await c.close();
+        }
+      },
+      60_000,
+      500,
+    );
+    expect(text).toBe("Tomorrow in Lisbon: sunny, 21 °C");
+    await remove(kc, obj);
   });
 
   it("the weather backend's pods gone turns the phase Degraded, and Ready again once a pod is back", async () => {

@@ -12,7 +12,7 @@ export const FIELD_MANAGER = "vmcp-operator";
 
 export interface ApplyOptions {
   fieldManager?: string;
-  /** Counts the write in apiserver_writes_total{kind,verb}. */
+  /** Counts the write in vmcp_operator_apiserver_writes_total{kind,verb}. */
   metrics?: OperatorMetrics;
   /** Default true: take ownership of conflicting fields (we are the declared owner of what we apply). */
   force?: boolean;

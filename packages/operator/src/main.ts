@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "@vmcp/kube-kit/logger";
+import { cliErrorLine, type LogFormat, parseLogFormat, versionLine } from "@vmcp/shared-types";
 import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
+import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `vmcp-operator: reconciles VirtualMCPServer and its supporting kinds (toolhive.stacklok.dev/v1beta1)
 
@@ -25,11 +29,18 @@ Flags (environment variable in brackets):
   --allow-loopback-entries         accept MCPServerEntry URLs on loopback hosts (local development)
                                    [ALLOW_LOOPBACK_ENTRIES]
   --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)
+  --log-format <json|text>         one JSON object per line, or text for a terminal [LOG_FORMAT]
+                                   (default json)
+  --version                        print the version and git commit
   -h, --help                       show this help
+
+Exit codes: 0 clean shutdown, 1 runtime failure (no kubeconfig, port in use, lost leadership),
+2 usage error.
 `;
 
 export interface CliOptions {
   help: boolean;
+  version: boolean;
   vmcpImage: string;
   namespace: string | undefined;
   metricsAddr: string;
@@ -40,6 +51,7 @@ export interface CliOptions {
   kubeconfig: string | undefined;
   allowLoopbackEntries: boolean;
   logLevel: string;
+  logFormat: LogFormat;
 }
 
 const SA_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -63,6 +75,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     allowPositionals: false,
     options: {
       help: { type: "boolean", short: "h" },
+      version: { type: "boolean" },
       "vmcp-image": { type: "string" },
       namespace: { type: "string" },
       "metrics-addr": { type: "string" },
@@ -73,6 +86,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       kubeconfig: { type: "string" },
       "allow-loopback-entries": { type: "string" },
       "log-level": { type: "string" },
+      "log-format": { type: "string" },
     },
   });
   const inCluster = Boolean(env.KUBERNETES_SERVICE_HOST) && existsSync(SA_NAMESPACE_FILE);
@@ -87,6 +101,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     "default";
   return {
     help: values.help ?? false,
+    version: values.version ?? false,
     vmcpImage: values["vmcp-image"] || env.VMCP_IMAGE || DEFAULT_VMCP_IMAGE,
     namespace: (values.namespace ?? env.WATCH_NAMESPACE) || undefined,
     metricsAddr: values["metrics-addr"] || env.METRICS_ADDR || "0.0.0.0",
@@ -98,14 +113,34 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     kubeconfig: values.kubeconfig || undefined,
     allowLoopbackEntries: bool(values["allow-loopback-entries"] ?? env.ALLOW_LOOPBACK_ENTRIES, false),
     logLevel: values["log-level"] || env.LOG_LEVEL || "info",
+    logFormat: parseLogFormat(values["log-format"] ?? env.LOG_FORMAT),
   };
 }
 
+/**
+ * --kubeconfig, else in-cluster, else KUBECONFIG / ~/.kube/config. Throws when none exists: the
+ * client library would otherwise fall back to http://localhost:8080 and retry forever.
+ */
 export function loadKubeConfig(path: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeConfig {
   const kc = new KubeConfig();
-  if (path) kc.loadFromFile(path);
-  else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_NAMESPACE_FILE)) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  if (path) {
+    if (!existsSync(path)) throw new Error(`kubeconfig ${path}: no such file`);
+    kc.loadFromFile(path);
+  } else if (env.KUBERNETES_SERVICE_HOST && existsSync(SA_NAMESPACE_FILE)) {
+    kc.loadFromCluster();
+  } else {
+    const candidates = env.KUBECONFIG
+      ? env.KUBECONFIG.split(delimiter).filter(Boolean)
+      : [join(env.HOME || homedir(), ".kube", "config")];
+    if (!candidates.some((f) => existsSync(f))) {
+      throw new Error(
+        env.KUBECONFIG
+          ? `no kubeconfig: KUBECONFIG=${env.KUBECONFIG} names no existing file`
+          : `no kubeconfig: not in a cluster, KUBECONFIG is unset and ${candidates[0]} does not exist (pass --kubeconfig)`,
+      );
+    }
+    kc.loadFromDefault();
+  }
   return kc;
 }
 
@@ -114,16 +149,21 @@ async function main(): Promise<number> {
   try {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {
-    process.stderr.write(`vmcp-operator: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    process.stderr.write(`${cliErrorLine("vmcp-operator", err)} (see vmcp-operator --help)\n`);
     return 2;
+  }
+  if (cli.version) {
+    process.stdout.write(`${versionLine("vmcp-operator", BUILD_INFO)}\n`);
+    return 0;
   }
   if (cli.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  const logger = createLogger({ level: cli.logLevel });
+  const kc = loadKubeConfig(cli.kubeconfig);
+  const logger = createLogger({ level: cli.logLevel, format: cli.logFormat });
   const op = await startOperator({
-    kc: loadKubeConfig(cli.kubeconfig),
+    kc,
     vmcpImage: cli.vmcpImage,
     namespace: cli.namespace,
     allowLoopbackEntries: cli.allowLoopbackEntries,
@@ -147,9 +187,7 @@ if (import.meta.main) {
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {
-      process.stderr.write(
-        `vmcp-operator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
+      process.stderr.write(`${cliErrorLine("vmcp-operator", err)}\n`);
       process.exit(1);
     },
   );

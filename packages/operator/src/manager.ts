@@ -10,6 +10,7 @@ import type { ControllerContext, ControllerFactory } from "./kit/context.ts";
 import type { Controller } from "./kit/controller.ts";
 import { type HealthServer, startHealthServer } from "./kit/health-server.ts";
 import { InformerRegistry } from "./kit/informers.ts";
+import { registerOperatorGauges } from "./observability.ts";
 
 export { DEFAULT_VMCP_IMAGE };
 export const DEFAULT_LEASE_NAME = "vmcp-operator-leader";
@@ -87,6 +88,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
     },
   };
   const controllers = (opts.controllers ?? DEFAULT_CONTROLLERS).map((factory) => factory(ctx));
+  registerOperatorGauges(metrics, informers);
 
   let server: HealthServer | undefined;
   if (opts.metrics) {

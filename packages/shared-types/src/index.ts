@@ -1,6 +1,8 @@
 export * from "./audit.ts";
 export * from "./authz.ts";
+export * from "./build-info.ts";
 export * from "./cedar-policies.ts";
+export * from "./cli-error.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";
@@ -31,6 +33,7 @@ export * from "./kinds/mcp-tool-config.ts";
 export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
 export * from "./kinds/virtual-mcp-server.ts";
 export * from "./kinds/workload.ts";
+export * from "./log-format.ts";
 export type { CelRule } from "./meta.ts";
 export * from "./redact.ts";
 export * from "./refs.ts";

@@ -286,6 +286,14 @@ export const FailureHandlingConfigSchema = withRule(
       .default("fail")
       .describe("fail (default): a failing backend fails list requests; best_effort: it is left out."),
     circuitBreaker: CircuitBreakerConfigSchema.prefault({}).describe("Per-backend circuit breaker."),
+    maxConcurrentHealthChecks: z
+      .int32()
+      .min(1)
+      .max(1024)
+      .optional()
+      .describe(
+        "Health checks in flight at once, all backends together (default 8); checks are spread over the interval with jitter either way.",
+      ),
   }),
   {
     rule: "duration(self.healthCheckTimeout) < duration(self.healthCheckInterval)",
@@ -406,6 +414,22 @@ export const OperationalConfigSchema = z.strictObject({
     .optional()
     .describe(
       "Largest answer accepted from a backend, in bytes (default 16 MiB): a JSON body, or one event of an SSE answer. Larger answers fail that one call with -32603 and the connection is closed.",
+    ),
+  maxConnectionsPerBackend: z
+    .int32()
+    .min(1)
+    .max(4096)
+    .optional()
+    .describe(
+      "HTTP connections the gateway opens to one backend for calls, all client sessions together (default 64). A call waits for a free connection at most its timeout, then fails with -32603.",
+    ),
+  listPageSize: z
+    .int32()
+    .min(1)
+    .max(10_000)
+    .optional()
+    .describe(
+      "Items per page of tools/list, resources/list, resources/templates/list and prompts/list, with MCP cursors (nextCursor). Unset: every list is answered whole.",
     ),
   allowedOrigins: AllowedOriginsSchema.optional(),
   incoming: IncomingLimitsConfigSchema.prefault({}).describe(

@@ -119,30 +119,50 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Clus
   };
   if (!opts.persistent) startNodeWatchdog(dir);
   // Registered before the control plane's own hook, so it runs first: pods go before the apiserver.
-  const unregister = onProcessExit(() => cleanupHost(lock));
+  // Set once a signal or exit hook has torn the host down: stop() then only reaps what is left.
+  let hostCleaned = false;
+  const unregister = onProcessExit(() => {
+    hostCleaned = true;
+    cleanupHost(lock);
+  });
   let stopping: Promise<void> | null = null;
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
+      // Every step is best effort and the host cleanup runs whatever failed before it: stop() is
+      // called from finally blocks and signal handlers, where a throw would strand the node.
+      const attempt = async (what: string, fn: () => Promise<void> | void) => {
+        try {
+          await fn();
+        } catch (e) {
+          log(`stop: ${what} failed (the host cleanup follows): ${e instanceof Error ? e.message : e}`);
+        }
+      };
       const halt = async (p: Proc) => {
         await killGroup(p.pid, 5_000);
         p.child.ref();
         await p.exited;
       };
-      // Controllers first, so nothing recreates the pods the kubelet is about to tear down through
-      // CRI (CNI DEL, volume unmounts); whatever it does not finish, the forced path below does.
-      const controllers = ["kube-controller-manager", "kube-scheduler"];
-      for (const p of procs.filter((p) => controllers.includes(p.name))) await halt(p);
-      if (plane && procs.some((p) => p.name === "kubelet" && !p.exit))
-        await deleteAllPods(plane.kubeConfig());
-      for (const p of [...procs].reverse()) if (p.name !== "containerd") await halt(p);
-      await plane?.stop();
-      cleanupHost(lock);
+      if (!hostCleaned) {
+        // Controllers first, so nothing recreates the pods the kubelet is about to tear down through
+        // CRI (CNI DEL, volume unmounts); whatever it does not finish, the forced path below does.
+        const controllers = ["kube-controller-manager", "kube-scheduler"];
+        for (const p of procs.filter((p) => controllers.includes(p.name)))
+          await attempt(p.name, () => halt(p));
+        const livePlane = plane;
+        if (livePlane && procs.some((p) => p.name === "kubelet" && !p.exit))
+          await attempt("deleting the pods", () => deleteAllPods(livePlane.kubeConfig()));
+        for (const p of [...procs].reverse())
+          if (p.name !== "containerd") await attempt(p.name, () => halt(p));
+      }
+      await attempt("control plane", async () => plane?.stop());
+      await attempt("host cleanup", () => cleanupHost(lock));
       for (const p of procs) {
         p.child.ref();
         await p.exited;
       }
       releaseHostLock(dir);
       unregister();
+      log("node stopped: processes ended, pods' mounts, links and nftables tables removed, sysctls restored");
     })();
     return stopping;
   };

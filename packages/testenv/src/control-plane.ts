@@ -278,21 +278,20 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
 
     const server = apiServerUrl(apiPort, host);
     const kubeconfigPath = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfigPath,
-      renderKubeconfig({
-        server,
-        caPem: pki.servingCa,
-        user: "admin",
-        clientCertPem: pki.adminCert,
-        clientKeyPem: pki.adminKey,
-      }),
-      { mode: 0o600 },
-    );
+    const kubeconfigText = renderKubeconfig({
+      server,
+      caPem: pki.servingCa,
+      user: "admin",
+      clientCertPem: pki.adminCert,
+      clientKeyPem: pki.adminKey,
+    });
+    writeFileSync(kubeconfigPath, kubeconfigText, { mode: 0o600 });
     chmodSync(kubeconfigPath, 0o600);
+    // From memory, not the file: an exit hook may already have removed the directory while a
+    // caller still needs a client (a node's stop() after Ctrl-C).
     const kubeConfig = () => {
       const kc = new KubeConfig();
-      kc.loadFromFile(kubeconfigPath);
+      kc.loadFromString(kubeconfigText);
       return kc;
     };
 

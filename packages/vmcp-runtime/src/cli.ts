@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
-import { registerSecrets } from "@vmcp/shared-types";
+import { type LogFormat, parseLogFormat, registerSecrets, versionLine } from "@vmcp/shared-types";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
+import { runInit } from "./init-command.ts";
 import { allowLoopbackBackends, kubernetesTarget } from "./kubernetes-target.ts";
 import { createLogger } from "./logger.ts";
 import { Metrics } from "./metrics.ts";
@@ -12,24 +13,32 @@ import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-
 import { Gateway } from "./server/gateway.ts";
 import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
 import { LogStatusReporter } from "./status/log-reporter.ts";
+import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `Usage:
-  vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug]
+  vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug] [--log-format json|text]
              [--session-ttl <duration>] [--max-body-bytes <n>]
              [--shutdown-grace <duration>]
   vmcp validate --config <file>
-  vmcp --help
+  vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
+  vmcp --version | --help
 
 Commands:
   serve      Run the virtual MCP server: Streamable HTTP at /mcp, plus /health, /readyz,
              /metrics, /status and /.well-known/oauth-protected-resource.
   validate   Check a config.yaml; prints every problem with its path and exits 1 if any.
+  init       Write a commented starter config.yaml for the given backend URLs
+             (--output - prints it; an existing file is kept unless --force).
+
+Exit codes: 0 success, 1 runtime failure (bad config, port in use), 2 usage error.
 
 Options:
   -c, --config          Path to config.yaml (ToolHive vMCP config format).
       --host            Address to bind (default 127.0.0.1; use 0.0.0.0 in a pod).
       --port            Port (default 4483).
       --debug           Debug logging.
+      --log-format      json (default: one object per line, ISO time, level names) or text
+                        (the same records for a terminal); also LOG_FORMAT.
       --session-ttl     Idle client session lifetime, e.g. 30m (overrides
                         operational.incoming.sessionTtl, default 30m).
       --max-body-bytes  Largest accepted request body (overrides
@@ -37,6 +46,7 @@ Options:
       --shutdown-grace  On SIGTERM/SIGINT: time calls in flight get to finish after
                         readiness fails and new sessions are refused (default 20s;
                         keep it below the pod's terminationGracePeriodSeconds).
+      --version         Print the version and git commit.
   -h, --help            Show this help.
 `;
 
@@ -76,33 +86,66 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
         "max-body-bytes": { type: "string" },
         "shutdown-grace": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
+        version: { type: "boolean", default: false },
+        output: { type: "string", short: "o", default: "config.yaml" },
+        name: { type: "string", default: "vmcp" },
+        force: { type: "boolean", default: false },
+        "log-format": { type: "string" },
       },
     });
   }
+  const usageError = (message: string) => {
+    io.err(`vmcp: ${message} (see vmcp --help)`);
+    return 2;
+  };
   try {
     parsed = parse();
   } catch (err) {
-    io.err(err instanceof Error ? err.message : String(err));
-    io.err(USAGE);
-    return 2;
+    return usageError(err instanceof Error ? err.message : String(err));
   }
   const { values, positionals } = parsed;
   const command = positionals[0];
+  if (values.version) {
+    io.out(versionLine("vmcp", BUILD_INFO));
+    return 0;
+  }
+  if (command === "init" && !values.help) return runInit(positionals.slice(1), values, io, usageError);
   if (values.help || command === "help" || command === undefined) {
     (command === undefined && !values.help ? io.err : io.out)(USAGE);
     return command === undefined && !values.help ? 2 : 0;
   }
-  if (command !== "serve" && command !== "validate") {
-    io.err(`unknown command ${JSON.stringify(command)}`);
-    io.err(USAGE);
-    return 2;
-  }
-  if (!values.config) {
-    io.err("--config <file> is required");
-    return 2;
+  if (command !== "serve" && command !== "validate")
+    return usageError(`unknown command ${JSON.stringify(command)}`);
+  if (positionals.length > 1) return usageError(`unexpected argument ${JSON.stringify(positionals[1])}`);
+  if (!values.config) return usageError("--config <file> is required");
+  // Flags are usage errors, reported before the config is read.
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`invalid --port ${values.port}`);
+  let sessionTtlMs: number | undefined;
+  let maxBodyBytes: number | undefined;
+  let sessionKeys: SessionKeys | undefined;
+  let graceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+  let logFormat: LogFormat;
+  try {
+    logFormat = parseLogFormat(values["log-format"] ?? process.env.LOG_FORMAT);
+    if (values["shutdown-grace"]) graceMs = parseTtl(values["shutdown-grace"], "--shutdown-grace");
+    sessionKeys = sessionKeysFromEnv(process.env);
+    if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
+    if (values["max-body-bytes"]) {
+      maxBodyBytes = Number(values["max-body-bytes"]);
+      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new Error("invalid --max-body-bytes");
+    }
+  } catch (err) {
+    return usageError(err instanceof Error ? err.message : String(err));
   }
   const loaded = await loadConfigFile(values.config);
   if (!loaded.ok) {
+    const only = loaded.problems.length === 1 ? loaded.problems[0] : undefined;
+    if (only?.path === "" && only.message.startsWith("cannot read config file")) {
+      // No file to report problems in: one line, not a problem list.
+      io.err(`vmcp: ${only.message}`);
+      return 1;
+    }
     for (const line of formatProblems(loaded.problems, values.config).split("\n")) if (line) io.err(line);
     return 1;
   }
@@ -116,29 +159,11 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     return 0;
   }
 
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    io.err(`invalid --port ${values.port}`);
-    return 2;
-  }
-  let sessionTtlMs: number | undefined;
-  let maxBodyBytes: number | undefined;
-  let sessionKeys: SessionKeys | undefined;
-  let graceMs = DEFAULT_SHUTDOWN_GRACE_MS;
-  try {
-    if (values["shutdown-grace"]) graceMs = parseTtl(values["shutdown-grace"], "--shutdown-grace");
-    sessionKeys = sessionKeysFromEnv(process.env);
-    if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
-    if (values["max-body-bytes"]) {
-      maxBodyBytes = Number(values["max-body-bytes"]);
-      if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0) throw new Error("invalid --max-body-bytes");
-    }
-  } catch (err) {
-    io.err(err instanceof Error ? err.message : String(err));
-    return 2;
-  }
   const config = loaded.config;
-  const log = createLogger({ debug: values.debug || config.operational.logLevel === "debug" });
+  const log = createLogger({
+    debug: values.debug || config.operational.logLevel === "debug",
+    format: logFormat,
+  });
   const host = values.host;
   // VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter (see
   // docs/runtime.md). Imported on demand: standalone mode never loads the Kubernetes client.
@@ -154,6 +179,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     : undefined;
   const registry = k8s?.registry ?? new BackendRegistry();
   if (!k8s) registry.replaceAll(backendSpecsFromConfig(config));
+  const metrics = new Metrics({ defaultMetrics: true });
+  if (k8s) {
+    // Both series from the start, so rate() sees the first error.
+    for (const result of ["ok", "error"]) metrics.statusWrites.inc({ result }, 0);
+    k8s.reporter.onWrite(() => metrics.statusWrites.inc({ result: "ok" }));
+    k8s.reporter.onWriteError(() => metrics.statusWrites.inc({ result: "error" }));
+  }
   let opts: ConstructorParameters<typeof Gateway>[0] = {
     ...gatewayOptionsFromConfig(config, loaded.secrets, {
       log,
@@ -162,7 +194,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       maxBodyBytes,
     }),
     registry,
-    metrics: new Metrics({ defaultMetrics: true }),
+    metrics,
     statusReporter: new LogStatusReporter(log),
     mode: "static",
   };

@@ -1,4 +1,4 @@
-import { redact, redactDeep } from "@vmcp/shared-types";
+import { type LogFormat, redact, redactDeep, textDestination } from "@vmcp/shared-types";
 import { type Logger, type LoggerOptions as PinoOptions, pino } from "pino";
 
 export type { Logger };
@@ -26,6 +26,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where to write (default stdout); tests pass a stream to capture. */
   destination?: NodeJS.WritableStream;
+  /** json (default) or text; the same records either way. */
+  format?: LogFormat;
 }
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
@@ -33,6 +35,9 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const options: PinoOptions = {
     level,
     base: { name: "vmcp" },
+    // The format both binaries share: ISO-8601 time, level by name.
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     // Paths catch credentials in known fields; this catches them inside any string (an error a
     // backend or token endpoint echoed, a URL with a token in it).
@@ -43,6 +48,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
       },
     },
   };
+  if (opts.format === "text") return pino(options, textDestination(opts.destination ?? process.stdout));
   return opts.destination ? pino(options, opts.destination) : pino(options);
 }
 

@@ -1,4 +1,6 @@
+import { registerBuildInfo } from "@vmcp/kube-kit/metrics";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { BUILD_INFO } from "./version.ts";
 
 export type CallOutcome = "ok" | "error" | "timeout" | "unreachable" | "cancelled";
 
@@ -10,6 +12,7 @@ export class Metrics {
   readonly sessions: Gauge;
   readonly backendUp: Gauge<"backend">;
   readonly listChanged: Counter<"kind">;
+  readonly statusWrites: Counter<"result">;
   readonly sessionResumes: Counter;
   readonly sessionRefusals: Counter<"reason">;
   #durationChildren = new Map<string, { observe(v: number): void }>();
@@ -43,6 +46,13 @@ export class Metrics {
       labelNames: ["kind"],
       registers,
     });
+    this.statusWrites = new Counter({
+      name: "vmcp_status_writes_total",
+      help: "Status writes to the VirtualMCPServer by the leading replica (Kubernetes mode), by result (ok, error)",
+      labelNames: ["result"],
+      registers,
+    });
+    registerBuildInfo(this.registry, "vmcp_build_info", BUILD_INFO);
     this.sessionResumes = new Counter({
       name: "vmcp_session_resumes_total",
       help: "Client sessions this replica rebuilt from a session id it did not issue (or no longer held)",

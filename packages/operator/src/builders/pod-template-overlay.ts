@@ -6,7 +6,11 @@
 import type { V1PodTemplateSpec } from "@kubernetes/client-node";
 import { isJsonObject } from "@vmcp/shared-types";
 import * as z from "zod";
-import { podTemplatePolicyViolation } from "./pod-template-policy.ts";
+import {
+  type PodTemplateProfile,
+  podTemplatePolicyViolation,
+  VMCP_POD_PROFILE,
+} from "./pod-template-policy.ts";
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +41,10 @@ export class InvalidPodTemplateSpecError extends Error {
 }
 
 /** Throws InvalidPodTemplateSpecError with a readable reason when the overlay cannot be used. */
-export function parsePodTemplateOverlay(raw: unknown): Json | undefined {
+export function parsePodTemplateOverlay(
+  raw: unknown,
+  profile: PodTemplateProfile = VMCP_POD_PROFILE,
+): Json | undefined {
   if (raw === undefined || raw === null) return undefined;
   const res = PodTemplateOverlaySchema.safeParse(raw);
   if (!res.success) {
@@ -53,7 +60,7 @@ export function parsePodTemplateOverlay(raw: unknown): Json | undefined {
       }
     }
   }
-  const violation = podTemplatePolicyViolation(res.data);
+  const violation = podTemplatePolicyViolation(res.data, profile);
   if (violation) throw new InvalidPodTemplateSpecError(violation);
   return res.data as Json;
 }

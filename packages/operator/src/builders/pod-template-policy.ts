@@ -32,22 +32,38 @@ const VOLUME_SOURCES = new Set([
   "ephemeral",
   "csi",
 ]);
-/** Env names the operator sets (identity, backend credentials): an overlay must not replace them. */
-const RESERVED_ENV_PREFIXES = ["VMCP_", "TOOLHIVE_"];
-const RESERVED_VOLUMES = new Set(["vmcp-config", "tmp"]);
-const isReservedVolume = (name: string): boolean =>
-  RESERVED_VOLUMES.has(name) || name.startsWith("ca-bundle-");
-const isReservedMountPath = (p: string): boolean => {
-  const path = p.replace(/\/+$/, "");
-  return (
-    path === CONFIG_MOUNT_DIR ||
-    path === "/tmp" ||
-    path === CA_BUNDLE_ROOT ||
-    path.startsWith(`${CA_BUNDLE_ROOT}/`) ||
-    CONFIG_MOUNT_DIR.startsWith(`${path}/`) ||
-    CA_BUNDLE_ROOT.startsWith(`${path}/`) ||
-    path === ""
-  );
+/** What one kind of operator-built pod reserves: its one container, volumes, mount paths and env. */
+export interface PodTemplateProfile {
+  /** The only container an overlay may name. */
+  container: string;
+  /** Env names the operator sets (identity, backend credentials): an overlay must not replace them. */
+  reservedEnvPrefixes: readonly string[];
+  reservedVolume(name: string): boolean;
+  reservedMountPath(path: string): boolean;
+  /** Why the image, command and args are not the overlay's to set. */
+  imageWhy: string;
+}
+
+const isUnder = (path: string, dir: string): boolean => path === dir || path.startsWith(`${dir}/`);
+const normalize = (p: string): string => p.replace(/\/+$/, "");
+
+/** The VirtualMCPServer's runtime pod. */
+export const VMCP_POD_PROFILE: PodTemplateProfile = {
+  container: VMCP_CONTAINER,
+  reservedEnvPrefixes: ["VMCP_", "TOOLHIVE_"],
+  reservedVolume: (name) => name === "vmcp-config" || name === "tmp" || name.startsWith("ca-bundle-"),
+  reservedMountPath: (p) => {
+    const path = normalize(p);
+    return (
+      path === "" ||
+      path === CONFIG_MOUNT_DIR ||
+      path === "/tmp" ||
+      isUnder(path, CA_BUNDLE_ROOT) ||
+      CONFIG_MOUNT_DIR.startsWith(`${path}/`) ||
+      CA_BUNDLE_ROOT.startsWith(`${path}/`)
+    );
+  },
+  imageWhy: "the operator runs the runtime's own image and command",
 };
 
 const WHY: Record<string, string> = {
@@ -58,15 +74,13 @@ const WHY: Record<string, string> = {
   serviceAccountName: "use spec.serviceAccount",
   serviceAccount: "use spec.serviceAccount",
   automountServiceAccountToken: "the runtime needs exactly its own token",
-  image: "the operator chooses the runtime image",
-  command: "the operator runs the runtime's own command",
-  args: "the operator runs the runtime's own command",
   nodeName: "scheduling goes through nodeSelector or affinity",
-  initContainers: "only the vmcp container runs in the pod",
+  initContainers: "only the operator's container runs in the pod",
 };
+const IMAGE_FIELDS = new Set(["image", "command", "args"]);
 
-const refuse = (path: string, field: string, allowed: Set<string>): string =>
-  `${path}: not allowed (${WHY[field] ?? `allowed here: ${[...allowed].join(", ")}`})`;
+const refuse = (path: string, field: string, allowed: Set<string>, profile: PodTemplateProfile): string =>
+  `${path}: not allowed (${IMAGE_FIELDS.has(field) ? profile.imageWhy : (WHY[field] ?? `allowed here: ${[...allowed].join(", ")}`)})`;
 
 /** Null in a strategic merge removes a generated field; the overlay may only add or replace. */
 function findNull(v: unknown, path: string): string | undefined {
@@ -86,31 +100,34 @@ function findNull(v: unknown, path: string): string | undefined {
   return undefined;
 }
 
-function checkContainer(c: Json, path: string): string | undefined {
+function checkContainer(c: Json, path: string, profile: PodTemplateProfile): string | undefined {
   for (const k of Object.keys(c))
-    if (!CONTAINER_FIELDS.has(k)) return refuse(`${path}.${k}`, k, CONTAINER_FIELDS);
+    if (!CONTAINER_FIELDS.has(k)) return refuse(`${path}.${k}`, k, CONTAINER_FIELDS, profile);
+  const reservedEnv = profile.reservedEnvPrefixes;
   for (const e of (c.env as Json[] | undefined) ?? []) {
     const name = String(e.name ?? "");
-    if (RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p))) {
-      return `${path}.env[${name}]: not allowed (names starting with ${RESERVED_ENV_PREFIXES.join(" or ")} are set by the operator)`;
+    if (reservedEnv.some((p) => name.startsWith(p))) {
+      return `${path}.env[${name}]: not allowed (names starting with ${reservedEnv.join(" or ")} are set by the operator)`;
     }
   }
   for (const m of (c.volumeMounts as Json[] | undefined) ?? []) {
     const where = `${path}.volumeMounts[${String(m.mountPath ?? m.name)}]`;
-    for (const k of Object.keys(m)) if (!MOUNT_FIELDS.has(k)) return refuse(`${where}.${k}`, k, MOUNT_FIELDS);
-    if (typeof m.mountPath === "string" && isReservedMountPath(m.mountPath)) {
-      return `${where}: not allowed (the operator mounts the runtime's config, CA bundles and /tmp there)`;
+    for (const k of Object.keys(m))
+      if (!MOUNT_FIELDS.has(k)) return refuse(`${where}.${k}`, k, MOUNT_FIELDS, profile);
+    if (typeof m.mountPath === "string" && profile.reservedMountPath(m.mountPath)) {
+      return `${where}: not allowed (the operator mounts its own volumes there)`;
     }
-    if (typeof m.name === "string" && isReservedVolume(m.name)) {
+    if (typeof m.name === "string" && profile.reservedVolume(m.name)) {
       return `${where}: not allowed (volume ${m.name} belongs to the operator)`;
     }
   }
   return undefined;
 }
 
-function checkVolume(v: Json): string | undefined {
+function checkVolume(v: Json, profile: PodTemplateProfile): string | undefined {
   const path = `spec.volumes[${String(v.name)}]`;
-  if (isReservedVolume(String(v.name))) return `${path}: not allowed (the operator owns this volume name)`;
+  if (profile.reservedVolume(String(v.name)))
+    return `${path}: not allowed (the operator owns this volume name)`;
   for (const k of Object.keys(v)) {
     if (k !== "name" && !VOLUME_SOURCES.has(k)) {
       return `${path}.${k}: not allowed (volume types allowed: ${[...VOLUME_SOURCES].join(", ")})`;
@@ -123,7 +140,10 @@ function checkVolume(v: Json): string | undefined {
  * Returns why the overlay is refused ("<field path>: <reason>"), or undefined when every field is
  * allowed. Expects the shape already checked (lists of named objects where Kubernetes has them).
  */
-export function podTemplatePolicyViolation(overlay: Json): string | undefined {
+export function podTemplatePolicyViolation(
+  overlay: Json,
+  profile: PodTemplateProfile = VMCP_POD_PROFILE,
+): string | undefined {
   const nulls = findNull(overlay, "");
   if (nulls) return nulls.replace(/^\./, "");
   for (const k of Object.keys(overlay)) {
@@ -137,16 +157,16 @@ export function podTemplatePolicyViolation(overlay: Json): string | undefined {
   }
   const spec = isJsonObject(overlay.spec) ? overlay.spec : {};
   for (const k of Object.keys(spec))
-    if (!POD_SPEC_FIELDS.has(k)) return refuse(`spec.${k}`, k, POD_SPEC_FIELDS);
+    if (!POD_SPEC_FIELDS.has(k)) return refuse(`spec.${k}`, k, POD_SPEC_FIELDS, profile);
   for (const c of (spec.containers as Json[] | undefined) ?? []) {
     const path = `spec.containers[${String(c.name)}]`;
-    if (c.name !== VMCP_CONTAINER)
-      return `${path}: not allowed (only the ${VMCP_CONTAINER} container runs in the pod)`;
-    const why = checkContainer(c, path);
+    if (c.name !== profile.container)
+      return `${path}: not allowed (only the ${profile.container} container runs in the pod)`;
+    const why = checkContainer(c, path, profile);
     if (why) return why;
   }
   for (const v of (spec.volumes as Json[] | undefined) ?? []) {
-    const why = checkVolume(v);
+    const why = checkVolume(v, profile);
     if (why) return why;
   }
   for (const [i, t] of ((spec.tolerations as Json[] | undefined) ?? []).entries()) {

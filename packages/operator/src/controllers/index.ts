@@ -6,6 +6,8 @@ import { mcpAuthzConfigController } from "./mcpauthzconfig.ts";
 import { mcpExternalAuthConfigController } from "./mcpexternalauthconfig.ts";
 import { mcpGroupController } from "./mcpgroup.ts";
 import { mcpOidcConfigController } from "./mcpoidcconfig.ts";
+import { mcpRemoteProxyController } from "./mcpremoteproxy.ts";
+import { mcpServerController } from "./mcpserver.ts";
 import { mcpServerEntryController } from "./mcpserverentry.ts";
 import { mcpToolConfigController } from "./mcptoolconfig.ts";
 import { createVirtualMCPServerController } from "./virtualmcpserver/controller.ts";
@@ -21,8 +23,15 @@ export const SUPPORTING_CONTROLLERS: readonly ControllerFactory[] = [
   mcpOidcConfigController,
 ];
 
+/** The controllers that run a workload kind's pods. */
+export const WORKLOAD_CONTROLLERS: readonly ControllerFactory[] = [
+  mcpServerController,
+  mcpRemoteProxyController,
+];
+
 /** Everything `vmcp-operator` runs by default. */
 export const DEFAULT_CONTROLLERS: readonly ControllerFactory[] = [
   ...SUPPORTING_CONTROLLERS,
+  ...WORKLOAD_CONTROLLERS,
   createVirtualMCPServerController,
 ];

@@ -174,13 +174,18 @@ const PodSchema = z.object({
 });
 
 /** Pods matching a label selector, slimmed to PodWaitingView (no specs, env or volumes in memory). */
-export function podWaitingInformer(reg: InformerRegistry, labelSelector: string): Informer<PodWaitingView> {
+export function podWaitingInformer(
+  reg: InformerRegistry,
+  labelSelector: string,
+  /** Informers are shared per variant, not per selector: another selector needs its own variant. */
+  variant = "waiting",
+): Informer<PodWaitingView> {
   return reg.get({
     group: "",
     version: "v1",
     plural: "pods",
     labelSelector,
-    variant: "waiting",
+    variant,
     parse: (raw): PodWaitingView => {
       const p = PodSchema.parse(raw);
       return {

@@ -76,8 +76,8 @@ describe("operator manager", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toContain("leader_election_is_leader 1");
-    expect(text).toContain("workqueue_depth");
+    expect(text).toContain("vmcp_operator_leader_election_is_leader 1");
+    expect(text).toContain("vmcp_operator_workqueue_depth");
 
     await first.stop();
     // Released on stop: the holder is empty, or already the standby, which polls every 250 ms.

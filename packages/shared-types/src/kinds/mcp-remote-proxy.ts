@@ -1,5 +1,6 @@
-// MCPRemoteProxy: discovery fields plus what ToolHive manifests commonly set.
-// The proxy's own incoming auth: oidcConfigRef is accepted (this operator runs no proxy); authz is rejected.
+// MCPRemoteProxy: discovery fields plus what ToolHive manifests commonly set. The operator runs
+// the runtime in single-backend mode in front of remoteUrl; oidcConfigRef, externalAuthConfigRef
+// and headerForward are accepted but refused with a condition until the proxy implements them.
 import * as z from "zod";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
@@ -26,7 +27,7 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
     "MCPExternalAuthConfig (same namespace) the gateway uses to call this backend.",
   ).optional(),
   oidcConfigRef: OidcConfigRefSchema.describe(
-    "Accepted for ToolHive compatibility; this operator runs no proxy for this workload, so it has no effect here.",
+    "Incoming OIDC of the proxy: not implemented yet, so a proxy that sets it is not deployed (Valid=False).",
   ).optional(),
   toolConfigRef: NameRefSchema.describe(
     "MCPToolConfig (same namespace) filtering and renaming this backend's tools.",
@@ -35,20 +36,22 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
   replicas: z
     .int32()
     .min(0)
-    .describe("Pod replicas (accepted for ToolHive compatibility; this operator does not deploy it).")
+    .describe("Replicas of the proxy pod; unset: Kubernetes' default (1), left to kubectl scale.")
     .optional(),
   sessionAffinity: z
     .enum(["ClientIP", "None"])
-    .describe("Service session affinity (accepted; not deployed by this operator).")
-    .optional(),
+    .default("ClientIP")
+    .describe("Session affinity of the Service mcp-<name>-remote-proxy; default ClientIP."),
   serviceAccount: z
     .string()
     .min(1)
     .max(253)
-    .describe("ServiceAccount of the pods (accepted; not deployed by this operator).")
+    .describe(
+      "Accepted for ToolHive compatibility and refused (Valid=False, ServiceAccountNotAllowed): the proxy pod runs with no API token.",
+    )
     .optional(),
   resources: ResourceRequirementsSchema.describe(
-    "Container resources (accepted; not deployed by this operator).",
+    "Resources of the proxy container; default requests 50m / 96Mi, limits 500m / 384Mi.",
   ).optional(),
 });
 export type MCPRemoteProxySpec = z.output<typeof MCPRemoteProxySpecSchema>;

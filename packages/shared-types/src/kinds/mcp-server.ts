@@ -1,6 +1,6 @@
-// MCPServer: the fields discovery reads, plus the deployment fields ToolHive
-// manifests commonly carry (image, args, env, resources, serviceAccount, podTemplateSpec), accepted
-// so those manifests apply unchanged. This project does not deploy MCPServers; see docs/crds.md.
+// MCPServer: the fields discovery reads, plus ToolHive's deployment fields (image, args, env,
+// secrets, resources, serviceAccount, podTemplateSpec). The operator deploys servers with an image
+// and an HTTP transport; see docs/crds.md for what each field becomes.
 import * as z from "zod";
 import { atomicList, jsonObject, mapList } from "../meta.ts";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
@@ -10,6 +10,17 @@ import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 export const EnvVarSchema = z.strictObject({
   name: z.string().min(1).max(253).describe("Environment variable name."),
   value: z.string().max(32768).describe("Environment variable value.").optional(),
+});
+
+export const SecretEnvRefSchema = z.strictObject({
+  name: z.string().min(1).max(253).describe("Secret (same namespace) holding the value."),
+  key: z.string().min(1).max(253).describe("Key in the Secret."),
+  targetEnvName: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe("Environment variable the value is exposed as; default: the key.")
+    .optional(),
 });
 
 export const MCPServerSpecSchema = z.strictObject({
@@ -22,8 +33,12 @@ export const MCPServerSpecSchema = z.strictObject({
     .enum(["sse", "streamable-http"])
     .default("streamable-http")
     .describe("Transport the proxy exposes for stdio servers; default streamable-http."),
-  proxyPort: PortSchema.default(8080).describe("Port the proxy listens on; default 8080."),
-  mcpPort: PortSchema.describe("Port the MCP server listens on inside the pod.").optional(),
+  proxyPort: PortSchema.default(8080).describe(
+    "Port of the Service mcp-<name>-proxy that status.url points at; default 8080.",
+  ),
+  mcpPort: PortSchema.describe(
+    "Port the MCP server listens on inside the pod (passed as MCP_PORT); default proxyPort.",
+  ).optional(),
   externalAuthConfigRef: NameRefSchema.describe(
     "MCPExternalAuthConfig (same namespace) the gateway uses to call this backend.",
   ).optional(),
@@ -37,25 +52,32 @@ export const MCPServerSpecSchema = z.strictObject({
     .string()
     .min(1)
     .max(1024)
-    .describe("Container image of the MCP server (accepted; not deployed by this operator).")
+    .describe(
+      "Container image of the MCP server. Unset: the operator deploys nothing and leaves the status to whoever runs the server.",
+    )
     .optional(),
-  args: atomicList(z.string().max(4096), 256)
-    .describe("Container arguments (accepted; not deployed by this operator).")
-    .optional(),
+  args: atomicList(z.string().max(4096), 256).describe("Arguments of the MCP server container.").optional(),
   env: mapList(EnvVarSchema, ["name"], 256)
-    .describe("Container environment (accepted; not deployed by this operator).")
+    .describe("Environment of the MCP server container (replaces the MCP_* variables the operator sets).")
+    .optional(),
+  secrets: mapList(SecretEnvRefSchema, ["name"], 64)
+    .describe("Secret keys exposed to the MCP server container as environment variables.")
     .optional(),
   resources: ResourceRequirementsSchema.describe(
-    "Container resources (accepted; not deployed by this operator).",
+    "Resources of the MCP server container; default requests 10m CPU / 64Mi, limits 500m / 512Mi.",
   ).optional(),
   serviceAccount: z
     .string()
     .min(1)
     .max(253)
-    .describe("ServiceAccount of the pods (accepted; not deployed by this operator).")
+    .describe(
+      "Accepted for ToolHive compatibility and refused (Valid=False, ServiceAccountNotAllowed): the pod runs with no API token.",
+    )
     .optional(),
   podTemplateSpec: jsonObject()
-    .describe("Pod template overlay (accepted; not deployed by this operator).")
+    .describe(
+      "Pod template overlay for the server's pod (container name mcp); the same allow-list as the VirtualMCPServer's.",
+    )
     .optional(),
 });
 export type MCPServerSpec = z.output<typeof MCPServerSpecSchema>;

@@ -76,17 +76,7 @@ describe.skipIf(skip !== null)("a real node", () => {
 
   it("an owner killed by SIGKILL: its watchdog undoes the node", async () => {
     const before = readSysctls();
-    const child = spawn(process.execPath, [FIXTURE], { stdio: ["ignore", "pipe", "pipe"] });
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    let report: z.infer<typeof ReportSchema> | undefined;
-    for await (const line of createInterface({ input: child.stdout })) {
-      report = ReportSchema.parse(JSON.parse(line));
-      break;
-    }
-    if (!report) throw new Error(`fixture exited before reporting its node:\n${stderr}`);
+    const { child, report } = await ownNode([]);
     const { pids, dir } = report;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     child.kill("SIGKILL");
@@ -102,4 +92,35 @@ describe.skipIf(skip !== null)("a real node", () => {
     );
     expect(left).toEqual([]);
   });
+
+  it("Ctrl-C in an owner that stops the node itself: stop() after the exit hooks (kubeconfig gone) succeeds and leaves nothing", async () => {
+    const before = readSysctls();
+    const { child, lines, stderr, report } = await ownNode(["--stop-on-signal"]);
+    const { pids, dir } = report;
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    child.kill("SIGINT");
+    const next = await lines.next();
+    expect(next.done ? `exited: ${stderr()}` : next.value).toBe(JSON.stringify({ stopped: true }));
+    expect(await exited).toBe(0);
+    expect(nodeLeftovers({ pids, dir, sysctlsBefore: before })).toEqual([]);
+  });
 });
+
+/** Spawns the own-node fixture and reads its first report line (its pids and directory). */
+async function ownNode(args: string[]) {
+  const child = spawn(process.execPath, [FIXTURE, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let err = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    err += chunk.toString();
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const stderr = () => err;
+  const report = await ownNodeReport(lines, stderr);
+  return { child, lines, stderr, report };
+}
+
+async function ownNodeReport(lines: AsyncIterator<string>, stderr: () => string) {
+  const first = await lines.next();
+  if (first.done) throw new Error(`fixture exited before reporting its node:\n${stderr()}`);
+  return ReportSchema.parse(JSON.parse(first.value));
+}

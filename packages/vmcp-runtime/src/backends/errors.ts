@@ -35,6 +35,13 @@ export function toBackendError(backend: string, err: unknown, timeoutMs: number)
   }
   if (name === "AbortError" || code === "UND_ERR_ABORTED" || code === "ABORT_ERR")
     return cancelledError(backend);
+  if (code === "VMCP_NO_FREE_CONNECTION") {
+    return new BackendError(
+      backend,
+      "busy",
+      `backend '${backend}': ${messageOf(err)} (operational.maxConnectionsPerBackend)`,
+    );
+  }
   if (code === "VMCP_ANSWER_TOO_LARGE") {
     return new BackendError(
       backend,

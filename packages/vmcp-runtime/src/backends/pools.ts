@@ -8,6 +8,7 @@ import {
   policyLookup,
   refusedMessage,
 } from "./address-policy.ts";
+import { CallSlots, DEFAULT_MAX_CONNECTIONS_PER_BACKEND } from "./call-slots.ts";
 import { type ConnectionPolicy, connectOptions } from "./connection.ts";
 
 export const DEFAULT_MAX_BACKEND_ANSWER_BYTES = 16 * 1024 * 1024;
@@ -21,6 +22,8 @@ export interface BackendPools {
   path: string;
   /** Forwarded calls: one request per connection at a time; undici never retries a POST. */
   calls: Pool;
+  /** Admission to `calls`: at most maxConnectionsPerBackend at once, waits bounded. */
+  callSlots: CallSlots;
   streams: Pool;
   /** Largest answer (JSON body, or one SSE event) accepted from this backend. */
   maxAnswerBytes: number;
@@ -29,6 +32,8 @@ export interface BackendPools {
 
 export interface PoolOptions extends ConnectionPolicy {
   maxAnswerBytes?: number;
+  /** operational.maxConnectionsPerBackend (default 64). */
+  maxConnections?: number;
 }
 
 /** Node skips `lookup` for an IP literal, so a literal host is checked before dialling. */
@@ -56,12 +61,14 @@ export async function createBackendPools(spec: BackendSpec, o: PoolOptions = {})
   const options = await connectOptions(spec, lookup ? { lookup } : {});
   const connect = policy ? literalChecked(url.hostname, policy, options) : options;
   const common = { keepAliveTimeout: 30_000, keepAliveMaxTimeout: 90_000, connect, pipelining: 1 };
-  const calls = new Pool(url.origin, { ...common, connections: 256 });
+  const callSlots = new CallSlots(o.maxConnections ?? DEFAULT_MAX_CONNECTIONS_PER_BACKEND);
+  const calls = new Pool(url.origin, { ...common, connections: callSlots.max });
   const streams = new Pool(url.origin, { ...common, bodyTimeout: 0 });
   return {
     origin: url.origin,
     path: `${url.pathname}${url.search}`,
     calls,
+    callSlots,
     streams,
     maxAnswerBytes: o.maxAnswerBytes ?? DEFAULT_MAX_BACKEND_ANSWER_BYTES,
     async close() {

@@ -88,7 +88,8 @@ export class StreamableBackendSession implements BackendSession {
     await this.send(INITIALIZED_NOTICE);
     // A backend may send a server->client request (sampling, elicitation) on its standalone
     // stream during the very first call: the stream must be open before any call is forwarded.
-    if (sid) await this.#openGetStream();
+    if (sid && usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      await this.#openGetStream();
   }
 
   #establish(sid: string | undefined): void {
@@ -119,7 +120,8 @@ export class StreamableBackendSession implements BackendSession {
     this.protocolVersion = r.protocolVersion;
     this.serverCapabilities = r.serverCapabilities;
     this.#establish(r.sessionId);
-    void this.#runGetStream(() => {});
+    if (usesStandaloneStream(this.#o.init.capabilities, this.serverCapabilities))
+      void this.#runGetStream(() => {});
   }
 
   /** Stop using the session in this process but leave it open at the backend, where other
@@ -137,8 +139,19 @@ export class StreamableBackendSession implements BackendSession {
     onStart?: OnAnswerStart,
     check?: (body: Buffer) => Error | undefined,
   ): Promise<Answer> {
-    const { calls, path, maxAnswerBytes } = this.#o.pools;
+    const { calls, callSlots, path, maxAnswerBytes } = this.#o.pools;
     let res: Answer;
+    let timeoutMs = this.#o.timeoutMs;
+    if (!callSlots.tryAcquire()) {
+      // The wait for a connection is part of the call's time: the answer gets what is left.
+      const start = performance.now();
+      try {
+        await callSlots.acquire(timeoutMs, signal);
+      } catch (err) {
+        throw toBackendError(this.backend, err, this.#o.timeoutMs);
+      }
+      timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
+    }
     try {
       res = await exchange(
         calls,
@@ -149,7 +162,7 @@ export class StreamableBackendSession implements BackendSession {
             ? headers
             : { ...headers, "content-type": "application/json", accept: ACCEPT },
           body,
-          timeoutMs: this.#o.timeoutMs,
+          timeoutMs,
           maxBytes: maxAnswerBytes,
           check,
         },
@@ -158,6 +171,8 @@ export class StreamableBackendSession implements BackendSession {
       );
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
+    } finally {
+      callSlots.release();
     }
     if (res.status === 404 && this.#sessionId) {
       throw new BackendError(
@@ -371,4 +386,18 @@ function answerIn(res: Answer, backend: string, id: string, maxBytes: number): D
   if (ct.startsWith("text/event-stream")) new SseParser((ev) => read(ev.data), maxBytes).push(`${text}\n\n`);
   else if (text) read(text);
   return found;
+}
+
+/** Whether a client session's standalone GET stream can carry anything: requests to the client
+ * need a capability the client declared (sampling, elicitation, roots); unsolicited
+ * notifications need one the backend declared (log messages, resources/updated). list_changed
+ * reaches the gateway on its control session anyway. Without any, the stream would only hold a
+ * connection per client session and backend. */
+export function usesStandaloneStream(
+  client: Record<string, unknown>,
+  server: Record<string, unknown>,
+): boolean {
+  if (client.sampling || client.elicitation || client.roots) return true;
+  const resources = server.resources;
+  return Boolean(server.logging) || (isObject(resources) && resources.subscribe === true);
 }

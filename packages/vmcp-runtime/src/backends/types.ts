@@ -73,7 +73,8 @@ export interface BackendSession {
 
 export class BackendError extends Error {
   readonly backend: string;
-  readonly kind: "unreachable" | "timeout" | "http" | "protocol" | "gone" | "cancelled";
+  /** busy: no free connection to the backend within the call's timeout (the gateway's cap). */
+  readonly kind: "unreachable" | "timeout" | "http" | "protocol" | "gone" | "cancelled" | "busy";
   readonly status: number | undefined;
   constructor(
     backend: string,

@@ -33,6 +33,7 @@ export function startHealthMonitor(o: AttachHealthOptions): HealthMonitor {
     breaker: cb.enabled
       ? { failureThreshold: cb.failureThreshold, openMs: parseDuration(cb.timeout) }
       : undefined,
+    maxConcurrentProbes: fh.maxConcurrentHealthChecks,
     onAdvertiseChange: () => gw.catalog.reaggregate(),
     onRecovered: (name) => void gw.catalog.refresh(name),
     log: o.log,

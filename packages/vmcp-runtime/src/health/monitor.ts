@@ -5,6 +5,7 @@ import type { RegistryChange } from "../registry/types.ts";
 import type { BackendHealth } from "../status/types.ts";
 import { BackendBreaker, type CircuitState } from "./breaker.ts";
 import { type ProbeTarget, probeBackend } from "./probe.ts";
+import { DEFAULT_MAX_CONCURRENT_PROBES, firstProbeDelay, nextProbeDelay, ProbeSlots } from "./schedule.ts";
 import {
   advertisable,
   type CheckResult,
@@ -32,6 +33,10 @@ export interface HealthMonitorOptions {
   log?: Logger;
   /** Replaces the real probe (unit tests of the scheduling only). */
   probe?: (t: ProbeTarget, timeoutMs: number) => Promise<CheckResult>;
+  /** Scheduled probes in flight at once, all backends together (default 8). */
+  maxConcurrentProbes?: number;
+  /** Source of the schedule's jitter (tests pin it). */
+  random?: () => number;
 }
 
 /** A backend became unavailable (unhealthy or circuit open) or came back from it. */
@@ -68,9 +73,13 @@ export class HealthMonitor {
   #unsubscribe: (() => void) | undefined;
   #listeners = new Set<() => void>();
   #transitionListeners = new Set<(t: BackendTransition) => void>();
+  readonly #slots: ProbeSlots;
+  readonly #random: () => number;
 
   constructor(o: HealthMonitorOptions) {
     this.#o = o;
+    this.#slots = new ProbeSlots(o.maxConcurrentProbes ?? DEFAULT_MAX_CONCURRENT_PROBES);
+    this.#random = o.random ?? Math.random;
     this.#log = (o.log ?? silentLogger()).child({ component: "health" });
   }
 
@@ -169,8 +178,9 @@ export class HealthMonitor {
       );
     }
     this.#tracked.set(name, t);
-    // The first check soon (the catalog's initial listing already counts), then every interval.
-    this.#schedule(t, Math.min(this.#o.intervalMs, 1000));
+    // The catalog's initial listing already counts as a check, so the first probe can wait for a
+    // random point of the interval: backends that appear together are not probed together.
+    this.#schedule(t, firstProbeDelay(this.#o.intervalMs, this.#random));
   }
 
   #untrack(name: string): void {
@@ -186,7 +196,10 @@ export class HealthMonitor {
     clearTimeout(t.timer);
     if (t.stopped) return;
     t.timer = setTimeout(() => {
-      void this.#probe(t).finally(() => this.#schedule(t, this.#o.intervalMs));
+      // Scheduled probes share the concurrency cap; checkNow and half-open trials do not wait.
+      void this.#slots
+        .run(() => this.#probe(t))
+        .finally(() => this.#schedule(t, nextProbeDelay(this.#o.intervalMs, this.#random)));
     }, delay);
     t.timer.unref();
   }
@@ -284,10 +297,19 @@ export class HealthMonitor {
         : prev === "unhealthy" && (health === "healthy" || health === "degraded")
           ? "recovered"
           : undefined;
+    // One info line per change of the published health, whatever the states (unknown, healthy,
+    // degraded, unhealthy), so the log tells a backend's whole story.
+    if (prev !== health) {
+      const what =
+        kind === "unavailable"
+          ? "backend unavailable"
+          : kind === "recovered"
+            ? "backend recovered"
+            : "backend health changed";
+      this.#log.info({ backend: t.name, from: prev, to: health, message }, what);
+    }
     if (kind) {
       const tr: BackendTransition = { backend: t.name, kind, message };
-      if (kind === "unavailable") this.#log.info(tr, "backend unavailable");
-      else this.#log.info(tr, "backend recovered");
       for (const l of this.#transitionListeners) l(tr);
     }
     for (const l of this.#listeners) l();

@@ -22,6 +22,7 @@ export type FailureReason =
   | "cancelled"
   | "unreachable"
   | "backend_error"
+  | "busy"
   | "internal";
 
 export interface AttributedFailure {
@@ -89,6 +90,9 @@ export function attribute(backend: string, err: unknown, timeoutMs: number): Att
       return failure("backend", "unreachable", e.message, ErrorCodes.BackendError, "unreachable");
     case "protocol":
       return failure("backend", "backend_error", e.message, ErrorCodes.BackendError, "error");
+    // The gateway's own connection cap: load, not evidence that the backend is broken.
+    case "busy":
+      return failure("gateway", "busy", e.message, ErrorCodes.InternalError, "error");
     case "http": {
       // 4xx is about this request (its credentials, its body); 429 is pressure, which the health
       // monitor counts without tripping the breaker.

@@ -12,6 +12,9 @@ import { type AggregateFn, type AggregateView, emptyAggregate } from "./types.ts
 
 export type ListKind = "tools" | "resources" | "prompts";
 
+/** Longest a listing waits to be aggregated while several backends are being added. */
+const BATCH_AGGREGATE_MS = 500;
+
 export interface BackendEntry {
   spec: BackendSpec;
   pools: BackendPools;
@@ -34,6 +37,8 @@ export interface CatalogOptions {
   log: Logger;
   /** Largest answer accepted from a backend (JSON body or one SSE event). */
   maxBackendAnswerBytes?: number;
+  /** Connections per backend for calls (default 64). */
+  maxConnectionsPerBackend?: number | undefined;
   /** Backoff for re-listing a backend whose listing failed. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -54,6 +59,12 @@ export class Catalog {
   #removed = new Set<(name: string) => void>();
   #updated = new Set<() => void>();
   #unsubscribe: (() => void) | undefined;
+  /** Registry changes of several backends in progress: their listings are aggregated together
+   * (at the end, and at most every BATCH_AGGREGATE_MS meanwhile) instead of once per listing,
+   * which made adding B backends cost B full aggregations. */
+  #batches = 0;
+  #batchDirty = false;
+  #batchTimer: NodeJS.Timeout | undefined;
 
   constructor(o: CatalogOptions) {
     this.#o = o;
@@ -102,25 +113,53 @@ export class Catalog {
   }
 
   async #apply(changes: RegistryChange[]): Promise<void> {
-    await Promise.all(
-      changes.map(async (c) => {
-        if (c.type === "removed" || c.type === "updated") await this.#remove(c.backend.name);
-        if (c.type === "added" || c.type === "updated") {
-          const e = await this.#add(c.backend);
-          if (e) await this.refresh(e.spec.name);
-        }
-      }),
-    );
-    if (changes.some((c) => c.type !== "added")) this.#reaggregate();
+    const batch = changes.length > 1;
+    if (batch) this.#batches++;
+    try {
+      await Promise.all(
+        changes.map(async (c) => {
+          if (c.type === "removed" || c.type === "updated") await this.#remove(c.backend.name);
+          if (c.type === "added" || c.type === "updated") {
+            const e = await this.#add(c.backend);
+            if (e) await this.refresh(e.spec.name);
+          }
+        }),
+      );
+    } finally {
+      if (batch) this.#batches--;
+    }
+    if (changes.some((c) => c.type !== "added") || (this.#batches === 0 && this.#batchDirty)) {
+      this.#batchDirty = false;
+      clearTimeout(this.#batchTimer);
+      this.#batchTimer = undefined;
+      this.#reaggregate();
+    }
+  }
+
+  /** A listing changed: aggregate now, or with the rest of the batch. */
+  #listed(): void {
+    if (this.#batches === 0) {
+      this.#reaggregate();
+      return;
+    }
+    this.#batchDirty = true;
+    // A slow backend must not hold back the others: what has been listed shows up meanwhile.
+    this.#batchTimer ??= setTimeout(() => {
+      this.#batchTimer = undefined;
+      if (!this.#batchDirty) return;
+      this.#batchDirty = false;
+      this.#reaggregate();
+    }, BATCH_AGGREGATE_MS);
+    this.#batchTimer.unref();
   }
 
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const pools = await createBackendPools(
-          spec,
-          this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {},
-        );
+        const pools = await createBackendPools(spec, {
+          ...(this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {}),
+          ...(this.#o.maxConnectionsPerBackend ? { maxConnections: this.#o.maxConnectionsPerBackend } : {}),
+        });
         const auth = this.#o.outgoingAuth(spec);
         const entry: BackendEntry = {
           spec,
@@ -196,7 +235,7 @@ export class Catalog {
       e.lastError = undefined;
       e.retryDelay = this.#o.retry?.initialMs ?? 1000;
       this.#o.state.ok(name);
-      this.#reaggregate();
+      this.#listed();
     } catch (err) {
       if (e.closed) return;
       const msg = err instanceof Error ? err.message : String(err);
@@ -308,6 +347,7 @@ export class Catalog {
 
   async close(): Promise<void> {
     this.#unsubscribe?.();
+    clearTimeout(this.#batchTimer);
     await Promise.allSettled([...this.#pendingEntries.values()]);
     await Promise.all([...this.#entries.keys()].map((n) => this.#remove(n)));
   }

@@ -81,6 +81,9 @@ export function gatewayOptionsFromConfig(
   out.maxSessions = limits.maxSessions;
   out.maxSessionsPerCaller = limits.maxSessionsPerCaller;
   out.sessionTtlMs = o.sessionTtlMs ?? parseDuration(limits.sessionTtl);
+  if (config.operational.listPageSize !== undefined) out.listPageSize = config.operational.listPageSize;
+  if (config.operational.maxConnectionsPerBackend !== undefined)
+    out.maxConnectionsPerBackend = config.operational.maxConnectionsPerBackend;
   const answerBytes = config.operational.maxBackendAnswerBytes;
   if (answerBytes !== undefined) out.maxBackendAnswerBytes = answerBytes;
   return out;

@@ -12,6 +12,7 @@ import type { BackendSpec } from "../registry/types.ts";
 import type { SessionKeys } from "../sessions/keys.ts";
 import { computeStatus } from "../status/compute.ts";
 import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
+import { cachedCounter, NO_COUNTS } from "../status/view-counts.ts";
 import { BodyBudget } from "./body.ts";
 import { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
@@ -69,6 +70,10 @@ export interface GatewayOptions {
   authz?: Authorizer;
   /** config.audit; undefined means no audit events. */
   audit?: Auditor;
+  /** Items per page of the list methods; undefined answers every list whole. */
+  listPageSize?: number;
+  /** Connections per backend for calls, all client sessions together (default 64). */
+  maxConnectionsPerBackend?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -99,6 +104,7 @@ export class Gateway {
   #toolsAnnouncedFor: unknown;
   #origin: OriginPolicy | undefined;
   #draining = false;
+  #counts = cachedCounter();
 
   constructor(o: GatewayOptions) {
     this.#o = o;
@@ -113,6 +119,7 @@ export class Gateway {
       log: this.#log,
       retry: o.retry,
       maxBackendAnswerBytes: o.maxBackendAnswerBytes,
+      maxConnectionsPerBackend: o.maxConnectionsPerBackend,
     });
     const store = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
@@ -149,6 +156,7 @@ export class Gateway {
       authz: o.authz,
       audit: o.audit,
       accepting: () => !this.#draining,
+      listPageSize: o.listPageSize,
     });
     this.catalog.onListChanged((kinds) => {
       if (kinds.includes("tools")) this.#toolsAnnouncedFor = this.catalog.view;
@@ -256,11 +264,8 @@ export class Gateway {
 
   status(): RuntimeStatus {
     const view = this.catalog.view;
-    const count = (backend: string) => ({
-      toolCount: view.tools.filter((t) => view.toolRoutes.get(t.name)?.backend === backend).length,
-      resourceCount: view.resources.filter((r) => view.resourceRoutes.get(r.uri) === backend).length,
-      promptCount: view.prompts.filter((p) => view.promptRoutes.get(p.name)?.backend === backend).length,
-    });
+    // Counted once per view: status() runs on every state change, reporter flush and /status.
+    const counts = this.#counts(view);
     const backends: BackendStatus[] = this.#o.registry.list().map((spec) => {
       const st = this.state.get(spec.name);
       const entry = this.catalog.entry(spec.name);
@@ -270,7 +275,7 @@ export class Gateway {
         transport: spec.transport,
         authType: spec.authType,
         health: st.health,
-        ...count(spec.name),
+        ...(counts.get(spec.name) ?? NO_COUNTS),
       };
       if (st.message) b.message = redact(st.message);
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();

@@ -30,6 +30,7 @@ import { type BodyLimits, readBody } from "./body.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
 import { runCompositeCall } from "./composite-call.ts";
 import type { CompositeCatalog } from "./composite-host.ts";
+import { LIST_FIELDS, ListBytes, replyWithResult } from "./list-bytes.ts";
 import { renameParam } from "./rename.ts";
 import { ClientSession } from "./session.ts";
 import type { SessionMap } from "./sessions.ts";
@@ -58,6 +59,8 @@ export interface McpHandlerOptions {
   composite?: CompositeCatalog | undefined;
   /** Cedar authorization; undefined when no policies are configured. */
   authz?: Authorizer | undefined;
+  /** Items per page of the list methods; undefined answers every list whole. */
+  listPageSize?: number | undefined;
   /** config.audit; undefined when auditing is off. */
   audit?: Auditor | undefined;
   /** False while shutting down: new sessions are refused, existing ones are still served. */
@@ -102,12 +105,14 @@ export class McpHandler {
   #o: McpHandlerOptions;
   #advertised = new WeakMap<AggregateView, { tools: Set<string>; prompts: Set<string> }>();
   #lists: ListFilter | undefined;
+  #listBytes: ListBytes;
   /** Who asked and what policy said, for the audit event written when the request finishes. */
   #auditCtx = new WeakMap<JsonRpcRequest, { identity: Identity | undefined; decision: AuditDecision }>();
 
   constructor(o: McpHandlerOptions) {
     this.#o = o;
     if (o.authz) this.#lists = new ListFilter(o.authz);
+    this.#listBytes = new ListBytes(o.listPageSize);
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -506,15 +511,20 @@ export class McpHandler {
         if (failure) return refuse(ErrorCodes.BackendError, failure);
         const lists = this.#lists;
         const who = s.identity ?? ANONYMOUS_IDENTITY;
+        let items: readonly object[];
         if (msg.method === "tools/list") {
           const tools = this.#o.composite ? this.#o.composite.forView(view).advertised : view.tools;
-          return local({ tools: lists ? lists.filter("tool", tools, who) : tools });
-        }
-        if (msg.method === "prompts/list")
-          return local({ prompts: lists ? lists.filter("prompt", view.prompts, who) : view.prompts });
-        if (msg.method === "resources/list")
-          return local({ resources: lists ? lists.filter("resource", view.resources, who) : view.resources });
-        return local({ resourceTemplates: view.resourceTemplates.map(({ backend: _b, ...t }) => t) });
+          items = lists ? lists.filter("tool", tools, who) : tools;
+        } else if (msg.method === "prompts/list")
+          items = lists ? lists.filter("prompt", view.prompts, who) : view.prompts;
+        else if (msg.method === "resources/list")
+          items = lists ? lists.filter("resource", view.resources, who) : view.resources;
+        else items = this.#listBytes.templates(view.resourceTemplates);
+        const field = LIST_FIELDS[msg.method] ?? "tools";
+        const answer = this.#listBytes.answer(field, items, params?.cursor);
+        if (!answer.ok) return refuse(ErrorCodes.InvalidParams, answer.message);
+        replyWithResult(res, msg.id, answer.result);
+        return this.#observe(LOCAL, msg, msg.method, "ok", startNs);
       }
       case "ping":
         return local({});

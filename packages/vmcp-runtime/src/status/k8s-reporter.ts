@@ -85,6 +85,7 @@ export class K8sStatusReporter implements StatusReporter {
   #isLeader = false;
   #stopped = false;
   #listeners = new Set<(s: RuntimeCrdStatus) => void>();
+  #errorListeners = new Set<(err: unknown) => void>();
 
   constructor(o: K8sStatusReporterOptions) {
     this.#o = o;
@@ -113,6 +114,12 @@ export class K8sStatusReporter implements StatusReporter {
   onWrite(l: (s: RuntimeCrdStatus) => void): () => void {
     this.#listeners.add(l);
     return () => this.#listeners.delete(l);
+  }
+
+  /** Called after each failed write (it is retried with backoff). */
+  onWriteError(l: (err: unknown) => void): () => void {
+    this.#errorListeners.add(l);
+    return () => this.#errorListeners.delete(l);
   }
 
   get isLeader(): boolean {
@@ -256,6 +263,7 @@ export class K8sStatusReporter implements StatusReporter {
       // Never disturbs the gateway: log, back off, and send whatever is latest then.
       const delay = backoffDelay(this.#failures++, 500, 30_000);
       this.#log.warn({ err: String(err), retryInMs: delay }, "status write failed; will retry");
+      for (const l of this.#errorListeners) l(err);
       this.#schedule(delay);
     }
   }

@@ -81,7 +81,7 @@ it("vmcp serve --debug forwards the injected secret but never logs it or the cal
     await rm(dir, { recursive: true, force: true });
   }
   expect(output).toContain("vmcp serving"); // the log was captured at all, at debug level
-  expect(output).toContain('"level":20');
+  expect(output).toContain('"level":"debug"');
   // Standalone mode reports status to the log (the log StatusReporter), once per change.
   expect(output).toMatch(/"component":"status".*"msg":"status: Ready \(/);
   expect(output).not.toContain(SECRET);

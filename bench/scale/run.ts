@@ -1,0 +1,359 @@
+// Scale benchmark (not a test): one `vmcp serve` in front of B real SDK backends with T tools each
+// (hosted by one child process), measured against a baseline gateway of another checkout in the
+// same run. Prints, per B: start to first complete tools/list, RSS after start and after load,
+// tools/list p50/p99 at c=1 and c=16, /status p50 (the status snapshot plus its JSON), and a
+// sessions scenario (S sessions, each initialize + one tools/call): errors, p50/p99, RSS per
+// session, connections from the gateway to the backends.
+//   node bench/scale/run.ts [--backends 10,50,200] [--tools 50] [--sessions 1000]
+//     [--baseline-root /work/main] [--lists 200] [--target spread|one]
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { parseArgs } from "node:util";
+
+const { values } = parseArgs({
+  options: {
+    backends: { type: "string", default: "10,50,200" },
+    tools: { type: "string", default: "50" },
+    sessions: { type: "string", default: "1000" },
+    lists: { type: "string", default: "200" },
+    "baseline-root": { type: "string" },
+    /** spread: session i calls backend i mod B; one: every session calls b0. */
+    target: { type: "string", default: "spread" },
+  },
+});
+const LEVELS = values.backends.split(",").map(Number);
+const T = Number(values.tools);
+const S = Number(values.sessions);
+const LISTS = Number(values.lists);
+const root = new URL("../../", import.meta.url).pathname;
+const checkouts: Array<[string, string]> = [["this", root]];
+if (values["baseline-root"]) checkouts.unshift(["baseline", values["baseline-root"]]);
+
+/** Children still running, stopped when the benchmark is interrupted. */
+const children = new Set<ChildProcess>();
+for (const sig of ["SIGINT", "SIGTERM"] as const)
+  process.once(sig, () => {
+    for (const c of children) c.kill("SIGTERM");
+    process.exit(130);
+  });
+const track = (c: ChildProcess): ChildProcess => {
+  children.add(c);
+  c.once("exit", () => children.delete(c));
+  return c;
+};
+
+function waitForLine(child: ChildProcess, match: (line: string) => string | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
+    child.once("exit", onExit);
+    rl.on("line", (line) => {
+      const v = match(line);
+      if (v !== undefined) {
+        child.off("exit", onExit);
+        resolve(v);
+      }
+    });
+  });
+}
+
+const rssMiB = (pid: number) => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+};
+
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+/** CPU time (µs) the process has used: robust to other load on the machine, unlike latency. */
+function cpuUs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(f[11]) + Number(f[12])) * TICK_US;
+}
+
+/** Established TCP connections to the given local ports (the backends' listeners). */
+function connectionsTo(ports: Set<number>): number {
+  let n = 0;
+  for (const f of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(f, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 4 || cols[3] !== "01") continue;
+      const rem = Number.parseInt(cols[2]?.split(":")[1] ?? "", 16);
+      if (ports.has(rem)) n++;
+    }
+  }
+  return n;
+}
+
+async function startBackends(b: number): Promise<{ urls: string[]; child: ChildProcess }> {
+  const child = track(
+    spawn(process.execPath, [join(root, "bench/scale/backend-host.ts")], {
+      stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, SCALE_BACKENDS: String(b), SCALE_TOOLS: String(T) },
+    }),
+  );
+  const line = await waitForLine(child, (l) => (l.startsWith("{") ? l : undefined));
+  return { urls: (JSON.parse(line) as { urls: string[] }).urls, child };
+}
+
+async function startGateway(
+  checkout: string,
+  urls: string[],
+  dir: string,
+): Promise<{ url: string; child: ChildProcess; startMs: number }> {
+  const cfg = join(dir, "config.yaml");
+  await writeFile(
+    cfg,
+    [
+      "name: bench",
+      "groupRef: bench",
+      "incomingAuth:",
+      "  type: anonymous",
+      "outgoingAuth:",
+      "  source: inline",
+      "aggregation:",
+      "  conflictResolution: prefix",
+      "  conflictResolutionConfig:",
+      '    prefixFormat: "{workload}_"',
+      "operational:",
+      "  incoming:",
+      `    maxSessions: ${Math.max(1000, S + 10)}`,
+      `    maxSessionsPerCaller: ${Math.max(1000, S + 10)}`,
+      "backends:",
+      ...urls.flatMap((u, i) => [`  - name: b${i}`, `    url: ${u}`, "    transport: streamable-http"]),
+      "",
+    ].join("\n"),
+  );
+  const t0 = performance.now();
+  const child = track(
+    spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        join(checkout, "packages/vmcp-runtime/src/main.ts"),
+        "serve",
+        "--config",
+        cfg,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    ),
+  );
+  const url = await waitForLine(child, (l) => {
+    try {
+      const o = JSON.parse(l) as { msg?: string; url?: string };
+      return o.msg === "vmcp serving" ? o.url : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  return { url, child, startMs: performance.now() - t0 };
+}
+
+const HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+
+async function rpc(
+  url: string,
+  body: object,
+  sid?: string,
+): Promise<{ sid: string | undefined; json: unknown }> {
+  const r = await fetch(url, {
+    method: "POST",
+    headers: sid ? { ...HEADERS, "mcp-session-id": sid } : HEADERS,
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status !== 200 && r.status !== 202) throw new Error(`HTTP ${r.status}: ${text.slice(0, 200)}`);
+  const json = text.startsWith("{") ? JSON.parse(text) : text;
+  if (json && typeof json === "object" && "error" in json)
+    throw new Error(`JSON-RPC error: ${JSON.stringify((json as { error: unknown }).error)}`);
+  return { sid: r.headers.get("mcp-session-id") ?? sid, json };
+}
+
+async function session(url: string): Promise<string> {
+  const init = await rpc(url, {
+    jsonrpc: "2.0",
+    id: 0,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "bench", version: "1" } },
+  });
+  const sid = init.sid as string;
+  await rpc(url, { jsonrpc: "2.0", method: "notifications/initialized" }, sid);
+  return sid;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function timed(n: number, concurrency: number, f: () => Promise<unknown>): Promise<number[]> {
+  const out: number[] = [];
+  let left = n;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) {
+        const t = performance.now();
+        await f();
+        out.push(performance.now() - t);
+      }
+    }),
+  );
+  return out;
+}
+
+interface Row {
+  path: string;
+  b: number;
+  startMs: number;
+  rssStart: number;
+  rssLoad: number;
+  list1: [number, number];
+  list16: [number, number];
+  listBytes: number;
+  /** Gateway CPU per tools/list and per GET /status. */
+  listCpuMs: number;
+  statusP50: number;
+  statusCpuMs: number;
+  sessErrors: number;
+  sessP50: number;
+  sessP99: number;
+  rssPerSession: number;
+  conns: number;
+}
+
+async function measure(
+  path: string,
+  checkout: string,
+  b: number,
+  urls: string[],
+  ports: Set<number>,
+): Promise<Row> {
+  const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-scale-"));
+  const gw = await startGateway(checkout, urls, dir);
+  const pid = gw.child.pid as number;
+  try {
+    const sid = await session(gw.url);
+    const first = await rpc(gw.url, { jsonrpc: "2.0", id: 1, method: "tools/list" }, sid);
+    const tools = (first.json as { result: { tools: unknown[] } }).result.tools.length;
+    if (tools !== b * T) throw new Error(`${path}: tools/list has ${tools} tools, expected ${b * T}`);
+    const listBytes = JSON.stringify(first.json).length;
+    const rssStart = rssMiB(pid);
+    const list = () => rpc(gw.url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, sid);
+    await timed(Math.min(20, LISTS), 1, list);
+    let cpu0 = cpuUs(pid);
+    const l1 = await timed(LISTS, 1, list);
+    const l16 = await timed(LISTS, 16, list);
+    const listCpuMs = (cpuUs(pid) - cpu0) / (2 * LISTS) / 1000;
+    const base = gw.url.replace(/\/mcp$/, "");
+    cpu0 = cpuUs(pid);
+    const st = await timed(100, 1, async () => (await fetch(`${base}/status`)).text());
+    const statusCpuMs = (cpuUs(pid) - cpu0) / 100 / 1000;
+    // Sessions: S clients, each initialize + one tools/call, 50 at a time.
+    const before = rssMiB(pid);
+    let errors = 0;
+    let peakConns = 0;
+    const sids: string[] = [];
+    const probe = setInterval(() => {
+      peakConns = Math.max(peakConns, connectionsTo(ports));
+    }, 100);
+    const lat = await timed(S, 50, async () => {
+      try {
+        const s = await session(gw.url);
+        sids.push(s);
+        await rpc(
+          gw.url,
+          {
+            jsonrpc: "2.0",
+            id: 3,
+            method: "tools/call",
+            params: {
+              name: `b${values.target === "one" ? 0 : sids.length % b}_tool_1`,
+              arguments: { query: "x" },
+            },
+          },
+          s,
+        );
+      } catch {
+        errors++;
+      }
+    });
+    clearInterval(probe);
+    peakConns = Math.max(peakConns, connectionsTo(ports));
+    const rssLoad = rssMiB(pid);
+    return {
+      path,
+      b,
+      startMs: gw.startMs,
+      rssStart,
+      rssLoad,
+      list1: [pct(l1, 50), pct(l1, 99)],
+      list16: [pct(l16, 50), pct(l16, 99)],
+      listBytes,
+      listCpuMs,
+      statusP50: pct(st, 50),
+      statusCpuMs,
+      sessErrors: errors,
+      sessP50: pct(lat, 50),
+      sessP99: pct(lat, 99),
+      rssPerSession: (rssLoad - before) / S,
+      conns: peakConns,
+    };
+  } finally {
+    gw.child.kill("SIGTERM");
+    await new Promise((r) => gw.child.once("exit", r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const rows: Row[] = [];
+for (const b of LEVELS) {
+  const backends = await startBackends(b);
+  const ports = new Set(backends.urls.map((u) => Number(new URL(u).port)));
+  try {
+    for (const [path, checkout] of checkouts) {
+      const r = await measure(path, checkout, b, backends.urls, ports);
+      rows.push(r);
+      console.error(JSON.stringify(r));
+    }
+  } finally {
+    backends.child.kill("SIGTERM");
+    await new Promise((r) => backends.child.once("exit", r));
+  }
+}
+
+const f = (n: number, d = 1) => n.toFixed(d);
+console.log(
+  `\nT=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
+);
+console.log(
+  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | MiB per session | conns to backends (peak) |",
+);
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+for (const r of rows)
+  console.log(
+    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.rssPerSession, 3)} | ${r.conns} |`,
+  );
+if (checkouts.length > 1) {
+  console.log("\nratios this / baseline (lower is better):");
+  for (const b of LEVELS) {
+    const base = rows.find((r) => r.b === b && r.path === "baseline");
+    const me = rows.find((r) => r.b === b && r.path === "this");
+    if (!base || !me) continue;
+    console.log(
+      `B=${b}: start ${f(me.startMs / base.startMs, 2)}, tools/list p50 c=1 ${f(me.list1[0] / base.list1[0], 2)}, c=16 ${f(me.list16[0] / base.list16[0], 2)}, CPU per tools/list ${f(me.listCpuMs / base.listCpuMs, 2)}, /status ${f(me.statusP50 / base.statusP50, 2)}, CPU per /status ${f(me.statusCpuMs / base.statusCpuMs, 2)}, RSS load ${f(me.rssLoad / base.rssLoad, 2)}`,
+    );
+  }
+}

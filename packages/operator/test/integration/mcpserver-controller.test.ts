@@ -1,0 +1,225 @@
+// The MCPServer controller against the real API server (no kubelet here: pod readiness is played by
+// patching the Deployment's status, as the kubelet and the Deployment controller would). The real
+// node e2e runs the same controller with real pods.
+import type { KubeConfig } from "@kubernetes/client-node";
+import { createLogger } from "@vmcp/kube-kit/logger";
+import { API_VERSION } from "@vmcp/shared-types";
+import { createNamespace, type TestNamespace } from "@vmcp/testenv";
+import { testKubeConfig } from "@vmcp/testenv/vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
+import { mcpRemoteProxyController } from "../../src/controllers/mcpremoteproxy.ts";
+import { mcpServerController } from "../../src/controllers/mcpserver.ts";
+import { type RunningOperator, startOperator } from "../../src/manager.ts";
+import { create, eventually, get, type Obj, patch } from "./helpers.ts";
+import { markDeploymentAvailable, mergePatch, R } from "./virtualmcpserver/vmcp-helpers.ts";
+
+let kc: KubeConfig;
+let ns: TestNamespace;
+let op: RunningOperator;
+
+type Cond = { type: string; status: string; reason: string; message: string };
+type Status = { phase?: string; url?: string; readyReplicas?: number; message?: string; conditions?: Cond[] };
+
+const server = (name: string, spec: Record<string, unknown>): Obj => ({
+  apiVersion: API_VERSION,
+  kind: "MCPServer",
+  metadata: { name, namespace: ns.name },
+  spec,
+});
+const status = async (name: string) =>
+  (await get(kc, API_VERSION, "MCPServer", ns.name, name))?.status as Status | undefined;
+const specOf = (o: Obj | undefined): unknown => o?.spec ?? {};
+const condition = (s: Status | undefined, type: string) => s?.conditions?.find((c) => c.type === type);
+
+beforeAll(async () => {
+  kc = testKubeConfig();
+  ns = await createNamespace(kc, "mcpserver");
+  op = await startOperator({
+    kc,
+    namespace: ns.name,
+    controllers: [mcpGroupController, mcpServerController, mcpRemoteProxyController],
+    leaderElection: false,
+    logger: createLogger({ level: "warn" }),
+  });
+});
+afterAll(async () => {
+  await op?.stop();
+  await ns?.delete();
+});
+
+describe("MCPServer controller", () => {
+  it("an image: Deployment and Service mcp-<name>-proxy owned by it, Pending with status.url, Ready once a replica is", async () => {
+    await create(kc, {
+      apiVersion: API_VERSION,
+      kind: "MCPGroup",
+      metadata: { name: "tools", namespace: ns.name },
+      spec: {},
+    });
+    await create(
+      kc,
+      server("weather", {
+        image: "localhost/weather:1",
+        transport: "streamable-http",
+        groupRef: { name: "tools" },
+        args: ["--name", "weather"],
+      }),
+    );
+    const pending = await eventually(async () => {
+      const s = await status("weather");
+      return s?.phase === "Pending" && s.url ? s : undefined;
+    }, "weather Pending with a url");
+    expect(pending.url).toBe(`http://mcp-weather-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    expect(condition(pending, "Ready")).toMatchObject({ status: "False", reason: "NotReady" });
+    expect(condition(pending, "GroupRefValidated")).toMatchObject({ status: "True" });
+    const dep = await get(kc, "apps/v1", "Deployment", ns.name, "weather");
+    const uid = (await get(kc, API_VERSION, "MCPServer", ns.name, "weather"))?.metadata.uid;
+    expect(
+      (dep?.metadata as { ownerReferences?: unknown[] } | undefined)?.ownerReferences?.[0],
+    ).toMatchObject({
+      kind: "MCPServer",
+      name: "weather",
+      uid,
+      controller: true,
+    });
+    const c = (
+      specOf(dep) as { template: { spec: { containers: { name: string; image: string; args: string[] }[] } } }
+    ).template.spec.containers[0];
+    expect(c).toMatchObject({ name: "mcp", image: "localhost/weather:1", args: ["--name", "weather"] });
+    const svc = await get(kc, "v1", "Service", ns.name, "mcp-weather-proxy");
+    expect((specOf(svc) as { ports: unknown[] }).ports).toEqual([
+      { name: "http", port: 8080, targetPort: "mcp", protocol: "TCP" },
+    ]);
+
+    await markDeploymentAvailable(kc, ns.name, "weather");
+    const ready = await eventually(async () => {
+      const s = await status("weather");
+      return s?.phase === "Ready" ? s : undefined;
+    }, "weather Ready");
+    expect(ready).toMatchObject({ readyReplicas: 1, message: "1 replica(s) ready" });
+    expect(condition(ready, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+
+    // A spec change reaches the Deployment (SSA), not a new object.
+    await patch(kc, server("weather", {}), { spec: { args: ["--name", "notes"] } });
+    await eventually(async () => {
+      const d = await get(kc, "apps/v1", "Deployment", ns.name, "weather");
+      const args = (specOf(d) as { template: { spec: { containers: { args?: string[] }[] } } }).template.spec
+        .containers[0]?.args;
+      return args?.[1] === "notes";
+    }, "the Deployment follows spec.args");
+  });
+
+  it("stdio is refused with Valid=False UnsupportedTransport and nothing is deployed", async () => {
+    await create(kc, server("local", { image: "localhost/local:1", transport: "stdio" }));
+    const s = await eventually(async () => {
+      const st = await status("local");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "local Failed");
+    expect(condition(s, "Valid")).toMatchObject({ status: "False", reason: "UnsupportedTransport" });
+    expect(s.url).toBeUndefined();
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "local")).toBeUndefined();
+  });
+
+  it("spec.serviceAccount is refused (ServiceAccountNotAllowed): no pod may borrow a namespace account through the operator", async () => {
+    await create(
+      kc,
+      server("borrower", { image: "localhost/x:1", transport: "streamable-http", serviceAccount: "default" }),
+    );
+    const s = await eventually(async () => {
+      const st = await status("borrower");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "borrower Failed");
+    expect(condition(s, "Valid")).toMatchObject({ status: "False", reason: "ServiceAccountNotAllowed" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "borrower")).toBeUndefined();
+  });
+
+  it("a podTemplateSpec outside the allow-list: PodTemplateValid=False naming the field, no Deployment", async () => {
+    await create(
+      kc,
+      server("sneaky", {
+        image: "localhost/x:1",
+        transport: "sse",
+        podTemplateSpec: { spec: { containers: [{ name: "mcp", command: ["sh"] }] } },
+      }),
+    );
+    const s = await eventually(async () => {
+      const st = await status("sneaky");
+      return st?.phase === "Failed" ? st : undefined;
+    }, "sneaky Failed");
+    expect(condition(s, "PodTemplateValid")).toMatchObject({
+      status: "False",
+      reason: "InvalidPodTemplateSpec",
+    });
+    expect(condition(s, "PodTemplateValid")?.message).toContain("spec.containers[mcp].command");
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "sneaky")).toBeUndefined();
+  });
+
+  it("no image: not this operator's to run; a status someone else wrote is left as it is", async () => {
+    await create(kc, server("external", { transport: "streamable-http" }));
+    await mergePatch(
+      kc,
+      R.server,
+      ns.name,
+      "external",
+      { status: { phase: "Ready", url: "http://elsewhere:8080/mcp" } },
+      true,
+    );
+    // The stdio/sneaky/weather reconciles above prove the controller runs; give this one the same chance.
+    await eventually(async () => (await status("local"))?.phase === "Failed", "controller running");
+    expect(await status("external")).toEqual({ phase: "Ready", url: "http://elsewhere:8080/mcp" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "external")).toBeUndefined();
+  });
+});
+
+describe("MCPRemoteProxy controller", () => {
+  const proxy = (name: string, spec: Record<string, unknown>): Obj => ({
+    apiVersion: API_VERSION,
+    kind: "MCPRemoteProxy",
+    metadata: { name, namespace: ns.name },
+    spec,
+  });
+  const proxyStatus = async (name: string) =>
+    (await get(kc, API_VERSION, "MCPRemoteProxy", ns.name, name))?.status as Status | undefined;
+
+  it("the runtime in single-backend mode: ConfigMap, Deployment and Service owned by it, status.url, Ready once a replica is", async () => {
+    await create(kc, proxy("crm", { remoteUrl: "https://crm.example.com/mcp" }));
+    const pending = await eventually(async () => {
+      const s = await proxyStatus("crm");
+      return s?.phase === "Pending" && s.url ? s : undefined;
+    }, "crm Pending with a url");
+    expect(pending.url).toBe(`http://mcp-crm-remote-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    expect(pending).not.toHaveProperty("readyReplicas");
+    const cm = await get(kc, "v1", "ConfigMap", ns.name, "crm-remote-proxy-config");
+    expect((cm as { data?: Record<string, string> } | undefined)?.data?.["config.yaml"]).toContain(
+      "https://crm.example.com/mcp",
+    );
+    const svc = await get(kc, "v1", "Service", ns.name, "mcp-crm-remote-proxy");
+    expect((specOf(svc) as { sessionAffinity?: string }).sessionAffinity).toBe("ClientIP");
+    await markDeploymentAvailable(kc, ns.name, "crm-remote-proxy");
+    await eventually(async () => (await proxyStatus("crm"))?.phase === "Ready", "crm Ready");
+  });
+
+  it("a field the proxy does not implement yet (oidcConfigRef) or a forbidden URL: Valid=False naming it, nothing deployed", async () => {
+    await create(
+      kc,
+      proxy("secure", {
+        remoteUrl: "https://crm.example.com/mcp",
+        oidcConfigRef: { name: "o", audience: "a" },
+      }),
+    );
+    await create(kc, proxy("meta", { remoteUrl: "http://169.254.169.254/latest" }));
+    const secure = await eventually(async () => {
+      const s = await proxyStatus("secure");
+      return s?.phase === "Failed" ? s : undefined;
+    }, "secure Failed");
+    expect(condition(secure, "Valid")).toMatchObject({ status: "False", reason: "Unsupported" });
+    expect(condition(secure, "Valid")?.message).toMatch(/^oidcConfigRef: /);
+    const meta = await eventually(async () => {
+      const s = await proxyStatus("meta");
+      return s?.phase === "Failed" ? s : undefined;
+    }, "meta Failed");
+    expect(condition(meta, "Valid")).toMatchObject({ status: "False", reason: "RemoteURLInvalid" });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "secure-remote-proxy")).toBeUndefined();
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "meta-remote-proxy")).toBeUndefined();
+  });
+});
