@@ -2,8 +2,11 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { isJsonObject } from "@vmcp/shared-types";
 import { kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
+import { needsApply } from "./managed-fields.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 import { objectPath, resourceFor } from "./resources.ts";
+
+export { needsApply } from "./managed-fields.ts";
 
 export const FIELD_MANAGER = "vmcp-operator";
 
@@ -78,15 +81,14 @@ function listKey(items: unknown[]): string | undefined {
 }
 
 /**
- * True when applying `desired` would change nothing in `live`: every field set in desired is present
- * with an equal value in live. Live may hold more (defaults, other managers' fields).
+ * True when every field set in desired is present with an equal value in live; live may hold more
+ * (defaults, other managers' fields). It cannot see a field or list entry that desired no longer
+ * holds, so it is only right where the caller's desired value always has the same set of fields
+ * (the config kinds' status in the operator's kit/status.ts); owned objects use `needsApply`.
  * - undefined in desired means "not managed"; null means "must be absent";
  * - an empty array or object in desired matches an absent field;
- * - arrays of objects keyed by `type` (conditions) or `name` (containers, env, volumes...) are
- *   matched by key, like server-side apply's map lists, and live may hold extra entries owned by
- *   other managers; other arrays are compared position by position and must have equal length.
- * Limitation: dropping an entry we applied earlier from a keyed list is not seen as a change;
- * callers that remove owned list entries must write unconditionally.
+ * - arrays of objects keyed by `type` (conditions) or `name` are matched by key; other arrays are
+ *   compared position by position and must have equal length.
  */
 export function isSubsetOf(desired: unknown, live: unknown): boolean {
   if (desired === undefined) return true;
@@ -111,23 +113,16 @@ export function isSubsetOf(desired: unknown, live: unknown): boolean {
   return desired === live;
 }
 
-/** Applies `desired` unless `live` already matches it; returns whether a write was sent. */
+/**
+ * Applies `desired` (an owned object, not its status) unless `needsApply` knows the apply would
+ * change nothing in `live`; returns whether a write was sent.
+ */
 export async function applyIfChanged<T extends KubeObject>(
   kc: KubeConfig,
   desired: T,
   live: T | undefined,
-  opts: ApplyOptions & { status?: boolean } = {},
+  opts: ApplyOptions = {},
 ): Promise<{ written: boolean; obj: T | undefined }> {
-  if (opts.status) {
-    const d = (desired as { status?: unknown }).status;
-    if (live && isSubsetOf(d, (live as { status?: unknown }).status)) return { written: false, obj: live };
-    return { written: true, obj: await applyStatus(kc, desired, opts) };
-  }
-  if (live && isSubsetOf(stripStatus(desired), live)) return { written: false, obj: live };
+  if (!needsApply(desired, live, opts.fieldManager ?? FIELD_MANAGER)) return { written: false, obj: live };
   return { written: true, obj: await applyObject(kc, desired, opts) };
-}
-
-function stripStatus<T extends KubeObject>(obj: T): T {
-  const { status: _status, ...rest } = obj as T & { status?: unknown };
-  return rest as T;
 }

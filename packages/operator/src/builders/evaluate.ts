@@ -1,10 +1,8 @@
 // One pure pass over a VirtualMCPServer's world: the validations in ToolHive's order, then
 // the desired owned objects. The reconciler only reads caches before and writes after this.
 
-import { createHash } from "node:crypto";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { API_VERSION } from "@vmcp/shared-types";
-import { canonicalJson } from "../kit/hash.ts";
 import type { ConditionInput } from "./conditions.ts";
 import { buildConfigMap } from "./configmap.ts";
 import { buildDeployment } from "./deployment.ts";
@@ -17,8 +15,6 @@ import { serviceAccountCheck } from "./service-account.ts";
 import type { OperatorPhase } from "./status.ts";
 import { generateVmcpConfig } from "./vmcp-config.ts";
 import type { VmcpWorld } from "./world.ts";
-
-export const DESIRED_HASH_ANNOTATION = "vmcp.toolhive.stacklok.dev/desired-hash";
 
 export interface EvaluateOptions {
   image: string;
@@ -39,19 +35,6 @@ export interface Evaluation {
   objects: KubernetesObject[];
   configChecksum?: string;
   oidcConfigHash?: string;
-}
-
-/**
- * Annotates each owned object with a hash of what we apply. Server-side apply removes fields we
- * stop applying, but a "does live already contain desired?" check cannot see a removal; a changed
- * hash can, so dropping an env var, volume or rule still produces exactly one write.
- */
-export function withDesiredHash<T extends KubernetesObject>(obj: T): T {
-  const hash = createHash("sha256").update(canonicalJson(obj)).digest("hex").slice(0, 16);
-  const out = structuredClone(obj);
-  out.metadata = out.metadata ?? {};
-  out.metadata.annotations = { ...(out.metadata.annotations ?? {}), [DESIRED_HASH_ANNOTATION]: hash };
-  return out;
 }
 
 export function ownerOf(world: VmcpWorld): OwnerInfo {
@@ -223,7 +206,7 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
   return {
     conditions,
     warnings,
-    objects: objects.map(withDesiredHash),
+    objects,
     configChecksum: checksum,
     ...(gen.value.oidcConfigHash ? { oidcConfigHash: gen.value.oidcConfigHash } : {}),
   };

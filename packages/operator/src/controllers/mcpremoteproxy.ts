@@ -1,7 +1,7 @@
 // MCPRemoteProxy controller: the runtime image in single-backend mode in front of spec.remoteUrl
 // (ConfigMap, Deployment, Service mcp-<name>-remote-proxy) and the status ToolHive reports.
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import { applyObject, isSubsetOf } from "@vmcp/kube-kit/apply";
+import { applyObject, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
 import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
@@ -85,7 +85,7 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
       const kind = obj.kind ?? "";
       const objName = obj.metadata?.name ?? "";
       const live = byKind[kind]?.get(namespace, objName);
-      if (live && isSubsetOf(obj, live)) continue;
+      if (!needsApply(obj, live, FIELD_MANAGER)) continue;
       const res = await applyObject(ctx.kc, obj, { metrics: ctx.metrics });
       if (kind === "Deployment") deployment = res as V1Deployment;
       if (kind === "Service") serviceExists = true;

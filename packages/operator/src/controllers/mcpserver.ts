@@ -2,7 +2,7 @@
 // Service mcp-<name>-proxy, and the status ToolHive reports (phase, url, readyReplicas, Ready).
 // A server without spec.image is someone else's to run: its status is left alone.
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
-import { applyObject, isSubsetOf } from "@vmcp/kube-kit/apply";
+import { applyObject, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
 import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
@@ -76,7 +76,7 @@ export function mcpServerController(ctx: ControllerContext): Controller {
       const kind = obj.kind ?? "";
       const objName = obj.metadata?.name ?? "";
       const live = (kind === "Deployment" ? deployments : services).get(namespace, objName);
-      if (live && isSubsetOf(obj, live)) continue;
+      if (!needsApply(obj, live, FIELD_MANAGER)) continue;
       const res = await applyObject(ctx.kc, obj, { metrics: ctx.metrics });
       if (kind === "Deployment") deployment = res as V1Deployment;
       else serviceExists = true;

@@ -25,6 +25,10 @@ export function ownedConditions(live: unknown, inputs: ConditionInput[], now = n
 /**
  * Applies `status` to obj's /status subresource under the operator's field manager, unless the live
  * status already holds every value. Returns whether a write was sent.
+ * A subset check is enough here, unlike for owned objects (`needsApply`): every caller states its
+ * whole status each time with the same fields and condition types, so no field this manager owned
+ * can be missing from `status`. Inside it, lists of strings compare whole (by position and length);
+ * the one keyed list that can shrink, `referencingWorkloads`, travels with `referenceCount`.
  */
 export async function writeStatusIfChanged(
   ctx: Pick<ControllerContext, "kc" | "metrics">,

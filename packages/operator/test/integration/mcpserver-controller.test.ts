@@ -109,6 +109,48 @@ describe("MCPServer controller", () => {
     }, "the Deployment follows spec.args");
   });
 
+  it("an env var removed from the spec leaves the Deployment; an unchanged spec writes nothing", async () => {
+    type Env = { name: string };
+    const envOf = async () =>
+      (
+        specOf(await get(kc, "apps/v1", "Deployment", ns.name, "envs")) as {
+          template?: { spec: { containers: { env?: Env[] }[] } };
+        }
+      ).template?.spec.containers[0]?.env?.map((e) => e.name) ?? [];
+    await create(
+      kc,
+      server("envs", {
+        image: "localhost/envs:1",
+        transport: "streamable-http",
+        env: [
+          { name: "KEEP", value: "1" },
+          { name: "DROP", value: "2" },
+        ],
+      }),
+    );
+    await eventually(async () => (await envOf()).includes("DROP"), "both env vars rendered");
+    await patch(kc, server("envs", {}), { spec: { env: [{ name: "KEEP", value: "1" }] } });
+    await eventually(async () => !(await envOf()).includes("DROP"), "DROP removed from the Deployment");
+    expect(await envOf()).toContain("KEEP");
+
+    // Wake the controller with a change that alters no owned object: no Deployment or Service write.
+    const writes = async () =>
+      (await op.metrics.apiserverWrites.get()).values
+        .filter((v) => v.labels.kind === "Deployment" || v.labels.kind === "Service")
+        .reduce((sum, v) => sum + v.value, 0);
+    const rv = async () =>
+      (await get(kc, "apps/v1", "Deployment", ns.name, "envs"))?.metadata.resourceVersion;
+    const before = { writes: await writes(), rv: await rv() };
+    const reconciles = async () =>
+      (await op.metrics.reconcileTotal.get()).values
+        .filter((v) => v.labels.controller === "mcpserver")
+        .reduce((sum, v) => sum + v.value, 0);
+    const reconcilesBefore = await reconciles();
+    await patch(kc, server("envs", {}), { metadata: { annotations: { "example.com/poke": "1" } } });
+    await eventually(async () => (await reconciles()) > reconcilesBefore, "a reconcile ran");
+    expect({ writes: await writes(), rv: await rv() }).toEqual(before);
+  });
+
   it("stdio is refused with Valid=False UnsupportedTransport and nothing is deployed", async () => {
     await create(kc, server("local", { image: "localhost/local:1", transport: "stdio" }));
     const s = await eventually(async () => {

@@ -5,7 +5,7 @@ import type {
   V1Deployment,
   V1ManagedFieldsEntry,
 } from "@kubernetes/client-node";
-import { applyObject, applyStatus, isSubsetOf } from "@vmcp/kube-kit/apply";
+import { applyObject, applyStatus, needsApply } from "@vmcp/kube-kit/apply";
 import type { EventRecorder } from "@vmcp/kube-kit/events";
 import { isConflict, isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
 import type { Informer } from "@vmcp/kube-kit/informer";
@@ -260,7 +260,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       const kind = desired.kind ?? "";
       const objName = desired.metadata?.name ?? "";
       const live = ownedLive(kind, objName);
-      if (live && isSubsetOf(desired, live)) continue;
+      if (!needsApply(desired, live, OPERATOR_FIELD_MANAGER)) continue;
       const res = await applyObject(deps.kc, desired, applyOpts);
       remember(
         `${kind}/${namespace}/${objName}`,
