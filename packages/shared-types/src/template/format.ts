@@ -256,7 +256,8 @@ export function goJson(v: TemplateValue): string {
     if (x === MISSING || x === undefined) return null;
     if (Array.isArray(x)) return x.map((e) => sortKeys(e, depth + 1));
     if (isJsonObject(x)) {
-      const out: Record<string, unknown> = {};
+      // No prototype: a "__proto__" key of the data is a key like any other, not a prototype set.
+      const out: Record<string, unknown> = Object.create(null);
       for (const k of Object.keys(x).sort()) out[k] = sortKeys(x[k], depth + 1);
       return out;
     }

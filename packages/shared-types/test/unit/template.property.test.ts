@@ -22,6 +22,11 @@ describe("template properties", () => {
     );
   });
 
+  it('json keeps a "__proto__" key of the data (it is data, not a prototype)', () => {
+    const v = JSON.parse('{"__proto__":null,"a":{"__proto__":{"x":1}}}') as unknown;
+    expect(renderTemplate("{{ .v | json }}", { v })).toBe('{"__proto__":null,"a":{"__proto__":{"x":1}}}');
+  });
+
   it("json | fromJson round-trips any JSON value", () => {
     fc.assert(
       fc.property(jsonValue, (v) => {

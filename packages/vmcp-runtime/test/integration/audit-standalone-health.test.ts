@@ -47,7 +47,9 @@ beforeAll(async () => {
       "operational:",
       "  failureHandling:",
       "    healthCheckInterval: 1s",
-      "    healthCheckTimeout: 500ms",
+      // Generous against the 1 s interval: on a loaded machine a 500 ms check of the healthy
+      // backend can miss, and this test is about the dead one.
+      "    healthCheckTimeout: 900ms",
       "    unhealthyThreshold: 2",
       "    circuitBreaker: { enabled: true, failureThreshold: 2, timeout: 2s }",
       "",
