@@ -22,13 +22,7 @@ import {
 } from "../builders/remote-proxy/workload.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
-import {
-  kindInformer,
-  podWaitingInformer,
-  type RawObject,
-  RawObjectSchema,
-  rawKindInformer,
-} from "../kit/kinds.ts";
+import { kindInformer, ownedInformers, podWaitingInformer, rawKindInformer } from "../kit/kinds.ts";
 import { splitKey, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
 import { validateRemoteUrl } from "./mcpserverentry-url.ts";
@@ -42,15 +36,7 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
   const rawProxies = rawKindInformer(reg, "MCPRemoteProxy");
   rawProxies.addIndexer(GROUP_REF_INDEX, groupRefIndex);
   const groups = rawKindInformer(reg, "MCPGroup");
-  const owned = (group: string, plural: string) =>
-    reg.get<RawObject>({
-      group,
-      version: "v1",
-      plural,
-      labelSelector: SELECTOR,
-      variant: "remoteproxy-owned",
-      parse: (raw) => RawObjectSchema.parse(raw),
-    });
+  const owned = ownedInformers(reg, SELECTOR, "remoteproxy-owned");
   const byKind: Record<string, ReturnType<typeof owned>> = {
     Deployment: owned("apps", "deployments"),
     Service: owned("", "services"),

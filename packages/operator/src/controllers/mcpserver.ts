@@ -21,13 +21,7 @@ import { buildMcpServerDeployment, buildMcpServerService } from "../builders/mcp
 import { InvalidPodTemplateSpecError } from "../builders/pod-template-overlay.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
-import {
-  kindInformer,
-  podWaitingInformer,
-  type RawObject,
-  RawObjectSchema,
-  rawKindInformer,
-} from "../kit/kinds.ts";
+import { kindInformer, ownedInformers, podWaitingInformer, rawKindInformer } from "../kit/kinds.ts";
 import { splitKey, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
 
@@ -40,15 +34,7 @@ export function mcpServerController(ctx: ControllerContext): Controller {
   const rawServers = rawKindInformer(reg, "MCPServer");
   rawServers.addIndexer(GROUP_REF_INDEX, groupRefIndex);
   const groups = rawKindInformer(reg, "MCPGroup");
-  const owned = (group: string, plural: string) =>
-    reg.get<RawObject>({
-      group,
-      version: "v1",
-      plural,
-      labelSelector: SELECTOR,
-      variant: "mcpserver-owned",
-      parse: (raw) => RawObjectSchema.parse(raw),
-    });
+  const owned = ownedInformers(reg, SELECTOR, "mcpserver-owned");
   const deployments = owned("apps", "deployments");
   const services = owned("", "services");
   const pods = podWaitingInformer(reg, SELECTOR, "mcpserver-waiting");

@@ -173,6 +173,24 @@ const PodSchema = z.object({
     .optional(),
 });
 
+/** Informers for the objects a workload controller owns (found by its label selector), one per
+ * resource: `owned("apps", "deployments")`. */
+export function ownedInformers(
+  reg: InformerRegistry,
+  labelSelector: string,
+  variant: string,
+): (group: string, plural: string) => Informer<RawObject> {
+  return (group, plural) =>
+    reg.get<RawObject>({
+      group,
+      version: "v1",
+      plural,
+      labelSelector,
+      variant,
+      parse: (raw) => RawObjectSchema.parse(raw),
+    });
+}
+
 /** Pods matching a label selector, slimmed to PodWaitingView (no specs, env or volumes in memory). */
 export function podWaitingInformer(
   reg: InformerRegistry,
