@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Identity } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
 import { decodeState, encodeState, identityBinding, type SessionState } from "../sessions/token.ts";
+import { adoptSession } from "./adopt-session.ts";
 import type { ClientSession } from "./session.ts";
 import { type AddResult, type SessionMap, SessionStorageError, type SessionStore } from "./sessions.ts";
 
@@ -117,17 +118,7 @@ export class RedisSessionMap implements SessionMap {
     // Checked after the await: a concurrent request may have rebuilt it meanwhile.
     const local = this.#o.store.get(id);
     if (local) return this.#bindings.get(local) === binding ? local : this.#refuse("other-identity");
-    const s = this.#o.rebuild(id, state, identity);
-    s.portable = true;
-    s.resumeBackends(state.backends);
-    this.#bindings.set(s, binding);
-    const caller = identity ? `id:${identity.issuer ?? ""}\n${identity.subject}` : `resumed:${id}`;
-    if (this.#o.store.add(s, caller) !== "added") {
-      void s.close({ keepBackends: true });
-      return this.#refuse("full");
-    }
-    this.#o.onResumed?.();
-    return s;
+    return adoptSession(this.#o, this.#bindings, id, state, identity, binding) ?? this.#refuse("full");
   }
 
   #refuse(reason: RedisRefusal): undefined {

@@ -10,6 +10,7 @@ import {
   type SessionState,
   sealSession,
 } from "../sessions/token.ts";
+import { adoptSession } from "./adopt-session.ts";
 import type { ClientSession } from "./session.ts";
 import type { AddResult, SessionMap, SessionStore } from "./sessions.ts";
 
@@ -94,18 +95,8 @@ export class TokenSessionMap implements SessionMap {
     const state = opened.state;
     if (state.binding !== binding) return this.#refuse("other-identity");
     if (Date.now() - state.issuedAt > this.#maxAgeMs) return this.#refuse("expired");
-    const s = this.#o.rebuild(id, state, identity);
-    s.portable = true;
-    s.resumeBackends(state.backends);
-    this.#bindings.set(s, binding);
     // Nothing above awaits: no other request can have stored the same id meanwhile.
-    const caller = identity ? `id:${identity.issuer ?? ""}\n${identity.subject}` : `resumed:${id}`;
-    if (this.#o.store.add(s, caller) !== "added") {
-      void s.close({ keepBackends: true });
-      return this.#refuse("full");
-    }
-    this.#o.onResumed?.();
-    return s;
+    return adoptSession(this.#o, this.#bindings, id, state, identity, binding) ?? this.#refuse("full");
   }
 
   #refuse(reason: RefusalReason): undefined {
