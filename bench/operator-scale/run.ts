@@ -113,9 +113,12 @@ async function startOperatorProcess(
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
   );
-  const ready = poll("operator /readyz", async () =>
-    (await fetch(`${url}/readyz`).then((r) => r.text().then(() => r.ok), () => false)) ? true : undefined,
-  );
+  const isReady = () =>
+    fetch(`${url}/readyz`).then(
+      (r) => r.text().then(() => r.ok),
+      () => false,
+    );
+  const ready = poll("operator /readyz", async () => ((await isReady()) ? true : undefined));
   await Promise.race([ready, exited]);
   return { child, url };
 }

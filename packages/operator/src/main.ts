@@ -103,7 +103,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const concurrencyText = values.concurrency || env.CONCURRENCY || String(DEFAULT_CONCURRENCY);
   const concurrency = Number(concurrencyText);
   if (!/^\d+$/.test(concurrencyText) || concurrency < 1 || concurrency > 64) {
-    throw new Error(`--concurrency: expected a whole number from 1 to 64, got ${JSON.stringify(concurrencyText)}`);
+    throw new Error(
+      `--concurrency: expected a whole number from 1 to 64, got ${JSON.stringify(concurrencyText)}`,
+    );
   }
   const podNamespace =
     env.POD_NAMESPACE ||

@@ -23,7 +23,9 @@ describe("service range", () => {
         );
       }
       const list = await core.listNamespacedService({ namespace: "default" });
-      const ips = list.items.filter((s) => s.metadata?.name?.startsWith("svc-")).map((s) => s.spec?.clusterIP);
+      const ips = list.items
+        .filter((s) => s.metadata?.name?.startsWith("svc-"))
+        .map((s) => s.spec?.clusterIP);
       expect(ips).toHaveLength(SERVICES);
       expect(new Set(ips).size).toBe(SERVICES);
     } finally {
