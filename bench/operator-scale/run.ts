@@ -82,9 +82,23 @@ function metric(page: string, name: string, labelFilter = ""): number {
   return sum;
 }
 
-async function scrape(url: string): Promise<{ writes: number; depth: number; reconciles: number }> {
+/** Writes per `kind/verb`, to see where they go. */
+function writesByKind(page: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of page.matchAll(/^vmcp_operator_apiserver_writes_total\{([^}]*)\} (\S+)$/gm)) {
+    const kind = /kind="([^"]*)"/.exec(m[1] ?? "")?.[1] ?? "?";
+    const verb = /verb="([^"]*)"/.exec(m[1] ?? "")?.[1] ?? "?";
+    out[`${kind}/${verb}`] = (out[`${kind}/${verb}`] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+async function scrape(
+  url: string,
+): Promise<{ writes: number; depth: number; reconciles: number; byKind: Record<string, number> }> {
   const page = await (await fetch(`${url}/metrics`)).text();
   return {
+    byKind: writesByKind(page),
     writes: metric(page, "vmcp_operator_apiserver_writes_total"),
     depth: metric(page, "vmcp_operator_workqueue_depth"),
     reconciles: metric(page, "vmcp_operator_reconcile_total"),
@@ -180,6 +194,7 @@ interface Result {
   apiserverCpuMsPerObject: number;
   rssMiB: number;
   idleWrites: number;
+  writesByKind: Record<string, number>;
 }
 
 async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
@@ -228,6 +243,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         apiserverCpuMsPerObject: ((api1 - api0) * 1000) / n,
         rssMiB: rssMiB(pid),
         idleWrites: idle.writes - settled.writes,
+        writesByKind: settled.byKind,
       };
       console.log(JSON.stringify(result));
       return result;
