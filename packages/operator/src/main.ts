@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "@vmcp/kube-kit/logger";
 import { cliErrorLine, type LogFormat, parseLogFormat, versionLine } from "@vmcp/shared-types";
-import { DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
+import { DEFAULT_CONCURRENCY, DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
 import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `vmcp-operator: reconciles VirtualMCPServer and its supporting kinds (toolhive.stacklok.dev/v1beta1)
@@ -26,6 +26,8 @@ Flags (environment variable in brackets):
   --leader-election-id <name>      name of the Lease [LEADER_ELECTION_ID] (default ${DEFAULT_LEASE_NAME})
   --kubeconfig <path>              kubeconfig to use; otherwise in-cluster config, else the default
                                    loading rules (KUBECONFIG, ~/.kube/config)
+  --concurrency <n>                reconciles at once per workload controller (VirtualMCPServer,
+                                   MCPServer, MCPRemoteProxy), 1-64 [CONCURRENCY] (default ${DEFAULT_CONCURRENCY})
   --allow-loopback-entries         accept MCPServerEntry URLs on loopback hosts (local development)
                                    [ALLOW_LOOPBACK_ENTRIES]
   --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)
@@ -50,6 +52,7 @@ export interface CliOptions {
   leaderElectionId: string;
   kubeconfig: string | undefined;
   allowLoopbackEntries: boolean;
+  concurrency: number;
   logLevel: string;
   logFormat: LogFormat;
 }
@@ -85,6 +88,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
       "leader-election-id": { type: "string" },
       kubeconfig: { type: "string" },
       "allow-loopback-entries": { type: "string" },
+      concurrency: { type: "string" },
       "log-level": { type: "string" },
       "log-format": { type: "string" },
     },
@@ -94,6 +98,14 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   const metricsPort = Number(portText);
   if (!Number.isInteger(metricsPort) || metricsPort < 0 || metricsPort > 65535) {
     throw new Error(`--metrics-port: not a port: ${portText}`);
+  }
+  // Bounded: each worker holds requests open against the apiserver.
+  const concurrencyText = values.concurrency || env.CONCURRENCY || String(DEFAULT_CONCURRENCY);
+  const concurrency = Number(concurrencyText);
+  if (!/^\d+$/.test(concurrencyText) || concurrency < 1 || concurrency > 64) {
+    throw new Error(
+      `--concurrency: expected a whole number from 1 to 64, got ${JSON.stringify(concurrencyText)}`,
+    );
   }
   const podNamespace =
     env.POD_NAMESPACE ||
@@ -112,6 +124,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     leaderElectionId: values["leader-election-id"] || env.LEADER_ELECTION_ID || DEFAULT_LEASE_NAME,
     kubeconfig: values.kubeconfig || undefined,
     allowLoopbackEntries: bool(values["allow-loopback-entries"] ?? env.ALLOW_LOOPBACK_ENTRIES, false),
+    concurrency,
     logLevel: values["log-level"] || env.LOG_LEVEL || "info",
     logFormat: parseLogFormat(values["log-format"] ?? env.LOG_FORMAT),
   };
@@ -167,6 +180,7 @@ async function main(): Promise<number> {
     vmcpImage: cli.vmcpImage,
     namespace: cli.namespace,
     allowLoopbackEntries: cli.allowLoopbackEntries,
+    concurrency: cli.concurrency,
     metrics: { host: cli.metricsAddr, port: cli.metricsPort },
     leaderElection: cli.leaderElect
       ? { namespace: cli.leaderElectionNamespace, name: cli.leaderElectionId }

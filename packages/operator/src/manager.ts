@@ -14,6 +14,8 @@ import { registerOperatorGauges } from "./observability.ts";
 
 export { DEFAULT_VMCP_IMAGE };
 export const DEFAULT_LEASE_NAME = "vmcp-operator-leader";
+/** Workers per workload controller: enough to keep a cluster's apiserver busy during a mass create. */
+export const DEFAULT_CONCURRENCY = 8;
 
 export interface LeaderElectionSettings {
   namespace: string;
@@ -29,6 +31,8 @@ export interface OperatorOptions {
   /** Watch scope; undefined or "" = all namespaces. */
   namespace?: string;
   allowLoopbackEntries?: boolean;
+  /** Workers per workload controller (default DEFAULT_CONCURRENCY). */
+  concurrency?: number;
   /** Controllers to run (default: all of them, see controllers/index.ts). */
   controllers?: readonly ControllerFactory[];
   /** Serve /metrics, /healthz, /readyz here; omit to serve nothing (tests that need no HTTP). */
@@ -85,6 +89,7 @@ export async function startOperator(opts: OperatorOptions): Promise<RunningOpera
       vmcpImage: opts.vmcpImage ?? DEFAULT_VMCP_IMAGE,
       namespace,
       allowLoopbackEntries: opts.allowLoopbackEntries ?? false,
+      concurrency: opts.concurrency ?? DEFAULT_CONCURRENCY,
     },
   };
   const controllers = (opts.controllers ?? DEFAULT_CONTROLLERS).map((factory) => factory(ctx));

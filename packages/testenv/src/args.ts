@@ -1,5 +1,6 @@
 // Command lines for etcd and kube-apiserver. Pure so the flag set is unit-tested; flags follow
 // envtest (controller-runtime) and kwokctl, checked against `--help` of the built binaries.
+import { NODE_NETWORK } from "./node-config.ts";
 
 export type EtcdOptions = { dataDir: string; clientPort: number; peerPort: number };
 
@@ -78,7 +79,9 @@ export function apiServerArgs(o: ApiServerOptions): string[] {
     `--service-account-issuer=${server}`,
     `--service-account-key-file=${o.files.saPublicKey}`,
     `--service-account-signing-key-file=${o.files.saPrivateKey}`,
-    `--service-cluster-ip-range=${o.node?.serviceCidr ?? o.serviceClusterIpRange ?? "10.0.0.0/24"}`,
+    // One range with or without a node (kube-proxy and the controller-manager use the node's): a /16,
+    // since a /24 runs out at ~250 Services and the scale benches create one per server.
+    `--service-cluster-ip-range=${o.node?.serviceCidr ?? o.serviceClusterIpRange ?? NODE_NETWORK.serviceCidr}`,
     "--allow-privileged=true",
     "--enable-priority-and-fairness=false",
     "--profiling=false",

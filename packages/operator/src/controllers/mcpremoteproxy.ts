@@ -111,6 +111,7 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
 
   const controller = new Controller({
     name: MCPREMOTEPROXY_CONTROLLER_NAME,
+    concurrency: ctx.settings.concurrency,
     reconcile,
     logger: ctx.logger,
     metrics: ctx.metrics,

@@ -97,6 +97,7 @@ export function mcpServerController(ctx: ControllerContext): Controller {
 
   const controller = new Controller({
     name: MCPSERVER_CONTROLLER_NAME,
+    concurrency: ctx.settings.concurrency,
     reconcile,
     logger: ctx.logger,
     metrics: ctx.metrics,

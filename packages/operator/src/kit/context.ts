@@ -16,6 +16,11 @@ export interface OperatorSettings {
    * listen on 127.0.0.1). Off by default: in a cluster, loopback is the runtime pod itself.
    */
   allowLoopbackEntries?: boolean;
+  /**
+   * Reconciles at once per workload controller (VirtualMCPServer, MCPServer, MCPRemoteProxy).
+   * A first reconcile waits on several applies, so the workers mostly wait on the apiserver.
+   */
+  concurrency: number;
 }
 
 /** What every controller factory receives from the manager. */

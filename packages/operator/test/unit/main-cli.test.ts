@@ -32,6 +32,15 @@ describe("vmcp-operator flags", () => {
     expect(() => parseCli(["--leader-elect=maybe"], {})).toThrow(/true or false/);
   });
 
+  it("takes --concurrency (8 by default) and refuses values that are not 1-64", () => {
+    expect(parseCli([], {}).concurrency).toBe(8);
+    expect(parseCli([], { CONCURRENCY: "4" }).concurrency).toBe(4);
+    expect(parseCli(["--concurrency", "16"], { CONCURRENCY: "4" }).concurrency).toBe(16);
+    for (const bad of ["0", "65", "2.5", "many", "-1"]) {
+      expect(() => parseCli([`--concurrency=${bad}`], {})).toThrow(/--concurrency: expected a whole number/);
+    }
+  });
+
   it("documents every flag in --help", () => {
     expect(parseCli(["--help"], {}).help).toBe(true);
     for (const flag of [
@@ -41,6 +50,7 @@ describe("vmcp-operator flags", () => {
       "--metrics-port",
       "--leader-elect",
       "--kubeconfig",
+      "--concurrency",
     ]) {
       expect(USAGE).toContain(flag);
     }

@@ -180,6 +180,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   });
   const controller = new Controller({
     name: VMCP_CONTROLLER_NAME,
+    concurrency: ctx.settings.concurrency,
     reconcile,
     logger: ctx.logger,
     metrics: ctx.metrics,

@@ -46,6 +46,7 @@ import type { VmcpWorld } from "../../builders/world.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
+import { applyWaves, settleAll } from "./apply-waves.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -234,8 +235,9 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
-    // Before the Deployment: its pods read the keys from this Secret.
-    if (ev.objects.length > 0 && !ownedLive("Secret", sessionKeysSecretName(name))) {
+    // In the first wave, so before the Deployment: its pods read the keys from this Secret.
+    const createSessionKeys = async (): Promise<void> => {
+      if (ev.objects.length === 0 || ownedLive("Secret", sessionKeysSecretName(name))) return;
       const secret = buildSessionKeysSecret({ owner: ownerOf(world), namespace, now: now() });
       deps.metrics?.apiserverWrites.inc({ kind: "Secret", verb: "create" });
       try {
@@ -254,13 +256,13 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
         if (!isConflict(err)) throw err;
       }
-    }
+    };
 
-    for (const desired of ev.objects) {
+    const applyChild = async (desired: KubernetesObject): Promise<void> => {
       const kind = desired.kind ?? "";
       const objName = desired.metadata?.name ?? "";
       const live = ownedLive(kind, objName);
-      if (!needsApply(desired, live, OPERATOR_FIELD_MANAGER)) continue;
+      if (!needsApply(desired, live, OPERATOR_FIELD_MANAGER)) return;
       const res = await applyObject(deps.kc, desired, applyOpts);
       remember(
         `${kind}/${namespace}/${objName}`,
@@ -281,6 +283,14 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         if (!live) deps.events?.record(vmcp, "Normal", "ServiceCreated", `Service ${objName} created`);
       }
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
+    };
+
+    // A first reconcile issues ~9 writes: one round trip per wave instead of one per object.
+    for (const [i, wave] of applyWaves(ev.objects).entries()) {
+      await settleAll([
+        ...(i === 0 ? [createSessionKeys] : []),
+        ...wave.map((desired) => () => applyChild(desired)),
+      ]);
     }
 
     const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);

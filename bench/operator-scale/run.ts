@@ -1,0 +1,273 @@
+// Operator at scale: N VirtualMCPServers, each with its own MCPGroup and one MCPServerEntry, created
+// at once on a fresh local control plane (no node: Deployments never get pods, which is the
+// operator's work without the kubelet's). For each N and each checkout it prints
+//   converge: last create -> every VirtualMCPServer observed (status.observedGeneration = generation)
+//             with its Deployment and Service, and the operator's queue empty
+//   writes per object: the operator's apiserver writes (its own counter) until it went quiet, / N
+//   operator CPU and RSS, apiserver CPU (from first create to quiet), idle writes in --idle seconds.
+// --baseline-root <checkout>: also runs the operator sources of another checkout (with its
+// node_modules installed), on its own fresh control plane, before ours at each N.
+//   node bench/operator-scale/run.ts [--n 50,200,500] [--idle 10] [--concurrency 8] [--baseline-root DIR]
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { kubeRequest } from "@vmcp/kube-kit/http";
+import { collectionPath, type ResourceRef } from "@vmcp/kube-kit/resources";
+import { API_VERSION } from "@vmcp/shared-types";
+import { createNamespace, startControlPlane } from "@vmcp/testenv";
+
+const { values } = parseArgs({
+  options: {
+    n: { type: "string", default: "50,200,500" },
+    idle: { type: "string", default: "10" },
+    concurrency: { type: "string" },
+    "baseline-root": { type: "string" },
+    "create-parallel": { type: "string", default: "16" },
+  },
+});
+const SIZES = values.n.split(",").map(Number);
+const IDLE_MS = Number(values.idle) * 1000;
+const CREATE_PARALLEL = Number(values["create-parallel"]);
+const root = new URL("../../", import.meta.url).pathname;
+const CLK_TCK = 100;
+const TIMEOUT_MS = 600_000;
+
+const crd = (plural: string): ResourceRef => ({ group: "toolhive.stacklok.dev", version: "v1beta1", plural });
+const VMCPS = crd("virtualmcpservers");
+const GROUPS = crd("mcpgroups");
+const ENTRIES = crd("mcpserverentries");
+const DEPLOYMENTS: ResourceRef = { group: "apps", version: "v1", plural: "deployments" };
+const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services" };
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+}
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function poll<T>(what: string, check: () => Promise<T | undefined>, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Sum of a counter (or gauge) over the label sets matching `labelFilter` in a Prometheus text page. */
+function metric(page: string, name: string, labelFilter = ""): number {
+  let sum = 0;
+  for (const line of page.split("\n")) {
+    if (!line.startsWith(name) || (labelFilter && !line.includes(labelFilter))) continue;
+    const v = Number(line.slice(line.lastIndexOf(" ") + 1));
+    if (Number.isFinite(v)) sum += v;
+  }
+  return sum;
+}
+
+/** Writes per `kind/verb`, to see where they go. */
+function writesByKind(page: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of page.matchAll(/^vmcp_operator_apiserver_writes_total\{([^}]*)\} (\S+)$/gm)) {
+    const kind = /kind="([^"]*)"/.exec(m[1] ?? "")?.[1] ?? "?";
+    const verb = /verb="([^"]*)"/.exec(m[1] ?? "")?.[1] ?? "?";
+    out[`${kind}/${verb}`] = (out[`${kind}/${verb}`] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+async function scrape(
+  url: string,
+): Promise<{ writes: number; depth: number; reconciles: number; byKind: Record<string, number> }> {
+  const page = await (await fetch(`${url}/metrics`)).text();
+  return {
+    byKind: writesByKind(page),
+    writes: metric(page, "vmcp_operator_apiserver_writes_total"),
+    depth: metric(page, "vmcp_operator_workqueue_depth"),
+    reconciles: metric(page, "vmcp_operator_reconcile_total"),
+  };
+}
+
+async function startOperatorProcess(
+  checkout: string,
+  kubeconfig: string,
+): Promise<{ child: ChildProcess; url: string }> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [
+      join(checkout, "packages/operator/src/main.ts"),
+      `--kubeconfig=${kubeconfig}`,
+      "--metrics-addr=127.0.0.1",
+      `--metrics-port=${port}`,
+      "--leader-elect=false",
+      "--log-level=error",
+      ...(values.concurrency ? [`--concurrency=${values.concurrency}`] : []),
+    ],
+    { stdio: ["ignore", "ignore", "inherit"] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
+  );
+  const isReady = () =>
+    fetch(`${url}/readyz`).then(
+      (r) => r.text().then(() => r.ok),
+      () => false,
+    );
+  const ready = poll("operator /readyz", async () => ((await isReady()) ? true : undefined));
+  await Promise.race([ready, exited]);
+  return { child, url };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+async function createAll(kc: KubeConfig, ns: string, n: number): Promise<void> {
+  const post = (ref: ResourceRef, kind: string, name: string, spec: object) =>
+    kubeRequest(kc, {
+      method: "POST",
+      path: collectionPath(ref, ns),
+      body: { apiVersion: API_VERSION, kind, metadata: { name, namespace: ns }, spec },
+    });
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < n; i = next++) {
+      const name = `s${i}`;
+      await post(GROUPS, "MCPGroup", `${name}-group`, {});
+      await post(ENTRIES, "MCPServerEntry", `${name}-entry`, {
+        groupRef: { name: `${name}-group` },
+        remoteUrl: `https://${name}.example.com/mcp`,
+        transport: "streamable-http",
+      });
+      await post(VMCPS, "VirtualMCPServer", name, {
+        groupRef: { name: `${name}-group` },
+        incomingAuth: { type: "anonymous" },
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
+}
+
+type Obj = { metadata: { name: string; generation?: number }; status?: { observedGeneration?: number } };
+
+async function converged(kc: KubeConfig, ns: string, n: number): Promise<boolean> {
+  const list = async (ref: ResourceRef) =>
+    (await kubeRequest<{ items: Obj[] }>(kc, { method: "GET", path: collectionPath(ref, ns) })).items;
+  const vmcps = await list(VMCPS);
+  if (vmcps.length < n) return false;
+  if (!vmcps.every((v) => v.status?.observedGeneration === v.metadata.generation)) return false;
+  const names = new Set(vmcps.map((v) => v.metadata.name));
+  const deployments = (await list(DEPLOYMENTS)).filter((d) => names.has(d.metadata.name));
+  const services = (await list(SERVICES)).filter((s) => names.has(s.metadata.name.replace(/^vmcp-/, "")));
+  return deployments.length === n && services.length === n;
+}
+
+interface Result {
+  n: number;
+  who: string;
+  createS: number;
+  convergeS: number;
+  writesPerObject: number;
+  operatorCpuMsPerObject: number;
+  apiserverCpuMsPerObject: number;
+  rssMiB: number;
+  idleWrites: number;
+  writesByKind: Record<string, number>;
+}
+
+async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
+  const cp = await startControlPlane({ log: () => {} });
+  try {
+    const apiPid = cp.info().apiServerPid;
+    if (!apiPid) throw new Error("no apiserver pid");
+    const kc = cp.kubeConfig();
+    const ns = await createNamespace(kc, "bench-opscale");
+    const op = await startOperatorProcess(checkout, cp.kubeconfigPath);
+    try {
+      const pid = op.child.pid!;
+      const before = await scrape(op.url);
+      const cpu0 = cpuSeconds(pid);
+      const api0 = cpuSeconds(apiPid);
+      const t0 = performance.now();
+      await createAll(kc, ns.name, n);
+      const tCreated = performance.now();
+      await poll("convergence", async () =>
+        (await converged(kc, ns.name, n)) && (await scrape(op.url)).depth === 0 ? true : undefined,
+      );
+      const tConverged = performance.now();
+      // Quiet: no write and no reconcile for 2 s (MCPGroup and entry status settle after the servers).
+      let last = await scrape(op.url);
+      let since = performance.now();
+      await poll("quiet", async () => {
+        const s = await scrape(op.url);
+        if (s.writes !== last.writes || s.reconciles !== last.reconciles || s.depth > 0) {
+          last = s;
+          since = performance.now();
+        }
+        return performance.now() - since >= 2000 ? true : undefined;
+      });
+      const cpu1 = cpuSeconds(pid);
+      const api1 = cpuSeconds(apiPid);
+      const settled = await scrape(op.url);
+      await sleep(IDLE_MS);
+      const idle = await scrape(op.url);
+      const result: Result = {
+        n,
+        who,
+        createS: (tCreated - t0) / 1000,
+        convergeS: (tConverged - tCreated) / 1000,
+        writesPerObject: (settled.writes - before.writes) / n,
+        operatorCpuMsPerObject: ((cpu1 - cpu0) * 1000) / n,
+        apiserverCpuMsPerObject: ((api1 - api0) * 1000) / n,
+        rssMiB: rssMiB(pid),
+        idleWrites: idle.writes - settled.writes,
+        writesByKind: settled.byKind,
+      };
+      console.log(JSON.stringify(result));
+      return result;
+    } finally {
+      await stop(op.child);
+    }
+  } finally {
+    await cp.stop();
+  }
+}
+
+const results: Result[] = [];
+for (const n of SIZES) {
+  if (values["baseline-root"]) results.push(await runOnce(n, "baseline", values["baseline-root"]));
+  results.push(await runOnce(n, "this checkout", root));
+}
+
+const f = (v: number, d = 1) => v.toFixed(d);
+console.log(
+  `\n| N | checkout | create all | converge after last create | writes / server | operator CPU / server | apiserver CPU / server | operator RSS | idle writes (${values.idle} s) |`,
+);
+console.log("|---|---|---|---|---|---|---|---|---|");
+for (const r of results) {
+  console.log(
+    `| ${r.n} | ${r.who} | ${f(r.createS)} s | ${f(r.convergeS)} s | ${f(r.writesPerObject)} | ${f(r.operatorCpuMsPerObject)} ms | ${f(r.apiserverCpuMsPerObject)} ms | ${f(r.rssMiB, 0)} MiB | ${r.idleWrites} |`,
+  );
+}
