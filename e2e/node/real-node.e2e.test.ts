@@ -393,7 +393,8 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     };
     await apply(kc, obj);
     const core = kc.makeApiClient(CoreV1Api);
-    const allPods = async () => (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
+    const allPods = async () =>
+      (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
     const before = await timed("replicas: 3 — three Ready runtime pods", () =>
       waitFor(
         "3 Ready runtime pods",
@@ -413,7 +414,9 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
       while (!stop) {
         const at = performance.now();
         try {
-          const text = toolText(await c.callTool({ name: "weather_forecast", arguments: { city: "Lisbon" } }));
+          const text = toolText(
+            await c.callTool({ name: "weather_forecast", arguments: { city: "Lisbon" } }),
+          );
           calls.push({ at, ok: text === "Tomorrow in Lisbon: sunny, 21 °C", error: text });
         } catch (e) {
           calls.push({ at, ok: false, error: e instanceof Error ? e.message : String(e) });
