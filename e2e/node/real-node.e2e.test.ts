@@ -419,7 +419,9 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
           );
           calls.push({ at, ok: text === "Tomorrow in Lisbon: sunny, 21 °C", error: text });
         } catch (e) {
-          calls.push({ at, ok: false, error: e instanceof Error ? e.message : String(e) });
+          // fetch's own message is "fetch failed"; the socket's error (ECONNREFUSED, ECONNRESET) is its cause.
+          const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
+          calls.push({ at, ok: false, error: `${e instanceof Error ? e.message : String(e)}${cause}` });
         }
         await new Promise((r) => setTimeout(r, 50));
       }
