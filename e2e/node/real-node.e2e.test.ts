@@ -376,6 +376,132 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     ]);
   });
 
+  it("replicas: 3 behind the Service: one client session keeps calling through `kubectl rollout restart` and sees no error", async () => {
+    const name = "scaled";
+    const selector = `toolhive-name=${name}`;
+    const sample = (await vmcp()).raw.spec as Record<string, unknown>;
+    const obj = {
+      apiVersion: API_VERSION,
+      kind: "VirtualMCPServer",
+      metadata: { name, namespace: NS },
+      spec: {
+        groupRef: sample.groupRef,
+        incomingAuth: { type: "anonymous" },
+        replicas: 3,
+        config: { aggregation: { conflictResolution: "prefix" } },
+      },
+    };
+    await apply(kc, obj);
+    const core = kc.makeApiClient(CoreV1Api);
+    const allPods = async () =>
+      (await core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
+    const before = await timed("replicas: 3 — three Ready runtime pods", () =>
+      waitFor(
+        "3 Ready runtime pods",
+        async () => {
+          const ready = await pods(NS, selector);
+          return ready.length === 3 && (await allPods()).length === 3 ? ready : undefined;
+        },
+        120_000,
+        250,
+      ),
+    );
+    const oldNames = new Set(before.map((p) => p.metadata?.name));
+    const c = await connectClient(`${await gatewayBaseUrl(kc, NS, name)}/mcp`);
+    const calls: { at: number; ok: boolean; error?: string }[] = [];
+    let stop = false;
+    const loop = (async () => {
+      while (!stop) {
+        const at = performance.now();
+        try {
+          const text = toolText(
+            await c.callTool({ name: "weather_forecast", arguments: { city: "Lisbon" } }),
+          );
+          calls.push({ at, ok: text === "Tomorrow in Lisbon: sunny, 21 °C", error: text });
+        } catch (e) {
+          // fetch's own message is "fetch failed"; the socket's error (ECONNREFUSED, ECONNRESET) is its cause.
+          const cause = e instanceof Error && e.cause instanceof Error ? `: ${e.cause.message}` : "";
+          calls.push({ at, ok: false, error: `${e instanceof Error ? e.message : String(e)}${cause}` });
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    try {
+      await waitFor("calls answered before the rollout", async () => calls.length >= 5, 30_000, 100);
+      const t0 = performance.now();
+      await kubeRequest(kc, {
+        method: "PATCH",
+        path: `/apis/apps/v1/namespaces/${NS}/deployments/${name}`,
+        body: {
+          spec: {
+            template: {
+              metadata: { annotations: { "kubectl.kubernetes.io/restartedAt": new Date().toISOString() } },
+            },
+          },
+        },
+        contentType: "application/strategic-merge-patch+json",
+      });
+      const after = await timed("rollout restart of 3 replicas (new pods Ready, old ones gone)", () =>
+        waitFor(
+          "3 new Ready runtime pods and the old ones gone",
+          async () => {
+            const all = await allPods();
+            const ready = await pods(NS, selector);
+            return all.length === 3 &&
+              ready.length === 3 &&
+              ready.every((p) => !oldNames.has(p.metadata?.name))
+              ? ready
+              : undefined;
+          },
+          120_000,
+          250,
+        ),
+      );
+      const rolloutMs = performance.now() - t0;
+      const atEnd = calls.length;
+      await waitFor("a few calls after the rollout", async () => calls.length >= atEnd + 5, 30_000, 100);
+      stop = true;
+      await loop;
+      const during = calls.filter((x) => x.at >= t0 && x.at <= t0 + rolloutMs);
+      // Largest pause between consecutive calls while the pods were replaced.
+      const gaps = during.slice(1).map((x, i) => x.at - (during[i]?.at ?? x.at));
+      const maxGapMs = Math.round(Math.max(0, ...gaps));
+      log(
+        `rollout restart: ${(rolloutMs / 1000).toFixed(1)}s, ${calls.length} calls (${during.length} during the rollout), longest pause ${maxGapMs} ms`,
+      );
+      expect(calls.filter((x) => !x.ok)).toEqual([]);
+      expect(during.length).toBeGreaterThan(10);
+      expect(maxGapMs).toBeLessThan(5_000);
+      // One status writer: the Lease names a single pod, one of the new ones.
+      const newNames = after.map((p) => p.metadata?.name ?? "?");
+      const holder = await waitFor(
+        "a new pod holding the status Lease",
+        async () => {
+          const h = await lease(NS, `${name}-vmcp-status`);
+          return h && newNames.some((n) => h.includes(n)) ? h : undefined;
+        },
+        60_000,
+        250,
+      );
+      expect(newNames.filter((n) => holder.includes(n))).toHaveLength(1);
+      const ready = await waitFor(
+        "VirtualMCPServer scaled Ready after the rollout",
+        async () => {
+          const v = await readVmcp(kc, NS, name);
+          return v?.phase === "Ready" ? v : undefined;
+        },
+        60_000,
+        250,
+      );
+      expect(ready.phase).toBe("Ready");
+    } finally {
+      stop = true;
+      await loop;
+      await c.close().catch(() => {});
+      await remove(kc, obj);
+    }
+  });
+
   it("a runtime image tag that does not exist surfaces as a condition naming the image, and clears once fixed", async () => {
     const missing = `${images.runtime.repository}:no-such-tag`;
     const deploymentReady = (v: VmcpView) => v.conditions.find((c) => c.type === "DeploymentReady");

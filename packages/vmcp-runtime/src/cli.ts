@@ -24,7 +24,7 @@ import { BUILD_INFO } from "./version.ts";
 export const USAGE = `Usage:
   vmcp serve --config <file> [--host 127.0.0.1] [--port 4483] [--debug] [--log-format json|text]
              [--session-ttl <duration>] [--max-body-bytes <n>]
-             [--shutdown-grace <duration>]
+             [--shutdown-grace <duration>] [--shutdown-delay <duration>]
   vmcp validate --config <file>
   vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
   vmcp --version | --help
@@ -52,6 +52,10 @@ Options:
       --shutdown-grace  On SIGTERM/SIGINT: time calls in flight get to finish after
                         readiness fails and new sessions are refused (default 20s;
                         keep it below the pod's terminationGracePeriodSeconds).
+      --shutdown-delay  On SIGTERM/SIGINT: time the listener stays open, answering with
+                        Connection: close, before the in-flight wait starts, so the
+                        Service's endpoints and kube-proxy catch up (default 5s;
+                        delay + grace must stay below terminationGracePeriodSeconds).
       --version         Print the version and git commit.
   -h, --help            Show this help.
 `;
@@ -67,6 +71,9 @@ const defaultIo: CliIo = {
 };
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
+// kube-proxy takes a terminating pod out of its rules a moment after the kubelet signals it (the
+// endpoint slice update, then a rules sync); connections arriving meanwhile must still be answered.
+const DEFAULT_SHUTDOWN_DELAY_MS = 5_000;
 
 function parseTtl(text: string, flag = "--session-ttl"): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text);
@@ -91,6 +98,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
         "session-ttl": { type: "string" },
         "max-body-bytes": { type: "string" },
         "shutdown-grace": { type: "string" },
+        "shutdown-delay": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
         version: { type: "boolean", default: false },
         output: { type: "string", short: "o", default: "config.yaml" },
@@ -131,10 +139,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   let maxBodyBytes: number | undefined;
   let sessionKeys: SessionKeys | undefined;
   let graceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+  let delayMs = DEFAULT_SHUTDOWN_DELAY_MS;
   let logFormat: LogFormat;
   try {
     logFormat = parseLogFormat(values["log-format"] ?? process.env.LOG_FORMAT);
     if (values["shutdown-grace"]) graceMs = parseTtl(values["shutdown-grace"], "--shutdown-grace");
+    if (values["shutdown-delay"]) delayMs = parseTtl(values["shutdown-delay"], "--shutdown-delay");
     sessionKeys = sessionKeysFromEnv(process.env);
     if (values["session-ttl"]) sessionTtlMs = parseTtl(values["session-ttl"]);
     if (values["max-body-bytes"]) {
@@ -232,11 +242,12 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       stopping = true;
       // An abort (tests, embedding) stops at once; a signal drains first.
       const grace = why === "abort" ? 0 : graceMs;
-      log.info({ why, graceMs: grace }, "shutting down");
-      const force = setTimeout(() => resolve(), grace + 10_000);
+      const delay = why === "abort" ? 0 : delayMs;
+      log.info({ why, graceMs: grace, delayMs: delay }, "shutting down");
+      const force = setTimeout(() => resolve(), delay + grace + 10_000);
       force.unref();
       gateway
-        .drain(grace)
+        .drain(grace, delay)
         .then(() => {
           standaloneMonitor?.stop();
           return k8s?.stop();

@@ -138,10 +138,12 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
       timeoutSeconds: 5,
       failureThreshold: 3,
     },
+    // /readyz itself waits for the first discovery round, so an initial delay only slows every
+    // rollout step (maxSurge 1: one new pod Ready before the next old one goes).
     readinessProbe: {
       httpGet: { path: "/readyz", port: "http" },
-      initialDelaySeconds: 15,
-      periodSeconds: 5,
+      initialDelaySeconds: 1,
+      periodSeconds: 2,
       timeoutSeconds: 3,
       failureThreshold: 3,
     },

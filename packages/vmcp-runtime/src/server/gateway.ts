@@ -348,11 +348,14 @@ export class Gateway {
   }
 
   /** Graceful stop (SIGTERM): readiness fails at once so the Service sends no new connections,
-   * new sessions are refused (existing ones are still served), calls in flight get up to `graceMs`
-   * to finish; then SSE streams end (clients reconnect, through the Service, to another replica)
-   * and the server closes. */
-  async drain(graceMs: number): Promise<void> {
+   * new sessions are refused (existing ones are still served). For `delayMs` the listener stays
+   * open whatever is in flight: connections kube-proxy still routes here are answered, each with
+   * `Connection: close`, which moves keep-alive clients to another replica before the socket goes.
+   * Then calls in flight get up to `graceMs` to finish, SSE streams end (clients reconnect, through
+   * the Service, to another replica) and the server closes. */
+  async drain(graceMs: number, delayMs = 0): Promise<void> {
     this.#draining = true;
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && this.#inflight() > 0) await new Promise((r) => setTimeout(r, 50));
     await this.close();

@@ -1,5 +1,7 @@
 // SIGTERM on a real `vmcp serve`: readiness fails first, new sessions are refused, the call in
 // flight finishes with its real answer, the client's SSE stream is ended, and the process exits 0.
+// Until the shutdown delay is over the listener stays open even with nothing in flight: kube-proxy
+// still routes new connections to a terminating pod for a moment.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
@@ -30,6 +32,8 @@ describe("graceful shutdown on SIGTERM", () => {
     replica = await startReplica({
       backends: [{ name: "slow", url: backend.url }],
       sessionKeys: `k1=${newSessionKey()}`,
+      // The in-flight wait alone, without the delay before it.
+      args: ["--shutdown-delay=0s"],
     });
   });
 
@@ -77,6 +81,48 @@ describe("graceful shutdown on SIGTERM", () => {
     release();
     expect(textOf(await call)).toBe("finished after SIGTERM");
     expect(await drained).toBe("ended cleanly");
+    expect(await exit).toBe(0);
+    await client.close().catch(() => {});
+  });
+});
+
+describe("the shutdown delay on SIGTERM", () => {
+  let backend: StartedBackend;
+  let replica: Replica;
+
+  beforeAll(async () => {
+    backend = await startBackend({
+      name: "quick",
+      register: (server) => {
+        server.registerTool("now", { description: "answers at once" }, async () => ({
+          content: [{ type: "text", text: "still here" }],
+        }));
+      },
+    });
+    replica = await startReplica({
+      backends: [{ name: "quick", url: backend.url }],
+      sessionKeys: `k1=${newSessionKey()}`,
+      args: ["--shutdown-delay=2s"],
+    });
+  });
+
+  afterAll(async () => {
+    await replica?.stop();
+    await backend?.close();
+  });
+
+  it("with nothing in flight, keeps answering the open session on new connections, each with Connection: close, then exits 0", async () => {
+    const base = replica.url.replace(/\/mcp$/, "");
+    const client: Client = await connectClient(replica.url);
+    expect(textOf(await client.callTool({ name: "quick_now", arguments: {} }))).toBe("still here");
+    const exit = replica.terminate();
+    await until(async () => (await fetch(`${base}/readyz`)).status === 503, "readiness fails");
+    // What a client routed here by a kube-proxy that has not caught up yet gets: an answer.
+    expect(textOf(await client.callTool({ name: "quick_now", arguments: {} }))).toBe("still here");
+    const init = await postJsonRpc(replica.url, INITIALIZE);
+    expect(init.status).toBe(503);
+    expect(init.headers.get("connection")).toBe("close");
+    expect(replica.alive()).toBe(true);
     expect(await exit).toBe(0);
     await client.close().catch(() => {});
   });
