@@ -54,8 +54,9 @@ Options:
                         keep it below the pod's terminationGracePeriodSeconds).
       --shutdown-delay  On SIGTERM/SIGINT: time the listener stays open, answering with
                         Connection: close, before the in-flight wait starts, so the
-                        Service's endpoints and kube-proxy catch up (default 5s;
-                        delay + grace must stay below terminationGracePeriodSeconds).
+                        Service's endpoints and kube-proxy catch up (default 0; the
+                        operator's Deployment sets 5s; delay + grace must stay below
+                        terminationGracePeriodSeconds).
       --version         Print the version and git commit.
   -h, --help            Show this help.
 `;
@@ -71,9 +72,10 @@ const defaultIo: CliIo = {
 };
 
 const DEFAULT_SHUTDOWN_GRACE_MS = 20_000;
-// kube-proxy takes a terminating pod out of its rules a moment after the kubelet signals it (the
-// endpoint slice update, then a rules sync); connections arriving meanwhile must still be answered.
-const DEFAULT_SHUTDOWN_DELAY_MS = 5_000;
+// No delay by default: outside a Service nothing routes to a stopping process. The operator's
+// Deployment sets one, because kube-proxy takes a terminating pod out of its rules a moment after
+// the kubelet signals it and connections arriving meanwhile must still be answered.
+const DEFAULT_SHUTDOWN_DELAY_MS = 0;
 
 function parseTtl(text: string, flag = "--session-ttl"): number {
   const m = /^(\d+)(ms|s|m|h)?$/.exec(text);

@@ -120,6 +120,9 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
     `--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}`,
     "--host=0.0.0.0",
     `--port=${VMCP_PORT}`,
+    // Behind a Service, kube-proxy still routes to the pod for a moment after SIGTERM: keep
+    // answering that long (plus the 20 s in-flight grace, below the 30 s termination grace period).
+    "--shutdown-delay=5s",
   ];
   if (input.debug) args.push("--debug");
 

@@ -40,6 +40,7 @@ describe("Deployment builder", () => {
       "--config=/etc/vmcp-config/config.yaml",
       "--host=0.0.0.0",
       "--port=4483",
+      "--shutdown-delay=5s",
     ]);
     expect(c.ports).toEqual([{ name: "http", containerPort: 4483, protocol: "TCP" }]);
     expect(c.livenessProbe?.httpGet).toEqual({ path: "/health", port: "http" });
