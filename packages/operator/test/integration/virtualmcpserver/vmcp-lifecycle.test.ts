@@ -153,6 +153,7 @@ describe("VirtualMCPServer lifecycle", () => {
       "--config=/etc/vmcp-config/config.yaml",
       "--host=0.0.0.0",
       "--port=4483",
+      "--shutdown-delay=5s",
     ]);
     expect(c.env.slice(0, 2)).toEqual([
       { name: "VMCP_NAME", value: "demo" },
