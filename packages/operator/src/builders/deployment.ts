@@ -25,6 +25,7 @@ import {
 } from "./names.ts";
 import { controllerRef, type OwnerInfo } from "./owner.ts";
 import { overlayPodTemplate, parsePodTemplateOverlay } from "./pod-template-overlay.ts";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security-context.ts";
 
 export type { SecretEnv };
 
@@ -53,16 +54,16 @@ export interface DeploymentInput {
   podTemplateSpec?: unknown;
 }
 
-const RESTRICTED_CONTAINER_SECURITY = {
-  privileged: false,
-  runAsNonRoot: true,
-  runAsUser: 1000,
-  runAsGroup: 1000,
-  allowPrivilegeEscalation: false,
-  readOnlyRootFilesystem: true,
-  seccompProfile: { type: "RuntimeDefault" },
-  capabilities: { drop: ["ALL"] },
-};
+/** `vmcp serve` as every runtime pod runs it (VirtualMCPServer and MCPRemoteProxy alike). */
+export const runtimeServeArgs = (): string[] => [
+  "serve",
+  `--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}`,
+  "--host=0.0.0.0",
+  `--port=${VMCP_PORT}`,
+  // Behind a Service, kube-proxy still routes to the pod for a moment after SIGTERM: keep
+  // answering that long (plus the 20 s in-flight grace, below the 30 s termination grace period).
+  "--shutdown-delay=5s",
+];
 
 function envVars(input: DeploymentInput): V1EnvVar[] {
   const fixed: V1EnvVar[] = [
@@ -115,15 +116,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
   const labels = workloadLabels(name);
   const podAnnotations = { [RUNCONFIG_CHECKSUM_ANNOTATION]: input.configChecksum };
   const { volumes: vols, mounts } = volumes(input);
-  const args = [
-    "serve",
-    `--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}`,
-    "--host=0.0.0.0",
-    `--port=${VMCP_PORT}`,
-    // Behind a Service, kube-proxy still routes to the pod for a moment after SIGTERM: keep
-    // answering that long (plus the 20 s in-flight grace, below the 30 s termination grace period).
-    "--shutdown-delay=5s",
-  ];
+  const args = runtimeServeArgs();
   if (input.debug) args.push("--debug");
 
   const container: V1Container = {
@@ -154,7 +147,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
       requests: { cpu: "100m", memory: "128Mi" },
       limits: { cpu: "500m", memory: "512Mi" },
     },
-    securityContext: structuredClone(RESTRICTED_CONTAINER_SECURITY),
+    securityContext: restrictedContainerSecurity(),
   };
 
   const base: V1PodTemplateSpec = {
@@ -162,13 +155,7 @@ export function buildDeployment(input: DeploymentInput): V1Deployment {
     spec: {
       serviceAccountName: rbacName(name),
       terminationGracePeriodSeconds: 30,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
+      securityContext: restrictedPodSecurity(),
       containers: [container],
       volumes: vols,
       // Replicas on different nodes where the scheduler can: a node drain or failure then takes

@@ -11,6 +11,7 @@ import type { MCPServer } from "@vmcp/shared-types";
 import { controllerRef, type OwnerInfo } from "../owner.ts";
 import { overlayPodTemplate, parsePodTemplateOverlay } from "../pod-template-overlay.ts";
 import type { PodTemplateProfile } from "../pod-template-policy.ts";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../security-context.ts";
 import {
   MCP_CONTAINER,
   mcpServerContainerPort,
@@ -100,16 +101,7 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
       failureThreshold: 3,
     },
     resources: resources(spec),
-    securityContext: {
-      privileged: false,
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      runAsGroup: 1000,
-      allowPrivilegeEscalation: false,
-      readOnlyRootFilesystem: true,
-      seccompProfile: { type: "RuntimeDefault" },
-      capabilities: { drop: ["ALL"] },
-    },
+    securityContext: restrictedContainerSecurity(),
   };
   const base: V1PodTemplateSpec = {
     metadata: { labels },
@@ -118,13 +110,7 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
       // is refused before anything is built (serviceAccountRefusal).
       automountServiceAccountToken: false,
       terminationGracePeriodSeconds: 30,
-      securityContext: {
-        runAsNonRoot: true,
-        runAsUser: 1000,
-        runAsGroup: 1000,
-        fsGroup: 1000,
-        seccompProfile: { type: "RuntimeDefault" },
-      },
+      securityContext: restrictedPodSecurity(),
       containers: [container],
       volumes: [{ name: "tmp", emptyDir: {} }],
     },

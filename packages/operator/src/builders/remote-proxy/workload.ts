@@ -4,8 +4,10 @@
 import { createHash } from "node:crypto";
 import type { V1ConfigMap, V1Deployment, V1Service } from "@kubernetes/client-node";
 import type { MCPRemoteProxy, VmcpConfigInput } from "@vmcp/shared-types";
+import { runtimeServeArgs } from "../deployment.ts";
 import { CONFIG_KEY, CONFIG_MOUNT_DIR, CONTENT_CHECKSUM_ANNOTATION, VMCP_PORT } from "../names.ts";
 import { controllerRef, type OwnerInfo } from "../owner.ts";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "../security-context.ts";
 import { deterministicYaml } from "../yaml.ts";
 
 export const remoteProxyServiceName = (proxy: string): string => `mcp-${proxy}-remote-proxy`;
@@ -109,23 +111,12 @@ export function buildRemoteProxyDeployment(input: RemoteProxyInput): V1Deploymen
           // Not Kubernetes mode: no API token (spec.serviceAccount is refused, serviceAccountRefusal).
           automountServiceAccountToken: false,
           terminationGracePeriodSeconds: 30,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: restrictedPodSecurity(),
           containers: [
             {
               name: "vmcp",
               image: input.image,
-              args: [
-                "serve",
-                `--config=${CONFIG_MOUNT_DIR}/${CONFIG_KEY}`,
-                "--host=0.0.0.0",
-                `--port=${VMCP_PORT}`,
-              ],
+              args: runtimeServeArgs(),
               ports: [{ name: "http", containerPort: VMCP_PORT, protocol: "TCP" }],
               volumeMounts: [
                 { name: "config", mountPath: CONFIG_MOUNT_DIR, readOnly: true },
@@ -145,16 +136,7 @@ export function buildRemoteProxyDeployment(input: RemoteProxyInput): V1Deploymen
                 requests: { cpu: "50m", memory: "96Mi", ...(r?.requests ?? {}) },
                 limits: { cpu: "500m", memory: "384Mi", ...(r?.limits ?? {}) },
               },
-              securityContext: {
-                privileged: false,
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                seccompProfile: { type: "RuntimeDefault" },
-                capabilities: { drop: ["ALL"] },
-              },
+              securityContext: restrictedContainerSecurity(),
             },
           ],
           volumes: [

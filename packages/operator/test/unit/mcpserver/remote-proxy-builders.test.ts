@@ -63,6 +63,7 @@ describe("MCPRemoteProxy builders", () => {
       "--config=/etc/vmcp-config/config.yaml",
       "--host=0.0.0.0",
       "--port=4483",
+      "--shutdown-delay=5s",
     ]);
     expect(c?.env).toBeUndefined(); // no VMCP_NAME: not Kubernetes mode, no status reporting
     expect(pod?.automountServiceAccountToken).toBe(false);
