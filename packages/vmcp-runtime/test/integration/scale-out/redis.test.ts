@@ -8,7 +8,7 @@ import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
 import { type Balancer, startBalancer } from "../../fixtures/balancer.ts";
 import { connectClient, postJsonRpc, textOf, until } from "../../fixtures/gateway.ts";
 import { type RedisServer, redisServerCommand, startRedisServer } from "../../fixtures/redis-server.ts";
-import { type Replica, startReplicas } from "../../fixtures/replicas.ts";
+import { expectSessionBoundToCaller, type Replica, startReplicas } from "../../fixtures/replicas.ts";
 import { INITIALIZE } from "../../fixtures/serve-process.ts";
 import { type LocalIdp, startLocalIdp } from "../auth/local-idp.ts";
 
@@ -194,21 +194,7 @@ describe.skipIf(!redis.ok)(
 
     it("continues alice's session for alice on another replica, refuses bob and made-up ids, and DELETE ends it on both", async () => {
       const [a, b] = replicas as [Replica, Replica];
-      const token = (sub: string) => idp.sign({ sub, iss: idp.issuer, aud: "vmcp" }, { expiresIn: "5m" });
-      const alice = { authorization: `Bearer ${await token("alice")}` };
-      const bob = { authorization: `Bearer ${await token("bob")}` };
-      const init = await postJsonRpc(a.url, INITIALIZE, alice);
-      expect(init.status).toBe(200);
-      const sid = init.headers.get("mcp-session-id") as string;
-      const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
-      const headers = { "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
-      const stolen = await postJsonRpc(b.url, list, { ...headers, ...bob });
-      expect(stolen.status).toBe(404);
-      expect(await stolen.text()).not.toContain("feat_");
-      const own = await postJsonRpc(b.url, list, { ...headers, ...alice });
-      expect(own.status).toBe(200);
-      expect(await own.text()).toContain("feat_count");
-      expect((await postJsonRpc(a.url, list, { ...headers, ...bob })).status).toBe(404);
+      const { sid, list, headers, alice } = await expectSessionBoundToCaller(a, b, idp);
       for (const made of ["A".repeat(43), "x".repeat(5000), `${sid}x`]) {
         const r = await postJsonRpc(b.url, list, { ...headers, "mcp-session-id": made, ...alice });
         expect(r.status).toBe(404);

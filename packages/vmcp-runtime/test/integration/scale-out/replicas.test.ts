@@ -8,7 +8,12 @@ import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
 import { type Balancer, startBalancer } from "../../fixtures/balancer.ts";
 import { FEATURE_CAPABILITIES, registerFeatures } from "../../fixtures/features.ts";
 import { connectClient, postJsonRpc, textOf } from "../../fixtures/gateway.ts";
-import { newSessionKey, type Replica, startReplicas } from "../../fixtures/replicas.ts";
+import {
+  expectSessionBoundToCaller,
+  newSessionKey,
+  type Replica,
+  startReplicas,
+} from "../../fixtures/replicas.ts";
 import { INITIALIZE } from "../../fixtures/serve-process.ts";
 import { type LocalIdp, startLocalIdp } from "../auth/local-idp.ts";
 
@@ -208,22 +213,6 @@ describe("a session id is bound to the identity that created it, on every replic
 
   it("continues alice's session for alice on another replica and refuses it to bob with 404", async () => {
     const [a, b] = replicas as [Replica, Replica];
-    const token = (sub: string) => idp.sign({ sub, iss: idp.issuer, aud: "vmcp" }, { expiresIn: "5m" });
-    const alice = { authorization: `Bearer ${await token("alice")}` };
-    const bob = { authorization: `Bearer ${await token("bob")}` };
-    const init = await postJsonRpc(a.url, INITIALIZE, alice);
-    expect(init.status).toBe(200);
-    const sid = init.headers.get("mcp-session-id") as string;
-    const list = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
-    const headers = { "mcp-session-id": sid, "mcp-protocol-version": "2025-11-25" };
-    const stolen = await postJsonRpc(b.url, list, { ...headers, ...bob });
-    expect(stolen.status).toBe(404);
-    expect(await stolen.text()).not.toContain("feat_");
-    const own = await postJsonRpc(b.url, list, { ...headers, ...alice });
-    expect(own.status).toBe(200);
-    expect(await own.text()).toContain("feat_count");
-    // Bob is refused on the replica that already holds the session, too.
-    expect((await postJsonRpc(b.url, list, { ...headers, ...bob })).status).toBe(404);
-    expect((await postJsonRpc(a.url, list, { ...headers, ...bob })).status).toBe(404);
+    await expectSessionBoundToCaller(a, b, idp);
   });
 });
