@@ -37,7 +37,8 @@ export const BackendHeaderSchema = withRule(
   z.strictObject({
     name: HeaderNameSchema.superRefine((name, ctx) => {
       const why = headerForwardRefusal(name);
-      if (why) ctx.addIssue({ code: "custom", message: `${name} cannot be added to backend requests: ${why}` });
+      if (why)
+        ctx.addIssue({ code: "custom", message: `${name} cannot be added to backend requests: ${why}` });
     }),
     value: z.string().max(8192).optional(),
     valueEnv: EnvNameSchema.optional(),

@@ -15,9 +15,9 @@ import {
   buildRemoteProxyConfigMap,
   buildRemoteProxyDeployment,
   buildRemoteProxyService,
+  planRemoteProxy,
   remoteProxyDeploymentName,
   remoteProxyInstance,
-  planRemoteProxy,
   remoteProxyServiceName,
   remoteProxyUrl,
 } from "../builders/remote-proxy/workload.ts";

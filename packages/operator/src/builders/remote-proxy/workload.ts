@@ -26,8 +26,8 @@ import {
   secretEnvVars,
 } from "../deployment.ts";
 import type { McpServerRefusal } from "../mcpserver/status.ts";
-import { resolveOidc } from "../oidc.ts";
 import { CONFIG_KEY, CONFIG_MOUNT_DIR, CONTENT_CHECKSUM_ANNOTATION, VMCP_PORT } from "../names.ts";
+import { resolveOidc } from "../oidc.ts";
 import { controllerRef, type OwnerInfo } from "../owner.ts";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../security-context.ts";
 import { deterministicYaml } from "../yaml.ts";
