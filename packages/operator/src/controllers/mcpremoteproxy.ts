@@ -80,10 +80,15 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
       allowPrivateEndpoint: proxy.spec.allowPrivateEndpoint,
       allowLoopback: ctx.settings.allowLoopbackEntries,
     });
-    const plan = planRemoteProxy(proxy, {
-      oidcConfigs: byNameMap(oidcConfigs.list(namespace)),
-      authConfigs: byNameMap(authConfigs.list(namespace)),
-    });
+    const plan = planRemoteProxy(
+      proxy,
+      {
+        oidcConfigs: byNameMap(oidcConfigs.list(namespace)),
+        authConfigs: byNameMap(authConfigs.list(namespace)),
+      },
+      // The allowance remoteUrl was just checked with, so the pod dials what was accepted.
+      { allowLoopback: ctx.settings.allowLoopbackEntries },
+    );
     const refusal: McpServerRefusal | undefined = urlError
       ? { type: "Valid", reason: "RemoteURLInvalid", message: urlError }
       : (serviceAccountRefusal(proxy.spec) ?? plan.refusal);

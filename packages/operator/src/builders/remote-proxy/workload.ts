@@ -112,7 +112,11 @@ function planHeaders(
   return { headers, secretEnv };
 }
 
-export function planRemoteProxy(proxy: MCPRemoteProxy, refs: RemoteProxyRefs): RemoteProxyPlan {
+export function planRemoteProxy(
+  proxy: MCPRemoteProxy,
+  refs: RemoteProxyRefs,
+  opts: { allowLoopback?: boolean | undefined } = {},
+): RemoteProxyPlan {
   const name = proxy.metadata.name ?? "";
   const spec = proxy.spec;
   const conditions: ConditionInput[] = [];
@@ -122,7 +126,13 @@ export function planRemoteProxy(proxy: MCPRemoteProxy, refs: RemoteProxyRefs): R
   let refusal: McpServerRefusal | undefined;
 
   const backend: StaticBackend = { name, url: spec.remoteUrl, transport: spec.transport };
-  if (spec.allowPrivateEndpoint) backend.metadata = { allow_private_endpoint: "true" };
+  // The runtime's dial-time address policy (its POLICY_METADATA keys): remoteUrl is a URL the user
+  // chose, so the address actually connected to is checked, as for an MCPServerEntry.
+  backend.metadata = {
+    address_policy: "true",
+    allow_private_endpoint: String(spec.allowPrivateEndpoint === true),
+    allow_loopback: String(opts.allowLoopback === true),
+  };
   const config: VmcpConfigInput = {
     name,
     groupRef: name,

@@ -36,13 +36,22 @@ describe("MCPRemoteProxy builders", () => {
         name: "crm",
         url: "https://crm.example.com/mcp",
         transport: "streamable-http",
-        metadata: { allow_private_endpoint: "true" },
+        metadata: { address_policy: "true", allow_private_endpoint: "true", allow_loopback: "false" },
       },
     ]);
     expect(cfg.aggregation.conflictResolution).toBe("priority");
     expect(cfg.aggregation.conflictResolutionConfig.priorityOrder).toEqual(["crm"]);
     expect(cfg.incomingAuth).toEqual({ type: "anonymous" });
-    expect(remoteProxyConfig(proxy()).backends?.[0]).not.toHaveProperty("metadata");
+    // The address actually dialled is checked in the pod (DNS rebinding to a metadata address).
+    expect(remoteProxyConfig(proxy()).backends?.[0]?.metadata).toEqual({
+      address_policy: "true",
+      allow_private_endpoint: "false",
+      allow_loopback: "false",
+    });
+    expect(
+      planRemoteProxy(proxy(), noRefs, { allowLoopback: true }).config.backends?.[0]?.metadata
+        ?.allow_loopback,
+    ).toBe("true");
     const cm = buildRemoteProxyConfigMap(input());
     expect(cm.metadata?.name).toBe("crm-remote-proxy-config");
     expect(parse(cm.data?.["config.yaml"] ?? "")).toMatchObject({
