@@ -50,6 +50,12 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
     .min(0)
     .describe("Replicas of the proxy pod; unset: Kubernetes' default (1), left to kubectl scale.")
     .optional(),
+  trustProxyHeaders: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Trust X-Forwarded-* headers when building URLs; default false, as ToolHive's. true is refused (Valid=False, Unsupported): the proxy never trusts them.",
+    ),
   sessionAffinity: z
     .enum(["ClientIP", "None"])
     .default("ClientIP")

@@ -141,8 +141,13 @@ export function planRemoteProxy(
     aggregation: { conflictResolution: "priority", conflictResolutionConfig: { priorityOrder: [name] } },
   };
 
+  if (spec.trustProxyHeaders)
+    refusal = refuse(
+      "Unsupported",
+      "trustProxyHeaders: not implemented: the proxy builds its URLs from VMCP_PUBLIC_URL and never trusts X-Forwarded-* headers; leave it false",
+    );
   const hp = planHeaders(spec.headerForward);
-  if ("error" in hp) refusal = refuse("HeaderForwardInvalid", hp.error);
+  if ("error" in hp) refusal ??= refuse("HeaderForwardInvalid", hp.error);
   else if (hp.headers.length > 0) {
     backend.headers = hp.headers;
     secretEnv.push(...hp.secretEnv);

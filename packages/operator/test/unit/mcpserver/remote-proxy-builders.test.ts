@@ -111,6 +111,16 @@ describe("MCPRemoteProxy builders", () => {
     );
   });
 
+  it("trustProxyHeaders: false by default (ToolHive's), true refused: the proxy never trusts X-Forwarded-*", () => {
+    expect(proxy().spec.trustProxyHeaders).toBe(false);
+    expect(planRemoteProxy(proxy(), noRefs).refusal).toBeUndefined();
+    expect(planRemoteProxy(proxy({ trustProxyHeaders: true }), noRefs).refusal).toMatchObject({
+      type: "Valid",
+      reason: "Unsupported",
+      message: expect.stringMatching(/^trustProxyHeaders: /),
+    });
+  });
+
   it("transport sse: the proxy dials the remote over SSE and still serves Streamable HTTP at status.url", () => {
     const cfg = VmcpConfigSchema.parse(remoteProxyConfig(proxy({ transport: "sse" })));
     expect(cfg.backends?.[0]?.transport).toBe("sse");
