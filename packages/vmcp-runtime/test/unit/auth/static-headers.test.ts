@@ -66,6 +66,8 @@ describe("backends[].headers: fixed headers on every request to the backend", ()
     expect(problems(["- name: X-A", "  value: a", "  valueEnv: A"], { A: "a" })).toMatch(
       /exactly one of value and valueEnv/,
     );
-    expect(problems(["- name: X-A", "  value: a", "- name: X-A", "  value: b"])).not.toBe("");
+    expect(problems(["- name: X-A", "  value: a", "- name: x-a", "  value: b"])).toMatch(
+      /backends\[0\]\.headers\[1\]\.name.*x-a is set twice \(also at backends\[0\]\.headers\[0\]\)/,
+    );
   });
 });
