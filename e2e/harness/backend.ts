@@ -30,8 +30,6 @@ export interface SampleBackendOptions {
   port?: number;
   /** Listen address (default 127.0.0.1; 0.0.0.0 in a pod). */
   host?: string;
-  /** Sees every request before it is served (a test recording what reached the backend). */
-  onRequest?: (req: IncomingMessage) => void;
 }
 
 export interface SampleBackend {
@@ -81,7 +79,6 @@ export async function startSampleBackend(o: SampleBackendOptions): Promise<Sampl
   const sessions = new Map<string, StreamableHTTPServerTransport>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    o.onRequest?.(req);
     if (!req.url?.startsWith("/mcp")) {
       res.writeHead(404).end();
       return;
