@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
 import { isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { CallCancel } from "./cancel.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -73,7 +74,7 @@ export class StreamableBackendSession implements BackendSession {
   async open(signal?: AbortSignal): Promise<void> {
     const id = nextWireId();
     const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params: this.#o.init });
-    const res = await this.#exchange(body, await this.#headers(), signal);
+    const res = await this.#exchange(body, await this.#headers(), signal && CallCancel.from(signal));
     const sid = headerValue(res.headers, "mcp-session-id");
     const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
@@ -137,7 +138,7 @@ export class StreamableBackendSession implements BackendSession {
   async #exchange(
     body: string,
     headers: Record<string, string>,
-    signal: AbortSignal | undefined,
+    cancel: CallCancel | undefined,
     reader?: AnswerReader,
   ): Promise<Answer> {
     const { callSlots } = this.#o.pools;
@@ -147,14 +148,14 @@ export class StreamableBackendSession implements BackendSession {
       // The wait for a connection is part of the call's time: the answer gets what is left.
       const start = performance.now();
       try {
-        await callSlots.acquire(timeoutMs, signal);
+        await callSlots.acquire(timeoutMs, cancel?.signal);
       } catch (err) {
         throw toBackendError(this.backend, err, this.#o.timeoutMs);
       }
       timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
     }
     try {
-      res = await this.#send(body, headers, signal, reader, timeoutMs);
+      res = await this.#send(body, headers, cancel, reader, timeoutMs);
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
     } finally {
@@ -167,7 +168,7 @@ export class StreamableBackendSession implements BackendSession {
   #send(
     body: string,
     headers: Record<string, string>,
-    signal: AbortSignal | undefined,
+    cancel: CallCancel | undefined,
     reader: AnswerReader | undefined,
     timeoutMs: number,
   ): Promise<Answer> {
@@ -184,7 +185,7 @@ export class StreamableBackendSession implements BackendSession {
         timeoutMs,
         maxBytes: maxAnswerBytes,
       },
-      signal,
+      cancel,
       reader,
     );
   }
@@ -210,7 +211,7 @@ export class StreamableBackendSession implements BackendSession {
   }
 
   /** The hot path: the answer is read by a WireCall (no closures per call). */
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     const wireId = nextWireId();
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
@@ -219,7 +220,7 @@ export class StreamableBackendSession implements BackendSession {
       const res = await this.#exchange(
         readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
-        signal,
+        cancel,
         call,
       );
       if (call.streamed) {
