@@ -30,7 +30,8 @@ export interface AnswerReader {
 export interface ExchangeRequest {
   method: "POST" | "DELETE";
   path: string;
-  headers: Record<string, string>;
+  /** An object, or name and value after one another (undici's flat form). */
+  headers: Record<string, string> | string[];
   body?: string;
   /** Longest wait for the answer's headers, and longest silence inside its body. */
   timeoutMs: number;

@@ -48,6 +48,9 @@ export class StreamableBackendSession implements BackendSession {
   #sessionId: string | undefined;
   /** What every request carries; the session's id and protocol version join once open. */
   #baseHeaders: Record<string, string> = { "content-type": "application/json", accept: ACCEPT };
+  /** The same as a flat array, what a forwarded call without extra headers sends: undici takes
+   * an array as it is, where an object's keys are listed per call. */
+  #flatHeaders: string[] = flat(this.#baseHeaders);
   #closed = new AbortController();
   /** Wire ids of calls in flight, by the client's id (for the client's notifications/cancelled);
    * a Map tells 1 from "1" by itself. */
@@ -69,6 +72,14 @@ export class StreamableBackendSession implements BackendSession {
   #merge(extra: Record<string, string>): Record<string, string> {
     for (const _ in extra) return { ...extra, ...this.#baseHeaders };
     return this.#baseHeaders;
+  }
+
+  /** #headers for a forwarded call: the flat array when there is nothing to add. */
+  #forwardHeaders(): WireHeaders | Promise<Record<string, string>> {
+    const got = this.#o.headers();
+    if (got instanceof Promise) return got.then((extra) => this.#merge(extra));
+    for (const _ in got) return this.#merge(got);
+    return this.#flatHeaders;
   }
 
   async open(signal?: AbortSignal): Promise<void> {
@@ -104,6 +115,7 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
+    this.#flatHeaders = flat(base);
   }
 
   /** The backend's id for this session; undefined before open or when the backend keeps none. */
@@ -137,7 +149,7 @@ export class StreamableBackendSession implements BackendSession {
    * errors become BackendErrors carrying the backend's JSON-RPC message when it sent one. */
   async #exchange(
     body: string,
-    headers: Record<string, string>,
+    headers: WireHeaders,
     cancel: CallCancel | undefined,
     reader?: AnswerReader,
   ): Promise<Answer> {
@@ -167,7 +179,7 @@ export class StreamableBackendSession implements BackendSession {
 
   #send(
     body: string,
-    headers: Record<string, string>,
+    headers: WireHeaders,
     cancel: CallCancel | undefined,
     reader: AnswerReader | undefined,
     timeoutMs: number,
@@ -178,9 +190,7 @@ export class StreamableBackendSession implements BackendSession {
       {
         method: "POST",
         path,
-        headers: this.#sessionId
-          ? headers
-          : { ...headers, "content-type": "application/json", accept: ACCEPT },
+        headers,
         body,
         timeoutMs,
         maxBytes: maxAnswerBytes,
@@ -216,7 +226,7 @@ export class StreamableBackendSession implements BackendSession {
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
     try {
-      const hdrs = this.#headers();
+      const hdrs = this.#forwardHeaders();
       const res = await this.#exchange(
         readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
@@ -342,6 +352,10 @@ export class StreamableBackendSession implements BackendSession {
     }
   }
 }
+
+type WireHeaders = Record<string, string> | string[];
+
+const flat = (h: Record<string, string>): string[] => Object.entries(h).flat();
 
 function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];
