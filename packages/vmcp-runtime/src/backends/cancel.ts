@@ -5,8 +5,9 @@ export interface CancelTarget {
 }
 
 /** Cancellation of one forwarded call (the client disconnected, sent notifications/cancelled, or
- * its session closed). An AbortController with its listener costs more per call than anything
- * else the gateway itself does for a call; here the exchange in flight sets and clears one field.
+ * its session closed). An AbortController with a listener added and removed per call cost about
+ * 0.4 µs of CPU per call (docs/performance.md); here the exchange in flight sets and clears one
+ * field.
  * An AbortSignal is made only when something asks for one (a wait for a connection slot, the
  * legacy SSE transport), and follows this handle. */
 export class CallCancel {
