@@ -6,6 +6,7 @@ import {
   SESSION_REDIS_PASSWORD_ENV,
   versionLine,
 } from "@vmcp/shared-types";
+import type { CliIo } from "./cli-io.ts";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
 import { startHealthMonitor } from "./health/attach.ts";
@@ -61,10 +62,7 @@ Options:
   -h, --help            Show this help.
 `;
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { CliIo };
 
 const defaultIo: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),
