@@ -14,7 +14,7 @@ import type { CallRecord, ClientSession } from "./session.ts";
 import { HttpCallSink } from "./sink.ts";
 import type { AggregateView } from "./types.ts";
 
-type CallOptions = Pick<McpHandlerOptions, "state" | "catalog" | "log" | "composite" | "authz">;
+type CallOptions = Pick<McpHandlerOptions, "health" | "catalog" | "log" | "composite" | "authz">;
 
 /** Calls that run until their answer is streamed back: a request forwarded to a backend, or a
  * composite tool run in the gateway. Both are registered on the client session alike, so
@@ -66,8 +66,8 @@ export class CallRunner {
     res: ServerResponse,
     startNs: bigint,
   ): Promise<void> {
-    const state = this.#o.state;
-    if (!state.routable(backend)) {
+    const health = this.#o.health;
+    if (!health.routable(backend)) {
       this.unavailable(backend, msg, res, startNs);
       return Promise.resolve();
     }
@@ -87,14 +87,14 @@ export class CallRunner {
           record.session = bs;
           await bs.forward(msg, body, sink, signal);
         }
-        if (state.get(backend).health !== "healthy") state.ok(backend);
+        if (health.get(backend).health !== "healthy") health.ok(backend);
         return "ok";
       } catch (err) {
         const timeoutMs = this.#o.catalog.entry(backend)?.spec.timeoutMs ?? 0;
         const f = attribute(backend, err, timeoutMs);
         if (f.reason === "cancelled") sink.abandon();
         else {
-          if (f.scope === "backend") state.failed(backend, f.message);
+          if (f.scope === "backend") health.failed(backend, f.message);
           sink.fail(f.code, f.message, { backend, scope: f.scope, reason: f.reason });
           this.#o.log.warn(
             { backend, method: msg.method, scope: f.scope, err: f.message },
@@ -124,7 +124,7 @@ export class CallRunner {
       try {
         const result = await runCompositeCall({
           session: s,
-          state: this.#o.state,
+          health: this.#o.health,
           composites,
           compositeState: composites.forView(view),
           view,
@@ -160,7 +160,7 @@ export class CallRunner {
   /** A backend withdrawn for health (circuit open, unhealthy): fail at once, saying why and when
    * the gateway tries it again, rather than "unknown tool" for a name the client saw listed. */
   unavailable(backend: string, msg: JsonRpcRequest, res: ServerResponse, startNs: bigint): void {
-    const v = this.#o.state.verdicts?.unavailable(backend);
+    const v = this.#o.health.unavailable(backend);
     const why = v ? { ...v, reason: redact(v.reason) } : { reason: "circuit open" };
     const retry = why.retryAfter ? `; retry after ${why.retryAfter}` : "";
     const data: Record<string, string> = { backend, reason: why.reason };

@@ -1,6 +1,6 @@
 import type { Auditor } from "../audit/sink.ts";
 import type { Authorizer } from "../authz/cedar.ts";
-import type { BackendStateTracker } from "../backends/state.ts";
+import type { RuntimeHealth } from "../health/types.ts";
 import type { Logger } from "../logger.ts";
 import type { Metrics } from "../metrics.ts";
 import type { BodyLimits } from "./body.ts";
@@ -16,7 +16,7 @@ export interface McpHandlerOptions {
   instructions: () => string | undefined;
   catalog: Catalog;
   sessions: SessionMap;
-  state: BackendStateTracker;
+  health: RuntimeHealth;
   metrics: Metrics;
   log: Logger;
   body: BodyLimits;

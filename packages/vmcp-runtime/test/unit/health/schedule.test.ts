@@ -1,6 +1,6 @@
 import type { Dispatcher } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BackendStateTracker } from "../../../src/backends/state.ts";
+import type { BackendPools } from "../../../src/backends/pools.ts";
 import { HealthMonitor } from "../../../src/health/monitor.ts";
 import { firstProbeDelay, nextProbeDelay, ProbeSlots } from "../../../src/health/schedule.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
@@ -79,12 +79,19 @@ describe("health monitor schedule with many backends", () => {
     const starts: number[] = [];
     const monitor = new HealthMonitor({
       registry,
-      state: new BackendStateTracker(),
-      target: (name) => ({
-        spec: { name, url: "http://x", transport: "streamable-http" },
-        dispatcher: {} as Dispatcher,
-        auth: { type: "unauthenticated", headers: async () => ({}) },
-      }),
+      pool: {
+        get: (name) => ({
+          spec: {
+            name,
+            url: "http://x",
+            transport: "streamable-http",
+            timeoutMs: 1000,
+            authType: "unauthenticated",
+          },
+          pools: { streams: {} as Dispatcher } as BackendPools,
+          auth: { type: "unauthenticated", headers: async () => ({}) },
+        }),
+      },
       intervalMs: INTERVAL,
       timeoutMs: 5_000,
       unhealthyThreshold: 3,
