@@ -33,7 +33,7 @@ export interface BackendEntry {
 export interface CatalogOptions {
   registry: BackendRegistry;
   /** Where each backend's connections are opened and closed. */
-  pool: BackendPool;
+  pool: Pick<BackendPool, "open" | "close">;
   /** What is advertised (withdrawn backends are left out); listings report their outcome here. */
   health: RuntimeHealth;
   aggregate: AggregateFn;
