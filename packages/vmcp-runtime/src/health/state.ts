@@ -51,16 +51,16 @@ export class PassiveHealth implements RuntimeHealth {
   get(name: string): BackendState {
     return this.#store.get(name);
   }
-  routable(): boolean {
+  routable(_name: string): boolean {
     return true;
   }
-  advertised(): boolean {
+  advertised(_name: string): boolean {
     return true;
   }
-  unavailable(): undefined {
+  unavailable(_name: string): undefined {
     return undefined;
   }
-  circuitState(): undefined {
+  circuitState(_name: string): undefined {
     return undefined;
   }
   on<E extends keyof HealthEvents>(event: E, l: HealthEvents[E]): () => void {

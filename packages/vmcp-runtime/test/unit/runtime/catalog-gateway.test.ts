@@ -28,8 +28,8 @@ const refusingPool = {
 class WithdrawingHealth extends PassiveHealth {
   readonly #withdrawn = new Set<string>();
   readonly #listeners = new Set<() => void>();
-  override advertised(name?: string): boolean {
-    return name === undefined || !this.#withdrawn.has(name);
+  override advertised(name: string): boolean {
+    return !this.#withdrawn.has(name);
   }
   override on<E extends keyof HealthEvents>(event: E, l: HealthEvents[E]): () => void {
     if (event !== "advertised") return super.on(event, l);
