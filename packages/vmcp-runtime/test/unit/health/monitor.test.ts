@@ -1,10 +1,9 @@
 import { waitFor } from "@vmcp/testenv/test-kit";
-import type { Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BackendPools } from "../../../src/backends/pools.ts";
 import { HealthMonitor, passiveFailure } from "../../../src/health/monitor.ts";
 import type { CheckResult } from "../../../src/health/state-machine.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
+import { fakePool } from "../../fixtures/fake-pool.ts";
 
 const until = (cond: () => boolean, ms = 3000) => waitFor("condition", cond, ms, 5);
 
@@ -28,19 +27,7 @@ function setup(o: { breaker?: { failureThreshold: number; openMs: number }; inte
   monitor = new HealthMonitor({
     registry,
     // The pool stage, faked: the probe is replaced, so the connections are never dialled.
-    pool: {
-      get: (name) => ({
-        spec: {
-          name,
-          url: "http://x",
-          transport: "streamable-http",
-          timeoutMs: 1000,
-          authType: "unauthenticated",
-        },
-        pools: { streams: {} as Dispatcher } as BackendPools,
-        auth: { type: "unauthenticated", headers: async () => ({}) },
-      }),
-    },
+    pool: fakePool,
     intervalMs: o.intervalMs ?? 60_000,
     timeoutMs: 500,
     unhealthyThreshold: 3,

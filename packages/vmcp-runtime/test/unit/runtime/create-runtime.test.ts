@@ -1,16 +1,8 @@
-import { VmcpConfigSchema } from "@vmcp/shared-types";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../../src/logger.ts";
 import { Metrics } from "../../../src/metrics.ts";
 import { createRuntime } from "../../../src/runtime/create.ts";
-
-const config = VmcpConfigSchema.parse({
-  name: "v",
-  groupRef: "g",
-  incomingAuth: { type: "anonymous" },
-  outgoingAuth: { source: "inline" },
-  backends: [{ name: "a", url: "http://127.0.0.1:9/mcp", transport: "streamable-http" }],
-});
+import { config } from "./one-backend-config.ts";
 
 describe("createRuntime (standalone)", () => {
   it("wires source -> registry -> pool -> health -> catalog -> gateway, serves, and stops in order", async () => {

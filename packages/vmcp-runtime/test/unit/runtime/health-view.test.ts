@@ -1,10 +1,9 @@
-import type { Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import type { BackendPools } from "../../../src/backends/pools.ts";
 import { HealthMonitor } from "../../../src/health/monitor.ts";
 import { PassiveHealth } from "../../../src/health/state.ts";
 import type { CheckResult } from "../../../src/health/state-machine.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
+import { fakePool } from "../../fixtures/fake-pool.ts";
 
 const spec = { name: "a", url: "http://x", transport: "streamable-http" as const, timeoutMs: 1000 };
 
@@ -38,13 +37,7 @@ describe("the health stage", () => {
     const dialled: string[] = [];
     monitor = new HealthMonitor({
       registry,
-      pool: {
-        get: (name) => ({
-          spec: { ...spec, name, authType: "unauthenticated" },
-          pools: { streams: { name } as unknown as Dispatcher } as BackendPools,
-          auth: { type: "unauthenticated", headers: async () => ({}) },
-        }),
-      },
+      pool: fakePool,
       intervalMs: 60_000,
       timeoutMs: 500,
       unhealthyThreshold: 1,

@@ -1,14 +1,6 @@
-import { VmcpConfigSchema } from "@vmcp/shared-types";
 import { describe, expect, it } from "vitest";
 import { staticSource } from "../../../src/runtime/source.ts";
-
-const config = VmcpConfigSchema.parse({
-  name: "v",
-  groupRef: "g",
-  incomingAuth: { type: "anonymous" },
-  outgoingAuth: { source: "inline" },
-  backends: [{ name: "a", url: "http://127.0.0.1:9/mcp", transport: "streamable-http" }],
-});
+import { config } from "./one-backend-config.ts";
 
 describe("the static source stage", () => {
   it("puts the config's backends into its registry and reports static mode, no problems", async () => {
