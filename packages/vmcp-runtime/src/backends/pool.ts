@@ -43,14 +43,14 @@ export class BackendPool {
     return this.#backends.get(name);
   }
 
-  async close(name: string): Promise<void> {
-    const b = this.#backends.get(name);
-    if (!b) return;
-    this.#backends.delete(name);
+  /** Closes what `open` returned; the entry of a newer spec opened meanwhile under the same name
+   * (a backend removed and added again) is left alone. */
+  async close(b: Pick<PooledBackend, "spec" | "pools">): Promise<void> {
+    if (this.#backends.get(b.spec.name)?.pools === b.pools) this.#backends.delete(b.spec.name);
     await b.pools.close();
   }
 
   async closeAll(): Promise<void> {
-    await Promise.all([...this.#backends.keys()].map((n) => this.close(n)));
+    await Promise.all([...this.#backends.values()].map((b) => this.close(b)));
   }
 }

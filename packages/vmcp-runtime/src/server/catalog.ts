@@ -2,9 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { aggregateInstructions } from "../aggregation/instructions.ts";
 import { ControlClient, type ListingResult } from "../backends/control-client.ts";
-import type { BackendPool } from "../backends/pool.ts";
-import type { BackendPools } from "../backends/pools.ts";
-import type { OutgoingAuth } from "../backends/types.ts";
+import type { BackendPool, PooledBackend } from "../backends/pool.ts";
 import type { RuntimeHealth } from "../health/types.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
@@ -16,10 +14,7 @@ export type ListKind = "tools" | "resources" | "prompts";
 /** Longest a listing waits to be aggregated while several backends are being added. */
 const BATCH_AGGREGATE_MS = 500;
 
-export interface BackendEntry {
-  spec: BackendSpec;
-  pools: BackendPools;
-  auth: OutgoingAuth;
+export interface BackendEntry extends PooledBackend {
   control: ControlClient;
   listing: ListingResult | undefined;
   lastError: string | undefined;
@@ -210,7 +205,7 @@ export class Catalog {
     for (const l of this.#removed) l(name);
     this.#o.health.forget(name);
     await e.control.close();
-    await this.#o.pool.close(name);
+    await this.#o.pool.close(e);
   }
 
   /** Re-list one backend; concurrent triggers coalesce into one extra round. */

@@ -29,7 +29,17 @@ describe("the backend pool stage", () => {
     expect(b.auth).toBe(auth);
     expect(pool.get("a")).toBe(b);
     expect(seen).toEqual(["a"]);
-    await pool.close("a");
+    await pool.close(b);
+    expect(pool.get("a")).toBeUndefined();
+  });
+
+  it("closing a backend's old connections leaves those opened meanwhile for its new spec", async () => {
+    const pool = new BackendPool({ outgoingAuth: () => auth });
+    const old = await pool.open(spec("a"));
+    const renewed = await pool.open(spec("a", { timeoutMs: 2000 }));
+    await pool.close(old);
+    expect(pool.get("a")).toBe(renewed);
+    await pool.closeAll();
     expect(pool.get("a")).toBeUndefined();
   });
 
