@@ -55,12 +55,11 @@ interface Reporters {
 export async function createRuntime(config: VmcpConfig, deps: RuntimeDeps): Promise<Runtime> {
   const k8s = deps.kubernetes;
   const log = k8s ? deps.log.child({ vmcp: `${k8s.target.namespace}/${k8s.target.name}` }) : deps.log;
+  // Imported on demand: standalone mode never loads the Kubernetes client.
   const kube = k8s ? await import("./kubernetes-mode.ts") : undefined;
-  const kc = k8s && kube ? (k8s.kc ?? kube.loadKubeConfig()) : undefined;
+  const kdeps = k8s && kube ? { ...k8s, kc: k8s.kc ?? kube.loadKubeConfig() } : undefined;
   const source =
-    kube && k8s && kc
-      ? await kube.kubernetesSource(config, deps.secrets, { ...k8s, kc }, log)
-      : staticSource(config);
+    kube && kdeps ? await kube.kubernetesSource(config, deps.secrets, kdeps, log) : staticSource(config);
   const backends = backendOptionsFromConfig(config, deps.secrets);
   const stages = buildBackendStages({
     ...backends,
@@ -83,10 +82,10 @@ export async function createRuntime(config: VmcpConfig, deps: RuntimeDeps): Prom
   const snapshot = () => gateway.status();
   let reporters: Reporters;
   let reporter: Runtime["reporter"];
-  if (kube && k8s && kc) {
+  if (kube && kdeps) {
     const r = kube.kubernetesReporters({
       config,
-      k: { ...k8s, kc },
+      k: kdeps,
       source,
       monitor: stages.monitor,
       catalog: stages.catalog,
