@@ -14,7 +14,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { kubeRequest } from "@vmcp/kube-kit/http";
+import { kubeRequest, openRequest } from "@vmcp/kube-kit/http";
 import { collectionPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, startControlPlane } from "@vmcp/testenv";
@@ -103,6 +103,42 @@ async function scrape(
     depth: metric(page, "vmcp_operator_workqueue_depth"),
     reconciles: metric(page, "vmcp_operator_reconcile_total"),
   };
+}
+
+/** The apiserver's request latency by `resource verb`: {count, seconds} summed over the label sets. */
+type RequestCost = Record<string, { count: number; seconds: number }>;
+
+async function apiserverRequests(kc: KubeConfig): Promise<RequestCost> {
+  const res = await openRequest(kc, { method: "GET", path: "/metrics", timeoutMs: 30_000 });
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const out: RequestCost = {};
+  const re = /^apiserver_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm;
+  for (const m of Buffer.concat(chunks).toString("utf8").matchAll(re)) {
+    const labels = m[2] ?? "";
+    const verb = /(?:^|,)verb="([^"]*)"/.exec(labels)?.[1] ?? "?";
+    if (verb === "WATCH" || verb === "CONNECT") continue;
+    const resource = /(?:^|,)resource="([^"]*)"/.exec(labels)?.[1] || "-";
+    const sub = /(?:^|,)subresource="([^"]*)"/.exec(labels)?.[1];
+    const key = `${resource}${sub ? `/${sub}` : ""} ${verb}`;
+    const e = (out[key] ??= { count: 0, seconds: 0 });
+    if (m[1] === "sum") e.seconds += Number(m[3]);
+    else e.count += Number(m[3]);
+  }
+  return out;
+}
+
+/** after - before, per server, the costliest `top` request kinds first. */
+function requestCostPerServer(before: RequestCost, after: RequestCost, n: number, top = 12): string[] {
+  return Object.entries(after)
+    .map(([k, a]) => {
+      const b = before[k] ?? { count: 0, seconds: 0 };
+      return { k, count: (a.count - b.count) / n, ms: ((a.seconds - b.seconds) * 1000) / n };
+    })
+    .filter((e) => e.count > 0)
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, top)
+    .map((e) => `${e.k}: ${e.count.toFixed(2)} req, ${e.ms.toFixed(1)} ms`);
 }
 
 async function startOperatorProcess(
@@ -195,6 +231,8 @@ interface Result {
   rssMiB: number;
   idleWrites: number;
   writesByKind: Record<string, number>;
+  /** Apiserver request latency per server by resource and verb (latency, not CPU: a pointer). */
+  apiserverRequestsPerServer: string[];
 }
 
 async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
@@ -208,6 +246,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
     try {
       const pid = op.child.pid!;
       const before = await scrape(op.url);
+      const req0 = await apiserverRequests(kc);
       const cpu0 = cpuSeconds(pid);
       const api0 = cpuSeconds(apiPid);
       const t0 = performance.now();
@@ -231,6 +270,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       const cpu1 = cpuSeconds(pid);
       const api1 = cpuSeconds(apiPid);
       const settled = await scrape(op.url);
+      const req1 = await apiserverRequests(kc);
       await sleep(IDLE_MS);
       const idle = await scrape(op.url);
       const result: Result = {
@@ -244,6 +284,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         rssMiB: rssMiB(pid),
         idleWrites: idle.writes - settled.writes,
         writesByKind: settled.byKind,
+        apiserverRequestsPerServer: requestCostPerServer(req0, req1, n),
       };
       console.log(JSON.stringify(result));
       return result;

@@ -1,4 +1,4 @@
-import type { InformerEvent } from "@vmcp/kube-kit/informer";
+import type { Informer, InformerEvent } from "@vmcp/kube-kit/informer";
 import type { ConditionInput } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
@@ -50,6 +50,61 @@ export function mcpGroupStatus(
 }
 
 /**
+ * How long a membership change waits before the group's status is written. The first change of a
+ * burst (a chart installing 50 MCPServers, a group created with its members) starts the window,
+ * every later change in it rides along: one status write per settled change instead of one per
+ * member. Bounded, unlike a debounce that restarts on each change, so steady churn still shows up
+ * within this delay.
+ */
+export const MEMBERSHIP_SETTLE_MS = 500;
+
+/** What the group controller reads: the groups, and the three member kinds indexed by group. */
+export interface GroupSources {
+  groups: Pick<Informer<RawObject>, "get" | "onEvent">;
+  members: readonly Pick<Informer<RawObject>, "byIndex" | "onEvent">[];
+}
+
+/** Writes a group's status if it changed; returns whether it wrote. */
+export type GroupStatusWriter = (group: RawObject, status: Record<string, unknown>) => Promise<boolean>;
+
+/**
+ * The MCPGroup controller over its sources: every event (the group's own, a member joining,
+ * leaving or moving) re-queues the group after `settleMs`, and a reconcile writes the status
+ * computed from the member indexes when it differs from the live one.
+ */
+export function groupStatusController(
+  ctx: Pick<ControllerContext, "logger" | "metrics">,
+  src: GroupSources,
+  writeStatus: GroupStatusWriter,
+  settleMs = MEMBERSHIP_SETTLE_MS,
+): Controller {
+  const [servers, proxies, entries] = src.members;
+  const names = (inf: GroupSources["members"][number] | undefined, key: string) =>
+    (inf?.byIndex(GROUP_REF_INDEX, key) ?? []).map((o) => o.metadata.name);
+  const controller = objectStatusController(
+    ctx,
+    "mcpgroup",
+    src.groups,
+    async (group, { key }) => {
+      const status = mcpGroupStatus(group, {
+        servers: names(servers, key),
+        remoteProxies: names(proxies, key),
+        entries: names(entries, key),
+      });
+      await writeStatus(group, status);
+    },
+    settleMs,
+  );
+  const onMember = (ev: InformerEvent<RawObject>) => {
+    for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
+      controller.enqueueAfter(k, settleMs);
+    }
+  };
+  for (const inf of src.members) inf.onEvent(onMember);
+  return controller;
+}
+
+/**
  * MCPGroup controller. Membership comes from the informer caches (index on spec.groupRef.name of
  * MCPServer, MCPRemoteProxy and MCPServerEntry), so listing cannot fail once the caches are synced
  * and the phase is always Ready (ToolHive sets Failed only when its List call fails).
@@ -58,32 +113,14 @@ export function mcpGroupStatus(
  * namespace deletion whenever the operator is down.
  */
 export function mcpGroupController(ctx: ControllerContext): Controller {
-  const groups = rawKindInformer(ctx.informers, "MCPGroup");
-  const memberInformers = (["MCPServer", "MCPRemoteProxy", "MCPServerEntry"] as const).map((kind) => {
+  const members = (["MCPServer", "MCPRemoteProxy", "MCPServerEntry"] as const).map((kind) => {
     const inf = rawKindInformer(ctx.informers, kind);
     inf.addIndexer(GROUP_REF_INDEX, groupRefIndex);
     return inf;
   });
-  const [servers, proxies, entries] = memberInformers as [
-    (typeof memberInformers)[0],
-    (typeof memberInformers)[0],
-    (typeof memberInformers)[0],
-  ];
-
-  const controller = objectStatusController(ctx, "mcpgroup", groups, async (group, { key }) => {
-    const names = (list: RawObject[]) => list.map((o) => o.metadata.name);
-    const status = mcpGroupStatus(group, {
-      servers: names(servers.byIndex(GROUP_REF_INDEX, key)),
-      remoteProxies: names(proxies.byIndex(GROUP_REF_INDEX, key)),
-      entries: names(entries.byIndex(GROUP_REF_INDEX, key)),
-    });
-    await writeStatusIfChanged(ctx, group, status);
-  });
-  const onMember = (ev: InformerEvent<RawObject>) => {
-    for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
-      controller.enqueue(k);
-    }
-  };
-  for (const inf of memberInformers) inf.onEvent(onMember);
-  return controller;
+  return groupStatusController(
+    ctx,
+    { groups: rawKindInformer(ctx.informers, "MCPGroup"), members },
+    (group, status) => writeStatusIfChanged(ctx, group, status),
+  );
 }

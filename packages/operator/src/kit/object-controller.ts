@@ -12,8 +12,10 @@ import { splitKey } from "./status.ts";
 export function objectStatusController(
   ctx: Pick<ControllerContext, "logger" | "metrics">,
   name: string,
-  objects: Informer<RawObject>,
+  objects: Pick<Informer<RawObject>, "get" | "onEvent">,
   reconcile: (obj: RawObject, ref: { key: string; namespace: string }) => Promise<void>,
+  /** Delay each event's reconcile by up to this long, so a burst of changes costs one write. */
+  settleMs = 0,
 ): Controller {
   const controller = new Controller({
     name,
@@ -27,7 +29,7 @@ export function objectStatusController(
     },
   });
   objects.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+    if (ev.type !== "delete") controller.enqueueAfter(objectKey(ev.obj), settleMs);
   });
   return controller;
 }

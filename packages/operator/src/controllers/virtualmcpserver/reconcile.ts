@@ -47,6 +47,12 @@ import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
+import {
+  announcesDeploymentUpdate,
+  CHILDREN_CREATED_REASON,
+  type CreatedChild,
+  childrenCreatedNote,
+} from "./child-events.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -235,6 +241,9 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
+    /** The children this reconcile created, for its one ResourcesCreated Event. */
+    const created: CreatedChild[] = [];
+
     // In the first wave, so before the Deployment: its pods read the keys from this Secret.
     const createSessionKeys = async (): Promise<void> => {
       if (ev.objects.length === 0 || ownedLive("Secret", sessionKeysSecretName(name))) return;
@@ -246,12 +255,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
           path: collectionPath(SECRETS, namespace),
           body: secret,
         });
-        deps.events?.record(
-          vmcp,
-          "Normal",
-          "SessionKeysCreated",
-          `Secret ${sessionKeysSecretName(name)} created`,
-        );
+        created.push({ kind: "Secret", name: sessionKeysSecretName(name) });
       } catch (err) {
         // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
         if (!isConflict(err)) throw err;
@@ -269,28 +273,35 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
         res,
       );
+      if (!live) created.push({ kind, name: objName });
       if (kind === "Deployment") {
         deployment = res as V1Deployment;
-        deps.events?.record(
-          vmcp,
-          "Normal",
-          live ? "DeploymentUpdated" : "DeploymentCreated",
-          live ? "Deployment updated, rolling out new configuration" : `Deployment ${objName} created`,
-        );
+        if (live && announcesDeploymentUpdate(generation, liveStatus?.observedGeneration)) {
+          deps.events?.record(
+            vmcp,
+            "Normal",
+            "DeploymentUpdated",
+            "Deployment updated, rolling out new configuration",
+          );
+        }
       }
-      if (kind === "Service") {
-        serviceExists = true;
-        if (!live) deps.events?.record(vmcp, "Normal", "ServiceCreated", `Service ${objName} created`);
-      }
+      if (kind === "Service") serviceExists = true;
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     };
 
     // A first reconcile issues ~9 writes: one round trip per wave instead of one per object.
-    for (const [i, wave] of applyWaves(ev.objects).entries()) {
-      await settleAll([
-        ...(i === 0 ? [createSessionKeys] : []),
-        ...wave.map((desired) => () => applyChild(desired)),
-      ]);
+    try {
+      for (const [i, wave] of applyWaves(ev.objects).entries()) {
+        await settleAll([
+          ...(i === 0 ? [createSessionKeys] : []),
+          ...wave.map((desired) => () => applyChild(desired)),
+        ]);
+      }
+    } finally {
+      // Also after a failed wave: what was created stays, and is told.
+      if (created.length > 0) {
+        deps.events?.record(vmcp, "Normal", CHILDREN_CREATED_REASON, childrenCreatedNote(created));
+      }
     }
 
     const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);
