@@ -14,6 +14,8 @@ import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
+  GROUP,
+  KIND_INFO,
   type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
@@ -22,6 +24,7 @@ import {
   type MCPServer,
   type MCPServerEntry,
   type MCPToolConfig,
+  VERSION,
   type VirtualMCPCompositeToolDefinition,
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
@@ -127,6 +130,18 @@ async function readAuthzConfigMap(
   }
 }
 
+const GROUPS: ResourceRef = { group: GROUP, version: VERSION, plural: KIND_INFO.MCPGroup.plural };
+
+async function groupExists(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
+  try {
+    await kubeRequest(kc, { method: "GET", path: objectPath(GROUPS, namespace, name) });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
 export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
   const inf = deps.informers;
   const now = deps.now ?? (() => new Date());
@@ -220,6 +235,14 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const vmcp = parsed.data;
     const groupName = vmcp.spec.groupRef.name;
     const groupKey = `${namespace}/${groupName}`;
+    // A group created just before its server (a chart, a bench) may not be in our cache yet.
+    // Reporting it missing would cost a status write and a Warning now and another write when it
+    // shows up; one read tells a lagging cache from a missing group, and the group's cache event
+    // re-queues this server.
+    if (!inf.groups.get(namespace, groupName) && (await groupExists(deps.kc, namespace, groupName))) {
+      deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
+      return undefined;
+    }
     const world: VmcpWorld = {
       vmcp,
       group: inf.groups.get(namespace, groupName),
