@@ -4,7 +4,9 @@
 //   converge: last create -> every VirtualMCPServer observed (status.observedGeneration = generation)
 //             with its Deployment and Service, and the operator's queue empty
 //   writes per object: the operator's apiserver writes (its own counter) until it went quiet, / N
-//   operator CPU and RSS, apiserver CPU (from first create to quiet), idle writes in --idle seconds.
+//   operator CPU and RSS, apiserver CPU (from first create to quiet), idle writes in --idle seconds,
+//   the apiserver's request latency per server by resource and verb (its /metrics),
+//   shared config change: the writes after one edit of the MCPExternalAuthConfig all N servers use.
 // --baseline-root <checkout>: also runs the operator sources of another checkout (with its
 // node_modules installed), on its own fresh control plane, before ours at each N.
 //   node bench/operator-scale/run.ts [--n 50,200,500] [--idle 10] [--concurrency 8] [--baseline-root DIR]
@@ -41,6 +43,10 @@ const GROUPS = crd("mcpgroups");
 const ENTRIES = crd("mcpserverentries");
 const DEPLOYMENTS: ResourceRef = { group: "apps", version: "v1", plural: "deployments" };
 const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services" };
+const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
+const AUTH_CONFIGS = crd("mcpexternalauthconfigs");
+const SHARED_AUTH = "shared-key";
+const CHECKSUM = "toolhive.stacklok.dev/runconfig-checksum";
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -187,6 +193,17 @@ async function createAll(kc: KubeConfig, ns: string, n: number): Promise<void> {
       path: collectionPath(ref, ns),
       body: { apiVersion: API_VERSION, kind, metadata: { name, namespace: ns }, spec },
     });
+  // One MCPExternalAuthConfig every entry uses, and the servers build their backends' auth from it
+  // (inline): the "shared config change" step edits it once.
+  await kubeRequest(kc, {
+    method: "POST",
+    path: collectionPath(SECRETS, ns),
+    body: { apiVersion: "v1", kind: "Secret", metadata: { name: "shared-secret" }, data: { v: "czNjcmV0" } },
+  });
+  await post(AUTH_CONFIGS, "MCPExternalAuthConfig", SHARED_AUTH, {
+    type: "headerInjection",
+    headerInjection: { headerName: "X-API-Key", valueSecretRef: { name: "shared-secret", key: "v" } },
+  });
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
@@ -196,17 +213,34 @@ async function createAll(kc: KubeConfig, ns: string, n: number): Promise<void> {
         groupRef: { name: `${name}-group` },
         remoteUrl: `https://${name}.example.com/mcp`,
         transport: "streamable-http",
+        externalAuthConfigRef: { name: SHARED_AUTH },
       });
       await post(VMCPS, "VirtualMCPServer", name, {
         groupRef: { name: `${name}-group` },
         incomingAuth: { type: "anonymous" },
+        outgoingAuth: { source: "inline" },
       });
     }
   };
   await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
 }
 
-type Obj = { metadata: { name: string; generation?: number }; status?: { observedGeneration?: number } };
+type Obj = {
+  metadata: { name: string; generation?: number };
+  spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+  status?: { observedGeneration?: number };
+};
+
+/** Each Deployment's pod template config checksum, by name. */
+async function podChecksums(kc: KubeConfig, ns: string): Promise<Map<string, string | undefined>> {
+  const list = await kubeRequest<{ items: Obj[] }>(kc, {
+    method: "GET",
+    path: collectionPath(DEPLOYMENTS, ns),
+  });
+  return new Map(
+    list.items.map((d) => [d.metadata.name, d.spec?.template?.metadata?.annotations?.[CHECKSUM]]),
+  );
+}
 
 async function converged(kc: KubeConfig, ns: string, n: number): Promise<boolean> {
   const list = async (ref: ResourceRef) =>
@@ -233,6 +267,10 @@ interface Result {
   writesByKind: Record<string, number>;
   /** Apiserver request latency per server by resource and verb (latency, not CPU: a pointer). */
   apiserverRequestsPerServer: string[];
+  /** One edit of the MCPExternalAuthConfig all N servers use: until every Deployment rolled. */
+  configChangeS: number;
+  configChangeWrites: number;
+  configChangeByKind: Record<string, number>;
 }
 
 async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
@@ -259,22 +297,43 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       );
       const tConverged = performance.now();
       // Quiet: no write and no reconcile for 2 s (MCPGroup and entry status settle after the servers).
-      let last = await scrape(op.url);
-      let since = performance.now();
-      await poll("quiet", async () => {
-        const s = await scrape(op.url);
-        if (s.writes !== last.writes || s.reconciles !== last.reconciles || s.depth > 0) {
-          last = s;
-          since = performance.now();
-        }
-        return performance.now() - since >= 2000 ? true : undefined;
-      });
+      const quiet = async () => {
+        let last = await scrape(op.url);
+        let since = performance.now();
+        await poll("quiet", async () => {
+          const s = await scrape(op.url);
+          if (s.writes !== last.writes || s.reconciles !== last.reconciles || s.depth > 0) {
+            last = s;
+            since = performance.now();
+          }
+          return performance.now() - since >= 2000 ? true : undefined;
+        });
+      };
+      await quiet();
       const cpu1 = cpuSeconds(pid);
       const api1 = cpuSeconds(apiPid);
       const settled = await scrape(op.url);
       const req1 = await apiserverRequests(kc);
       await sleep(IDLE_MS);
       const idle = await scrape(op.url);
+
+      // Shared config change: one edit of the MCPExternalAuthConfig every server uses.
+      const sums = await podChecksums(kc, ns.name);
+      const tChange = performance.now();
+      await kubeRequest(kc, {
+        method: "PATCH",
+        path: `${collectionPath(AUTH_CONFIGS, ns.name)}/${SHARED_AUTH}`,
+        body: { spec: { headerInjection: { headerName: "X-Other-Key" } } },
+        contentType: "application/merge-patch+json",
+      });
+      await poll("rollout of the shared config change", async () => {
+        if ((await scrape(op.url)).depth > 0) return undefined;
+        const now = await podChecksums(kc, ns.name);
+        return [...sums].every(([name, sum]) => now.get(name) !== sum) ? true : undefined;
+      });
+      const tRolled = performance.now();
+      await quiet();
+      const changed = await scrape(op.url);
       const result: Result = {
         n,
         who,
@@ -287,6 +346,13 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         idleWrites: idle.writes - settled.writes,
         writesByKind: settled.byKind,
         apiserverRequestsPerServer: requestCostPerServer(req0, req1, n),
+        configChangeS: (tRolled - tChange) / 1000,
+        configChangeWrites: changed.writes - idle.writes,
+        configChangeByKind: Object.fromEntries(
+          Object.entries(changed.byKind)
+            .map(([k, v]) => [k, v - (idle.byKind[k] ?? 0)] as const)
+            .filter(([, v]) => v > 0),
+        ),
       };
       console.log(JSON.stringify(result));
       return result;
@@ -306,11 +372,11 @@ for (const n of SIZES) {
 
 const f = (v: number, d = 1) => v.toFixed(d);
 console.log(
-  `\n| N | checkout | create all | converge after last create | writes / server | operator CPU / server | apiserver CPU / server | operator RSS | idle writes (${values.idle} s) |`,
+  `\n| N | checkout | create all | converge after last create | writes / server | operator CPU / server | apiserver CPU / server | operator RSS | idle writes (${values.idle} s) | shared config change: writes (rollout) |`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   console.log(
-    `| ${r.n} | ${r.who} | ${f(r.createS)} s | ${f(r.convergeS)} s | ${f(r.writesPerObject)} | ${f(r.operatorCpuMsPerObject)} ms | ${f(r.apiserverCpuMsPerObject)} ms | ${f(r.rssMiB, 0)} MiB | ${r.idleWrites} |`,
+    `| ${r.n} | ${r.who} | ${f(r.createS)} s | ${f(r.convergeS)} s | ${f(r.writesPerObject)} | ${f(r.operatorCpuMsPerObject)} ms | ${f(r.apiserverCpuMsPerObject)} ms | ${f(r.rssMiB, 0)} MiB | ${r.idleWrites} | ${r.configChangeWrites} (${f(r.configChangeS)} s) |`,
   );
 }
