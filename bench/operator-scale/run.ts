@@ -11,7 +11,7 @@
 // node_modules installed), on its own fresh control plane, before ours at each N.
 //   node bench/operator-scale/run.ts [--n 50,200,500] [--idle 10] [--concurrency 8] [--baseline-root DIR]
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,6 +28,9 @@ const { values } = parseArgs({
     concurrency: { type: "string" },
     "baseline-root": { type: "string" },
     "create-parallel": { type: "string", default: "16" },
+    // A CPU profile of the apiserver from the first create (`go tool pprof -top <file>`).
+    "apiserver-profile": { type: "string" },
+    "profile-seconds": { type: "string", default: "30" },
   },
 });
 const SIZES = values.n.split(",").map(Number);
@@ -145,6 +148,20 @@ function requestCostPerServer(before: RequestCost, after: RequestCost, n: number
     .sort((x, y) => y.ms - x.ms)
     .slice(0, top)
     .map((e) => `${e.k}: ${e.count.toFixed(2)} req, ${e.ms.toFixed(1)} ms`);
+}
+
+/** Records `seconds` of the apiserver's CPU profile into `<prefix>-<n>-<who>.pprof`. */
+async function profileApiserver(kc: KubeConfig, seconds: number, file: string): Promise<void> {
+  const res = await openRequest(kc, {
+    method: "GET",
+    path: "/debug/pprof/profile",
+    query: { seconds },
+    timeoutMs: (seconds + 60) * 1000,
+  });
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  writeFileSync(file, Buffer.concat(chunks));
+  console.error(`apiserver CPU profile: ${file}`);
 }
 
 async function startOperatorProcess(
@@ -288,6 +305,14 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       const cpu0 = cpuSeconds(pid);
       const api0 = cpuSeconds(apiPid);
       const t0 = performance.now();
+      const prefix = values["apiserver-profile"];
+      const profiled = prefix
+        ? profileApiserver(
+            kc,
+            Number(values["profile-seconds"]),
+            `${prefix}-${n}-${who.replace(/\W+/g, "-")}.pprof`,
+          )
+        : Promise.resolve();
       await createAll(kc, ns.name, n);
       const tCreated = performance.now();
       // The operator's queue first: listing N Deployments four times a second while it still works
@@ -354,6 +379,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
             .filter(([, v]) => v > 0),
         ),
       };
+      await profiled;
       console.log(JSON.stringify(result));
       return result;
     } finally {

@@ -56,6 +56,7 @@ import {
   type CreatedChild,
   childrenCreatedNote,
 } from "./child-events.ts";
+import { firstGroupStatusWaitMs } from "./group-arrival.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -235,14 +236,15 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const vmcp = parsed.data;
     const groupName = vmcp.spec.groupRef.name;
     const groupKey = `${namespace}/${groupName}`;
-    // A group created just before its server (a chart, a bench) may not be in our cache yet.
-    // Reporting it missing would cost a status write and a Warning now and another write when it
-    // shows up; one read tells a lagging cache from a missing group, and the group's cache event
-    // re-queues this server.
-    if (!inf.groups.get(namespace, groupName) && (await groupExists(deps.kc, namespace, groupName))) {
+    // See group-arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
+    // and the group's cache event re-queues this server.
+    const cachedGroup = inf.groups.get(namespace, groupName);
+    if (!cachedGroup && (await groupExists(deps.kc, namespace, groupName))) {
       deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
       return undefined;
     }
+    const groupWait = cachedGroup && firstGroupStatusWaitMs(cachedGroup, now());
+    if (groupWait !== undefined) return { requeueAfter: groupWait };
     const world: VmcpWorld = {
       vmcp,
       group: inf.groups.get(namespace, groupName),
