@@ -105,7 +105,17 @@ function writesByKind(page: string): Record<string, number> {
 async function scrape(
   url: string,
 ): Promise<{ writes: number; depth: number; reconciles: number; byKind: Record<string, number> }> {
-  const page = await (await fetch(`${url}/metrics`)).text();
+  // A loaded machine drops a connection now and then: one failed scrape is not a failed run.
+  let page = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      page = await (await fetch(`${url}/metrics`)).text();
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(200 * attempt);
+    }
+  }
   return {
     byKind: writesByKind(page),
     writes: metric(page, "vmcp_operator_apiserver_writes_total"),
@@ -183,6 +193,9 @@ async function startOperatorProcess(
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const url = `http://127.0.0.1:${port}`;
+  child.once("exit", (code, signal) => {
+    if (code !== 0 && signal !== "SIGTERM") console.error(`operator exited: code ${code}, signal ${signal}`);
+  });
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
   );
@@ -284,6 +297,7 @@ interface Result {
   writesByKind: Record<string, number>;
   /** Apiserver request latency per server by resource and verb (latency, not CPU: a pointer). */
   apiserverRequestsPerServer: string[];
+  eventsByReason: Record<string, number>;
   /** One edit of the MCPExternalAuthConfig all N servers use: until every Deployment rolled. */
   configChangeS: number;
   configChangeWrites: number;
@@ -291,7 +305,7 @@ interface Result {
 }
 
 async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
-  const cp = await startControlPlane({ log: () => {} });
+  const cp = await startControlPlane({ log: () => {}, profiling: values["apiserver-profile"] !== undefined });
   try {
     const apiPid = cp.info().apiServerPid;
     if (!apiPid) throw new Error("no apiserver pid");
@@ -339,6 +353,13 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       const api1 = cpuSeconds(apiPid);
       const settled = await scrape(op.url);
       const req1 = await apiserverRequests(kc);
+      const events = await kubeRequest<{ items: { reason?: string }[] }>(kc, {
+        method: "GET",
+        path: `/apis/events.k8s.io/v1/namespaces/${ns.name}/events`,
+      });
+      const eventsByReason: Record<string, number> = {};
+      for (const e of events.items)
+        eventsByReason[e.reason ?? "?"] = (eventsByReason[e.reason ?? "?"] ?? 0) + 1;
       await sleep(IDLE_MS);
       const idle = await scrape(op.url);
 
@@ -371,6 +392,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         idleWrites: idle.writes - settled.writes,
         writesByKind: settled.byKind,
         apiserverRequestsPerServer: requestCostPerServer(req0, req1, n),
+        eventsByReason,
         configChangeS: (tRolled - tChange) / 1000,
         configChangeWrites: changed.writes - idle.writes,
         configChangeByKind: Object.fromEntries(
