@@ -50,13 +50,13 @@ import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
+import { arrivalWaitMs } from "./arrival.ts";
 import {
   announcesDeploymentUpdate,
   CHILDREN_CREATED_REASON,
   type CreatedChild,
   childrenCreatedNote,
 } from "./child-events.ts";
-import { firstGroupStatusWaitMs } from "./group-arrival.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -236,15 +236,13 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const vmcp = parsed.data;
     const groupName = vmcp.spec.groupRef.name;
     const groupKey = `${namespace}/${groupName}`;
-    // See group-arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
+    // See arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
     // and the group's cache event re-queues this server.
     const cachedGroup = inf.groups.get(namespace, groupName);
     if (!cachedGroup && (await groupExists(deps.kc, namespace, groupName))) {
       deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
       return undefined;
     }
-    const groupWait = cachedGroup && firstGroupStatusWaitMs(cachedGroup, now());
-    if (groupWait !== undefined) return { requeueAfter: groupWait };
     const world: VmcpWorld = {
       vmcp,
       group: inf.groups.get(namespace, groupName),
@@ -260,6 +258,8 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       },
       oidcConfigs: byNameMap(inf.oidcConfigs.list(namespace)),
     };
+    const wait = arrivalWaitMs([world.group, ...world.servers, ...world.proxies, ...world.entries], now());
+    if (wait !== undefined) return { requeueAfter: wait };
     const ev = evaluate(world, {
       image: deps.image,
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
