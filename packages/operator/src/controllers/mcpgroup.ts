@@ -4,6 +4,7 @@ import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
+import { Settler, type SettleTiming } from "../kit/settle.ts";
 import { ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 
 /** Index on the member kinds: "<namespace>/<spec.groupRef.name>". */
@@ -50,13 +51,11 @@ export function mcpGroupStatus(
 }
 
 /**
- * How long a membership change waits before the group's status is written. The first change of a
- * burst (a chart installing 50 MCPServers, a group created with its members) starts the window,
- * every later change in it rides along: one status write per settled change instead of one per
- * member. Bounded, unlike a debounce that restarts on each change, so steady churn still shows up
- * within this delay.
+ * When a group's status is written after membership changes: once they have settled (no change for
+ * `quietMs`: a chart installing 50 members, a group created with its members), and at the latest
+ * `maxWaitMs` after the first unwritten change, so steady churn still shows up.
  */
-export const MEMBERSHIP_SETTLE_MS = 500;
+export const MEMBERSHIP_SETTLE: SettleTiming = { quietMs: 500, maxWaitMs: 2000 };
 
 /** What the group controller reads: the groups, and the three member kinds indexed by group. */
 export interface GroupSources {
@@ -69,19 +68,20 @@ export type GroupStatusWriter = (group: RawObject, status: Record<string, unknow
 
 /**
  * The MCPGroup controller over its sources: every event (the group's own, a member joining,
- * leaving or moving) re-queues the group after `settleMs`, and a reconcile writes the status
- * computed from the member indexes when it differs from the live one.
+ * leaving or moving) touches the group's settle timer, and once it fires a reconcile writes the
+ * status computed from the member indexes when it differs from the live one.
  */
 export function groupStatusController(
   ctx: Pick<ControllerContext, "logger" | "metrics">,
   src: GroupSources,
   writeStatus: GroupStatusWriter,
-  settleMs = MEMBERSHIP_SETTLE_MS,
+  settle: SettleTiming = MEMBERSHIP_SETTLE,
 ): Controller {
   const [servers, proxies, entries] = src.members;
   const names = (inf: GroupSources["members"][number] | undefined, key: string) =>
     (inf?.byIndex(GROUP_REF_INDEX, key) ?? []).map((o) => o.metadata.name);
-  const controller = objectStatusController(
+  const settler = new Settler(settle, (key) => controller.enqueue(key));
+  const controller: Controller = objectStatusController(
     ctx,
     "mcpgroup",
     src.groups,
@@ -93,11 +93,11 @@ export function groupStatusController(
       });
       await writeStatus(group, status);
     },
-    settleMs,
+    (key) => settler.touch(key),
   );
   const onMember = (ev: InformerEvent<RawObject>) => {
     for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
-      controller.enqueueAfter(k, settleMs);
+      settler.touch(k);
     }
   };
   for (const inf of src.members) inf.onEvent(onMember);

@@ -14,8 +14,8 @@ export function objectStatusController(
   name: string,
   objects: Pick<Informer<RawObject>, "get" | "onEvent">,
   reconcile: (obj: RawObject, ref: { key: string; namespace: string }) => Promise<void>,
-  /** Delay each event's reconcile by up to this long, so a burst of changes costs one write. */
-  settleMs = 0,
+  /** What the object's own create/update events do with its key (default: enqueue at once). */
+  onChange?: (key: string) => void,
 ): Controller {
   const controller = new Controller({
     name,
@@ -29,7 +29,7 @@ export function objectStatusController(
     },
   });
   objects.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueueAfter(objectKey(ev.obj), settleMs);
+    if (ev.type !== "delete") (onChange ?? ((k: string) => controller.enqueue(k)))(objectKey(ev.obj));
   });
   return controller;
 }

@@ -6,10 +6,11 @@ import {
   GROUP_REF_INDEX,
   groupRefIndex,
   groupStatusController,
-  MEMBERSHIP_SETTLE_MS,
+  MEMBERSHIP_SETTLE,
 } from "../../../src/controllers/mcpgroup.ts";
 import type { Controller } from "../../../src/kit/controller.ts";
 import type { RawObject } from "../../../src/kit/kinds.ts";
+import type { SettleTiming } from "../../../src/kit/settle.ts";
 
 /** An informer over a map: what the controller reads, with events emitted by the test. */
 class FakeInformer {
@@ -43,7 +44,7 @@ const raw = (kind: string, name: string, spec: Record<string, unknown> = {}): Ra
 });
 
 /** The apiserver's side: a status write takes `latencyMs`, then the cache shows it (an update event). */
-function setup(settleMs?: number, latencyMs = 5) {
+function setup(settle?: SettleTiming, latencyMs = 5) {
   const groups = new FakeInformer();
   const members = [new FakeInformer(), new FakeInformer(), new FakeInformer()] as const;
   const writes: Record<string, unknown>[] = [];
@@ -57,12 +58,19 @@ function setup(settleMs?: number, latencyMs = 5) {
       groups.put({ ...group, status });
       return true;
     },
-    settleMs,
+    settle,
   );
   return { groups, servers: members[0], controller, writes };
 }
 
-const idle = (c: Controller) => c.queue.length === 0 && c.queue.processing === 0 && c.queue.delayed === 0;
+const idle = (c: Controller) => c.queue.length === 0 && c.queue.processing === 0;
+
+/** Lets every settle timer fire, then runs the controller to idle. */
+async function settleAndDrain(c: Controller): Promise<void> {
+  await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE.maxWaitMs + 100);
+  for (let t = 0; t < 100 && !idle(c); t++) await vi.advanceTimersByTimeAsync(50);
+  expect(idle(c)).toBe(true);
+}
 
 let controller: Controller | undefined;
 beforeEach(() => {
@@ -75,8 +83,8 @@ afterEach(async () => {
 });
 
 /** A group created, then 50 MCPServers joining it 2 ms apart (a chart install), run to quiet. */
-async function burstOf50(settleMs?: number) {
-  const s = setup(settleMs);
+async function burstOf50(settle?: SettleTiming) {
+  const s = setup(settle);
   controller = s.controller;
   s.controller.start();
   s.groups.put(raw("MCPGroup", "g"));
@@ -84,8 +92,7 @@ async function burstOf50(settleMs?: number) {
     s.servers.put(raw("MCPServer", `m${i}`, { groupRef: { name: "g" } }));
     await vi.advanceTimersByTimeAsync(2);
   }
-  for (let t = 0; t < 100 && !idle(s.controller); t++) await vi.advanceTimersByTimeAsync(50);
-  expect(idle(s.controller)).toBe(true);
+  await settleAndDrain(s.controller);
   return s;
 }
 
@@ -98,21 +105,38 @@ describe("MCPGroup status under a burst of membership changes", () => {
   });
 
   it("writes per member without the settle window (what the window saves)", async () => {
-    const { writes } = await burstOf50(0);
+    const { writes } = await burstOf50({ quietMs: 0, maxWaitMs: 0 });
     expect(writes.length).toBeGreaterThan(10);
     expect(writes.at(-1)).toMatchObject({ serverCount: 50 });
   });
 
-  it("shows a single change within the settle window, not later", async () => {
+  it("shows a single change once it settled, not later", async () => {
     const s = setup();
     controller = s.controller;
     s.controller.start();
     s.groups.put(raw("MCPGroup", "g"));
-    await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE_MS + 10);
+    await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE.quietMs + 50);
     expect(s.writes).toHaveLength(1);
     s.servers.put(raw("MCPServer", "late", { groupRef: { name: "g" } }));
-    await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE_MS + 10);
+    await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE.quietMs + 50);
     expect(s.writes).toHaveLength(2);
     expect(s.writes[1]).toMatchObject({ servers: ["late"], serverCount: 1 });
+  });
+
+  it("under steady churn still writes every maxWait, not only when it stops", async () => {
+    const s = setup();
+    controller = s.controller;
+    s.controller.start();
+    s.groups.put(raw("MCPGroup", "g"));
+    // One member every 100 ms for 5 s: never quiet for 500 ms.
+    for (let i = 0; i < 50; i++) {
+      s.servers.put(raw("MCPServer", `m${i}`, { groupRef: { name: "g" } }));
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    const during = s.writes.length;
+    expect(during).toBeGreaterThanOrEqual(2);
+    expect(during).toBeLessThanOrEqual(3);
+    await settleAndDrain(s.controller);
+    expect(s.writes.at(-1)).toMatchObject({ serverCount: 50 });
   });
 });
