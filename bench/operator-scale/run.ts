@@ -140,7 +140,8 @@ async function apiserverRequests(kc: KubeConfig): Promise<RequestCost> {
     const resource = /(?:^|,)resource="([^"]*)"/.exec(labels)?.[1] || "-";
     const sub = /(?:^|,)subresource="([^"]*)"/.exec(labels)?.[1];
     const key = `${resource}${sub ? `/${sub}` : ""} ${verb}`;
-    const e = (out[key] ??= { count: 0, seconds: 0 });
+    const e = out[key] ?? { count: 0, seconds: 0 };
+    out[key] = e;
     if (m[1] === "sum") e.seconds += Number(m[3]);
     else e.count += Number(m[3]);
   }
