@@ -10,6 +10,7 @@
 // --baseline-root <checkout>: also runs the operator sources of another checkout (with its
 // node_modules installed), on its own fresh control plane, before ours at each N.
 //   node bench/operator-scale/run.ts [--n 50,200,500] [--idle 10] [--concurrency 8] [--baseline-root DIR]
+//     [--apiserver-profile PREFIX [--profile-seconds 30]]   (writes PREFIX-<n>-<checkout>.pprof)
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";

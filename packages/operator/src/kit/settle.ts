@@ -1,14 +1,15 @@
-/**
- * Per-key trailing debounce with a ceiling. `touch(key)` (re)starts the key's quiet timer; the key
- * fires once nothing touched it for `quietMs`, or `maxWaitMs` after its first touch, whichever
- * comes first, so a burst costs one firing and steady churn still fires every `maxWaitMs`.
- * One timer per pending key; a fired key is forgotten.
- */
 export interface SettleTiming {
   quietMs: number;
   maxWaitMs: number;
 }
 
+/**
+ * Per-key trailing debounce with a ceiling. `touch(key)` (re)starts the key's quiet timer; the key
+ * fires once nothing touched it for `quietMs`, or `maxWaitMs` after its first touch, whichever
+ * comes first, so a burst costs one firing and steady churn still fires every `maxWaitMs`.
+ * One timer per pending key and a fired key is forgotten: the map holds at most the keys touched
+ * within the last `maxWaitMs`.
+ */
 export class Settler {
   readonly #pending = new Map<string, { first: number; timer: NodeJS.Timeout }>();
   readonly #timing: SettleTiming;
@@ -17,11 +18,6 @@ export class Settler {
   constructor(timing: SettleTiming, fire: (key: string) => void) {
     this.#timing = timing;
     this.#fire = fire;
-  }
-
-  /** Keys waiting to fire. */
-  get size(): number {
-    return this.#pending.size;
   }
 
   touch(key: string): void {
@@ -35,17 +31,13 @@ export class Settler {
       this.#fire(key);
       return;
     }
+    // Unref'd: a pending status write never keeps the process alive; after the controller stops,
+    // its queue ignores the key.
     const timer = setTimeout(() => {
       this.#pending.delete(key);
       this.#fire(key);
     }, delay);
     timer.unref?.();
     this.#pending.set(key, { first, timer });
-  }
-
-  /** Drops every pending key without firing it. */
-  clear(): void {
-    for (const { timer } of this.#pending.values()) clearTimeout(timer);
-    this.#pending.clear();
   }
 }

@@ -245,7 +245,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     }
     const world: VmcpWorld = {
       vmcp,
-      group: inf.groups.get(namespace, groupName),
+      group: cachedGroup,
       servers: inf.servers.byIndex(MEMBER_INDEX.group, groupKey),
       proxies: inf.proxies.byIndex(MEMBER_INDEX.group, groupKey),
       entries: inf.entries.byIndex(MEMBER_INDEX.group, groupKey),
