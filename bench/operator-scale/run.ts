@@ -4,17 +4,20 @@
 //   converge: last create -> every VirtualMCPServer observed (status.observedGeneration = generation)
 //             with its Deployment and Service, and the operator's queue empty
 //   writes per object: the operator's apiserver writes (its own counter) until it went quiet, / N
-//   operator CPU and RSS, apiserver CPU (from first create to quiet), idle writes in --idle seconds.
+//   operator CPU and RSS, apiserver CPU (from first create to quiet), idle writes in --idle seconds,
+//   the apiserver's request latency per server by resource and verb (its /metrics),
+//   shared config change: the writes after one edit of the MCPExternalAuthConfig all N servers use.
 // --baseline-root <checkout>: also runs the operator sources of another checkout (with its
 // node_modules installed), on its own fresh control plane, before ours at each N.
 //   node bench/operator-scale/run.ts [--n 50,200,500] [--idle 10] [--concurrency 8] [--baseline-root DIR]
+//     [--apiserver-profile PREFIX [--profile-seconds 30]]   (writes PREFIX-<n>-<checkout>.pprof)
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { kubeRequest } from "@vmcp/kube-kit/http";
+import { kubeRequest, openRequest } from "@vmcp/kube-kit/http";
 import { collectionPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, startControlPlane } from "@vmcp/testenv";
@@ -26,6 +29,9 @@ const { values } = parseArgs({
     concurrency: { type: "string" },
     "baseline-root": { type: "string" },
     "create-parallel": { type: "string", default: "16" },
+    // A CPU profile of the apiserver from the first create (`go tool pprof -top <file>`).
+    "apiserver-profile": { type: "string" },
+    "profile-seconds": { type: "string", default: "30" },
   },
 });
 const SIZES = values.n.split(",").map(Number);
@@ -41,6 +47,10 @@ const GROUPS = crd("mcpgroups");
 const ENTRIES = crd("mcpserverentries");
 const DEPLOYMENTS: ResourceRef = { group: "apps", version: "v1", plural: "deployments" };
 const SERVICES: ResourceRef = { group: "", version: "v1", plural: "services" };
+const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
+const AUTH_CONFIGS = crd("mcpexternalauthconfigs");
+const SHARED_AUTH = "shared-key";
+const CHECKSUM = "toolhive.stacklok.dev/runconfig-checksum";
 
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
@@ -96,13 +106,74 @@ function writesByKind(page: string): Record<string, number> {
 async function scrape(
   url: string,
 ): Promise<{ writes: number; depth: number; reconciles: number; byKind: Record<string, number> }> {
-  const page = await (await fetch(`${url}/metrics`)).text();
+  // A loaded machine drops a connection now and then: one failed scrape is not a failed run.
+  let page = "";
+  for (let attempt = 1; ; attempt++) {
+    try {
+      page = await (await fetch(`${url}/metrics`)).text();
+      break;
+    } catch (err) {
+      if (attempt >= 5) throw err;
+      await sleep(200 * attempt);
+    }
+  }
   return {
     byKind: writesByKind(page),
     writes: metric(page, "vmcp_operator_apiserver_writes_total"),
     depth: metric(page, "vmcp_operator_workqueue_depth"),
     reconciles: metric(page, "vmcp_operator_reconcile_total"),
   };
+}
+
+/** The apiserver's request latency by `resource verb`: {count, seconds} summed over the label sets. */
+type RequestCost = Record<string, { count: number; seconds: number }>;
+
+async function apiserverRequests(kc: KubeConfig): Promise<RequestCost> {
+  const res = await openRequest(kc, { method: "GET", path: "/metrics", timeoutMs: 30_000 });
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  const out: RequestCost = {};
+  const re = /^apiserver_request_duration_seconds_(sum|count)\{([^}]*)\} (\S+)$/gm;
+  for (const m of Buffer.concat(chunks).toString("utf8").matchAll(re)) {
+    const labels = m[2] ?? "";
+    const verb = /(?:^|,)verb="([^"]*)"/.exec(labels)?.[1] ?? "?";
+    if (verb === "WATCH" || verb === "CONNECT") continue;
+    const resource = /(?:^|,)resource="([^"]*)"/.exec(labels)?.[1] || "-";
+    const sub = /(?:^|,)subresource="([^"]*)"/.exec(labels)?.[1];
+    const key = `${resource}${sub ? `/${sub}` : ""} ${verb}`;
+    const e = out[key] ?? { count: 0, seconds: 0 };
+    out[key] = e;
+    if (m[1] === "sum") e.seconds += Number(m[3]);
+    else e.count += Number(m[3]);
+  }
+  return out;
+}
+
+/** after - before, per server, the costliest `top` request kinds first. */
+function requestCostPerServer(before: RequestCost, after: RequestCost, n: number, top = 12): string[] {
+  return Object.entries(after)
+    .map(([k, a]) => {
+      const b = before[k] ?? { count: 0, seconds: 0 };
+      return { k, count: (a.count - b.count) / n, ms: ((a.seconds - b.seconds) * 1000) / n };
+    })
+    .filter((e) => e.count > 0)
+    .sort((x, y) => y.ms - x.ms)
+    .slice(0, top)
+    .map((e) => `${e.k}: ${e.count.toFixed(2)} req, ${e.ms.toFixed(1)} ms`);
+}
+
+/** Records `seconds` of the apiserver's CPU profile into `<prefix>-<n>-<who>.pprof`. */
+async function profileApiserver(kc: KubeConfig, seconds: number, file: string): Promise<void> {
+  const res = await openRequest(kc, {
+    method: "GET",
+    path: "/debug/pprof/profile",
+    query: { seconds },
+    timeoutMs: (seconds + 60) * 1000,
+  });
+  const chunks: Buffer[] = [];
+  for await (const c of res) chunks.push(c as Buffer);
+  writeFileSync(file, Buffer.concat(chunks));
+  console.error(`apiserver CPU profile: ${file}`);
 }
 
 async function startOperatorProcess(
@@ -124,6 +195,9 @@ async function startOperatorProcess(
     { stdio: ["ignore", "ignore", "inherit"] },
   );
   const url = `http://127.0.0.1:${port}`;
+  child.once("exit", (code, signal) => {
+    if (code !== 0 && signal !== "SIGTERM") console.error(`operator exited: code ${code}, signal ${signal}`);
+  });
   const exited = new Promise<never>((_, reject) =>
     child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
   );
@@ -151,6 +225,17 @@ async function createAll(kc: KubeConfig, ns: string, n: number): Promise<void> {
       path: collectionPath(ref, ns),
       body: { apiVersion: API_VERSION, kind, metadata: { name, namespace: ns }, spec },
     });
+  // One MCPExternalAuthConfig every entry uses, and the servers build their backends' auth from it
+  // (inline): the "shared config change" step edits it once.
+  await kubeRequest(kc, {
+    method: "POST",
+    path: collectionPath(SECRETS, ns),
+    body: { apiVersion: "v1", kind: "Secret", metadata: { name: "shared-secret" }, data: { v: "czNjcmV0" } },
+  });
+  await post(AUTH_CONFIGS, "MCPExternalAuthConfig", SHARED_AUTH, {
+    type: "headerInjection",
+    headerInjection: { headerName: "X-API-Key", valueSecretRef: { name: "shared-secret", key: "v" } },
+  });
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < n; i = next++) {
@@ -160,17 +245,34 @@ async function createAll(kc: KubeConfig, ns: string, n: number): Promise<void> {
         groupRef: { name: `${name}-group` },
         remoteUrl: `https://${name}.example.com/mcp`,
         transport: "streamable-http",
+        externalAuthConfigRef: { name: SHARED_AUTH },
       });
       await post(VMCPS, "VirtualMCPServer", name, {
         groupRef: { name: `${name}-group` },
         incomingAuth: { type: "anonymous" },
+        outgoingAuth: { source: "inline" },
       });
     }
   };
   await Promise.all(Array.from({ length: CREATE_PARALLEL }, worker));
 }
 
-type Obj = { metadata: { name: string; generation?: number }; status?: { observedGeneration?: number } };
+type Obj = {
+  metadata: { name: string; generation?: number };
+  spec?: { template?: { metadata?: { annotations?: Record<string, string> } } };
+  status?: { observedGeneration?: number };
+};
+
+/** Each Deployment's pod template config checksum, by name. */
+async function podChecksums(kc: KubeConfig, ns: string): Promise<Map<string, string | undefined>> {
+  const list = await kubeRequest<{ items: Obj[] }>(kc, {
+    method: "GET",
+    path: collectionPath(DEPLOYMENTS, ns),
+  });
+  return new Map(
+    list.items.map((d) => [d.metadata.name, d.spec?.template?.metadata?.annotations?.[CHECKSUM]]),
+  );
+}
 
 async function converged(kc: KubeConfig, ns: string, n: number): Promise<boolean> {
   const list = async (ref: ResourceRef) =>
@@ -195,10 +297,17 @@ interface Result {
   rssMiB: number;
   idleWrites: number;
   writesByKind: Record<string, number>;
+  /** Apiserver request latency per server by resource and verb (latency, not CPU: a pointer). */
+  apiserverRequestsPerServer: string[];
+  eventsByReason: Record<string, number>;
+  /** One edit of the MCPExternalAuthConfig all N servers use: until every Deployment rolled. */
+  configChangeS: number;
+  configChangeWrites: number;
+  configChangeByKind: Record<string, number>;
 }
 
 async function runOnce(n: number, who: string, checkout: string): Promise<Result> {
-  const cp = await startControlPlane({ log: () => {} });
+  const cp = await startControlPlane({ log: () => {}, profiling: values["apiserver-profile"] !== undefined });
   try {
     const apiPid = cp.info().apiServerPid;
     if (!apiPid) throw new Error("no apiserver pid");
@@ -208,31 +317,71 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
     try {
       const pid = op.child.pid!;
       const before = await scrape(op.url);
+      const req0 = await apiserverRequests(kc);
       const cpu0 = cpuSeconds(pid);
       const api0 = cpuSeconds(apiPid);
       const t0 = performance.now();
+      const prefix = values["apiserver-profile"];
+      const profiled = prefix
+        ? profileApiserver(
+            kc,
+            Number(values["profile-seconds"]),
+            `${prefix}-${n}-${who.replace(/\W+/g, "-")}.pprof`,
+          )
+        : Promise.resolve();
       await createAll(kc, ns.name, n);
       const tCreated = performance.now();
+      // The operator's queue first: listing N Deployments four times a second while it still works
+      // would charge the bench's own reads to the apiserver's cost per server.
       await poll("convergence", async () =>
-        (await converged(kc, ns.name, n)) && (await scrape(op.url)).depth === 0 ? true : undefined,
+        (await scrape(op.url)).depth === 0 && (await converged(kc, ns.name, n)) ? true : undefined,
       );
       const tConverged = performance.now();
       // Quiet: no write and no reconcile for 2 s (MCPGroup and entry status settle after the servers).
-      let last = await scrape(op.url);
-      let since = performance.now();
-      await poll("quiet", async () => {
-        const s = await scrape(op.url);
-        if (s.writes !== last.writes || s.reconciles !== last.reconciles || s.depth > 0) {
-          last = s;
-          since = performance.now();
-        }
-        return performance.now() - since >= 2000 ? true : undefined;
-      });
+      const quiet = async () => {
+        let last = await scrape(op.url);
+        let since = performance.now();
+        await poll("quiet", async () => {
+          const s = await scrape(op.url);
+          if (s.writes !== last.writes || s.reconciles !== last.reconciles || s.depth > 0) {
+            last = s;
+            since = performance.now();
+          }
+          return performance.now() - since >= 2000 ? true : undefined;
+        });
+      };
+      await quiet();
       const cpu1 = cpuSeconds(pid);
       const api1 = cpuSeconds(apiPid);
       const settled = await scrape(op.url);
+      const req1 = await apiserverRequests(kc);
+      const events = await kubeRequest<{ items: { reason?: string }[] }>(kc, {
+        method: "GET",
+        path: `/apis/events.k8s.io/v1/namespaces/${ns.name}/events`,
+      });
+      const eventsByReason: Record<string, number> = {};
+      for (const e of events.items)
+        eventsByReason[e.reason ?? "?"] = (eventsByReason[e.reason ?? "?"] ?? 0) + 1;
       await sleep(IDLE_MS);
       const idle = await scrape(op.url);
+
+      // Shared config change: one edit of the MCPExternalAuthConfig every server uses.
+      const sums = await podChecksums(kc, ns.name);
+      const tChange = performance.now();
+      await kubeRequest(kc, {
+        method: "PATCH",
+        path: `${collectionPath(AUTH_CONFIGS, ns.name)}/${SHARED_AUTH}`,
+        body: { spec: { headerInjection: { headerName: "X-Other-Key" } } },
+        contentType: "application/merge-patch+json",
+      });
+      await poll("rollout of the shared config change", async () => {
+        if ((await scrape(op.url)).depth > 0) return undefined;
+        const now = await podChecksums(kc, ns.name);
+        return [...sums].every(([name, sum]) => now.get(name) !== sum) ? true : undefined;
+      });
+      const tRolled = performance.now();
+      await quiet();
+      const changed = await scrape(op.url);
       const result: Result = {
         n,
         who,
@@ -244,7 +393,17 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         rssMiB: rssMiB(pid),
         idleWrites: idle.writes - settled.writes,
         writesByKind: settled.byKind,
+        apiserverRequestsPerServer: requestCostPerServer(req0, req1, n),
+        eventsByReason,
+        configChangeS: (tRolled - tChange) / 1000,
+        configChangeWrites: changed.writes - idle.writes,
+        configChangeByKind: Object.fromEntries(
+          Object.entries(changed.byKind)
+            .map(([k, v]) => [k, v - (idle.byKind[k] ?? 0)] as const)
+            .filter(([, v]) => v > 0),
+        ),
       };
+      await profiled;
       console.log(JSON.stringify(result));
       return result;
     } finally {
@@ -263,11 +422,11 @@ for (const n of SIZES) {
 
 const f = (v: number, d = 1) => v.toFixed(d);
 console.log(
-  `\n| N | checkout | create all | converge after last create | writes / server | operator CPU / server | apiserver CPU / server | operator RSS | idle writes (${values.idle} s) |`,
+  `\n| N | checkout | create all | converge after last create | writes / server | operator CPU / server | apiserver CPU / server | operator RSS | idle writes (${values.idle} s) | shared config change: writes (rollout) |`,
 );
-console.log("|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|");
 for (const r of results) {
   console.log(
-    `| ${r.n} | ${r.who} | ${f(r.createS)} s | ${f(r.convergeS)} s | ${f(r.writesPerObject)} | ${f(r.operatorCpuMsPerObject)} ms | ${f(r.apiserverCpuMsPerObject)} ms | ${f(r.rssMiB, 0)} MiB | ${r.idleWrites} |`,
+    `| ${r.n} | ${r.who} | ${f(r.createS)} s | ${f(r.convergeS)} s | ${f(r.writesPerObject)} | ${f(r.operatorCpuMsPerObject)} ms | ${f(r.apiserverCpuMsPerObject)} ms | ${f(r.rssMiB, 0)} MiB | ${r.idleWrites} | ${r.configChangeWrites} (${f(r.configChangeS)} s) |`,
   );
 }

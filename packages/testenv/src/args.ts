@@ -54,6 +54,8 @@ export type ApiServerOptions = {
   files: ApiServerFiles;
   serviceClusterIpRange?: string;
   node?: NodeApiServer;
+  /** Serve /debug/pprof (benches profiling the apiserver); off by default. */
+  profiling?: boolean;
 };
 
 export function apiServerUrl(port: number, host = "127.0.0.1"): string {
@@ -84,7 +86,7 @@ export function apiServerArgs(o: ApiServerOptions): string[] {
     `--service-cluster-ip-range=${o.node?.serviceCidr ?? o.serviceClusterIpRange ?? NODE_NETWORK.serviceCidr}`,
     "--allow-privileged=true",
     "--enable-priority-and-fairness=false",
-    "--profiling=false",
+    `--profiling=${o.profiling === true}`,
     "--event-ttl=10m",
     ...(o.node ? nodeOnlyArgs(o.node) : apiOnlyArgs),
   ];

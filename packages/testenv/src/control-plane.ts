@@ -55,6 +55,8 @@ export type StartControlPlaneOptions = {
   readyTimeoutMs?: number;
   /** Serve a real node: bind to its bridge address, keep the endpoint reconciler and ServiceAccount admission. */
   node?: { host: string; serviceCidr: string; pki: PkiOptions };
+  /** Serve the apiserver's /debug/pprof (a bench's CPU profile); off by default. */
+  profiling?: boolean;
 };
 
 const PORT_RETRIES = 3;
@@ -257,6 +259,7 @@ export async function startControlPlane(opts: StartControlPlaneOptions = {}): Pr
         securePort: apiPort,
         files,
         ...(nodeArgs ? { node: nodeArgs } : {}),
+        ...(opts.profiling ? { profiling: true } : {}),
       });
       try {
         await launchApiServer();

@@ -1,9 +1,10 @@
-import type { InformerEvent } from "@vmcp/kube-kit/informer";
+import type { Informer, InformerEvent } from "@vmcp/kube-kit/informer";
 import type { ConditionInput } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
+import { Settler, type SettleTiming } from "../kit/settle.ts";
 import { ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 
 /** Index on the member kinds: "<namespace>/<spec.groupRef.name>". */
@@ -50,6 +51,60 @@ export function mcpGroupStatus(
 }
 
 /**
+ * When a group's status is written after membership changes: once they have settled (no change for
+ * `quietMs`: a chart installing 50 members, a group created with its members), and at the latest
+ * `maxWaitMs` after the first unwritten change, so steady churn still shows up.
+ */
+export const MEMBERSHIP_SETTLE: SettleTiming = { quietMs: 500, maxWaitMs: 2000 };
+
+/** What the group controller reads: the groups, and the three member kinds indexed by group. */
+export interface GroupSources {
+  groups: Pick<Informer<RawObject>, "get" | "onEvent">;
+  members: readonly Pick<Informer<RawObject>, "byIndex" | "onEvent">[];
+}
+
+/** Writes a group's status if it changed; returns whether it wrote. */
+export type GroupStatusWriter = (group: RawObject, status: Record<string, unknown>) => Promise<boolean>;
+
+/**
+ * The MCPGroup controller over its sources: every event (the group's own, a member joining,
+ * leaving or moving) touches the group's settle timer, and once it fires a reconcile writes the
+ * status computed from the member indexes when it differs from the live one.
+ */
+export function groupStatusController(
+  ctx: Pick<ControllerContext, "logger" | "metrics">,
+  src: GroupSources,
+  writeStatus: GroupStatusWriter,
+  settle: SettleTiming = MEMBERSHIP_SETTLE,
+): Controller {
+  const [servers, proxies, entries] = src.members;
+  const names = (inf: GroupSources["members"][number] | undefined, key: string) =>
+    (inf?.byIndex(GROUP_REF_INDEX, key) ?? []).map((o) => o.metadata.name);
+  const settler = new Settler(settle, (key) => controller.enqueue(key));
+  const controller: Controller = objectStatusController(
+    ctx,
+    "mcpgroup",
+    src.groups,
+    async (group, { key }) => {
+      const status = mcpGroupStatus(group, {
+        servers: names(servers, key),
+        remoteProxies: names(proxies, key),
+        entries: names(entries, key),
+      });
+      await writeStatus(group, status);
+    },
+    (key) => settler.touch(key),
+  );
+  const onMember = (ev: InformerEvent<RawObject>) => {
+    for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
+      settler.touch(k);
+    }
+  };
+  for (const inf of src.members) inf.onEvent(onMember);
+  return controller;
+}
+
+/**
  * MCPGroup controller. Membership comes from the informer caches (index on spec.groupRef.name of
  * MCPServer, MCPRemoteProxy and MCPServerEntry), so listing cannot fail once the caches are synced
  * and the phase is always Ready (ToolHive sets Failed only when its List call fails).
@@ -58,32 +113,14 @@ export function mcpGroupStatus(
  * namespace deletion whenever the operator is down.
  */
 export function mcpGroupController(ctx: ControllerContext): Controller {
-  const groups = rawKindInformer(ctx.informers, "MCPGroup");
-  const memberInformers = (["MCPServer", "MCPRemoteProxy", "MCPServerEntry"] as const).map((kind) => {
+  const members = (["MCPServer", "MCPRemoteProxy", "MCPServerEntry"] as const).map((kind) => {
     const inf = rawKindInformer(ctx.informers, kind);
     inf.addIndexer(GROUP_REF_INDEX, groupRefIndex);
     return inf;
   });
-  const [servers, proxies, entries] = memberInformers as [
-    (typeof memberInformers)[0],
-    (typeof memberInformers)[0],
-    (typeof memberInformers)[0],
-  ];
-
-  const controller = objectStatusController(ctx, "mcpgroup", groups, async (group, { key }) => {
-    const names = (list: RawObject[]) => list.map((o) => o.metadata.name);
-    const status = mcpGroupStatus(group, {
-      servers: names(servers.byIndex(GROUP_REF_INDEX, key)),
-      remoteProxies: names(proxies.byIndex(GROUP_REF_INDEX, key)),
-      entries: names(entries.byIndex(GROUP_REF_INDEX, key)),
-    });
-    await writeStatusIfChanged(ctx, group, status);
-  });
-  const onMember = (ev: InformerEvent<RawObject>) => {
-    for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
-      controller.enqueue(k);
-    }
-  };
-  for (const inf of memberInformers) inf.onEvent(onMember);
-  return controller;
+  return groupStatusController(
+    ctx,
+    { groups: rawKindInformer(ctx.informers, "MCPGroup"), members },
+    (group, status) => writeStatusIfChanged(ctx, group, status),
+  );
 }

@@ -12,8 +12,10 @@ import { splitKey } from "./status.ts";
 export function objectStatusController(
   ctx: Pick<ControllerContext, "logger" | "metrics">,
   name: string,
-  objects: Informer<RawObject>,
+  objects: Pick<Informer<RawObject>, "get" | "onEvent">,
   reconcile: (obj: RawObject, ref: { key: string; namespace: string }) => Promise<void>,
+  /** What the object's own create/update events do with its key (default: enqueue at once). */
+  onChange?: (key: string) => void,
 ): Controller {
   const controller = new Controller({
     name,
@@ -27,7 +29,7 @@ export function objectStatusController(
     },
   });
   objects.onEvent((ev) => {
-    if (ev.type !== "delete") controller.enqueue(objectKey(ev.obj));
+    if (ev.type !== "delete") (onChange ?? ((k: string) => controller.enqueue(k)))(objectKey(ev.obj));
   });
   return controller;
 }

@@ -7,6 +7,7 @@ import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SUPPORTING_CONTROLLERS } from "../../src/controllers/index.ts";
+import { MEMBERSHIP_SETTLE } from "../../src/controllers/mcpgroup.ts";
 import { type RunningOperator, startOperator } from "../../src/manager.ts";
 import { configMap, create, eventually, get, type Obj, patch, remove } from "./helpers.ts";
 
@@ -268,11 +269,19 @@ describe("supporting controllers", () => {
   it("re-reconciling everything that has converged sends no write", async () => {
     const writes = () => counterValue(op.metrics.apiserverWrites);
     const reconciles = () => counterValue(op.metrics.reconcileTotal);
-    // Converged: nothing queued, nothing running.
-    await eventually(
-      () => op.controllers.every((c) => c.queue.length === 0 && c.queue.processing === 0),
-      "idle queues",
-    );
+    // Converged: nothing queued, nothing running, and no write for longer than the MCPGroup
+    // settle ceiling (a group's status waits for its membership to settle, outside the queue).
+    let last = -1;
+    let since = Date.now();
+    await eventually(async () => {
+      const w = await writes();
+      const idle = op.controllers.every((c) => c.queue.length === 0 && c.queue.processing === 0);
+      if (w !== last || !idle) {
+        last = w;
+        since = Date.now();
+      }
+      return Date.now() - since > MEMBERSHIP_SETTLE.maxWaitMs + 500;
+    }, "idle queues and no pending group status");
     const before = await writes();
     const reconcilesBefore = await reconciles();
     let keys = 0;

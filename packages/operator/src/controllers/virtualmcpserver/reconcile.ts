@@ -14,6 +14,8 @@ import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
+  GROUP,
+  KIND_INFO,
   type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
@@ -22,6 +24,7 @@ import {
   type MCPServer,
   type MCPServerEntry,
   type MCPToolConfig,
+  VERSION,
   type VirtualMCPCompositeToolDefinition,
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
@@ -47,6 +50,13 @@ import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
+import { arrivalWaitMs } from "./arrival.ts";
+import {
+  announcesDeploymentUpdate,
+  CHILDREN_CREATED_REASON,
+  type CreatedChild,
+  childrenCreatedNote,
+} from "./child-events.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -117,6 +127,18 @@ async function readAuthzConfigMap(
     return cm.data ?? {};
   } catch (err) {
     if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+const GROUPS: ResourceRef = { group: GROUP, version: VERSION, plural: KIND_INFO.MCPGroup.plural };
+
+async function groupExists(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
+  try {
+    await kubeRequest(kc, { method: "GET", path: objectPath(GROUPS, namespace, name) });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
     throw err;
   }
 }
@@ -214,9 +236,16 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const vmcp = parsed.data;
     const groupName = vmcp.spec.groupRef.name;
     const groupKey = `${namespace}/${groupName}`;
+    // See arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
+    // and the group's cache event re-queues this server.
+    const cachedGroup = inf.groups.get(namespace, groupName);
+    if (!cachedGroup && (await groupExists(deps.kc, namespace, groupName))) {
+      deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
+      return undefined;
+    }
     const world: VmcpWorld = {
       vmcp,
-      group: inf.groups.get(namespace, groupName),
+      group: cachedGroup,
       servers: inf.servers.byIndex(MEMBER_INDEX.group, groupKey),
       proxies: inf.proxies.byIndex(MEMBER_INDEX.group, groupKey),
       entries: inf.entries.byIndex(MEMBER_INDEX.group, groupKey),
@@ -229,11 +258,16 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       },
       oidcConfigs: byNameMap(inf.oidcConfigs.list(namespace)),
     };
+    const wait = arrivalWaitMs([world.group, ...world.servers, ...world.proxies, ...world.entries], now());
+    if (wait !== undefined) return { requeueAfter: wait };
     const ev = evaluate(world, {
       image: deps.image,
       ...(deps.imagePullPolicy ? { imagePullPolicy: deps.imagePullPolicy } : {}),
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
+
+    /** The children this reconcile created, for its one ResourcesCreated Event. */
+    const created: CreatedChild[] = [];
 
     // In the first wave, so before the Deployment: its pods read the keys from this Secret.
     const createSessionKeys = async (): Promise<void> => {
@@ -246,12 +280,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
           path: collectionPath(SECRETS, namespace),
           body: secret,
         });
-        deps.events?.record(
-          vmcp,
-          "Normal",
-          "SessionKeysCreated",
-          `Secret ${sessionKeysSecretName(name)} created`,
-        );
+        created.push({ kind: "Secret", name: sessionKeysSecretName(name) });
       } catch (err) {
         // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
         if (!isConflict(err)) throw err;
@@ -269,28 +298,35 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
         res,
       );
+      if (!live) created.push({ kind, name: objName });
       if (kind === "Deployment") {
         deployment = res as V1Deployment;
-        deps.events?.record(
-          vmcp,
-          "Normal",
-          live ? "DeploymentUpdated" : "DeploymentCreated",
-          live ? "Deployment updated, rolling out new configuration" : `Deployment ${objName} created`,
-        );
+        if (live && announcesDeploymentUpdate(generation, liveStatus?.observedGeneration)) {
+          deps.events?.record(
+            vmcp,
+            "Normal",
+            "DeploymentUpdated",
+            "Deployment updated, rolling out new configuration",
+          );
+        }
       }
-      if (kind === "Service") {
-        serviceExists = true;
-        if (!live) deps.events?.record(vmcp, "Normal", "ServiceCreated", `Service ${objName} created`);
-      }
+      if (kind === "Service") serviceExists = true;
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     };
 
     // A first reconcile issues ~9 writes: one round trip per wave instead of one per object.
-    for (const [i, wave] of applyWaves(ev.objects).entries()) {
-      await settleAll([
-        ...(i === 0 ? [createSessionKeys] : []),
-        ...wave.map((desired) => () => applyChild(desired)),
-      ]);
+    try {
+      for (const [i, wave] of applyWaves(ev.objects).entries()) {
+        await settleAll([
+          ...(i === 0 ? [createSessionKeys] : []),
+          ...wave.map((desired) => () => applyChild(desired)),
+        ]);
+      }
+    } finally {
+      // Also after a failed wave: what was created stays, and is told.
+      if (created.length > 0) {
+        deps.events?.record(vmcp, "Normal", CHILDREN_CREATED_REASON, childrenCreatedNote(created));
+      }
     }
 
     const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);
