@@ -5,7 +5,15 @@ import { delimiter, join } from "node:path";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger } from "@vmcp/kube-kit/logger";
-import { cliErrorLine, type LogFormat, parseLogFormat, versionLine } from "@vmcp/shared-types";
+import {
+  type CompletionShell,
+  cliErrorLine,
+  completionScript,
+  type LogFormat,
+  parseCompletionShell,
+  parseLogFormat,
+  versionLine,
+} from "@vmcp/shared-types";
 import { DEFAULT_CONCURRENCY, DEFAULT_LEASE_NAME, DEFAULT_VMCP_IMAGE, startOperator } from "./manager.ts";
 import { BUILD_INFO } from "./version.ts";
 
@@ -33,6 +41,8 @@ Flags (environment variable in brackets):
   --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)
   --log-format <json|text>         one JSON object per line, or text for a terminal [LOG_FORMAT]
                                    (default json)
+  --completion <bash|zsh>          print a shell completion script
+                                   (eval "$(vmcp-operator --completion bash)")
   --version                        print the version and git commit
   -h, --help                       show this help
 
@@ -43,6 +53,7 @@ Exit codes: 0 clean shutdown, 1 runtime failure (no kubeconfig, port in use, los
 export interface CliOptions {
   help: boolean;
   version: boolean;
+  completion: CompletionShell | undefined;
   vmcpImage: string;
   namespace: string | undefined;
   metricsAddr: string;
@@ -79,6 +90,7 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
     options: {
       help: { type: "boolean", short: "h" },
       version: { type: "boolean" },
+      completion: { type: "string" },
       "vmcp-image": { type: "string" },
       namespace: { type: "string" },
       "metrics-addr": { type: "string" },
@@ -114,6 +126,8 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv = process.env): 
   return {
     help: values.help ?? false,
     version: values.version ?? false,
+    completion:
+      values.completion === undefined ? undefined : parseCompletionShell(values.completion, "--completion"),
     vmcpImage: values["vmcp-image"] || env.VMCP_IMAGE || DEFAULT_VMCP_IMAGE,
     namespace: (values.namespace ?? env.WATCH_NAMESPACE) || undefined,
     metricsAddr: values["metrics-addr"] || env.METRICS_ADDR || "0.0.0.0",
@@ -171,6 +185,16 @@ async function main(): Promise<number> {
   }
   if (cli.help) {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (cli.completion) {
+    process.stdout.write(
+      completionScript(cli.completion, {
+        binary: "vmcp-operator",
+        usage: USAGE,
+        fileFlags: ["--kubeconfig"],
+      }),
+    );
     return 0;
   }
   const kc = loadKubeConfig(cli.kubeconfig);

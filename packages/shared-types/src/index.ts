@@ -3,6 +3,7 @@ export * from "./authz.ts";
 export * from "./build-info.ts";
 export * from "./cedar-policies.ts";
 export * from "./cli-error.ts";
+export * from "./completion.ts";
 export * from "./composite.ts";
 export * from "./composite-validation.ts";
 export * from "./conditions.ts";

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
 import {
+  completionScript,
   type LogFormat,
+  parseCompletionShell,
   parseLogFormat,
   registerSecrets,
   SESSION_REDIS_PASSWORD_ENV,
@@ -23,6 +25,7 @@ export const USAGE = `Usage:
              [--shutdown-grace <duration>] [--shutdown-delay <duration>]
   vmcp validate --config <file>
   vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
+  vmcp completion bash|zsh
   vmcp --version | --help
 
 Commands:
@@ -31,6 +34,7 @@ Commands:
   validate   Check a config.yaml; prints every problem with its path and exits 1 if any.
   init       Write a commented starter config.yaml for the given backend URLs
              (--output - prints it; an existing file is kept unless --force).
+  completion Print a shell completion script: eval "$(vmcp completion bash)".
 
 Exit codes: 0 success, 1 runtime failure (bad config, port in use), 2 usage error.
 
@@ -119,6 +123,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     return 0;
   }
   if (command === "init" && !values.help) return runInit(positionals.slice(1), values, io, usageError);
+  if (command === "completion" && !values.help) return runCompletion(positionals.slice(1), io, usageError);
   if (values.help || command === "help" || command === undefined) {
     (command === undefined && !values.help ? io.err : io.out)(USAGE);
     return command === undefined && !values.help ? 2 : 0;
@@ -222,5 +227,25 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     process.once("SIGINT", () => stop("SIGINT"));
     signal?.addEventListener("abort", () => stop("abort"), { once: true });
   });
+  return 0;
+}
+
+const COMMANDS = ["serve", "validate", "init", "completion"] as const;
+
+function runCompletion(args: string[], io: CliIo, usageError: (message: string) => number): number {
+  if (args.length > 1) return usageError(`unexpected argument ${JSON.stringify(args[1])}`);
+  try {
+    const shell = parseCompletionShell(args[0]);
+    io.out(
+      completionScript(shell, {
+        binary: "vmcp",
+        usage: USAGE,
+        commands: COMMANDS,
+        fileFlags: ["--config", "-c", "--output"],
+      }).trimEnd(),
+    );
+  } catch (err) {
+    return usageError(err instanceof Error ? err.message : String(err));
+  }
   return 0;
 }

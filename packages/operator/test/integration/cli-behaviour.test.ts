@@ -40,6 +40,24 @@ describe("vmcp-operator CLI", () => {
     );
   });
 
+  it("--completion bash prints a script that completes the operator's flags in a real bash", () => {
+    const r = run(["--completion", "bash"]);
+    expect(r.status).toBe(0);
+    const typed = `COMP_WORDS=(vmcp-operator --leader-el); COMP_CWORD=1; _vmcp_operator_complete; echo "\${COMPREPLY[@]}"`;
+    const b = spawnSync("bash", ["-c", `${r.stdout}\n${typed}`], { encoding: "utf8" });
+    expect(b.stdout.trim().split(" ").sort()).toEqual([
+      "--leader-elect",
+      "--leader-election-id",
+      "--leader-election-namespace",
+    ]);
+    const bad = run(["--completion", "fish"]);
+    expect(bad.status).toBe(2);
+    expectOneLine(
+      bad.stderr,
+      'vmcp-operator: --completion: expected one of bash, zsh, got "fish" (see vmcp-operator --help)',
+    );
+  });
+
   it("a bad flag value is a usage error: exit 2, one line", () => {
     const r = run(["--metrics-port", "http"]);
     expect(r.status).toBe(2);

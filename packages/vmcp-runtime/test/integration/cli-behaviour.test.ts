@@ -37,6 +37,30 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+describe("vmcp completion", () => {
+  const tab = (script: string, words: string[]) => {
+    const typed = `COMP_WORDS=(${words.map((w) => `'${w}'`).join(" ")}); COMP_CWORD=${words.length - 1}`;
+    const b = spawnSync("bash", ["-c", `${script}\n${typed}; _vmcp_complete; echo "\${COMPREPLY[@]}"`], {
+      encoding: "utf8",
+    });
+    return b.stdout.trim().split(" ").sort();
+  };
+
+  it("bash: <Tab> completes the commands, then the flags of --help, in a real bash", () => {
+    const r = run(["completion", "bash"]);
+    expect(r.status).toBe(0);
+    expect(tab(r.stdout, ["vmcp", "va"])).toEqual(["validate"]);
+    expect(tab(r.stdout, ["vmcp", "serve", "--shutdown-"])).toEqual(["--shutdown-delay", "--shutdown-grace"]);
+  });
+
+  it("zsh gets the same completion through bashcompinit; an unknown shell is a usage error", () => {
+    expect(run(["completion", "zsh"]).stdout).toContain("bashcompinit");
+    const r = run(["completion", "fish"]);
+    expect(r.status).toBe(2);
+    expectOneLine(r.stderr, /completion: expected one of bash, zsh, got "fish"/);
+  });
+});
+
 describe("vmcp --version", () => {
   it("prints the package version and 'unknown' for the commit when run from source", () => {
     const r = run(["--version"]);
