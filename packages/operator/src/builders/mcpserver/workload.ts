@@ -18,6 +18,7 @@ import {
   mcpServerDeploymentName,
   mcpServerLabels,
   mcpServerServiceName,
+  STDIO_PROXY_COMPONENT,
 } from "./names.ts";
 
 /** The server's pod reserves only /tmp (the root filesystem is read-only); its env is the user's own. */
@@ -43,17 +44,20 @@ export interface McpServerWorkloadInput {
 }
 
 /**
- * The variables ToolHive gives HTTP servers to say where to listen, then spec.secrets, then
- * spec.env (a user's entry of the same name wins: it is their server).
+ * The variables ToolHive gives servers to say how to serve (for HTTP servers also where to
+ * listen), then spec.secrets, then spec.env (a user's entry of the same name wins: it is their server).
  */
-function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
+export function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
   const port = String(mcpServerContainerPort(spec));
   const byName = new Map<string, V1EnvVar>();
-  for (const e of [
-    { name: "MCP_TRANSPORT", value: spec.transport },
+  const listen = [
     { name: "MCP_PORT", value: port },
     { name: "FASTMCP_PORT", value: port },
     { name: "MCP_HOST", value: "0.0.0.0" },
+  ];
+  for (const e of [
+    { name: "MCP_TRANSPORT", value: spec.transport },
+    ...(spec.transport === "stdio" ? [] : listen),
   ])
     byName.set(e.name, e);
   for (const s of spec.secrets ?? []) {
@@ -67,7 +71,7 @@ function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
 const resourceList = (l: { cpu?: string | undefined; memory?: string | undefined } | undefined) =>
   l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) : undefined;
 
-function resources(spec: MCPServer["spec"]): V1Container["resources"] {
+export function resources(spec: MCPServer["spec"]): V1Container["resources"] {
   const r = spec.resources;
   return {
     requests: { ...DEFAULT_MCP_RESOURCES.requests, ...resourceList(r?.requests) },
@@ -132,11 +136,14 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
   };
 }
 
-/** Service mcp-<name>-proxy: proxyPort -> the server's MCP port. clusterIP is the API server's. */
+/** Service mcp-<name>-proxy: proxyPort -> the server's MCP port (a stdio server's proxy's port).
+ * clusterIP is the API server's. */
 export function buildMcpServerService(input: McpServerWorkloadInput): V1Service {
   const { server, owner } = input;
   const name = server.metadata.name ?? "";
   const labels = mcpServerLabels(name);
+  // A stdio server's pod has no port: the Service is its proxy's.
+  const selector = server.spec.transport === "stdio" ? { ...labels, ...STDIO_PROXY_COMPONENT } : labels;
   return {
     apiVersion: "v1",
     kind: "Service",
@@ -148,8 +155,15 @@ export function buildMcpServerService(input: McpServerWorkloadInput): V1Service 
     },
     spec: {
       type: "ClusterIP",
-      selector: labels,
-      ports: [{ name: "http", port: server.spec.proxyPort, targetPort: "mcp", protocol: "TCP" }],
+      selector,
+      ports: [
+        {
+          name: "http",
+          port: server.spec.proxyPort,
+          targetPort: server.spec.transport === "stdio" ? "http" : "mcp",
+          protocol: "TCP",
+        },
+      ],
     },
   };
 }
