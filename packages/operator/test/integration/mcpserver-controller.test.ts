@@ -172,12 +172,13 @@ describe("MCPServer controller", () => {
       template: { spec: { containers: Record<string, unknown>[] } };
     };
     expect(sts.replicas).toBe(1);
+    // stdinOnce and tty are false: the API server's defaults, left out of what it returns.
+    expect(sts.template.spec.containers[0]).not.toHaveProperty("stdinOnce");
     expect(sts.template.spec.containers[0]).toMatchObject({
       name: "mcp",
       image: "localhost/local:1",
       args: ["--stdio"],
       stdin: true,
-      stdinOnce: false,
       env: [
         { name: "MCP_TRANSPORT", value: "stdio" },
         { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "api", key: "token" } } },
@@ -269,8 +270,8 @@ describe("MCPServer controller", () => {
       { status: { phase: "Ready", url: "http://elsewhere:8080/mcp" } },
       true,
     );
-    // The stdio/sneaky/weather reconciles above prove the controller runs; give this one the same chance.
-    await eventually(async () => (await status("local"))?.phase === "Failed", "controller running");
+    // The reconciles above prove the controller runs; give this one the same chance.
+    await eventually(async () => (await status("borrower"))?.phase === "Failed", "controller running");
     expect(await status("external")).toEqual({ phase: "Ready", url: "http://elsewhere:8080/mcp" });
     expect(await get(kc, "apps/v1", "Deployment", ns.name, "external")).toBeUndefined();
   });

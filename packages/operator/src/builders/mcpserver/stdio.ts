@@ -24,7 +24,13 @@ import {
   stdioServerPodName,
   stdioServerStatefulSetName,
 } from "./names.ts";
-import { envVars, MCP_POD_PROFILE, type McpServerWorkloadInput, resources } from "./workload.ts";
+import {
+  envVars,
+  MCP_POD_PROFILE,
+  type McpServerWorkloadInput,
+  resources,
+  withMetadataOverrides,
+} from "./workload.ts";
 
 /** The port `vmcp proxy` listens on in its pod (the Service maps proxyPort to it). */
 export const STDIO_PROXY_PORT = 8080;
@@ -59,11 +65,10 @@ export function buildStdioServerStatefulSet(input: McpServerWorkloadInput): V1St
     name: MCP_CONTAINER,
     image: spec.image,
     ...(spec.args && spec.args.length > 0 ? { args: [...spec.args] } : {}),
-    // The proxy attaches to this stdin; it stays open across attaches (stdinOnce false), so the
-    // server keeps running while the proxy reconnects.
+    // The proxy attaches to this stdin. stdinOnce and tty stay unset (false, the API's defaults,
+    // which it leaves out, so an explicit false would differ from every live object): stdin stays
+    // open across attaches, so the server keeps running while the proxy reconnects.
     stdin: true,
-    stdinOnce: false,
-    tty: false,
     env: envVars(spec),
     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
     resources: resources(spec),
@@ -96,6 +101,7 @@ export function buildStdioServerStatefulSet(input: McpServerWorkloadInput): V1St
 export function buildStdioProxyDeployment(input: StdioProxyInput): V1Deployment {
   const name = input.server.metadata.name ?? "";
   const labels = { ...mcpServerLabels(name), ...STDIO_PROXY_COMPONENT };
+  const overrides = input.server.spec.resourceOverrides?.proxyDeployment;
   const container: V1Container = {
     name: STDIO_PROXY_CONTAINER,
     image: input.image,
@@ -110,7 +116,13 @@ export function buildStdioProxyDeployment(input: StdioProxyInput): V1Deployment 
       "--port",
       String(STDIO_PROXY_PORT),
     ],
-    env: [{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }],
+    env: [
+      // resourceOverrides env first; the namespace the proxy attaches in is ours.
+      ...(overrides?.env ?? [])
+        .filter((e) => e.name !== "POD_NAMESPACE")
+        .map((e) => ({ name: e.name, value: e.value ?? "" })),
+      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ],
     ports: [{ name: "http", containerPort: STDIO_PROXY_PORT, protocol: "TCP" }],
     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
     // Ready only while attached to the server and initialised: the Service routes to a proxy
@@ -136,7 +148,10 @@ export function buildStdioProxyDeployment(input: StdioProxyInput): V1Deployment 
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(input, mcpServerDeploymentName(name), STDIO_PROXY_COMPONENT),
+    metadata: withMetadataOverrides(
+      meta(input, mcpServerDeploymentName(name), STDIO_PROXY_COMPONENT),
+      overrides,
+    ),
     spec: {
       // One proxy: every replica would attach to the same stdin and interleave its writes.
       replicas: 1,
@@ -144,7 +159,7 @@ export function buildStdioProxyDeployment(input: StdioProxyInput): V1Deployment 
       strategy: { type: "Recreate" },
       selector: { matchLabels: labels },
       template: {
-        metadata: { labels },
+        metadata: withMetadataOverrides({ labels }, overrides?.podTemplateMetadataOverrides),
         spec: {
           serviceAccountName: stdioProxyRbacName(name),
           automountServiceAccountToken: true,

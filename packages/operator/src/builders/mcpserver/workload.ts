@@ -68,6 +68,19 @@ export function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
   return [...byName.values()];
 }
 
+type MetadataOverrides = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+/** Labels and annotations of spec.resourceOverrides on an object: added to ours, never replacing
+ * the selector labels (a Service or ReplicaSet would lose its pods). */
+export function withMetadataOverrides<
+  T extends { labels?: Record<string, string>; annotations?: Record<string, string> },
+>(meta: T, o: MetadataOverrides | undefined): T {
+  if (!o) return meta;
+  const out = { ...meta, labels: { ...o.labels, ...meta.labels } };
+  const annotations = { ...o.annotations, ...meta.annotations };
+  return Object.keys(annotations).length > 0 ? { ...out, annotations } : out;
+}
+
 const resourceList = (l: { cpu?: string | undefined; memory?: string | undefined } | undefined) =>
   l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) : undefined;
 
@@ -107,8 +120,9 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
     resources: resources(spec),
     securityContext: restrictedContainerSecurity(),
   };
+  const overrides = spec.resourceOverrides?.proxyDeployment;
   const base: V1PodTemplateSpec = {
-    metadata: { labels },
+    metadata: withMetadataOverrides({ labels }, overrides?.podTemplateMetadataOverrides),
     spec: {
       // No API token: an MCP server has no business with the Kubernetes API, and spec.serviceAccount
       // is refused before anything is built (serviceAccountRefusal).
@@ -122,12 +136,15 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: {
-      name: mcpServerDeploymentName(name),
-      namespace: server.metadata.namespace,
-      labels,
-      ownerReferences: [controllerRef(owner)],
-    },
+    metadata: withMetadataOverrides(
+      {
+        name: mcpServerDeploymentName(name),
+        namespace: server.metadata.namespace,
+        labels,
+        ownerReferences: [controllerRef(owner)],
+      },
+      overrides,
+    ),
     // replicas left out: Kubernetes defaults it to 1 and `kubectl scale` (or an HPA) may own it.
     spec: {
       selector: { matchLabels: labels },
@@ -147,12 +164,15 @@ export function buildMcpServerService(input: McpServerWorkloadInput): V1Service 
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: mcpServerServiceName(name),
-      namespace: server.metadata.namespace,
-      labels,
-      ownerReferences: [controllerRef(owner)],
-    },
+    metadata: withMetadataOverrides(
+      {
+        name: mcpServerServiceName(name),
+        namespace: server.metadata.namespace,
+        labels,
+        ownerReferences: [controllerRef(owner)],
+      },
+      server.spec.resourceOverrides?.proxyService,
+    ),
     spec: {
       type: "ClusterIP",
       selector,

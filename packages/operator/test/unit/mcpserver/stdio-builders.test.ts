@@ -10,7 +10,11 @@ import {
   buildStdioServerStatefulSet,
   DEFAULT_STDIO_PROXY_RESOURCES,
 } from "../../../src/builders/mcpserver/stdio.ts";
-import { buildMcpServerService, DEFAULT_MCP_RESOURCES } from "../../../src/builders/mcpserver/workload.ts";
+import {
+  buildMcpServerDeployment,
+  buildMcpServerService,
+  DEFAULT_MCP_RESOURCES,
+} from "../../../src/builders/mcpserver/workload.ts";
 import { InvalidPodTemplateSpecError } from "../../../src/builders/pod-template-overlay.ts";
 import {
   restrictedContainerSecurity,
@@ -59,9 +63,10 @@ describe("stdio MCPServer: the server's StatefulSet", () => {
       image: "localhost/notes:1",
       args: ["--stdio"],
       stdin: true,
-      stdinOnce: false,
-      tty: false,
     });
+    // Not once: the stdin stays open across attaches; no terminal framing either.
+    expect(c.stdinOnce ?? false).toBe(false);
+    expect(c.tty ?? false).toBe(false);
     // No port and no probe: a stdio server listens on nothing.
     expect(c.ports).toBeUndefined();
     expect(c.readinessProbe).toBeUndefined();
@@ -182,5 +187,62 @@ describe("stdio MCPServer: the attach proxy", () => {
     expect(svc.metadata?.name).toBe("mcp-notes-proxy");
     expect(svc.spec?.selector).toEqual({ ...TOOLHIVE_LABELS, "app.kubernetes.io/component": "proxy" });
     expect(svc.spec?.ports).toEqual([{ name: "http", port: 9090, targetPort: "http", protocol: "TCP" }]);
+  });
+});
+
+describe("ToolHive's resourceOverrides and permissionProfile", () => {
+  const overrides = {
+    resourceOverrides: {
+      proxyDeployment: {
+        labels: { team: "a", "toolhive-name": "hijack" },
+        annotations: { note: "x" },
+        podTemplateMetadataOverrides: {
+          labels: { tier: "mcp", app: "hijack" },
+          annotations: { scrape: "yes" },
+        },
+        env: [
+          { name: "HTTP_PROXY", value: "http://proxy:3128" },
+          { name: "POD_NAMESPACE", value: "elsewhere" },
+        ],
+      },
+      proxyService: { labels: { exposed: "no" }, annotations: { lb: "internal" } },
+    },
+  };
+
+  it("the stdio proxy's Deployment, pods and env take them; the selector labels and POD_NAMESPACE stay ours", () => {
+    const d = proxy(overrides);
+    expect(d.metadata?.labels).toMatchObject({ team: "a", "toolhive-name": "notes" });
+    expect(d.metadata?.annotations).toEqual({ note: "x" });
+    expect(d.spec?.template.metadata?.labels).toMatchObject({ tier: "mcp", app: "mcpserver" });
+    expect(d.spec?.template.metadata?.annotations).toEqual({ scrape: "yes" });
+    expect(first(d).env).toEqual([
+      { name: "HTTP_PROXY", value: "http://proxy:3128" },
+      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ]);
+    const svc = buildMcpServerService({ server: server(overrides), owner });
+    expect(svc.metadata?.labels).toMatchObject({ exposed: "no", app: "mcpserver" });
+    expect(svc.metadata?.annotations).toEqual({ lb: "internal" });
+    // The server's own pod is not the proxy's.
+    expect(sts(overrides).spec?.template.metadata?.labels).not.toHaveProperty("tier");
+  });
+
+  it("an HTTP server's Deployment (it is its own proxy) takes the metadata; no annotations without overrides", () => {
+    const d = buildMcpServerDeployment({
+      server: server({ transport: "streamable-http", ...overrides }),
+      owner,
+    });
+    expect(d.metadata?.annotations).toEqual({ note: "x" });
+    expect(d.spec?.template.metadata?.labels).toMatchObject({ tier: "mcp", "toolhive-name": "notes" });
+    expect(d.spec?.template.metadata?.annotations).toEqual({ scrape: "yes" });
+    const plain = buildMcpServerDeployment({ server: server({ transport: "streamable-http" }), owner });
+    expect(plain.metadata).not.toHaveProperty("annotations");
+    expect(plain.spec?.template.metadata).toEqual({ labels: TOOLHIVE_LABELS });
+  });
+
+  it("permissionProfile is accepted by the schema and changes no object", () => {
+    const withProfile = { permissionProfile: { type: "builtin", name: "network" } };
+    expect(server(withProfile).spec.permissionProfile).toEqual({ type: "builtin", name: "network" });
+    expect(sts(withProfile)).toEqual(sts());
+    expect(proxy(withProfile)).toEqual(proxy());
   });
 });
