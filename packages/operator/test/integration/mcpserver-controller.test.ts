@@ -224,6 +224,24 @@ describe("MCPServer controller", () => {
       return st?.phase === "Ready" ? st : undefined;
     }, "local Ready");
     expect(condition(ready, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+
+    // A reconcile of an unchanged spec writes none of the six objects (the API server's defaults
+    // on a StatefulSet or a Role do not count as a difference).
+    const writes = async () =>
+      Object.fromEntries(
+        (await op.metrics.apiserverWrites.get()).values
+          .filter((v) => v.labels.kind !== "MCPServer")
+          .map((v) => [`${v.labels.kind} ${v.labels.verb}`, v.value]),
+      );
+    const reconciles = async () =>
+      (await op.metrics.reconcileTotal.get()).values
+        .filter((v) => v.labels.controller === "mcpserver")
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await writes();
+    const reconcilesBefore = await reconciles();
+    await patch(kc, server("local", {}), { metadata: { annotations: { "example.com/poke": "1" } } });
+    await eventually(async () => (await reconciles()) > reconcilesBefore, "a reconcile ran");
+    expect(await writes()).toEqual(before);
   });
 
   it("spec.serviceAccount is refused (ServiceAccountNotAllowed): no pod may borrow a namespace account through the operator", async () => {

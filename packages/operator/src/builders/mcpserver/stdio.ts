@@ -121,7 +121,11 @@ export function buildStdioProxyDeployment(input: StdioProxyInput): V1Deployment 
       ...(overrides?.env ?? [])
         .filter((e) => e.name !== "POD_NAMESPACE")
         .map((e) => ({ name: e.name, value: e.value ?? "" })),
-      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      // apiVersion spelled out: the API server defaults it, and a fieldRef is compared whole.
+      {
+        name: "POD_NAMESPACE",
+        valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+      },
     ],
     ports: [{ name: "http", containerPort: STDIO_PROXY_PORT, protocol: "TCP" }],
     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],

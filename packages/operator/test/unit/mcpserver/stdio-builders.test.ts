@@ -142,7 +142,10 @@ describe("stdio MCPServer: the attach proxy", () => {
       "8080",
     ]);
     expect(c.env).toEqual([
-      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      {
+        name: "POD_NAMESPACE",
+        valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+      },
     ]);
     expect(c.ports).toEqual([{ name: "http", containerPort: 8080, protocol: "TCP" }]);
     expect(c.readinessProbe?.httpGet).toEqual({ path: "/readyz", port: "http" });
@@ -217,7 +220,10 @@ describe("ToolHive's resourceOverrides and permissionProfile", () => {
     expect(d.spec?.template.metadata?.annotations).toEqual({ scrape: "yes" });
     expect(first(d).env).toEqual([
       { name: "HTTP_PROXY", value: "http://proxy:3128" },
-      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      {
+        name: "POD_NAMESPACE",
+        valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+      },
     ]);
     const svc = buildMcpServerService({ server: server(overrides), owner });
     expect(svc.metadata?.labels).toMatchObject({ exposed: "no", app: "mcpserver" });
