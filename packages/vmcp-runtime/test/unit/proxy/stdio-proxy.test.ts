@@ -5,6 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { StdioCallError, StdioSession } from "../../../src/backends/stdio-session.ts";
+import { runCli } from "../../../src/cli.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { type RunningProxy, startStdioProxy } from "../../../src/proxy/stdio-proxy.ts";
 import { childConnector } from "../../fixtures/stdio-child.ts";
@@ -155,5 +156,34 @@ describe("vmcp proxy: the stdio server over Streamable HTTP", { timeout: 30_000 
     expect((await post(JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }))).status).toBe(
       202,
     );
+  });
+});
+
+describe("vmcp proxy command line", { timeout: 30_000 }, () => {
+  const run = async (argv: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out: out.join("\n"), err: err.join("\n") };
+  };
+
+  it("--help prints its usage; a missing --pod or a bad port is a usage error (exit 2) naming it", async () => {
+    expect(await run(["proxy", "--help"])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("vmcp proxy --pod <name>"),
+    });
+    expect(await run(["proxy", "--namespace", "x"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--pod <name> is required"),
+    });
+    expect(await run(["proxy", "--pod", "p", "--namespace", "x", "--port", "99999"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("invalid --port 99999"),
+    });
+    expect(await run(["proxy", "--pod", "p", "--namespace", "x", "--call-timeout", "soon"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('invalid --call-timeout "soon"'),
+    });
+    expect((await run(["--help"])).out).toContain("vmcp proxy --pod <name>");
   });
 });
