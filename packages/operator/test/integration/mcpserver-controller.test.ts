@@ -193,7 +193,7 @@ describe("MCPServer controller", () => {
     const role = await get(kc, "rbac.authorization.k8s.io/v1", "Role", ns.name, "local-proxy-runner");
     expect((role as { rules?: unknown } | undefined)?.rules).toEqual([
       { apiGroups: [""], resources: ["pods"], resourceNames: ["local-0"], verbs: ["get"] },
-      { apiGroups: [""], resources: ["pods/attach"], resourceNames: ["local-0"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["pods/attach"], resourceNames: ["local-0"], verbs: ["get", "create"] },
     ]);
     expect(
       await get(kc, "rbac.authorization.k8s.io/v1", "RoleBinding", ns.name, "local-proxy-runner"),

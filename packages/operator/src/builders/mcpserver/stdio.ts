@@ -185,7 +185,9 @@ export function buildStdioProxyServiceAccount(input: McpServerWorkloadInput): V1
   };
 }
 
-/** Read and attach to the server's one pod, by name; nothing else (no list, no exec, no logs). */
+/** Read and attach to the server's one pod, by name; nothing else (no list, no exec, no logs).
+ * Attach over a WebSocket is an HTTP GET, authorised as `get` on pods/attach; over SPDY (and over
+ * a WebSocket where the API server requires it) as `create`: both, so either server accepts it. */
 export function buildStdioProxyRole(input: McpServerWorkloadInput): V1Role {
   const name = input.server.metadata.name ?? "";
   const pod = [stdioServerPodName(name)];
@@ -195,7 +197,7 @@ export function buildStdioProxyRole(input: McpServerWorkloadInput): V1Role {
     metadata: meta(input, stdioProxyRbacName(name)),
     rules: [
       { apiGroups: [""], resources: ["pods"], resourceNames: pod, verbs: ["get"] },
-      { apiGroups: [""], resources: ["pods/attach"], resourceNames: pod, verbs: ["create"] },
+      { apiGroups: [""], resources: ["pods/attach"], resourceNames: pod, verbs: ["get", "create"] },
     ],
   };
 }

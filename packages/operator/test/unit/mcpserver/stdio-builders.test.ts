@@ -172,7 +172,7 @@ describe("stdio MCPServer: the attach proxy", () => {
     expect(role.metadata?.name).toBe("notes-proxy-runner");
     expect(role.rules).toEqual([
       { apiGroups: [""], resources: ["pods"], resourceNames: ["notes-0"], verbs: ["get"] },
-      { apiGroups: [""], resources: ["pods/attach"], resourceNames: ["notes-0"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["pods/attach"], resourceNames: ["notes-0"], verbs: ["get", "create"] },
     ]);
     const rb = buildStdioProxyRoleBinding({ server: server(), owner });
     expect(rb.roleRef).toEqual({
