@@ -1,12 +1,14 @@
 // `make demo` on a real node: the project's images, the chart's operator pod, the sample backends
-// as pods behind Services (one over TLS), and the runtime pod the operator's Deployment runs. Every
+// (MCPServers the operator runs, one of them stdio behind its attach proxy; and a pod over TLS
+// described by an MCPServerEntry), and the runtime pod the operator's Deployment runs. Every
 // status line printed is what that pod reported into the VirtualMCPServer. q, Ctrl-C or SIGTERM
 // stop the node and restore the host.
 import { spawnSync } from "node:child_process";
 import { RELEASE_NAMESPACE } from "../e2e/harness/chart.ts";
-import { waitFor } from "../e2e/harness/kube.ts";
+import { apply, waitFor } from "../e2e/harness/kube.ts";
 import { VMCP_NAME } from "../e2e/harness/samples.ts";
 import { connectClient, readVmcp, type VmcpView } from "../e2e/harness/scenario.ts";
+import { sampleStdioMcpServer } from "../e2e/node/in-cluster.ts";
 import {
   gatewayBaseUrl,
   leaseHolder,
@@ -36,6 +38,8 @@ export async function runNodeDemo(): Promise<void> {
   const world = await startNodeWorld({ namespace: NS, log: (l) => console.log(dim(`    ${l}`)), phase });
   const { cluster, kc } = world;
   try {
+    // The third sample backend speaks stdio: the operator runs it with `vmcp proxy` attached.
+    await apply(kc, sampleStdioMcpServer(NS, "notes", world.images.sampleBackend.ref, "notes"));
     const { kubectl } = await ensureBinaries();
     const k = (...args: string[]) => {
       const r = spawnSync(kubectl, ["--kubeconfig", cluster.kubeconfigPath, ...args], { encoding: "utf8" });
@@ -51,12 +55,12 @@ export async function runNodeDemo(): Promise<void> {
         250,
       );
 
-    const v = await phase("runtime pod up and reporting (phase Ready, both backends healthy)", () =>
+    const v = await phase("runtime pod up and reporting (phase Ready, all three backends healthy)", () =>
       waitForVmcp(
-        "phase Ready with 2 ready backends",
+        "phase Ready with 3 ready backends",
         (v) =>
           v.phase === "Ready" &&
-          v.backendCount === 2 &&
+          v.backendCount === 3 &&
           v.discoveredBackends.every((b) => b.status === "ready"),
       ),
     );
@@ -89,6 +93,10 @@ export async function runNodeDemo(): Promise<void> {
       console.log(
         `    -> ${toolText(await client.callTool({ name: "calendar_next_event", arguments: {} }))}`,
       );
+      step(`tools/call notes_add_note {"text":"hi"} (stdio server pod notes-0, through its attach proxy)`);
+      console.log(
+        `    -> ${toolText(await client.callTool({ name: "notes_add_note", arguments: { text: "hi" } }))}`,
+      );
     } finally {
       await client.close();
     }
@@ -100,6 +108,7 @@ export async function runNodeDemo(): Promise<void> {
     alias kubectl=${kubectl}
     kubectl get vmcp -n ${NS} -w                        # live phase, reported by the runtime pod
     kubectl get pods -A -o wide                         # operator, runtime, backends
+    kubectl delete pod -n ${NS} notes-0                 # the stdio server restarts; its proxy reattaches
     kubectl logs -n ${NS} deploy/${VMCP_NAME}                  # the runtime's log
     ${world.helm} list -A                                # the chart's release
 

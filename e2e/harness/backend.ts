@@ -42,7 +42,8 @@ export interface SampleBackend {
   stop(): Promise<void>;
 }
 
-function newSessionServer(o: SampleBackendOptions): McpServer {
+/** The SDK Server of one session with the given tool set (over any transport). */
+export function newSessionServer(o: Pick<SampleBackendOptions, "name" | "tools">): McpServer {
   const server = new McpServer({ name: o.name, version: "1.0.0" }, { capabilities: { tools: {} } });
   server.setRequestHandler(ListToolsRequestSchema, () => ({
     tools: o.tools.map((t) => ({

@@ -108,6 +108,22 @@ export const sampleMcpServer = (
     resources: { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "160Mi" } },
   });
 
+/** The same tool set over stdio: the operator runs it with an attach proxy in front. */
+export const sampleStdioMcpServer = (
+  ns: string,
+  name: string,
+  image: string,
+  tools: string,
+  group = GROUP_NAME,
+): KubeObject =>
+  kindObj("MCPServer", ns, name, {
+    groupRef: { name: group },
+    transport: "stdio",
+    image,
+    args: ["--name", tools, "--stdio"],
+    resources: { requests: { cpu: "10m", memory: "48Mi" }, limits: { memory: "160Mi" } },
+  });
+
 /**
  * weather (an MCPServer: the operator deploys it from the sample-backend image) and calendar (HTTPS
  * with a private CA: a pod behind a Service of ours, described by an MCPServerEntry with

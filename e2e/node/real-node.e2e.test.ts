@@ -21,6 +21,7 @@ import {
   helmSetRuntimeTag,
   imageCheckPod,
   sampleMcpServer,
+  sampleStdioMcpServer,
   timeHelpCommand,
 } from "./in-cluster.ts";
 import { gatewayBaseUrl, leaseHolder, readyPods, startNodeWorld } from "./node-world.ts";
@@ -237,6 +238,108 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     );
     await remove(kc, obj);
     await waitForVmcp("back to the two sample backends", (v) => v.backendCount === 2 && !backend(v, "notes"));
+  });
+
+  it("an MCPServer with transport stdio: its pod and an attach proxy, Ready with status.url, joins the gateway, answers tools/call; its pod deleted, the proxy reconnects and calls work again", async () => {
+    const name = "scribe";
+    const t0 = performance.now();
+    const obj = sampleStdioMcpServer(NS, name, images.sampleBackend.ref, "notes");
+    await apply(kc, obj);
+    type ServerView = { status?: { phase?: string; url?: string; message?: string } };
+    let last: ServerView | undefined;
+    const server = await timed("MCPServer scribe (stdio) Ready (StatefulSet, proxy, Service)", () =>
+      waitFor(
+        "MCPServer scribe phase Ready with status.url",
+        async () => {
+          last = (await get(kc, API_VERSION, "MCPServer", NS, name)) as ServerView | undefined;
+          return last?.status?.phase === "Ready" && last.status.url ? last : undefined;
+        },
+        120_000,
+        250,
+      ).catch((e: unknown) => {
+        throw new Error(
+          `${e instanceof Error ? e.message : String(e)}; last status ${JSON.stringify(last?.status)}`,
+        );
+      }),
+    );
+    expect(server.status?.url).toBe(`http://mcp-${name}-proxy.${NS}.svc.cluster.local:8080/mcp`);
+    const core = kc.makeApiClient(CoreV1Api);
+    const serverPod = await core.readNamespacedPod({ name: `${name}-0`, namespace: NS });
+    expect(serverPod.metadata?.ownerReferences?.[0]?.kind).toBe("StatefulSet");
+    expect(serverPod.spec?.containers[0]).toMatchObject({ image: images.sampleBackend.ref, stdin: true });
+    const [proxyPod] = await pods(NS, `toolhive-name=${name},app.kubernetes.io/component=proxy`);
+    expect(proxyPod?.spec?.containers[0]?.image).toBe(images.runtime.ref);
+    expect(proxyPod?.spec?.serviceAccountName).toBe(`${name}-proxy-runner`);
+
+    const callThroughGateway = async (c: Client) => {
+      try {
+        return toolText(await c.callTool({ name: `${name}_add_note`, arguments: { text: "hi" } }));
+      } catch {
+        return undefined;
+      }
+    };
+    const first = await timed("MCPServer scribe (stdio): first tools/call answered through the gateway", () =>
+      waitFor(
+        "scribe_add_note answered through the gateway",
+        async () => {
+          // The gateway learns of a new backend on its next catalog refresh: a fresh session lists it.
+          const fresh = await connectClient(await gatewayUrl());
+          try {
+            return await callThroughGateway(fresh);
+          } finally {
+            await fresh.close();
+          }
+        },
+        120_000,
+        500,
+      ),
+    );
+    expect(first).toBe("noted: hi");
+    const applyToCall = Number(((performance.now() - t0) / 1000).toFixed(1));
+    timings["MCPServer stdio apply -> first answered tools/call"] = applyToCall;
+    log(`MCPServer stdio apply -> first answered tools/call: ${applyToCall}s`);
+    // One client session across the pod's replacement.
+    const c = await connectClient(await gatewayUrl());
+    try {
+      expect(await callThroughGateway(c)).toBe("noted: hi");
+
+      // The server's pod is deleted: the StatefulSet makes a new scribe-0, the same proxy pod
+      // attaches to it, and the client's session keeps working.
+      const oldUid = serverPod.metadata?.uid;
+      const t1 = performance.now();
+      await core.deleteNamespacedPod({ name: `${name}-0`, namespace: NS });
+      await timed("stdio server pod replaced (new scribe-0 running)", () =>
+        waitFor(
+          "a new scribe-0 running",
+          async () => {
+            const p = await core
+              .readNamespacedPod({ name: `${name}-0`, namespace: NS })
+              .catch(() => undefined);
+            return p && p.metadata?.uid !== oldUid && p.status?.phase === "Running" ? p : undefined;
+          },
+          120_000,
+          250,
+        ),
+      );
+      const again = await timed("stdio: calls answered again after the pod was replaced", () =>
+        waitFor("scribe_add_note answered again", () => callThroughGateway(c), 120_000, 250),
+      );
+      expect(again).toBe("noted: hi");
+      const recovery = Number(((performance.now() - t1) / 1000).toFixed(1));
+      timings["stdio server pod deleted -> calls answered again"] = recovery;
+      log(`stdio server pod deleted -> calls answered again: ${recovery}s`);
+      // It was the proxy that reconnected: the same pod, never restarted.
+      const proxyAfter = await core.readNamespacedPod({
+        name: proxyPod?.metadata?.name ?? "",
+        namespace: NS,
+      });
+      expect(proxyAfter.metadata?.uid).toBe(proxyPod?.metadata?.uid);
+      expect(proxyAfter.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+    } finally {
+      await c.close().catch(() => {});
+    }
+    await remove(kc, obj);
+    await waitForVmcp("back to the two sample backends", (v) => v.backendCount === 2 && !backend(v, name));
   });
 
   it("an MCPServer image tag that does not exist: the Ready condition names the image and the kubelet's reason", async () => {

@@ -25,6 +25,7 @@ export const USAGE = `Usage:
              [--shutdown-grace <duration>] [--shutdown-delay <duration>]
   vmcp validate --config <file>
   vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
+  vmcp proxy --pod <name> [--container mcp] [--namespace <ns>] [--port 8080] (see vmcp proxy --help)
   vmcp completion bash|zsh
   vmcp --version | --help
 
@@ -34,6 +35,7 @@ Commands:
   validate   Check a config.yaml; prints every problem with its path and exits 1 if any.
   init       Write a commented starter config.yaml for the given backend URLs
              (--output - prints it; an existing file is kept unless --force).
+  proxy      Serve one stdio MCP server (a pod's attached stdio) over Streamable HTTP.
   completion Print a shell completion script: eval "$(vmcp completion bash)".
 
 Exit codes: 0 success, 1 runtime failure (bad config, port in use), 2 usage error.
@@ -84,6 +86,8 @@ function parseTtl(text: string, flag = "--session-ttl"): number {
 
 /** Returns the exit code; `serve` resolves only after shutdown. */
 export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: AbortSignal): Promise<number> {
+  // Flags of its own; loaded on demand like the Kubernetes mode.
+  if (argv[0] === "proxy") return (await import("./proxy/command.ts")).runProxy(argv.slice(1), io, signal);
   let parsed: ReturnType<typeof parse>;
   function parse() {
     return parseArgs({
@@ -230,7 +234,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
   return 0;
 }
 
-const COMMANDS = ["serve", "validate", "init", "completion"] as const;
+const COMMANDS = ["serve", "validate", "init", "proxy", "completion"] as const;
 
 function runCompletion(args: string[], io: CliIo, usageError: (message: string) => number): number {
   if (args.length > 1) return usageError(`unexpected argument ${JSON.stringify(args[1])}`);

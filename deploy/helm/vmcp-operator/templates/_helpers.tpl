@@ -79,7 +79,7 @@ What the operator reads and writes. It also holds everything it grants the runti
   resources: [configmaps, services, serviceaccounts]
   verbs: [get, list, watch, create, update, patch]
 - apiGroups: [apps]
-  resources: [deployments]
+  resources: [deployments, statefulsets]
   verbs: [get, list, watch, create, update, patch]
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
@@ -93,6 +93,12 @@ What the operator reads and writes. It also holds everything it grants the runti
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list, watch]
+# The proxy of a stdio MCPServer attaches to its server's pod; the operator grants that in the
+# proxy's Role (pods/attach on that one pod: get for a WebSocket, create for SPDY), so it must
+# hold the verbs itself. It never attaches.
+- apiGroups: [""]
+  resources: [pods/attach]
+  verbs: [get, create]
 # Secrets: existence checks of referenced keys (values are dropped on read) and the `get` the
 # runtime's Role grants on its backends' secrets.
 - apiGroups: [""]

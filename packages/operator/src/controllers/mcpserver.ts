@@ -1,7 +1,9 @@
 // MCPServer controller: a server with spec.image and an HTTP transport gets its Deployment and
-// Service mcp-<name>-proxy, and the status ToolHive reports (phase, url, readyReplicas, Ready).
-// A server without spec.image is someone else's to run: its status is left alone.
-import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
+// Service mcp-<name>-proxy; a stdio server gets its StatefulSet, and a proxy Deployment (with its
+// ServiceAccount, Role and RoleBinding) behind that Service. Both get the status ToolHive reports
+// (phase, url, readyReplicas, Ready). A server without spec.image is someone else's to run: its
+// status is left alone.
+import type { KubernetesObject, V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import { applyObject, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
 import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
@@ -10,6 +12,7 @@ import {
   mcpServerDeploymentName,
   mcpServerInstance,
   mcpServerServiceName,
+  stdioServerStatefulSetName,
 } from "../builders/mcpserver/names.ts";
 import {
   computeMcpServerStatus,
@@ -17,6 +20,13 @@ import {
   serviceAccountRefusal,
   transportRefusal,
 } from "../builders/mcpserver/status.ts";
+import {
+  buildStdioProxyDeployment,
+  buildStdioProxyRole,
+  buildStdioProxyRoleBinding,
+  buildStdioProxyServiceAccount,
+  buildStdioServerStatefulSet,
+} from "../builders/mcpserver/stdio.ts";
 import { buildMcpServerDeployment, buildMcpServerService } from "../builders/mcpserver/workload.ts";
 import { InvalidPodTemplateSpecError } from "../builders/pod-template-overlay.ts";
 import type { ControllerContext } from "../kit/context.ts";
@@ -37,6 +47,15 @@ export function mcpServerController(ctx: ControllerContext): Controller {
   const owned = ownedInformers(reg, SELECTOR, "mcpserver-owned");
   const deployments = owned("apps", "deployments");
   const services = owned("", "services");
+  const statefulSets = owned("apps", "statefulsets");
+  const liveOf: Record<string, ReturnType<typeof owned>> = {
+    Deployment: deployments,
+    Service: services,
+    StatefulSet: statefulSets,
+    ServiceAccount: owned("", "serviceaccounts"),
+    Role: owned("rbac.authorization.k8s.io", "roles"),
+    RoleBinding: owned("rbac.authorization.k8s.io", "rolebindings"),
+  };
   const pods = podWaitingInformer(reg, SELECTOR, "mcpserver-waiting");
 
   const reconcile = async (key: string) => {
@@ -50,22 +69,36 @@ export function mcpServerController(ctx: ControllerContext): Controller {
     const desired: KubernetesObject[] = [];
     if (!refusal) {
       try {
-        desired.push(buildMcpServerDeployment({ server, owner }), buildMcpServerService({ server, owner }));
+        const input = { server, owner };
+        if (server.spec.transport === "stdio")
+          desired.push(
+            buildStdioProxyServiceAccount(input),
+            buildStdioProxyRole(input),
+            buildStdioProxyRoleBinding(input),
+            buildStdioServerStatefulSet(input),
+            buildStdioProxyDeployment({ ...input, image: ctx.settings.vmcpImage }),
+          );
+        else desired.push(buildMcpServerDeployment(input));
+        desired.push(buildMcpServerService(input));
       } catch (e) {
         if (!(e instanceof InvalidPodTemplateSpecError)) throw e;
         refusal = { type: "PodTemplateValid", reason: "InvalidPodTemplateSpec", message: e.message };
       }
     }
     let deployment = deployments.get(namespace, mcpServerDeploymentName(name)) as V1Deployment | undefined;
+    let statefulSet = statefulSets.get(namespace, stdioServerStatefulSetName(name)) as
+      | V1StatefulSet
+      | undefined;
     let serviceExists = services.get(namespace, mcpServerServiceName(name)) !== undefined;
     for (const obj of desired) {
       const kind = obj.kind ?? "";
       const objName = obj.metadata?.name ?? "";
-      const live = (kind === "Deployment" ? deployments : services).get(namespace, objName);
+      const live = liveOf[kind]?.get(namespace, objName);
       if (!needsApply(obj, live, FIELD_MANAGER)) continue;
       const res = await applyObject(ctx.kc, obj, { metrics: ctx.metrics });
       if (kind === "Deployment") deployment = res as V1Deployment;
-      else serviceExists = true;
+      else if (kind === "StatefulSet") statefulSet = res as V1StatefulSet;
+      else if (kind === "Service") serviceExists = true;
       if (!live) ctx.events.record(server, "Normal", `${kind}Created`, `${kind} ${objName} created`);
     }
 
@@ -77,6 +110,7 @@ export function mcpServerController(ctx: ControllerContext): Controller {
         ? groups.get(namespace, server.spec.groupRef.name) !== undefined
         : undefined,
       deployment,
+      statefulSet,
       serviceExists,
       imagePull: imagePullProblem(
         pods.list(namespace).filter((p) => mcpServerInstance(p.metadata.labels) === name),
@@ -109,8 +143,7 @@ export function mcpServerController(ctx: ControllerContext): Controller {
     const server = mcpServerInstance(obj.metadata?.labels);
     if (server) controller.enqueue(`${obj.metadata?.namespace ?? ""}/${server}`);
   };
-  deployments.onEvent((ev) => byInstance(ev.obj));
-  services.onEvent((ev) => byInstance(ev.obj));
+  for (const informer of Object.values(liveOf)) informer.onEvent((ev) => byInstance(ev.obj));
   pods.onEvent((ev) => byInstance(ev.obj));
   groups.onEvent((ev) => {
     for (const s of rawServers.byIndex(GROUP_REF_INDEX, objectKey(ev.obj))) controller.enqueue(objectKey(s));

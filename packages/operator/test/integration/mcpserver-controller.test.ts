@@ -8,6 +8,7 @@ import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+import { DEFAULT_VMCP_IMAGE } from "../../src/builders/names.ts";
 import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
 import { mcpRemoteProxyController } from "../../src/controllers/mcpremoteproxy.ts";
 import { mcpServerController } from "../../src/controllers/mcpserver.ts";
@@ -152,15 +153,96 @@ describe("MCPServer controller", () => {
     expect({ writes: await writes(), rv: await rv() }).toEqual(before);
   });
 
-  it("stdio is refused with Valid=False UnsupportedTransport and nothing is deployed", async () => {
-    await create(kc, server("local", { image: "localhost/local:1", transport: "stdio" }));
-    const s = await eventually(async () => {
+  it("stdio: StatefulSet with stdin open, a proxy Deployment attaching to its pod with its own least-privilege Role, the Service; Ready once both run", async () => {
+    await create(
+      kc,
+      server("local", {
+        image: "localhost/local:1",
+        transport: "stdio",
+        args: ["--stdio"],
+        secrets: [{ name: "api", key: "token", targetEnvName: "API_TOKEN" }],
+      }),
+    );
+    const pending = await eventually(async () => {
       const st = await status("local");
-      return st?.phase === "Failed" ? st : undefined;
-    }, "local Failed");
-    expect(condition(s, "Valid")).toMatchObject({ status: "False", reason: "UnsupportedTransport" });
-    expect(s.url).toBeUndefined();
-    expect(await get(kc, "apps/v1", "Deployment", ns.name, "local")).toBeUndefined();
+      return st?.phase === "Pending" && st.url ? st : undefined;
+    }, "local Pending with a url");
+    expect(pending.url).toBe(`http://mcp-local-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    const sts = specOf(await get(kc, "apps/v1", "StatefulSet", ns.name, "local")) as {
+      replicas: number;
+      template: { spec: { containers: Record<string, unknown>[] } };
+    };
+    expect(sts.replicas).toBe(1);
+    // stdinOnce and tty are false: the API server's defaults, left out of what it returns.
+    expect(sts.template.spec.containers[0]).not.toHaveProperty("stdinOnce");
+    expect(sts.template.spec.containers[0]).toMatchObject({
+      name: "mcp",
+      image: "localhost/local:1",
+      args: ["--stdio"],
+      stdin: true,
+      env: [
+        { name: "MCP_TRANSPORT", value: "stdio" },
+        { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "api", key: "token" } } },
+      ],
+    });
+    const proxy = specOf(await get(kc, "apps/v1", "Deployment", ns.name, "local")) as {
+      template: { spec: { serviceAccountName: string; containers: { image: string; args: string[] }[] } };
+    };
+    expect(proxy.template.spec.serviceAccountName).toBe("local-proxy-runner");
+    expect(proxy.template.spec.containers[0]?.image).toBe(DEFAULT_VMCP_IMAGE);
+    expect(proxy.template.spec.containers[0]?.args.slice(0, 3)).toEqual(["proxy", "--pod", "local-0"]);
+    const role = await get(kc, "rbac.authorization.k8s.io/v1", "Role", ns.name, "local-proxy-runner");
+    expect((role as { rules?: unknown } | undefined)?.rules).toEqual([
+      { apiGroups: [""], resources: ["pods"], resourceNames: ["local-0"], verbs: ["get"] },
+      { apiGroups: [""], resources: ["pods/attach"], resourceNames: ["local-0"], verbs: ["get", "create"] },
+    ]);
+    expect(
+      await get(kc, "rbac.authorization.k8s.io/v1", "RoleBinding", ns.name, "local-proxy-runner"),
+    ).toBeDefined();
+    expect(await get(kc, "v1", "ServiceAccount", ns.name, "local-proxy-runner")).toBeDefined();
+    const svc = specOf(await get(kc, "v1", "Service", ns.name, "mcp-local-proxy")) as {
+      selector: Record<string, string>;
+    };
+    expect(svc.selector["app.kubernetes.io/component"]).toBe("proxy");
+
+    // The proxy alone is not enough: its server's pod must run too.
+    await markDeploymentAvailable(kc, ns.name, "local");
+    const waiting = await eventually(async () => {
+      const st = await status("local");
+      return st?.message?.startsWith("Waiting for the stdio server pod") ? st : undefined;
+    }, "local waiting for its server pod");
+    expect(waiting.phase).toBe("Pending");
+    await mergePatch(
+      kc,
+      { group: "apps", version: "v1", plural: "statefulsets" },
+      ns.name,
+      "local",
+      { status: { replicas: 1, readyReplicas: 1, availableReplicas: 1 } },
+      true,
+    );
+    const ready = await eventually(async () => {
+      const st = await status("local");
+      return st?.phase === "Ready" ? st : undefined;
+    }, "local Ready");
+    expect(condition(ready, "Ready")).toMatchObject({ status: "True", reason: "Ready" });
+
+    // A reconcile of an unchanged spec writes none of the six objects (the API server's defaults
+    // on a StatefulSet or a Role do not count as a difference).
+    const writes = async () =>
+      Object.fromEntries(
+        (await op.metrics.apiserverWrites.get()).values
+          .filter((v) => v.labels.kind !== "MCPServer")
+          .map((v) => [`${v.labels.kind} ${v.labels.verb}`, v.value]),
+      );
+    const reconciles = async () =>
+      (await op.metrics.reconcileTotal.get()).values
+        .filter((v) => v.labels.controller === "mcpserver")
+        .reduce((sum, v) => sum + v.value, 0);
+    const before = await writes();
+    const reconcilesBefore = await reconciles();
+    await patch(kc, server("local", {}), { metadata: { annotations: { "example.com/poke": "1" } } });
+    await eventually(async () => (await reconciles()) > reconcilesBefore, "a reconcile ran");
+    expect(await writes()).toEqual(before);
   });
 
   it("spec.serviceAccount is refused (ServiceAccountNotAllowed): no pod may borrow a namespace account through the operator", async () => {
@@ -207,8 +289,8 @@ describe("MCPServer controller", () => {
       { status: { phase: "Ready", url: "http://elsewhere:8080/mcp" } },
       true,
     );
-    // The stdio/sneaky/weather reconciles above prove the controller runs; give this one the same chance.
-    await eventually(async () => (await status("local"))?.phase === "Failed", "controller running");
+    // The reconciles above prove the controller runs; give this one the same chance.
+    await eventually(async () => (await status("borrower"))?.phase === "Failed", "controller running");
     expect(await status("external")).toEqual({ phase: "Ready", url: "http://elsewhere:8080/mcp" });
     expect(await get(kc, "apps/v1", "Deployment", ns.name, "external")).toBeUndefined();
   });

@@ -1,8 +1,9 @@
 // MCPServer: the fields discovery reads, plus ToolHive's deployment fields (image, args, env,
-// secrets, resources, serviceAccount, podTemplateSpec). The operator deploys servers with an image
-// and an HTTP transport; see docs/crds.md for what each field becomes.
+// secrets, resources, resourceOverrides, permissionProfile, serviceAccount, podTemplateSpec). The
+// operator deploys servers with an image (stdio ones behind an attach proxy); see docs/crds.md for
+// what each field becomes.
 import * as z from "zod";
-import { atomicList, jsonObject, mapList } from "../meta.ts";
+import { atomicList, boundedRecord, jsonObject, mapList } from "../meta.ts";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, kindObject } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
@@ -21,6 +22,36 @@ export const SecretEnvRefSchema = z.strictObject({
     .max(253)
     .describe("Environment variable the value is exposed as; default: the key.")
     .optional(),
+});
+
+const metadataMap = (what: string) =>
+  boundedRecord(z.string().min(1).max(317), z.string().max(8192), 64).describe(what).optional();
+
+const ObjectMetadataOverridesSchema = z.strictObject({
+  labels: metadataMap("Labels added to the object (the operator's own selector labels win)."),
+  annotations: metadataMap("Annotations added to the object."),
+});
+
+export const ResourceOverridesSchema = z.strictObject({
+  proxyDeployment: z
+    .strictObject({
+      ...ObjectMetadataOverridesSchema.shape,
+      podTemplateMetadataOverrides: ObjectMetadataOverridesSchema.describe(
+        "Labels and annotations added to the proxy's pods.",
+      ).optional(),
+      env: mapList(EnvVarSchema, ["name"], 64)
+        .describe("Environment of the proxy container (stdio servers; an HTTP server has no proxy).")
+        .optional(),
+    })
+    .describe("The Deployment the operator runs: the proxy of a stdio server, the server itself otherwise.")
+    .optional(),
+  proxyService: ObjectMetadataOverridesSchema.describe("Service mcp-<name>-proxy.").optional(),
+});
+
+export const PermissionProfileRefSchema = z.strictObject({
+  type: z.enum(["builtin", "configmap"]).describe("builtin (none, network) or a ConfigMap's key."),
+  name: z.string().min(1).max(253).describe("Built-in profile name, or the ConfigMap's name."),
+  key: z.string().min(1).max(253).describe("Key in the ConfigMap holding the profile.").optional(),
 });
 
 export const MCPServerSpecSchema = z.strictObject({
@@ -65,6 +96,12 @@ export const MCPServerSpecSchema = z.strictObject({
     .optional(),
   resources: ResourceRequirementsSchema.describe(
     "Resources of the MCP server container; default requests 10m CPU / 64Mi, limits 500m / 512Mi.",
+  ).optional(),
+  resourceOverrides: ResourceOverridesSchema.describe(
+    "Labels, annotations and (stdio proxy) env added to the Deployment, its pods and the Service.",
+  ).optional(),
+  permissionProfile: PermissionProfileRefSchema.describe(
+    "Accepted for ToolHive compatibility, no effect: ToolHive's container permission profile (network and file access) has no pod setting here; the pod always runs under the restricted Pod Security Standard.",
   ).optional(),
   serviceAccount: z
     .string()

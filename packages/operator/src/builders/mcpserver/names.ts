@@ -19,6 +19,17 @@ export function mcpServerLabels(server: string): Record<string, string> {
   };
 }
 
+/** Extra labels of a stdio server's two pods: the proxy (the Service's) and the server itself. */
+export const STDIO_PROXY_COMPONENT = { "app.kubernetes.io/component": "proxy" } as const;
+export const STDIO_SERVER_COMPONENT = { "app.kubernetes.io/component": "mcp-server" } as const;
+
+/** A stdio server runs as StatefulSet <name> (ToolHive's): its one pod has a stable name, which
+ * the proxy's Role can name in resourceNames. */
+export const stdioServerStatefulSetName = (server: string): string => server;
+export const stdioServerPodName = (server: string): string => `${server}-0`;
+/** ServiceAccount, Role and RoleBinding of a stdio server's proxy (ToolHive's name). */
+export const stdioProxyRbacName = (server: string): string => `${server}-proxy-runner`;
+
 /** The MCPServer a pod of its Deployment belongs to, from the pod's labels. */
 export const mcpServerInstance = (labels: Record<string, string> | undefined): string | undefined =>
   labels?.["app.kubernetes.io/name"] === "mcpserver" ? labels["toolhive-name"] : undefined;

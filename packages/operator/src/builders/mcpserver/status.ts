@@ -1,12 +1,12 @@
 // An MCPServer's status as ToolHive reports it (phase, url, readyReplicas, message, conditions),
 // computed from what the operator sees: the spec, its Deployment, its Service and the pods'
 // image-pull state. The operator is the only writer of a deployed MCPServer's status.
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
 import type { Condition, MCPServer } from "@vmcp/shared-types";
 import { type ConditionInput, materializeConditions } from "../conditions.ts";
 import type { ImagePullProblem } from "../image-pull.ts";
 import { imagePullMessage } from "../status.ts";
-import { mcpServerDeploymentName, mcpServerUrl } from "./names.ts";
+import { mcpServerDeploymentName, mcpServerUrl, stdioServerStatefulSetName } from "./names.ts";
 
 export type McpServerPhase = "Pending" | "Ready" | "Failed";
 
@@ -33,20 +33,22 @@ export interface McpServerStatusInput {
   /** Whether spec.groupRef names an existing MCPGroup (undefined: no groupRef). */
   groupExists?: boolean | undefined;
   deployment: V1Deployment | undefined;
+  /** transport stdio: the server's StatefulSet (the Deployment is its proxy's). */
+  statefulSet?: V1StatefulSet | undefined;
   serviceExists: boolean;
   imagePull?: ImagePullProblem | undefined;
   liveConditions: readonly Condition[] | undefined;
   now: Date;
 }
 
-/** The transports this operator deploys; stdio needs an attach proxy it does not run yet. */
+/** A stdio server's proxy (`vmcp proxy`) serves Streamable HTTP only. */
 export function transportRefusal(server: MCPServer): McpServerRefusal | undefined {
-  if (server.spec.transport !== "stdio") return undefined;
+  if (server.spec.transport !== "stdio" || server.spec.proxyMode !== "sse") return undefined;
   return {
     type: "Valid",
-    reason: "UnsupportedTransport",
+    reason: "UnsupportedProxyMode",
     message:
-      "transport stdio is not deployed by this operator yet: use streamable-http or sse, or run the server elsewhere and leave spec.image unset",
+      "proxyMode sse: the proxy of a stdio server serves Streamable HTTP only; use proxyMode streamable-http (the default)",
   };
 }
 
@@ -58,6 +60,9 @@ export interface WorkloadStatusInput {
   /** status.url once the Service exists. */
   url: string;
   deploymentName: string;
+  /** Set when the server runs apart from the Deployment (a stdio server's StatefulSet): its
+   * ready pods, which must be there too for Ready. */
+  serverReplicas?: { name: string; ready: number } | undefined;
   refusal?: McpServerRefusal | undefined;
   groupExists?: boolean | undefined;
   deployment: V1Deployment | undefined;
@@ -86,10 +91,18 @@ export function serviceAccountRefusal(spec: {
 }
 
 export function computeMcpServerStatus(input: McpServerStatusInput): McpServerStatus {
-  const { server, ...rest } = input;
+  const { server, statefulSet, ...rest } = input;
   const name = server.metadata.name ?? "";
   return computeWorkloadStatus({
     ...rest,
+    ...(server.spec.transport === "stdio"
+      ? {
+          serverReplicas: {
+            name: stdioServerStatefulSetName(name),
+            ready: statefulSet?.status?.readyReplicas ?? 0,
+          },
+        }
+      : {}),
     name,
     generation: server.metadata.generation ?? 0,
     groupRef: server.spec.groupRef?.name,
@@ -144,6 +157,10 @@ export function computeWorkloadStatus(input: WorkloadStatusInput): McpServerStat
     phase = "Failed";
     message = `Deployment ${input.deploymentName} failed: ${failure.message ?? failure.reason ?? "unknown"}`;
     readyReason = "DeploymentFailed";
+  } else if (input.serverReplicas && input.serverReplicas.ready === 0) {
+    phase = "Pending";
+    message = `Waiting for the stdio server pod of StatefulSet ${input.serverReplicas.name}`;
+    readyReason = "NotReady";
   } else if (readyReplicas > 0 && input.serviceExists) {
     phase = "Ready";
     message = `${readyReplicas} replica(s) ready`;

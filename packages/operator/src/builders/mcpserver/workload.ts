@@ -18,6 +18,7 @@ import {
   mcpServerDeploymentName,
   mcpServerLabels,
   mcpServerServiceName,
+  STDIO_PROXY_COMPONENT,
 } from "./names.ts";
 
 /** The server's pod reserves only /tmp (the root filesystem is read-only); its env is the user's own. */
@@ -43,17 +44,20 @@ export interface McpServerWorkloadInput {
 }
 
 /**
- * The variables ToolHive gives HTTP servers to say where to listen, then spec.secrets, then
- * spec.env (a user's entry of the same name wins: it is their server).
+ * The variables ToolHive gives servers to say how to serve (for HTTP servers also where to
+ * listen), then spec.secrets, then spec.env (a user's entry of the same name wins: it is their server).
  */
-function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
+export function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
   const port = String(mcpServerContainerPort(spec));
   const byName = new Map<string, V1EnvVar>();
-  for (const e of [
-    { name: "MCP_TRANSPORT", value: spec.transport },
+  const listen = [
     { name: "MCP_PORT", value: port },
     { name: "FASTMCP_PORT", value: port },
     { name: "MCP_HOST", value: "0.0.0.0" },
+  ];
+  for (const e of [
+    { name: "MCP_TRANSPORT", value: spec.transport },
+    ...(spec.transport === "stdio" ? [] : listen),
   ])
     byName.set(e.name, e);
   for (const s of spec.secrets ?? []) {
@@ -64,10 +68,23 @@ function envVars(spec: MCPServer["spec"]): V1EnvVar[] {
   return [...byName.values()];
 }
 
+type MetadataOverrides = { labels?: Record<string, string>; annotations?: Record<string, string> };
+
+/** Labels and annotations of spec.resourceOverrides on an object: added to ours, never replacing
+ * the selector labels (a Service or ReplicaSet would lose its pods). */
+export function withMetadataOverrides<
+  T extends { labels?: Record<string, string>; annotations?: Record<string, string> },
+>(meta: T, o: MetadataOverrides | undefined): T {
+  if (!o) return meta;
+  const out = { ...meta, labels: { ...o.labels, ...meta.labels } };
+  const annotations = { ...o.annotations, ...meta.annotations };
+  return Object.keys(annotations).length > 0 ? { ...out, annotations } : out;
+}
+
 const resourceList = (l: { cpu?: string | undefined; memory?: string | undefined } | undefined) =>
   l ? Object.fromEntries(Object.entries(l).filter(([, v]) => v !== undefined)) : undefined;
 
-function resources(spec: MCPServer["spec"]): V1Container["resources"] {
+export function resources(spec: MCPServer["spec"]): V1Container["resources"] {
   const r = spec.resources;
   return {
     requests: { ...DEFAULT_MCP_RESOURCES.requests, ...resourceList(r?.requests) },
@@ -103,8 +120,9 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
     resources: resources(spec),
     securityContext: restrictedContainerSecurity(),
   };
+  const overrides = spec.resourceOverrides?.proxyDeployment;
   const base: V1PodTemplateSpec = {
-    metadata: { labels },
+    metadata: withMetadataOverrides({ labels }, overrides?.podTemplateMetadataOverrides),
     spec: {
       // No API token: an MCP server has no business with the Kubernetes API, and spec.serviceAccount
       // is refused before anything is built (serviceAccountRefusal).
@@ -118,12 +136,15 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: {
-      name: mcpServerDeploymentName(name),
-      namespace: server.metadata.namespace,
-      labels,
-      ownerReferences: [controllerRef(owner)],
-    },
+    metadata: withMetadataOverrides(
+      {
+        name: mcpServerDeploymentName(name),
+        namespace: server.metadata.namespace,
+        labels,
+        ownerReferences: [controllerRef(owner)],
+      },
+      overrides,
+    ),
     // replicas left out: Kubernetes defaults it to 1 and `kubectl scale` (or an HPA) may own it.
     spec: {
       selector: { matchLabels: labels },
@@ -132,24 +153,37 @@ export function buildMcpServerDeployment(input: McpServerWorkloadInput): V1Deplo
   };
 }
 
-/** Service mcp-<name>-proxy: proxyPort -> the server's MCP port. clusterIP is the API server's. */
+/** Service mcp-<name>-proxy: proxyPort -> the server's MCP port (a stdio server's proxy's port).
+ * clusterIP is the API server's. */
 export function buildMcpServerService(input: McpServerWorkloadInput): V1Service {
   const { server, owner } = input;
   const name = server.metadata.name ?? "";
   const labels = mcpServerLabels(name);
+  // A stdio server's pod has no port: the Service is its proxy's.
+  const selector = server.spec.transport === "stdio" ? { ...labels, ...STDIO_PROXY_COMPONENT } : labels;
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: {
-      name: mcpServerServiceName(name),
-      namespace: server.metadata.namespace,
-      labels,
-      ownerReferences: [controllerRef(owner)],
-    },
+    metadata: withMetadataOverrides(
+      {
+        name: mcpServerServiceName(name),
+        namespace: server.metadata.namespace,
+        labels,
+        ownerReferences: [controllerRef(owner)],
+      },
+      server.spec.resourceOverrides?.proxyService,
+    ),
     spec: {
       type: "ClusterIP",
-      selector: labels,
-      ports: [{ name: "http", port: server.spec.proxyPort, targetPort: "mcp", protocol: "TCP" }],
+      selector,
+      ports: [
+        {
+          name: "http",
+          port: server.spec.proxyPort,
+          targetPort: server.spec.transport === "stdio" ? "http" : "mcp",
+          protocol: "TCP",
+        },
+      ],
     },
   };
 }

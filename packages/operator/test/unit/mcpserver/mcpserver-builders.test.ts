@@ -267,15 +267,35 @@ describe("MCPServer status", () => {
     });
   });
 
-  it("stdio: refused with Valid=False UnsupportedTransport, no url", () => {
-    const stdio = server({ transport: "stdio" });
-    const refusal = transportRefusal(stdio);
-    expect(refusal).toMatchObject({ type: "Valid", reason: "UnsupportedTransport" });
+  it("stdio with proxyMode sse: refused with Valid=False UnsupportedProxyMode, no url", () => {
+    const sse = server({ transport: "stdio", proxyMode: "sse" });
+    const refusal = transportRefusal(sse);
+    expect(refusal).toMatchObject({ type: "Valid", reason: "UnsupportedProxyMode" });
+    expect(transportRefusal(server({ transport: "stdio" }))).toBeUndefined();
     expect(transportRefusal(server({}))).toBeUndefined();
-    const s = status({ server: stdio, refusal, serviceExists: true });
+    const s = status({ server: sse, refusal, serviceExists: true });
     expect(s.phase).toBe("Failed");
     expect(s.url).toBeUndefined();
-    expect(cond(s, "Valid")).toMatchObject({ status: "False", reason: "UnsupportedTransport" });
+    expect(cond(s, "Valid")).toMatchObject({ status: "False", reason: "UnsupportedProxyMode" });
+  });
+
+  it("stdio: Ready only once both the proxy and the server's StatefulSet have a ready pod; url is the proxy's Service", () => {
+    const stdio = server({ transport: "stdio", groupRef: { name: "tools" } });
+    const sts = (readyReplicas: number) => ({
+      spec: { selector: {}, template: {}, serviceName: "" },
+      status: { replicas: 1, readyReplicas },
+    });
+    const waiting = status({ server: stdio, deployment: ready, statefulSet: sts(0), serviceExists: true });
+    expect(waiting.phase).toBe("Pending");
+    expect(waiting.message).toBe("Waiting for the stdio server pod of StatefulSet weather");
+    expect(
+      status({ server: stdio, deployment: ready, statefulSet: undefined, serviceExists: true }).phase,
+    ).toBe("Pending");
+    const ok = status({ server: stdio, deployment: ready, statefulSet: sts(1), serviceExists: true });
+    expect(ok).toMatchObject({
+      phase: "Ready",
+      url: "http://mcp-weather-proxy.team.svc.cluster.local:8080/mcp",
+    });
   });
 
   it("an invalid podTemplateSpec: PodTemplateValid=False InvalidPodTemplateSpec with the field path", () => {
