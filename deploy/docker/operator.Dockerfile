@@ -52,6 +52,8 @@ COPY packages/shared-types/src packages/shared-types/src
 COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/operator/src packages/operator/src
 COPY scripts/bundle.ts scripts/bundle.ts
+# The commit `--version` and the *_build_info gauges report (no .git in the build context).
+ARG VMCP_GIT_COMMIT=
 RUN node scripts/bundle.ts operator
 
 FROM ${RUNTIME_IMAGE}

@@ -52,6 +52,8 @@ COPY packages/shared-types/src packages/shared-types/src
 COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
 COPY scripts/bundle.ts scripts/bundle.ts
+# The commit `--version` and the *_build_info gauges report (no .git in the build context).
+ARG VMCP_GIT_COMMIT=
 RUN node scripts/bundle.ts runtime
 
 FROM ${RUNTIME_IMAGE}

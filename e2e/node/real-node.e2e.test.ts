@@ -643,6 +643,10 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
       return [
         imageCheckPod(`help-${id}`, images[name].ref, { args: ["--help"] }),
         imageCheckPod(`time-${id}`, images[name].ref, { command: timeHelpCommand(entries[name]) }),
+        // The two programs report the commit their image was built from (a build argument).
+        ...(name === "sampleBackend"
+          ? []
+          : [imageCheckPod(`version-${id}`, images[name].ref, { args: ["--version"] })]),
       ];
     });
     const startMs: Record<string, number> = {};
@@ -664,6 +668,10 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
       );
       const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
       expect({ name, exitCode: terminated?.exitCode }).toEqual({ name, exitCode: 0 });
+      if (name.startsWith("version-")) {
+        const out = await core.readNamespacedPodLog({ name, namespace: NS });
+        expect(out.trim(), name).toMatch(/^vmcp(-operator)? \S+ \(commit [0-9a-f]{12}\)$/);
+      }
       if (name.startsWith("time-")) {
         const report = JSON.parse(terminated?.message ?? "{}") as { status?: number; ms?: number };
         expect(report.status).toBe(0);

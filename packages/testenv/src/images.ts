@@ -210,6 +210,10 @@ export async function buildProjectImages(
           `NODE_IMAGE=${NODE_BUILD}`,
           "--build-arg",
           `RUNTIME_IMAGE=${NODE_DISTROLESS}`,
+          // Not part of the cache key: an image is rebuilt when its inputs change, and then
+          // reports the commit it was built at (`--version`, *_build_info).
+          "--build-arg",
+          `VMCP_GIT_COMMIT=${gitCommit()}`,
           "-f",
           img.dockerfile,
           "-t",
@@ -238,4 +242,10 @@ export async function buildProjectImages(
     };
   }
   return out;
+}
+
+/** The checkout's HEAD (12 hex digits), or "" outside a git checkout ("unknown" at run time). */
+function gitCommit(): string {
+  const r = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" });
+  return r.status === 0 ? r.stdout.trim() : "";
 }
