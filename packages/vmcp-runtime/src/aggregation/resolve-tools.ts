@@ -175,3 +175,34 @@ export function resolveTools(
   conflicts.sort(compareStrings);
   return out;
 }
+
+/**
+ * Keys through which the resolution of one candidate can depend on another's: the key its
+ * strategy groups by and every name it may be advertised under before `settle` (the unsanitised
+ * name is never compared). Candidates sharing no key, directly or through others, resolve
+ * independently, so resolving each such component alone gives the same tools, routes, warnings
+ * and conflicts as resolving all at once.
+ */
+export function resolutionKeys(cand: ToolCandidate, cfg: AggregationConfigInput): string[] {
+  const valid = (n: string) => `n:${isValidToolName(n) ? n : sanitizeToolName(n)}`;
+  switch (cfg.conflictResolution || "prefix") {
+    case "prefix":
+      return [
+        valid(
+          applyPrefix(
+            cfg.conflictResolutionConfig?.prefixFormat || DEFAULT_PREFIX_FORMAT,
+            cand.backend,
+            cand.name,
+          ),
+        ),
+      ];
+    case "priority":
+      return [
+        `g:${cand.name}`,
+        valid(cand.name),
+        valid(applyPrefix(DEFAULT_PREFIX_FORMAT, cand.backend, cand.name)),
+      ];
+    case "manual":
+      return [`g:${cand.originalName}`, valid(cand.name)];
+  }
+}

@@ -1,5 +1,5 @@
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
-import { aggregate } from "../aggregation/aggregate.ts";
+import { incrementalAggregator } from "../aggregation/incremental.ts";
 import { createAuditor } from "../audit/sink.ts";
 import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
@@ -8,7 +8,6 @@ import type { ResolvedSecrets } from "../config/load.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { GatewayOptions } from "./gateway.ts";
-import type { AggregateView } from "./types.ts";
 
 /** Static backends from config.yaml as registry entries (the Kubernetes source will produce the
  * same shape from MCPGroup members). */
@@ -52,7 +51,7 @@ export function gatewayOptionsFromConfig(
   }
   const out: Omit<GatewayOptions, "registry"> = {
     name: config.name,
-    aggregate: (caps) => aggregate(caps, cfgAgg) as AggregateView,
+    aggregate: incrementalAggregator(cfgAgg),
     outgoingAuth: (spec) =>
       createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
     // Anonymous means no check at all on the hot path.
