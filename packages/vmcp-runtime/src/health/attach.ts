@@ -24,7 +24,7 @@ export function startHealthMonitor(o: AttachHealthOptions): HealthMonitor {
     state: gw.state,
     target: (name) => {
       const e = gw.catalog.entry(name);
-      return e ? { spec: e.spec, dispatcher: e.pools.streams, auth: e.auth } : undefined;
+      return e ? { spec: e.spec, dispatcher: e.pools.streams, auth: e.auth, control: e.control } : undefined;
     },
     intervalMs: parseDuration(fh.healthCheckInterval),
     timeoutMs: parseDuration(fh.healthCheckTimeout),
