@@ -16,13 +16,13 @@ import { buildWorkloadConfigs, type EffectiveWorkloadConfig, shouldAdvertise } f
 // for any sequence of changes, `result` equals `aggregate` over the current listings, except that
 // warnings are sorted here (the property test compares them as sets).
 
-/** Tool candidates whose resolution depends on each other (see `resolutionKeys`). */
+/** Tool candidates whose resolution depends on each other (see `resolutionKeys`). One per
+ * tool when nothing clashes, so it holds no more than it must (no empty arrays). */
 interface Component {
   cands: ToolCandidate[];
-  keys: string[];
   resolved: ResolvedTool[];
-  warnings: string[];
-  conflicts: string[];
+  warnings?: string[];
+  conflicts?: string[];
 }
 
 interface BackendPart {
@@ -123,7 +123,7 @@ export function updateAggregate(
   const toolRoutes = new Map(prev.result.toolRoutes);
   const gone = new Set<string>();
   for (const c of affected) {
-    for (const k of c.keys) components.delete(k);
+    for (const cand of c.cands) for (const k of resolutionKeys(cand, cfg)) components.delete(k);
     noisy.delete(c);
     for (const r of c.resolved) {
       toolRoutes.delete(r.finalName);
@@ -131,10 +131,14 @@ export function updateAggregate(
     }
   }
   const added: Tool[] = [];
-  for (const c of split(pool, cfg)) {
-    c.resolved = prev.resolve(c.cands, cfg, c.warnings, c.conflicts);
-    for (const k of c.keys) components.set(k, c);
-    if (c.warnings.length > 0 || c.conflicts.length > 0) noisy.add(c);
+  for (const { cands, keys } of split(pool, cfg)) {
+    const warnings: string[] = [];
+    const conflicts: string[] = [];
+    const c: Component = { cands, resolved: prev.resolve(cands, cfg, warnings, conflicts) };
+    if (warnings.length > 0) c.warnings = warnings;
+    if (conflicts.length > 0) c.conflicts = conflicts;
+    if (c.warnings || c.conflicts) noisy.add(c);
+    for (const k of keys) components.set(k, c);
     for (const r of c.resolved) {
       toolRoutes.set(r.finalName, { backend: r.cand.backend, name: r.cand.originalName });
       if (shouldAdvertise(cfg, workloads.get(r.cand.backend), r.cand.name))
@@ -171,7 +175,7 @@ export function updateAggregate(
     otherWarnings,
     result: prev.result,
   };
-  const conflicts = [...noisy].flatMap((c) => c.conflicts).sort(compareStrings);
+  const conflicts = [...noisy].flatMap((c) => c.conflicts ?? []).sort(compareStrings);
   return {
     ...next,
     result: {
@@ -231,8 +235,12 @@ function hasOthers(c: BackendCapabilities | undefined): boolean {
   return !!c && (c.resources.length > 0 || c.resourceTemplates.length > 0 || c.prompts.length > 0);
 }
 
-/** Connected components of candidates linked by shared resolution keys (union-find). */
-function split(pool: ToolCandidate[], cfg: AggregationConfigInput): Component[] {
+/** Connected components of candidates linked by shared resolution keys (union-find), with
+ * the keys each holds. */
+function split(
+  pool: ToolCandidate[],
+  cfg: AggregationConfigInput,
+): Array<{ cands: ToolCandidate[]; keys: string[] }> {
   const parent = pool.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -251,12 +259,12 @@ function split(pool: ToolCandidate[], cfg: AggregationConfigInput): Component[] 
     }
     return keys;
   });
-  const out = new Map<number, Component>();
+  const out = new Map<number, { cands: ToolCandidate[]; keys: string[] }>();
   pool.forEach((cand, i) => {
     const root = find(i);
     let c = out.get(root);
     if (!c) {
-      c = { cands: [], keys: [], resolved: [], warnings: [], conflicts: [] };
+      c = { cands: [], keys: [] };
       out.set(root, c);
     }
     c.cands.push(cand);
@@ -282,7 +290,7 @@ function collectWarnings(s: IncrementalAggregate, sortedCaps: BackendCapabilitie
     ...s.configWarnings,
     ...presenceWarnings(s.cfg, s.workloads, new Set(s.caps.keys())),
     ...sortedCaps.flatMap((c) => s.parts.get(c.backend)?.warnings ?? []),
-    ...[...s.noisy].flatMap((c) => c.warnings).sort(compareStrings),
+    ...[...s.noisy].flatMap((c) => c.warnings ?? []).sort(compareStrings),
     ...s.otherWarnings,
   ];
 }
