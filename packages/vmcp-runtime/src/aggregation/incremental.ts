@@ -94,13 +94,14 @@ export function updateAggregate(
   changes: ReadonlyMap<string, BackendCapabilities | undefined>,
 ): IncrementalAggregate {
   const { cfg, workloads } = prev;
+  const keys = memoKeys(cfg);
   const caps = new Map(prev.caps);
   const parts = new Map(prev.parts);
   const affected = new Set<Component>();
   const pool: ToolCandidate[] = [];
   for (const [backend, next] of changes) {
     for (const cand of prev.parts.get(backend)?.candidates ?? [])
-      affected.add(prev.components.get(resolutionKeys(cand, cfg)[0]!)!);
+      affected.add(prev.components.get(keys(cand)[0]!)!);
     caps.delete(backend);
     parts.delete(backend);
     if (!next) continue;
@@ -110,7 +111,7 @@ export function updateAggregate(
     parts.set(backend, part);
     for (const cand of part.candidates) {
       pool.push(cand);
-      for (const k of resolutionKeys(cand, cfg)) {
+      for (const k of keys(cand)) {
         const c = prev.components.get(k);
         if (c) affected.add(c);
       }
@@ -123,28 +124,25 @@ export function updateAggregate(
   const toolRoutes = new Map(prev.result.toolRoutes);
   const gone = new Set<string>();
   for (const c of affected) {
-    for (const cand of c.cands) for (const k of resolutionKeys(cand, cfg)) components.delete(k);
     noisy.delete(c);
-    for (const r of c.resolved) {
-      toolRoutes.delete(r.finalName);
-      gone.add(r.finalName);
-    }
+    for (const r of c.resolved) gone.add(r.finalName);
   }
   const added: Tool[] = [];
-  for (const { cands, keys } of split(pool, cfg)) {
-    const warnings: string[] = [];
-    const conflicts: string[] = [];
-    const c: Component = { cands, resolved: prev.resolve(cands, cfg, warnings, conflicts) };
-    if (warnings.length > 0) c.warnings = warnings;
-    if (conflicts.length > 0) c.conflicts = conflicts;
+  const fresh = new Set<string>();
+  for (const c of resolveComponents(split(pool, keys), cfg, prev.resolve)) {
     if (c.warnings || c.conflicts) noisy.add(c);
-    for (const k of keys) components.set(k, c);
+    for (const cand of c.cands) for (const k of keys(cand)) components.set(k, c);
     for (const r of c.resolved) {
+      fresh.add(r.finalName);
       toolRoutes.set(r.finalName, { backend: r.cand.backend, name: r.cand.originalName });
       if (shouldAdvertise(cfg, workloads.get(r.cand.backend), r.cand.name))
         added.push({ ...r.cand.tool, name: r.finalName });
     }
   }
+  // Keys and names the re-resolved components no longer hold (a removed tool or backend).
+  for (const c of affected)
+    for (const cand of c.cands) for (const k of keys(cand)) if (components.get(k) === c) components.delete(k);
+  for (const name of gone) if (!fresh.has(name)) toolRoutes.delete(name);
 
   const backendTools = new Map(prev.result.backendTools);
   for (const backend of changes.keys()) {
@@ -235,12 +233,21 @@ function hasOthers(c: BackendCapabilities | undefined): boolean {
   return !!c && (c.resources.length > 0 || c.resourceTemplates.length > 0 || c.prompts.length > 0);
 }
 
-/** Connected components of candidates linked by shared resolution keys (union-find), with
- * the keys each holds. */
-function split(
-  pool: ToolCandidate[],
-  cfg: AggregationConfigInput,
-): Array<{ cands: ToolCandidate[]; keys: string[] }> {
+/** Resolution keys computed once per candidate and update (each is asked for several times). */
+function memoKeys(cfg: AggregationConfigInput): (cand: ToolCandidate) => string[] {
+  const memo = new Map<ToolCandidate, string[]>();
+  return (cand) => {
+    let k = memo.get(cand);
+    if (!k) {
+      k = resolutionKeys(cand, cfg);
+      memo.set(cand, k);
+    }
+    return k;
+  };
+}
+
+/** Connected components of candidates linked by shared resolution keys (union-find). */
+function split(pool: ToolCandidate[], keys: (cand: ToolCandidate) => string[]): ToolCandidate[][] {
   const parent = pool.map((_, i) => i);
   const find = (i: number): number => {
     while (parent[i] !== i) {
@@ -250,27 +257,62 @@ function split(
     return i;
   };
   const owner = new Map<string, number>();
-  const keysOf = pool.map((cand, i) => {
-    const keys = resolutionKeys(cand, cfg);
-    for (const k of keys) {
+  pool.forEach((cand, i) => {
+    for (const k of keys(cand)) {
       const o = owner.get(k);
       if (o === undefined) owner.set(k, i);
       else parent[find(i)] = find(o);
     }
-    return keys;
   });
-  const out = new Map<number, { cands: ToolCandidate[]; keys: string[] }>();
+  const out = new Map<number, ToolCandidate[]>();
   pool.forEach((cand, i) => {
     const root = find(i);
-    let c = out.get(root);
-    if (!c) {
-      c = { cands: [], keys: [] };
-      out.set(root, c);
-    }
-    c.cands.push(cand);
-    for (const k of keysOf[i]!) if (owner.get(k) === i) c.keys.push(k);
+    const c = out.get(root);
+    if (c) c.push(cand);
+    else out.set(root, [cand]);
   });
   return [...out.values()];
+}
+
+/**
+ * Resolves each component on its own (so its warnings and conflicts are its own), except that
+ * the single-tool components, the usual case, go to the resolver together: one call instead of
+ * one per tool. Independent candidates resolve the same together as alone, and when that call
+ * warns about anything they are resolved one by one so each warning finds its component.
+ */
+function resolveComponents(
+  groups: ToolCandidate[][],
+  cfg: AggregationConfigInput,
+  resolve: ResolveFn,
+): Component[] {
+  const out: Component[] = [];
+  const one = (cands: ToolCandidate[]) => {
+    const warnings: string[] = [];
+    const conflicts: string[] = [];
+    const c: Component = { cands, resolved: resolve(cands, cfg, warnings, conflicts) };
+    if (warnings.length > 0) c.warnings = warnings;
+    if (conflicts.length > 0) c.conflicts = conflicts;
+    out.push(c);
+  };
+  const singles = groups.filter((g) => g.length === 1);
+  for (const g of groups) if (g.length > 1) one(g);
+  if (singles.length < 2) {
+    for (const g of singles) one(g);
+    return out;
+  }
+  const warnings: string[] = [];
+  const conflicts: string[] = [];
+  const together = resolve(singles.flat(), cfg, warnings, conflicts);
+  if (warnings.length > 0 || conflicts.length > 0) {
+    for (const g of singles) one(g);
+    return out;
+  }
+  const byCand = new Map(together.map((r) => [r.cand, r]));
+  for (const cands of singles) {
+    const r = byCand.get(cands[0]!);
+    out.push({ cands, resolved: r ? [r] : [] });
+  }
+  return out;
 }
 
 function mergeSorted(a: Tool[], b: Tool[]): Tool[] {

@@ -181,10 +181,11 @@ export function resolveTools(
  * strategy groups by and every name it may be advertised under before `settle` (the unsanitised
  * name is never compared). Candidates sharing no key, directly or through others, resolve
  * independently, so resolving each such component alone gives the same tools, routes, warnings
- * and conflicts as resolving all at once.
+ * and conflicts as resolving all at once. Group keys and names share one namespace: a group key
+ * equal to an unrelated name only joins two components, which is never wrong, only less narrow.
  */
 export function resolutionKeys(cand: ToolCandidate, cfg: AggregationConfigInput): string[] {
-  const valid = (n: string) => `n:${isValidToolName(n) ? n : sanitizeToolName(n)}`;
+  const valid = (n: string) => (isValidToolName(n) ? n : sanitizeToolName(n));
   switch (cfg.conflictResolution || "prefix") {
     case "prefix":
       return [
@@ -198,11 +199,15 @@ export function resolutionKeys(cand: ToolCandidate, cfg: AggregationConfigInput)
       ];
     case "priority":
       return [
-        `g:${cand.name}`,
+        cand.name,
         valid(cand.name),
         valid(applyPrefix(DEFAULT_PREFIX_FORMAT, cand.backend, cand.name)),
       ];
     case "manual":
-      return [`g:${cand.originalName}`, valid(cand.name)];
+      return [cand.originalName, valid(cand.name)];
   }
+}
+
+function distinct(...keys: string[]): string[] {
+  return keys.filter((k, i) => keys.indexOf(k) === i);
 }
