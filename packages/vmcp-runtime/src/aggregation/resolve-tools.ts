@@ -198,16 +198,17 @@ export function resolutionKeys(cand: ToolCandidate, cfg: AggregationConfigInput)
         ),
       ];
     case "priority":
-      return [
+      return distinct(
         cand.name,
         valid(cand.name),
         valid(applyPrefix(DEFAULT_PREFIX_FORMAT, cand.backend, cand.name)),
-      ];
+      );
     case "manual":
-      return [cand.originalName, valid(cand.name)];
+      return distinct(cand.originalName, valid(cand.name));
   }
 }
 
+/** Usually the name is valid and not renamed, so the keys repeat. */
 function distinct(...keys: string[]): string[] {
   return keys.filter((k, i) => keys.indexOf(k) === i);
 }
