@@ -44,6 +44,11 @@ export interface IncrementalAggregate {
   readonly parts: ReadonlyMap<string, BackendPart>;
   /** Resolution key -> the component holding every candidate with that key. */
   readonly components: ReadonlyMap<string, Component>;
+  /** Candidates so linked that splitting them does not pay (see `updateAggregate`): one
+   * component, not in `components`; a key found nowhere else may belong to it. */
+  readonly linked: Component | undefined;
+  /** Smallest re-resolution considered for `linked` (tests lower it). */
+  readonly linkedAbove: number;
   /** Components with warnings or conflicts, so collecting them does not visit every component. */
   readonly noisy: ReadonlySet<Component>;
   readonly otherWarnings: readonly string[];
@@ -54,6 +59,7 @@ export function emptyIncremental(
   cfg: AggregationConfigInput,
   opts: AggregateOptions = {},
   resolve: ResolveFn = resolveTools,
+  linkedAbove = 64,
 ): IncrementalAggregate {
   const configWarnings: string[] = [];
   const workloads = buildWorkloadConfigs(cfg, opts, configWarnings);
@@ -65,6 +71,8 @@ export function emptyIncremental(
     caps: new Map(),
     parts: new Map(),
     components: new Map(),
+    linked: undefined,
+    linkedAbove,
     noisy: new Set(),
     otherWarnings: [],
     result: {
@@ -97,11 +105,11 @@ export function updateAggregate(
   const keys = memoKeys(cfg);
   const caps = new Map(prev.caps);
   const parts = new Map(prev.parts);
+  const owner = (k: string) => prev.components.get(k) ?? prev.linked;
   const affected = new Set<Component>();
   const pool: ToolCandidate[] = [];
   for (const [backend, next] of changes) {
-    for (const cand of prev.parts.get(backend)?.candidates ?? [])
-      affected.add(prev.components.get(keys(cand)[0]!)!);
+    for (const cand of prev.parts.get(backend)?.candidates ?? []) affected.add(owner(keys(cand)[0]!)!);
     caps.delete(backend);
     parts.delete(backend);
     if (!next) continue;
@@ -112,12 +120,25 @@ export function updateAggregate(
     for (const cand of part.candidates) {
       pool.push(cand);
       for (const k of keys(cand)) {
-        const c = prev.components.get(k);
+        const c = owner(k);
         if (c) affected.add(c);
       }
     }
   }
+  let changed = pool.length;
   for (const c of affected) for (const cand of c.cands) if (!changes.has(cand.backend)) pool.push(cand);
+  for (const b of changes.keys()) changed += prev.parts.get(b)?.candidates.length ?? 0;
+  let total = 0;
+  for (const p of parts.values()) total += p.candidates.length;
+  // A small change that drags in most tools (every backend offering the same names) re-resolves
+  // them all whatever is done; splitting them again each time would only add bookkeeping, so
+  // they stay one component until a large change (a re-listing of most backends) splits them.
+  // (There is at most one such component: an untouched one stays, and the rest are split.)
+  const asOne =
+    (!prev.linked || affected.has(prev.linked)) &&
+    pool.length > prev.linkedAbove &&
+    pool.length * 2 > total &&
+    changed * 4 < pool.length;
 
   const components = new Map(prev.components);
   const noisy = new Set(prev.noisy);
@@ -129,9 +150,11 @@ export function updateAggregate(
   }
   const added: Tool[] = [];
   const fresh = new Set<string>();
-  for (const c of resolveComponents(split(pool, keys), cfg, prev.resolve)) {
+  let linked = prev.linked && !affected.has(prev.linked) ? prev.linked : undefined;
+  for (const c of resolveComponents(asOne ? [pool] : split(pool, keys), cfg, prev.resolve)) {
     if (c.warnings || c.conflicts) noisy.add(c);
-    for (const cand of c.cands) for (const k of keys(cand)) components.set(k, c);
+    if (asOne) linked = c;
+    else for (const cand of c.cands) for (const k of keys(cand)) components.set(k, c);
     for (const r of c.resolved) {
       fresh.add(r.finalName);
       toolRoutes.set(r.finalName, { backend: r.cand.backend, name: r.cand.originalName });
@@ -140,8 +163,10 @@ export function updateAggregate(
     }
   }
   // Keys and names the re-resolved components no longer hold (a removed tool or backend).
-  for (const c of affected)
+  for (const c of affected) {
+    if (c === prev.linked) continue; // not in `components`
     for (const cand of c.cands) for (const k of keys(cand)) if (components.get(k) === c) components.delete(k);
+  }
   for (const name of gone) if (!fresh.has(name)) toolRoutes.delete(name);
 
   const backendTools = new Map(prev.result.backendTools);
@@ -169,6 +194,7 @@ export function updateAggregate(
     caps,
     parts,
     components,
+    linked,
     noisy,
     otherWarnings,
     result: prev.result,

@@ -81,32 +81,44 @@ function comparable(r: AggregateResult) {
 }
 
 describe("incremental aggregation", () => {
+  // linkedAbove 0: any change that drags in most tools keeps them as one component, so that
+  // path is exercised by listings this small too.
   it("after any sequence of listing changes, equals the full aggregation of the current listings", () => {
     fc.assert(
-      fc.property(cfgArb, fc.array(step, { minLength: 1, maxLength: 12 }), (cfg, steps) => {
-        let state = emptyIncremental(cfg);
-        const current = new Map<string, BackendCapabilities>();
-        expect(comparable(state.result)).toEqual(comparable(aggregate([], cfg)));
-        for (const [name, next] of steps) {
-          if (next) current.set(name, next);
-          else current.delete(name);
-          state = updateAggregate(state, new Map([[name, next]]));
-          expect(comparable(state.result)).toEqual(comparable(aggregate([...current.values()], cfg)));
-        }
-      }),
+      fc.property(
+        cfgArb,
+        fc.array(step, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom(0, 64),
+        (cfg, steps, linkedAbove) => {
+          let state = emptyIncremental(cfg, {}, resolveTools, linkedAbove);
+          const current = new Map<string, BackendCapabilities>();
+          expect(comparable(state.result)).toEqual(comparable(aggregate([], cfg)));
+          for (const [name, next] of steps) {
+            if (next) current.set(name, next);
+            else current.delete(name);
+            state = updateAggregate(state, new Map([[name, next]]));
+            expect(comparable(state.result)).toEqual(comparable(aggregate([...current.values()], cfg)));
+          }
+        },
+      ),
       { numRuns: 400 },
     );
   });
 
   it("several backends changed at once give the same view as one at a time", () => {
     fc.assert(
-      fc.property(cfgArb, fc.array(step, { minLength: 1, maxLength: 8 }), (cfg, steps) => {
-        const batch = new Map(steps);
-        let one = emptyIncremental(cfg);
-        for (const [name, next] of batch) one = updateAggregate(one, new Map([[name, next]]));
-        const all = updateAggregate(emptyIncremental(cfg), batch);
-        expect(comparable(all.result)).toEqual(comparable(one.result));
-      }),
+      fc.property(
+        cfgArb,
+        fc.array(step, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom(0, 64),
+        (cfg, steps, linkedAbove) => {
+          const batch = new Map(steps);
+          let one = emptyIncremental(cfg, {}, resolveTools, linkedAbove);
+          for (const [name, next] of batch) one = updateAggregate(one, new Map([[name, next]]));
+          const all = updateAggregate(emptyIncremental(cfg, {}, resolveTools, linkedAbove), batch);
+          expect(comparable(all.result)).toEqual(comparable(one.result));
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -160,6 +172,29 @@ describe("incremental aggregation", () => {
     expect(sorted(seen)).toEqual(["b.shared"]);
     expect(state.result.toolRoutes.get("shared")).toEqual({ backend: "b", name: "shared" });
     expect(state.result.tools.map((t) => t.name)).toEqual(["only_b", "only_c", "shared"]);
+  });
+
+  it("when every backend offers the same names, a change resolves them in one call, as a full aggregation would", () => {
+    const calls: number[] = [];
+    const spy: ResolveFn = (cands, ...rest) => {
+      calls.push(cands.length);
+      return resolveTools(cands, ...rest);
+    };
+    const cfg: AggregationConfigInput = {
+      conflictResolution: "priority",
+      conflictResolutionConfig: { priorityOrder: ["b3"] },
+    };
+    const names = Array.from({ length: 20 }, (_, i) => `tool_${i}`);
+    const all = new Map(Array.from({ length: 50 }, (_, i) => [`b${i}`, backend(`b${i}`, names)]));
+    let state = updateAggregate(emptyIncremental(cfg, {}, spy), all);
+    for (const changed of ["b7", "b3", "b7"]) {
+      calls.length = 0;
+      const next = backend(changed, changed === "b3" ? names.slice(1) : names);
+      all.set(changed, next);
+      state = updateAggregate(state, new Map([[changed, next]]));
+      expect(calls).toEqual([50 * 20 - (all.get("b3")!.tools.length === 19 ? 1 : 0)]);
+      expect(comparable(state.result)).toEqual(comparable(aggregate([...all.values()], cfg)));
+    }
   });
 
   it("the aggregator keeps the previous view when no listing changed, and tells changes by listing identity", () => {
