@@ -2,6 +2,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import type { CallCancel } from "./cancel.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";
@@ -134,7 +135,7 @@ export class SseBackendSession implements BackendSession {
     }
   }
 
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     if (this.#closed || !this.#transport) {
       throw new BackendError(this.backend, "unreachable", `backend '${this.backend}' SSE session is closed`);
     }
@@ -148,7 +149,7 @@ export class SseBackendSession implements BackendSession {
         reject(e);
       }, this.#o.timeoutMs);
       this.#pending.set(key, { sink, progressToken: meta?.progressToken, timer, resolve, reject });
-      signal.addEventListener(
+      cancel.signal.addEventListener(
         "abort",
         () => {
           if (!this.#pending.delete(key)) return;
