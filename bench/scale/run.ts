@@ -3,7 +3,8 @@
 // same run. Prints, per B: start to first complete tools/list, RSS after start and after load,
 // tools/list p50/p99 at c=1 and c=16, /status p50 (the status snapshot plus its JSON), and a
 // sessions scenario (S sessions, each initialize + one tools/call): errors, p50/p99, RSS per
-// session, connections from the gateway to the backends.
+// session, connections from the gateway to the backends, the gateway's own latency for those
+// calls (its request histogram), and the health checks per second the backends saw.
 //   node bench/scale/run.ts [--backends 10,50,200] [--tools 50] [--sessions 1000]
 //     [--baseline-root /work/main] [--lists 200] [--target spread|one]
 import { type ChildProcess, spawn } from "node:child_process";
@@ -23,8 +24,16 @@ const { values } = parseArgs({
     "baseline-root": { type: "string" },
     /** spread: session i calls backend i mod B; one: every session calls b0. */
     target: { type: "string", default: "spread" },
+    /** Seconds of health checks counted at the backends after start (one default interval). */
+    "probe-window": { type: "string", default: "30" },
   },
 });
+const PROBE_WINDOW_MS = Number(values["probe-window"]) * 1000;
+/** As the runtime image runs it (its NODE_OPTIONS): without the flag V8 sizes the young
+ * generation from the machine's memory (128 MiB of RSS on a 24 GiB machine). */
+const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "--max-semi-space-size=2")
+  .split(" ")
+  .filter(Boolean);
 const LEVELS = values.backends.split(",").map(Number);
 const T = Number(values.tools);
 const S = Number(values.sessions);
@@ -94,15 +103,89 @@ function connectionsTo(ports: Set<number>): number {
   return n;
 }
 
-async function startBackends(b: number): Promise<{ urls: string[]; child: ChildProcess }> {
+interface Backends {
+  urls: string[];
+  child: ChildProcess;
+  /** Times (ms since epoch) the backends saw a health check (a new session or a ping) since
+   * the last call. */
+  probes(): Promise<number[]>;
+}
+
+async function startBackends(b: number): Promise<Backends> {
   const child = track(
     spawn(process.execPath, [join(root, "bench/scale/backend-host.ts")], {
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
       env: { ...process.env, SCALE_BACKENDS: String(b), SCALE_TOOLS: String(T) },
     }),
   );
-  const line = await waitForLine(child, (l) => (l.startsWith("{") ? l : undefined));
-  return { urls: (JSON.parse(line) as { urls: string[] }).urls, child };
+  const waiting: Array<(probes: number[]) => void> = [];
+  const urls = new Promise<string[]>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`backend host exited early (${code})`)));
+    createInterface({ input: child.stdout! }).on("line", (l) => {
+      if (!l.startsWith("{")) return;
+      const o = JSON.parse(l) as { urls?: string[]; probes?: number[] };
+      if (o.urls) resolve(o.urls);
+      if (o.probes) waiting.shift()?.(o.probes);
+    });
+  });
+  return {
+    urls: await urls,
+    child,
+    probes: () =>
+      new Promise((resolve) => {
+        waiting.push(resolve);
+        child.stdin!.write("probes\n");
+      }),
+  };
+}
+
+/** Health checks per second in 3-second windows over [from, to): mean and the busiest window. */
+function probeRate(times: number[], from: number, to: number): { mean: number; max: number } {
+  const W = 3000;
+  const n = Math.max(1, Math.floor((to - from) / W));
+  const counts = new Array<number>(n).fill(0);
+  for (const t of times) {
+    const i = Math.floor((t - from) / W);
+    if (i >= 0 && i < n) counts[i]! += 1;
+  }
+  const total = counts.reduce((a, c) => a + c, 0);
+  return { mean: total / n / (W / 1000), max: Math.max(...counts) / (W / 1000) };
+}
+
+/** vmcp_request_duration_seconds buckets (cumulative, per bound) summed over backends, for some
+ * methods, from a /metrics scrape. */
+async function durationBuckets(base: string, methods: string[]): Promise<Map<number, number>> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const line of text.split("\n")) {
+    const m = /^vmcp_request_duration_seconds_bucket\{(.*)\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const method = /method="([^"]*)"/.exec(m[1]!)?.[1];
+    const le = /le="([^"]*)"/.exec(m[1]!)?.[1];
+    if (!method || !le || !methods.includes(method)) continue;
+    const bound = le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le);
+    out.set(bound, (out.get(bound) ?? 0) + Number(m[2]));
+  }
+  return out;
+}
+
+/** A quantile (ms) of the difference of two bucket scrapes, interpolated within its bucket as
+ * Prometheus' histogram_quantile does. */
+function bucketQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
+  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const cum = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
+  const total = cum[cum.length - 1] ?? 0;
+  if (total === 0) return Number.NaN;
+  const rank = q * total;
+  for (let i = 0; i < bounds.length; i++) {
+    if (cum[i]! < rank) continue;
+    const lo = i === 0 ? 0 : bounds[i - 1]!;
+    const hi = bounds[i]!;
+    if (!Number.isFinite(hi)) return lo * 1000;
+    const below = i === 0 ? 0 : cum[i - 1]!;
+    return (lo + ((hi - lo) * (rank - below)) / (cum[i]! - below)) * 1000;
+  }
+  return Number.NaN;
 }
 
 async function startGateway(
@@ -138,7 +221,7 @@ async function startGateway(
     spawn(
       process.execPath,
       [
-        ...(process.env.BENCH_GATEWAY_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+        ...GATEWAY_NODE_ARGS,
         join(checkout, "packages/vmcp-runtime/src/main.ts"),
         "serve",
         "--config",
@@ -230,8 +313,14 @@ interface Row {
   sessErrors: number;
   sessP50: number;
   sessP99: number;
+  /** Gateway-side (its own histogram): initialize and tools/call of the sessions scenario. */
+  gwP50: number;
+  gwP99: number;
   rssPerSession: number;
   conns: number;
+  /** Health checks per second seen by the backends: mean and busiest 3-second window. */
+  probesMean: number;
+  probesMax: number;
 }
 
 async function measure(
@@ -240,6 +329,7 @@ async function measure(
   b: number,
   urls: string[],
   ports: Set<number>,
+  backends: Backends,
 ): Promise<Row> {
   const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-scale-"));
   const gw = await startGateway(checkout, urls, dir);
@@ -250,6 +340,8 @@ async function measure(
     const tools = (first.json as { result: { tools: unknown[] } }).result.tools.length;
     if (tools !== b * T) throw new Error(`${path}: tools/list has ${tools} tools, expected ${b * T}`);
     const listBytes = JSON.stringify(first.json).length;
+    await backends.probes(); // start-up's own checks are not the schedule
+    const probesFrom = Date.now();
     const rssStart = rssMiB(pid);
     const list = () => rpc(gw.url, { jsonrpc: "2.0", id: 2, method: "tools/list" }, sid);
     await timed(Math.min(20, LISTS), 1, list);
@@ -261,7 +353,13 @@ async function measure(
     cpu0 = cpuUs(pid);
     const st = await timed(100, 1, async () => (await fetch(`${base}/status`)).text());
     const statusCpuMs = (cpuUs(pid) - cpu0) / 100 / 1000;
+    const idle = probesFrom + PROBE_WINDOW_MS - Date.now();
+    if (idle > 0) await new Promise((r) => setTimeout(r, idle));
+    const probesTo = Date.now();
+    const rate = probeRate(await backends.probes(), probesFrom, probesTo);
     // Sessions: S clients, each initialize + one tools/call, 50 at a time.
+    const SESSION_METHODS = ["initialize", "tools/call"];
+    const gw0 = await durationBuckets(base, SESSION_METHODS);
     const before = rssMiB(pid);
     let errors = 0;
     let peakConns = 0;
@@ -293,6 +391,7 @@ async function measure(
     clearInterval(probe);
     peakConns = Math.max(peakConns, connectionsTo(ports));
     const rssLoad = rssMiB(pid);
+    const gw1 = await durationBuckets(base, SESSION_METHODS);
     return {
       path,
       b,
@@ -308,8 +407,12 @@ async function measure(
       sessErrors: errors,
       sessP50: pct(lat, 50),
       sessP99: pct(lat, 99),
+      gwP50: bucketQuantile(gw0, gw1, 0.5),
+      gwP99: bucketQuantile(gw0, gw1, 0.99),
       rssPerSession: (rssLoad - before) / S,
       conns: peakConns,
+      probesMean: rate.mean,
+      probesMax: rate.max,
     };
   } finally {
     gw.child.kill("SIGTERM");
@@ -324,7 +427,7 @@ for (const b of LEVELS) {
   const ports = new Set(backends.urls.map((u) => Number(new URL(u).port)));
   try {
     for (const [path, checkout] of checkouts) {
-      const r = await measure(path, checkout, b, backends.urls, ports);
+      const r = await measure(path, checkout, b, backends.urls, ports, backends);
       rows.push(r);
       console.error(JSON.stringify(r));
     }
@@ -336,15 +439,15 @@ for (const b of LEVELS) {
 
 const f = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `\nT=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
+  `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
-  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | MiB per session | conns to backends (peak) |",
+  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | conns to backends (peak) | probes/s mean / max (3 s) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows)
   console.log(
-    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.rssPerSession, 3)} | ${r.conns} |`,
+    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
   );
 if (checkouts.length > 1) {
   console.log("\nratios this / baseline (lower is better):");

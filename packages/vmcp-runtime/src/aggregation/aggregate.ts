@@ -11,7 +11,12 @@ import type {
   BackendCapabilities,
   Route,
 } from "./types.ts";
-import { applyOverride, buildWorkloadConfigs, shouldAdvertise } from "./workload-config.ts";
+import {
+  applyOverride,
+  buildWorkloadConfigs,
+  type EffectiveWorkloadConfig,
+  shouldAdvertise,
+} from "./workload-config.ts";
 
 export { AggregationError } from "./errors.ts";
 export { TOOL_NAME_PATTERN } from "./tool-names.ts";
@@ -27,60 +32,16 @@ export function aggregate(
   opts: AggregateOptions = {},
 ): AggregateResult {
   const warnings: string[] = [];
-  const sortedCaps = [...caps].sort((a, b) => compareStrings(a.backend, b.backend));
-  const dupes = sortedCaps.filter((c, i) => i > 0 && sortedCaps[i - 1]!.backend === c.backend);
-  if (dupes.length > 0) {
-    throw new AggregationError(
-      "backend names must be unique",
-      [...new Set(dupes.map((d) => d.backend))].map((b) => `backend "${b}" appears more than once`),
-    );
-  }
-
+  const sortedCaps = sortUnique(caps);
   const workloads = buildWorkloadConfigs(cfg, opts, warnings);
-  const present = new Set(sortedCaps.map((c) => c.backend));
-  for (const w of [...workloads.keys()].sort(compareStrings)) {
-    if (!present.has(w)) {
-      warnings.push(`aggregation.tools: workload "${w}" matches no backend; its settings are not applied`);
-    }
-  }
-
-  if (cfg.conflictResolution === "priority") {
-    for (const b of cfg.conflictResolutionConfig?.priorityOrder ?? []) {
-      if (!present.has(b)) warnings.push(`priorityOrder: "${b}" matches no backend`);
-    }
-  }
+  warnings.push(...presenceWarnings(cfg, workloads, new Set(sortedCaps.map((c) => c.backend))));
 
   const candidates: ToolCandidate[] = [];
   const backendTools = new Map<string, Map<string, string>>();
   for (const c of sortedCaps) {
-    const wl = workloads.get(c.backend);
-    const index = new Map<string, string>();
-    backendTools.set(c.backend, index);
-    const seen = new Set<string>();
-    const first = candidates.length;
-    for (const tool of [...c.tools].sort((a, b) => compareStrings(a.name, b.name))) {
-      if (seen.has(tool.name)) {
-        warnings.push(
-          `backend ${c.backend} lists tool "${tool.name}" more than once; the first copy is used`,
-        );
-        continue;
-      }
-      seen.add(tool.name);
-      const override = wl?.overrides.get(tool.name);
-      const effective = applyOverride(tool, override);
-      index.set(tool.name, tool.name);
-      candidates.push({
-        backend: c.backend,
-        originalName: tool.name,
-        name: effective.name,
-        tool: effective,
-        override,
-      });
-    }
-    // Aliases second, so a real backend tool name always wins over another tool's override name.
-    for (const cand of candidates.slice(first)) {
-      if (!index.has(cand.name)) index.set(cand.name, cand.originalName);
-    }
+    const own = backendCandidates(c, workloads.get(c.backend), warnings);
+    backendTools.set(c.backend, own.index);
+    candidates.push(...own.candidates);
   }
 
   const conflicts: string[] = [];
@@ -110,6 +71,71 @@ export function aggregate(
     conflicts,
     backendTools,
   };
+}
+
+/** `caps` sorted by backend; throws when a backend name appears twice. */
+export function sortUnique(caps: BackendCapabilities[]): BackendCapabilities[] {
+  const sortedCaps = [...caps].sort((a, b) => compareStrings(a.backend, b.backend));
+  const dupes = sortedCaps.filter((c, i) => i > 0 && sortedCaps[i - 1]!.backend === c.backend);
+  if (dupes.length > 0) {
+    throw new AggregationError(
+      "backend names must be unique",
+      [...new Set(dupes.map((d) => d.backend))].map((b) => `backend "${b}" appears more than once`),
+    );
+  }
+  return sortedCaps;
+}
+
+/** Settings that name a backend which is not there. */
+export function presenceWarnings(
+  cfg: AggregationConfigInput,
+  workloads: ReadonlyMap<string, EffectiveWorkloadConfig>,
+  present: ReadonlySet<string>,
+): string[] {
+  const warnings: string[] = [];
+  for (const w of [...workloads.keys()].sort(compareStrings)) {
+    if (!present.has(w)) {
+      warnings.push(`aggregation.tools: workload "${w}" matches no backend; its settings are not applied`);
+    }
+  }
+  if (cfg.conflictResolution === "priority") {
+    for (const b of cfg.conflictResolutionConfig?.priorityOrder ?? []) {
+      if (!present.has(b)) warnings.push(`priorityOrder: "${b}" matches no backend`);
+    }
+  }
+  return warnings;
+}
+
+/** One backend's tools after its workload's overrides, and its name index for `<workload>.<tool>`
+ * refs: what depends on that backend alone. */
+export function backendCandidates(
+  c: BackendCapabilities,
+  wl: EffectiveWorkloadConfig | undefined,
+  warnings: string[],
+): { candidates: ToolCandidate[]; index: Map<string, string> } {
+  const candidates: ToolCandidate[] = [];
+  const index = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const tool of [...c.tools].sort((a, b) => compareStrings(a.name, b.name))) {
+    if (seen.has(tool.name)) {
+      warnings.push(`backend ${c.backend} lists tool "${tool.name}" more than once; the first copy is used`);
+      continue;
+    }
+    seen.add(tool.name);
+    const override = wl?.overrides.get(tool.name);
+    const effective = applyOverride(tool, override);
+    index.set(tool.name, tool.name);
+    candidates.push({
+      backend: c.backend,
+      originalName: tool.name,
+      name: effective.name,
+      tool: effective,
+      override,
+    });
+  }
+  // Aliases second, so a real backend tool name always wins over another tool's override name.
+  for (const cand of candidates) if (!index.has(cand.name)) index.set(cand.name, cand.originalName);
+  return { candidates, index };
 }
 
 /**

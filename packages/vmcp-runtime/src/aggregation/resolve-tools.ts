@@ -175,3 +175,40 @@ export function resolveTools(
   conflicts.sort(compareStrings);
   return out;
 }
+
+/**
+ * Keys through which the resolution of one candidate can depend on another's: the key its
+ * strategy groups by and every name it may be advertised under before `settle` (the unsanitised
+ * name is never compared). Candidates sharing no key, directly or through others, resolve
+ * independently, so resolving each such component alone gives the same tools, routes, warnings
+ * and conflicts as resolving all at once. Group keys and names share one namespace: a group key
+ * equal to an unrelated name only joins two components, which is never wrong, only less narrow.
+ */
+export function resolutionKeys(cand: ToolCandidate, cfg: AggregationConfigInput): string[] {
+  const valid = (n: string) => (isValidToolName(n) ? n : sanitizeToolName(n));
+  switch (cfg.conflictResolution || "prefix") {
+    case "prefix":
+      return [
+        valid(
+          applyPrefix(
+            cfg.conflictResolutionConfig?.prefixFormat || DEFAULT_PREFIX_FORMAT,
+            cand.backend,
+            cand.name,
+          ),
+        ),
+      ];
+    case "priority":
+      return distinct(
+        cand.name,
+        valid(cand.name),
+        valid(applyPrefix(DEFAULT_PREFIX_FORMAT, cand.backend, cand.name)),
+      );
+    case "manual":
+      return distinct(cand.originalName, valid(cand.name));
+  }
+}
+
+/** Usually the name is valid and not renamed, so the keys repeat. */
+function distinct(...keys: string[]): string[] {
+  return keys.filter((k, i) => keys.indexOf(k) === i);
+}

@@ -168,6 +168,14 @@ export class ControlClient {
     };
   }
 
+  /** `ping` on the established session (health checks reuse it); false when there is none. */
+  async ping(timeoutMs: number, signal: AbortSignal): Promise<boolean> {
+    const c = this.#client;
+    if (!c) return false;
+    await c.ping({ timeout: timeoutMs, signal });
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     const c = this.#client;

@@ -1,4 +1,5 @@
 import type { BackendSpec } from "../registry/types.ts";
+import type { ControlClient } from "./control-client.ts";
 import { type BackendPools, createBackendPools, type PoolOptions } from "./pools.ts";
 import type { OutgoingAuth } from "./types.ts";
 
@@ -7,6 +8,8 @@ export interface PooledBackend {
   spec: BackendSpec;
   pools: BackendPools;
   auth: OutgoingAuth;
+  /** The catalog's control session with the backend, once it has set one up. */
+  control?: Pick<ControlClient, "ping"> | undefined;
 }
 
 export interface BackendPoolOptions {

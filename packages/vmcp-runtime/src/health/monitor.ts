@@ -215,7 +215,12 @@ export class HealthMonitor implements RuntimeHealth {
     if (t.probing || t.stopped) return;
     const b = this.#o.pool.get(t.name);
     if (!b) return;
-    const target: ProbeTarget = { spec: b.spec, dispatcher: b.pools.streams, auth: b.auth };
+    const target: ProbeTarget = {
+      spec: b.spec,
+      dispatcher: b.pools.streams,
+      auth: b.auth,
+      control: b.control,
+    };
     t.probing = true;
     try {
       const probe = this.#o.probe ?? probeBackend;

@@ -3,9 +3,11 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
+  ErrorCode,
   ListPromptsResultSchema,
   ListResourcesResultSchema,
   ListToolsResultSchema,
+  McpError,
 } from "@modelcontextprotocol/sdk/types.js";
 import { type Dispatcher, fetch as undiciFetch } from "undici";
 import type { OutgoingAuth } from "../backends/types.ts";
@@ -16,6 +18,13 @@ export interface ProbeTarget {
   spec: Pick<BackendSpec, "name" | "url" | "transport">;
   dispatcher: Dispatcher;
   auth: OutgoingAuth;
+  /** The gateway's own session with the backend (the catalog's control session). */
+  control?: ControlPing | undefined;
+}
+
+export interface ControlPing {
+  /** `ping` on the established session; false when there is none to reuse. */
+  ping(timeoutMs: number, signal: AbortSignal): Promise<boolean>;
 }
 
 function codeChain(err: unknown): string[] {
@@ -53,12 +62,48 @@ export function classifyFailure(
 }
 
 /**
- * One active health check: a fresh MCP session with the backend's own outgoing auth (marked as a
+ * One active health check. A `ping` on the control session when there is one: one small request,
+ * where a new session costs the backend an initialize, a listing of every capability and a
+ * DELETE (docs/performance.md, "Health probes", has the measurement). A ping that times out or
+ * finds the port closed is the verdict (a new session would see the same, only later); any
+ * other failure (session expired, ping not implemented, an HTTP error) is checked with a new
+ * session, so the verdict is never worse than a full check would give.
+ */
+export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<CheckResult> {
+  if (t.control) {
+    const pinged = await pingControl(t.control, timeoutMs);
+    if (pinged) return pinged;
+  }
+  return probeNewSession(t, timeoutMs);
+}
+
+async function pingControl(control: ControlPing, timeoutMs: number): Promise<CheckResult | undefined> {
+  const started = performance.now();
+  const abort = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    abort.abort(new DOMException("health check timed out", "TimeoutError"));
+  }, timeoutMs);
+  try {
+    if (!(await control.ping(timeoutMs, abort.signal))) return undefined;
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    const sdkTimeout = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+    const r = classifyFailure(err, undefined, timedOut || sdkTimeout);
+    return !r.ok && (r.kind === "timeout" || r.kind === "refused") ? r : undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A check on a fresh MCP session with the backend's own outgoing auth (marked as a
  * health check, so token exchange uses client credentials), `initialize`, then one page of every
  * capability the backend advertises (never an unadvertised one: TS-SDK servers answer -32601),
  * then the session is terminated so probes never leak backend sessions.
  */
-export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<CheckResult> {
+export async function probeNewSession(t: ProbeTarget, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
   const abort = new AbortController();
   let timedOut = false;

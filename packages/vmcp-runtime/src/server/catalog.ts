@@ -160,7 +160,8 @@ export class Catalog {
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const { pools, auth } = await this.#o.pool.open(spec);
+        const pooled = await this.#o.pool.open(spec);
+        const { pools, auth } = pooled;
         const entry: BackendEntry = {
           spec,
           pools,
@@ -182,6 +183,7 @@ export class Catalog {
           closed: false,
         };
         this.#entries.set(spec.name, entry);
+        pooled.control = entry.control; // health checks ping on it
         return entry;
       } catch (err) {
         const msg = `backend '${spec.name}' cannot be set up: ${err instanceof Error ? err.message : String(err)}`;

@@ -1,5 +1,5 @@
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
-import { aggregate } from "../aggregation/aggregate.ts";
+import { incrementalAggregator } from "../aggregation/incremental.ts";
 import { createAuditor } from "../audit/sink.ts";
 import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
@@ -10,7 +10,7 @@ import type { ResolvedSecrets } from "../config/load.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { GatewayOptions } from "./gateway.ts";
-import type { AggregateFn, AggregateView } from "./types.ts";
+import type { AggregateFn } from "./types.ts";
 
 /** Static backends from config.yaml as registry entries (the Kubernetes source will produce the
  * same shape from MCPGroup members). */
@@ -48,7 +48,7 @@ export type BackendOptions = BackendPoolOptions & { aggregate: AggregateFn };
 export function backendOptionsFromConfig(config: VmcpConfig, secrets: ResolvedSecrets): BackendOptions {
   const cfgAgg = config.aggregation;
   const out: BackendOptions = {
-    aggregate: (caps) => aggregate(caps, cfgAgg) as AggregateView,
+    aggregate: incrementalAggregator(cfgAgg),
     outgoingAuth: (spec) =>
       withStaticHeaders(
         createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
