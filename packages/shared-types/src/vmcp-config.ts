@@ -10,6 +10,7 @@ import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
 import { boundedRecord, type CelRule, mapList, setList, withMeta, withRule } from "./meta.ts";
 import { NameRefSchema, PassthroughHeadersSchema, ToolOverrideSchema } from "./refs.ts";
 import { RuntimeSessionStorageSchema } from "./session-storage.ts";
+import { TelemetryConfigSchema } from "./telemetry.ts";
 
 const HttpUrlSchema = z
   .string()
@@ -480,6 +481,9 @@ export const VmcpConfigSchema = z.strictObject({
     .describe("Free-form string map, copied to the runtime config.")
     .optional(),
   audit: AuditConfigSchema.optional(),
+  telemetry: TelemetryConfigSchema.describe(
+    "OpenTelemetry traces and metrics over OTLP/HTTP (ToolHive's telemetry block); off by default.",
+  ).optional(),
   sessionStorage: RuntimeSessionStorageSchema.describe(
     "Where client sessions live; unset: sealed session ids any replica can continue.",
   ).optional(),
