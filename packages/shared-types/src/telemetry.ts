@@ -105,7 +105,7 @@ export const telemetryEnabled = (
   t !== undefined && t.endpoint !== undefined && (t.tracingEnabled || t.metricsEnabled);
 
 /** The collector's base URL: a URL as given, or host:port with the scheme insecure selects. */
-export function otlpBaseUrl(t: Pick<TelemetryConfig, "endpoint" | "insecure">): string {
+export function otlpBaseUrl(t: { endpoint?: string | undefined; insecure?: boolean | undefined }): string {
   const e = t.endpoint ?? "";
   const url = /^https?:\/\//.test(e) ? e : `${t.insecure ? "http" : "https"}://${e}`;
   return url.replace(/\/+$/, "");

@@ -19,6 +19,7 @@ import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-
 import { Gateway } from "./server/gateway.ts";
 import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
 import { LogStatusReporter } from "./status/log-reporter.ts";
+import { startTelemetry } from "./telemetry/start.ts";
 import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `Usage:
@@ -182,6 +183,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     debug: values.debug || config.operational.logLevel === "debug",
     format: logFormat,
   });
+  // Off unless config.telemetry enables an export; only then is the OpenTelemetry SDK imported.
+  const tracing = await startTelemetry({
+    config,
+    secrets: loaded.secrets,
+    serviceVersion: BUILD_INFO.version,
+    log,
+  });
   const host = values.host;
   // VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter (see
   // docs/runtime.md). Imported on demand: standalone mode never loads the Kubernetes client.
@@ -252,7 +260,7 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
         .drain(grace, delay)
         .then(() => {
           standaloneMonitor?.stop();
-          return k8s?.stop();
+          return Promise.all([k8s?.stop(), tracing?.shutdown()]);
         })
         .finally(() => {
           clearTimeout(force);

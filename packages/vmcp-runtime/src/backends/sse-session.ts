@@ -2,6 +2,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";
@@ -53,7 +54,9 @@ export class SseBackendSession implements BackendSession {
   }
 
   async open(): Promise<void> {
-    const fetch = backendFetch(this.#o.pools.streams, async () => ({ ...(await this.#o.headers()) }));
+    const fetch = backendFetch(this.#o.pools.streams, async () =>
+      telemetry.inject({ ...(await this.#o.headers()) }),
+    );
     const t = new SSEClientTransport(new URL(this.#o.url), { fetch, eventSourceInit: { fetch } });
     t.onmessage = (m) => this.#onMessage(m);
     t.onclose = () =>
@@ -134,7 +137,16 @@ export class SseBackendSession implements BackendSession {
     }
   }
 
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, signal);
+    return telemetry.backendCall(
+      this.backend,
+      requestInfo(msg.method, msg.params, undefined, undefined),
+      () => this.#forward(msg, body, sink, signal),
+    );
+  }
+
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     if (this.#closed || !this.#transport) {
       throw new BackendError(this.backend, "unreachable", `backend '${this.backend}' SSE session is closed`);
     }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
 import { isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -177,9 +178,13 @@ export class StreamableBackendSession implements BackendSession {
       {
         method: "POST",
         path,
-        headers: this.#sessionId
-          ? headers
-          : { ...headers, "content-type": "application/json", accept: ACCEPT },
+        headers: telemetry.on
+          ? telemetry.inject(
+              this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT },
+            )
+          : this.#sessionId
+            ? headers
+            : { ...headers, "content-type": "application/json", accept: ACCEPT },
         body,
         timeoutMs,
         maxBytes: maxAnswerBytes,
@@ -209,8 +214,17 @@ export class StreamableBackendSession implements BackendSession {
     }
   }
 
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, signal);
+    return telemetry.backendCall(
+      this.backend,
+      requestInfo(msg.method, msg.params, undefined, undefined),
+      () => this.#forward(msg, body, sink, signal),
+    );
+  }
+
   /** The hot path: the answer is read by a WireCall (no closures per call). */
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     const wireId = nextWireId();
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);

@@ -23,6 +23,7 @@ import {
   type JsonRpcResponse,
   resultResponse,
 } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import { attribute } from "./attribution.ts";
 import { type BodyLimits, readBody } from "./body.ts";
 import type { Catalog, ListKind } from "./catalog.ts";
@@ -252,8 +253,14 @@ export class McpHandler {
     const s = got instanceof Promise ? await got : got;
     if (!s) return;
     if (this.#o.passthroughHeaders.length > 0) s.passthrough = pickHeaders(req, this.#o.passthroughHeaders);
-    if (c.kind === "request") await this.#request(s, c.msg, body, res, startNs);
-    else if (c.kind === "notification") {
+    if (c.kind === "request") {
+      const msg = c.msg;
+      await (telemetry.on
+        ? telemetry.serve(req.headers, requestInfo(msg.method, msg.params, msg.id, s.id), () =>
+            this.#request(s, msg, body, res, startNs),
+          )
+        : this.#request(s, msg, body, res, startNs));
+    } else if (c.kind === "notification") {
       res.writeHead(202).end();
       this.#notification(s, c.msg, body);
     } else {
@@ -383,6 +390,7 @@ export class McpHandler {
   /** Metrics for every answered request, and with --debug one log line: what was asked, of
    * whom, how long it took and how it ended. Never arguments: they are the caller's data. */
   #observe(backend: string, msg: JsonRpcRequest, label: string, outcome: CallOutcome, startNs: bigint): void {
+    if (telemetry.on) telemetry.outcome(outcome);
     this.#o.metrics.observe(backend, label, outcome, startNs);
     if (this.#o.audit) {
       const ctx = this.#auditCtx.get(msg);
