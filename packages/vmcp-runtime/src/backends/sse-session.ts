@@ -139,10 +139,8 @@ export class SseBackendSession implements BackendSession {
 
   forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     if (!telemetry.on) return this.#forward(msg, body, sink, signal);
-    return telemetry.backendCall(
-      this.backend,
-      requestInfo(msg.method, msg.params, undefined, undefined),
-      () => this.#forward(msg, body, sink, signal),
+    return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
+      this.#forward(msg, body, sink, signal),
     );
   }
 

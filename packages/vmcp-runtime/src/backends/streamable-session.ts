@@ -173,18 +173,14 @@ export class StreamableBackendSession implements BackendSession {
     timeoutMs: number,
   ): Promise<Answer> {
     const { calls, path, maxAnswerBytes } = this.#o.pools;
+    const h = this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT };
     return exchange(
       calls,
       {
         method: "POST",
         path,
-        headers: telemetry.on
-          ? telemetry.inject(
-              this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT },
-            )
-          : this.#sessionId
-            ? headers
-            : { ...headers, "content-type": "application/json", accept: ACCEPT },
+        // The active span's traceparent (telemetry on): the backend continues the client's trace.
+        headers: telemetry.on ? telemetry.inject(h) : h,
         body,
         timeoutMs,
         maxBytes: maxAnswerBytes,
@@ -216,10 +212,8 @@ export class StreamableBackendSession implements BackendSession {
 
   forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
     if (!telemetry.on) return this.#forward(msg, body, sink, signal);
-    return telemetry.backendCall(
-      this.backend,
-      requestInfo(msg.method, msg.params, undefined, undefined),
-      () => this.#forward(msg, body, sink, signal),
+    return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
+      this.#forward(msg, body, sink, signal),
     );
   }
 

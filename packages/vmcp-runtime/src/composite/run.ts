@@ -29,13 +29,14 @@ export interface RunOptions {
 }
 
 type InnerStep = NonNullable<WorkflowStep["step"]>;
+type ToolLike = Pick<InnerStep, "tool" | "arguments" | "onError">;
 
+/** What a step's span says about it. */
 const stepInfo = (s: WorkflowStep) => ({
   id: s.id,
   type: s.type ?? "tool",
   ...(s.tool ? { tool: s.tool } : {}),
 });
-type ToolLike = Pick<InnerStep, "tool" | "arguments" | "onError">;
 
 /** A failure of one step (as opposed to the workflow being cancelled or timing out). */
 class StepFailure extends Error {}

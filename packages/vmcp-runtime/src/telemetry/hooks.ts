@@ -56,8 +56,8 @@ export function installTelemetry(t: Telemetry): void {
 export function requestInfo(
   method: string,
   params: Record<string, unknown> | undefined,
-  id: string | number | undefined,
-  sessionId: string | undefined,
+  id?: string | number,
+  sessionId?: string,
 ): McpRequestInfo {
   const info: McpRequestInfo = { method };
   const target = params?.name ?? params?.uri;

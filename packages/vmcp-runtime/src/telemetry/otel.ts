@@ -96,12 +96,12 @@ const spanName = (req: McpRequestInfo): string =>
     ? `${req.method} ${req.target}`
     : req.method;
 
-const errorType = (err: unknown): string =>
-  (err as { kind?: unknown })?.kind && typeof (err as { kind: unknown }).kind === "string"
-    ? String((err as { kind: string }).kind)
-    : err instanceof Error
-      ? err.name
-      : "error";
+/** A BackendError's kind (timeout, unreachable, http, ...), else the error's class name. */
+function errorType(err: unknown): string {
+  const kind = (err as { kind?: unknown } | undefined)?.kind;
+  if (typeof kind === "string") return kind;
+  return err instanceof Error ? err.name : "error";
+}
 
 function diagLogger(log: Logger): DiagLogger {
   const warn = (message: string, ...args: unknown[]) =>
@@ -260,7 +260,7 @@ export function createOtelTelemetry(o: OtelOptions): OtelTelemetry {
     },
     backendCall(backend, req, fn) {
       const attrs = targetAttributes(req, { [BACKEND]: backend });
-      const span = tracer?.startSpan(`${spanName(req)}`, { kind: SpanKind.CLIENT, attributes: attrs });
+      const span = tracer?.startSpan(spanName(req), { kind: SpanKind.CLIENT, attributes: attrs });
       const ctx = span ? trace.setSpan(context.active(), span) : undefined;
       const h = histograms?.client;
       const metric = { [MCP_METHOD]: req.method, [BACKEND]: backend };
