@@ -19,3 +19,5 @@ export const headerInjectionEnv = (cfg: string): string =>
 export const tokenExchangeSecretEnv = (cfg: string): string =>
   `TOOLHIVE_TOKEN_EXCHANGE_CLIENT_SECRET_${envSuffix(cfg)}`;
 export const bearerTokenEnv = (cfg: string): string => `TOOLHIVE_BEARER_TOKEN_${envSuffix(cfg)}`;
+/** A proxy's header from a Secret (headerForward.addHeadersFromSecret), by header name. */
+export const headerForwardEnv = (header: string): string => `VMCP_HEADER_FORWARD_${envSuffix(header)}`;

@@ -102,6 +102,20 @@ export const PassthroughHeadersSchema = withMeta(
   { description: "Client request headers forwarded verbatim to every backend." },
 );
 
+/**
+ * Headers a proxy may not add to its requests to a backend with a fixed value (headerForward):
+ * hop-by-hop headers describe one connection, and the rest belong to the gateway's own request
+ * (framing, content negotiation, its MCP session with the backend). Authorization, Cookie and the
+ * forwarding headers are allowed: a fixed value there is configuration, not a client's forgery.
+ */
+export function headerForwardRefusal(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  if (["authorization", "cookie", "forwarded", "via", "x-real-ip"].includes(lower)) return undefined;
+  if (lower.startsWith("x-forwarded-")) return undefined;
+  if (lower.startsWith("mcp-")) return "the gateway keeps its own session with each backend";
+  return passthroughRefusal(name);
+}
+
 /** Names of tools the gateway advertises (as MCP clients accept them). */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
 export const ToolNameSchema = z.string().regex(TOOL_NAME_PATTERN, "must match ^[a-zA-Z0-9_-]{1,64}$");

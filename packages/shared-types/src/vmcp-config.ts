@@ -8,7 +8,13 @@ import { RuntimeAuthzConfigSchema } from "./authz.ts";
 import { CompositeToolConfigSchema } from "./composite.ts";
 import { DurationSchema, parseDuration, tryParseDuration } from "./duration.ts";
 import { boundedRecord, type CelRule, mapList, setList, withMeta, withRule } from "./meta.ts";
-import { NameRefSchema, PassthroughHeadersSchema, ToolOverrideSchema } from "./refs.ts";
+import {
+  HeaderNameSchema,
+  headerForwardRefusal,
+  NameRefSchema,
+  PassthroughHeadersSchema,
+  ToolOverrideSchema,
+} from "./refs.ts";
 import { RuntimeSessionStorageSchema } from "./session-storage.ts";
 import { TelemetryConfigSchema } from "./telemetry.ts";
 
@@ -27,6 +33,25 @@ const EnvNameSchema = z
 export const BACKEND_TRANSPORTS = ["sse", "streamable-http"] as const;
 export const BackendTransportSchema = z.enum(BACKEND_TRANSPORTS);
 
+/** One fixed header for a backend: a literal value, or one read from an env var at startup. */
+export const BackendHeaderSchema = withRule(
+  z.strictObject({
+    name: HeaderNameSchema.superRefine((name, ctx) => {
+      const why = headerForwardRefusal(name);
+      if (why)
+        ctx.addIssue({ code: "custom", message: `${name} cannot be added to backend requests: ${why}` });
+    }),
+    value: z.string().max(8192).optional(),
+    valueEnv: EnvNameSchema.optional(),
+  }),
+  {
+    rule: "has(self.value) != has(self.valueEnv)",
+    message: "exactly one of value and valueEnv must be set",
+  },
+  (h) => (h.value === undefined) !== (h.valueEnv === undefined),
+);
+export type BackendHeader = z.output<typeof BackendHeaderSchema>;
+
 export const StaticBackendSchema = withRule(
   z.strictObject({
     name: z.string().min(1).max(253),
@@ -36,6 +61,9 @@ export const StaticBackendSchema = withRule(
     caBundlePath: z.string().max(4096).optional(),
     metadata: boundedRecord(z.string().max(253), z.string().max(4096), 64)
       .describe("Free-form string map, copied to the runtime config.")
+      .optional(),
+    headers: mapList(BackendHeaderSchema, ["name"], 64)
+      .describe("Headers added to every request to this backend (an MCPRemoteProxy's headerForward).")
       .optional(),
   }),
   {

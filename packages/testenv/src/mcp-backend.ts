@@ -42,6 +42,8 @@ export interface BackendOptions {
   capabilities?: Record<string, unknown>;
   /** What the server's initialize result tells clients. */
   instructions?: string;
+  /** Sees every request before it is served (a test recording what reached the backend). */
+  onRequest?: (req: IncomingMessage) => void;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -66,6 +68,7 @@ export async function startBackend(o: BackendOptions): Promise<StartedBackend> {
   const sse = new Map<string, SSEServerTransport>();
 
   const handler = async (req: IncomingMessage, res: ServerResponse) => {
+    o.onRequest?.(req);
     try {
       const url = new URL(req.url ?? "/", "http://x");
       if ((o.transport ?? "streamable-http") === "sse") {

@@ -77,8 +77,13 @@ function envVars(input: DeploymentInput): V1EnvVar[] {
     },
   ];
   if (input.allowLoopbackBackends) fixed.push({ name: "VMCP_ALLOW_LOOPBACK_BACKENDS", value: "true" });
+  return [...fixed, ...secretEnvVars(input.secretEnv)];
+}
+
+/** Secret-backed env vars (secretKeyRef, never a value), sorted and one per name. */
+export function secretEnvVars(secretEnv: readonly SecretEnv[]): V1EnvVar[] {
   const seen = new Set<string>();
-  const secrets = [...input.secretEnv]
+  return [...secretEnv]
     .sort((a, b) => (a.env < b.env ? -1 : a.env > b.env ? 1 : 0))
     .filter((s) => {
       if (seen.has(s.env)) return false;
@@ -86,7 +91,23 @@ function envVars(input: DeploymentInput): V1EnvVar[] {
       return true;
     })
     .map((s) => ({ name: s.env, valueFrom: { secretKeyRef: { name: s.secretName, key: s.key } } }));
-  return [...fixed, ...secrets];
+}
+
+/** One read-only ConfigMap volume per CA bundle, mounted at caBundleMountDir(entry). */
+export function caBundleVolumes(bundles: readonly CaBundleMount[]): {
+  volumes: V1Volume[];
+  mounts: V1VolumeMount[];
+} {
+  const vols: V1Volume[] = [];
+  const mounts: V1VolumeMount[] = [];
+  for (const b of [...bundles].sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0))) {
+    const name = caBundleVolumeName(b.entry);
+    const key = b.key || DEFAULT_CA_BUNDLE_KEY;
+    // optional: a missing CA ConfigMap fails that one backend (the entry is Failed), not the pod.
+    vols.push({ name, configMap: { name: b.configMap, items: [{ key, path: key }], optional: true } });
+    mounts.push({ name, mountPath: caBundleMountDir(b.entry), readOnly: true });
+  }
+  return { volumes: vols, mounts };
 }
 
 function volumes(input: DeploymentInput): { volumes: V1Volume[]; mounts: V1VolumeMount[] } {
@@ -99,15 +120,8 @@ function volumes(input: DeploymentInput): { volumes: V1Volume[]; mounts: V1Volum
     { name: "vmcp-config", mountPath: CONFIG_MOUNT_DIR, readOnly: true },
     { name: "tmp", mountPath: "/tmp" },
   ];
-  const bundles = [...input.caBundles].sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
-  for (const b of bundles) {
-    const name = caBundleVolumeName(b.entry);
-    const key = b.key || DEFAULT_CA_BUNDLE_KEY;
-    // optional: a missing CA ConfigMap fails that one backend (the entry is Failed), not the pod.
-    vols.push({ name, configMap: { name: b.configMap, items: [{ key, path: key }], optional: true } });
-    mounts.push({ name, mountPath: caBundleMountDir(b.entry), readOnly: true });
-  }
-  return { volumes: vols, mounts };
+  const ca = caBundleVolumes(input.caBundles);
+  return { volumes: [...vols, ...ca.volumes], mounts: [...mounts, ...ca.mounts] };
 }
 
 export function buildDeployment(input: DeploymentInput): V1Deployment {

@@ -6,12 +6,13 @@
 // Role grants it exactly the Secrets those members' configs name.
 
 import { type ConversionResult, convertExternalAuth } from "@vmcp/kube-kit/auth-converter";
-import type {
-  BackendAuthConfig,
-  BackendAuthStrategy,
-  MCPExternalAuthConfig,
-  OutgoingAuthConfig,
-  StaticBackend,
+import {
+  type BackendAuthConfig,
+  type BackendAuthStrategy,
+  type MCPExternalAuthConfig,
+  type OutgoingAuthConfig,
+  REMOTE_PROXY_SERVED_TRANSPORT,
+  type StaticBackend,
 } from "@vmcp/shared-types";
 import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
@@ -87,7 +88,8 @@ function members(world: VmcpWorld): Member[] {
       kind: "MCPRemoteProxy",
       authRef: p.spec.externalAuthConfigRef?.name,
       url: p.status?.url,
-      transport: p.spec.transport,
+      // spec.transport is the proxy's own link to the remote; the proxy pod serves Streamable HTTP.
+      transport: REMOTE_PROXY_SERVED_TRANSPORT,
     });
   }
   for (const e of [...world.entries].sort(byName)) {

@@ -1,5 +1,6 @@
 // MCPRemoteProxy controller: the runtime image in single-backend mode in front of spec.remoteUrl
-// (ConfigMap, Deployment, Service mcp-<name>-remote-proxy) and the status ToolHive reports.
+// (ConfigMap, Deployment, Service mcp-<name>-remote-proxy) and the status ToolHive reports. The
+// referenced MCPOIDCConfig and MCPExternalAuthConfig are read from the caches and watched.
 import type { KubernetesObject, V1Deployment } from "@kubernetes/client-node";
 import { applyObject, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
 import { objectKey } from "@vmcp/kube-kit/informer";
@@ -14,21 +15,42 @@ import {
   buildRemoteProxyConfigMap,
   buildRemoteProxyDeployment,
   buildRemoteProxyService,
+  planRemoteProxy,
   remoteProxyDeploymentName,
   remoteProxyInstance,
   remoteProxyServiceName,
-  remoteProxyUnsupported,
   remoteProxyUrl,
 } from "../builders/remote-proxy/workload.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
-import { kindInformer, ownedInformers, podWaitingInformer, rawKindInformer } from "../kit/kinds.ts";
+import {
+  kindInformer,
+  ownedInformers,
+  podWaitingInformer,
+  type RawObject,
+  rawKindInformer,
+} from "../kit/kinds.ts";
 import { splitKey, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
 import { validateRemoteUrl } from "./mcpserverentry-url.ts";
 
 export const MCPREMOTEPROXY_CONTROLLER_NAME = "mcpremoteproxy";
 const SELECTOR = "app.kubernetes.io/name=mcpremoteproxy";
+const PROXY_OIDC_INDEX = "proxy:spec.oidcConfigRef.name";
+const PROXY_AUTH_INDEX = "proxy:spec.externalAuthConfigRef.name";
+
+/** `<namespace>/<name>` of the object a raw MCPRemoteProxy names at spec.<field>.name. */
+function refIndex(field: "oidcConfigRef" | "externalAuthConfigRef") {
+  return (o: RawObject): string[] => {
+    const name = (o.spec as Record<string, { name?: unknown } | undefined> | undefined)?.[field]?.name;
+    return typeof name === "string" && name !== "" ? [`${o.metadata.namespace ?? ""}/${name}`] : [];
+  };
+}
+const proxyOidcIndex = refIndex("oidcConfigRef");
+const proxyAuthIndex = refIndex("externalAuthConfigRef");
+
+const byNameMap = <T extends { metadata: { name?: string | undefined } }>(items: T[]): Map<string, T> =>
+  new Map(items.map((i) => [i.metadata.name ?? "", i]));
 
 export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
   const reg = ctx.informers;
@@ -43,6 +65,11 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
     ConfigMap: owned("", "configmaps"),
   };
   const pods = podWaitingInformer(reg, SELECTOR, "remoteproxy-waiting");
+  // A change of a referenced MCPOIDCConfig or MCPExternalAuthConfig re-renders the proxies using it.
+  const oidcConfigs = kindInformer(reg, "MCPOIDCConfig");
+  const authConfigs = kindInformer(reg, "MCPExternalAuthConfig");
+  rawProxies.addIndexer(PROXY_OIDC_INDEX, proxyOidcIndex);
+  rawProxies.addIndexer(PROXY_AUTH_INDEX, proxyAuthIndex);
 
   const reconcile = async (key: string) => {
     const { namespace, name } = splitKey(key);
@@ -53,13 +80,19 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
       allowPrivateEndpoint: proxy.spec.allowPrivateEndpoint,
       allowLoopback: ctx.settings.allowLoopbackEntries,
     });
-    const unsupported = remoteProxyUnsupported(proxy.spec);
+    const plan = planRemoteProxy(
+      proxy,
+      {
+        oidcConfigs: byNameMap(oidcConfigs.list(namespace)),
+        authConfigs: byNameMap(authConfigs.list(namespace)),
+      },
+      // The allowance remoteUrl was just checked with, so the pod dials what was accepted.
+      { allowLoopback: ctx.settings.allowLoopbackEntries },
+    );
     const refusal: McpServerRefusal | undefined = urlError
       ? { type: "Valid", reason: "RemoteURLInvalid", message: urlError }
-      : unsupported
-        ? { type: "Valid", reason: "Unsupported", message: unsupported }
-        : serviceAccountRefusal(proxy.spec);
-    const input = { proxy, owner, image: ctx.settings.vmcpImage };
+      : (serviceAccountRefusal(proxy.spec) ?? plan.refusal);
+    const input = { proxy, owner, image: ctx.settings.vmcpImage, plan };
     const desired: KubernetesObject[] = refusal
       ? []
       : [buildRemoteProxyConfigMap(input), buildRemoteProxyDeployment(input), buildRemoteProxyService(input)];
@@ -92,11 +125,22 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
       imagePull: imagePullProblem(
         pods.list(namespace).filter((p) => remoteProxyInstance(p.metadata.labels) === name),
       ),
+      extraConditions: plan.conditions,
       liveConditions: proxy.status?.conditions,
       now: new Date(),
     });
     // MCPRemoteProxy's status has no readyReplicas (ToolHive's neither).
-    const { readyReplicas: _ready, ...status } = full;
+    // The hashes of the configs last rendered; kept as they were while a refusal leaves the pod alone.
+    const { readyReplicas: _ready, ...workload } = full;
+    const status = refusal
+      ? {
+          ...workload,
+          ...(proxy.status?.oidcConfigHash ? { oidcConfigHash: proxy.status.oidcConfigHash } : {}),
+          ...(proxy.status?.externalAuthConfigHash
+            ? { externalAuthConfigHash: proxy.status.externalAuthConfigHash }
+            : {}),
+        }
+      : { ...workload, ...plan.hashes };
     const before = proxy.status?.phase;
     const raw = rawProxies.get(namespace, name) ?? proxy;
     if (
@@ -125,8 +169,11 @@ export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
   };
   for (const inf of Object.values(byKind)) inf.onEvent((ev) => byInstance(ev.obj));
   pods.onEvent((ev) => byInstance(ev.obj));
-  groups.onEvent((ev) => {
-    for (const p of rawProxies.byIndex(GROUP_REF_INDEX, objectKey(ev.obj))) controller.enqueue(objectKey(p));
-  });
+  const byRef = (index: string) => (ev: { obj: { metadata: { namespace?: string; name?: string } } }) => {
+    for (const p of rawProxies.byIndex(index, objectKey(ev.obj))) controller.enqueue(objectKey(p));
+  };
+  groups.onEvent(byRef(GROUP_REF_INDEX));
+  oidcConfigs.onEvent(byRef(PROXY_OIDC_INDEX));
+  authConfigs.onEvent(byRef(PROXY_AUTH_INDEX));
   return controller;
 }

@@ -7,6 +7,7 @@ import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { mcpGroupController } from "../../src/controllers/mcpgroup.ts";
 import { mcpRemoteProxyController } from "../../src/controllers/mcpremoteproxy.ts";
 import { mcpServerController } from "../../src/controllers/mcpserver.ts";
@@ -241,27 +242,153 @@ describe("MCPRemoteProxy controller", () => {
     await eventually(async () => (await proxyStatus("crm"))?.phase === "Ready", "crm Ready");
   });
 
-  it("a field the proxy does not implement yet (oidcConfigRef) or a forbidden URL: Valid=False naming it, nothing deployed", async () => {
+  const configYaml = async (name: string) =>
+    parseYaml(
+      (
+        (await get(kc, "v1", "ConfigMap", ns.name, `${name}-remote-proxy-config`)) as {
+          data?: Record<string, string>;
+        }
+      )?.data?.["config.yaml"] ?? "{}",
+    ) as {
+      incomingAuth?: { type: string; oidc?: { issuer?: string; audience?: string } };
+      outgoingAuth?: { backends?: Record<string, { headerInjection?: { headerName?: string } }> };
+      backends?: { transport?: string; headers?: unknown[] }[];
+    };
+  const proxyEnv = async (name: string) =>
+    (
+      (await get(kc, "apps/v1", "Deployment", ns.name, `${name}-remote-proxy`)) as
+        | { spec?: { template?: { spec?: { containers?: { env?: unknown[] }[] } } } }
+        | undefined
+    )?.spec?.template?.spec?.containers?.[0]?.env;
+  const oidc = (issuer: string): Obj => ({
+    apiVersion: API_VERSION,
+    kind: "MCPOIDCConfig",
+    metadata: { name: "idp", namespace: ns.name },
+    spec: { type: "inline", inline: { issuer, clientId: "crm-proxy" } },
+  });
+
+  it("oidcConfigRef: refused until the MCPOIDCConfig exists, then rendered; a change of the MCPOIDCConfig re-renders it", async () => {
     await create(
       kc,
       proxy("secure", {
         remoteUrl: "https://crm.example.com/mcp",
-        oidcConfigRef: { name: "o", audience: "a" },
+        transport: "sse",
+        oidcConfigRef: { name: "idp", audience: "crm-proxy" },
+      }),
+    );
+    const refused = await eventually(async () => {
+      const s = await proxyStatus("secure");
+      return s?.phase === "Failed" ? s : undefined;
+    }, "secure Failed without its MCPOIDCConfig");
+    expect(condition(refused, "Valid")).toMatchObject({ status: "False", reason: "AuthInvalid" });
+    expect(condition(refused, "OIDCConfigRefValidated")).toMatchObject({
+      status: "False",
+      reason: "OIDCConfigRefNotFound",
+    });
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "secure-remote-proxy")).toBeUndefined();
+
+    await create(kc, oidc("https://idp.example"));
+    const ok = await eventually(async () => {
+      const s = await proxyStatus("secure");
+      return s?.phase === "Pending" && s.url ? s : undefined;
+    }, "secure deployed once its MCPOIDCConfig exists");
+    expect(condition(ok, "AuthConfigured")).toMatchObject({ status: "True", reason: "AuthValid" });
+    expect(condition(ok, "Valid")).toMatchObject({ status: "True" });
+    // spec.transport sse is the proxy's link to the remote; it serves Streamable HTTP at /mcp.
+    expect(ok.url).toBe(`http://mcp-secure-remote-proxy.${ns.name}.svc.cluster.local:8080/mcp`);
+    const cfg = await configYaml("secure");
+    expect(cfg.incomingAuth).toMatchObject({
+      type: "oidc",
+      oidc: { issuer: "https://idp.example", audience: "crm-proxy" },
+    });
+    expect(cfg.backends?.[0]?.transport).toBe("sse");
+    const hash = (await proxyStatus("secure")) as { oidcConfigHash?: string };
+    expect(hash.oidcConfigHash).toMatch(/./);
+
+    await patch(kc, oidc(""), { spec: { inline: { issuer: "https://idp2.example" } } });
+    await eventually(
+      async () => (await configYaml("secure")).incomingAuth?.oidc?.issuer === "https://idp2.example",
+      "the ConfigMap follows the MCPOIDCConfig",
+    );
+    await eventually(async () => {
+      const s = (await proxyStatus("secure")) as { oidcConfigHash?: string } | undefined;
+      return s?.oidcConfigHash !== undefined && s.oidcConfigHash !== hash.oidcConfigHash;
+    }, "status.oidcConfigHash follows the MCPOIDCConfig");
+  });
+
+  it("externalAuthConfigRef and headerForward: Secret values as secretKeyRef env; a change of the MCPExternalAuthConfig re-renders", async () => {
+    const auth = (headerName: string): Obj => ({
+      apiVersion: API_VERSION,
+      kind: "MCPExternalAuthConfig",
+      metadata: { name: "crm-key", namespace: ns.name },
+      spec: {
+        type: "headerInjection",
+        headerInjection: { headerName, valueSecretRef: { name: "crm", key: "api" } },
+      },
+    });
+    await create(kc, auth("X-API-Key"));
+    await create(
+      kc,
+      proxy("keyed", {
+        remoteUrl: "https://crm.example.com/mcp",
+        externalAuthConfigRef: { name: "crm-key" },
+        headerForward: {
+          addPlaintextHeaders: { "X-Tenant": "acme" },
+          addHeadersFromSecret: [
+            { headerName: "X-Trace-Key", valueSecretRef: { name: "crm", key: "trace" } },
+          ],
+        },
+      }),
+    );
+    const s = await eventually(async () => {
+      const st = await proxyStatus("keyed");
+      return st?.phase === "Pending" && st.url ? st : undefined;
+    }, "keyed deployed");
+    expect(condition(s, "ExternalAuthConfigValidated")).toMatchObject({ status: "True" });
+    expect((s as { externalAuthConfigHash?: string }).externalAuthConfigHash).toMatch(/./);
+    const cfg = await configYaml("keyed");
+    expect(cfg.backends?.[0]?.headers).toEqual([
+      { name: "X-Tenant", value: "acme" },
+      { name: "X-Trace-Key", valueEnv: "VMCP_HEADER_FORWARD_X_TRACE_KEY" },
+    ]);
+    expect(cfg.outgoingAuth?.backends?.keyed?.headerInjection?.headerName).toBe("X-API-Key");
+    expect(await proxyEnv("keyed")).toEqual([
+      {
+        name: "TOOLHIVE_HEADER_INJECTION_VALUE_CRM_KEY",
+        valueFrom: { secretKeyRef: { name: "crm", key: "api" } },
+      },
+      { name: "VMCP_HEADER_FORWARD_X_TRACE_KEY", valueFrom: { secretKeyRef: { name: "crm", key: "trace" } } },
+    ]);
+    await patch(kc, auth("X-API-Key"), { spec: { headerInjection: { headerName: "X-Crm-Key" } } });
+    await eventually(
+      async () =>
+        (await configYaml("keyed")).outgoingAuth?.backends?.keyed?.headerInjection?.headerName ===
+        "X-Crm-Key",
+      "the ConfigMap follows the MCPExternalAuthConfig",
+    );
+  });
+
+  it("a forbidden header or URL: Valid=False naming it, nothing deployed", async () => {
+    await create(
+      kc,
+      proxy("hop", {
+        remoteUrl: "https://crm.example.com/mcp",
+        headerForward: { addPlaintextHeaders: { Connection: "close" } },
       }),
     );
     await create(kc, proxy("meta", { remoteUrl: "http://169.254.169.254/latest" }));
-    const secure = await eventually(async () => {
-      const s = await proxyStatus("secure");
+    const hop = await eventually(async () => {
+      const s = await proxyStatus("hop");
       return s?.phase === "Failed" ? s : undefined;
-    }, "secure Failed");
-    expect(condition(secure, "Valid")).toMatchObject({ status: "False", reason: "Unsupported" });
-    expect(condition(secure, "Valid")?.message).toMatch(/^oidcConfigRef: /);
+    }, "hop Failed");
+    expect(condition(hop, "Valid")).toMatchObject({ status: "False", reason: "HeaderForwardInvalid" });
+    expect(condition(hop, "Valid")?.message).toMatch(/^headerForward: Connection /);
     const meta = await eventually(async () => {
       const s = await proxyStatus("meta");
       return s?.phase === "Failed" ? s : undefined;
     }, "meta Failed");
     expect(condition(meta, "Valid")).toMatchObject({ status: "False", reason: "RemoteURLInvalid" });
-    expect(await get(kc, "apps/v1", "Deployment", ns.name, "secure-remote-proxy")).toBeUndefined();
+    expect(await get(kc, "apps/v1", "Deployment", ns.name, "hop-remote-proxy")).toBeUndefined();
     expect(await get(kc, "apps/v1", "Deployment", ns.name, "meta-remote-proxy")).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 // MCPRemoteProxy: discovery fields plus what ToolHive manifests commonly set. The operator runs
-// the runtime in single-backend mode in front of remoteUrl; oidcConfigRef, externalAuthConfigRef
-// and headerForward are accepted but refused with a condition until the proxy implements them.
+// the runtime in single-backend mode in front of remoteUrl, with the proxy's own incoming OIDC
+// (oidcConfigRef), outgoing auth to the remote (externalAuthConfigRef) and fixed headers
+// (headerForward).
 import * as z from "zod";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
@@ -10,6 +11,13 @@ export const RemoteUrlSchema = z
   .string()
   .max(2048)
   .regex(/^https?:\/\//, "must start with http:// or https://");
+
+/**
+ * What the proxy pod serves its clients, whatever spec.transport says: spec.transport is how the
+ * proxy talks to the remote, while the runtime serves Streamable HTTP only. The gateway dials a
+ * proxy with this.
+ */
+export const REMOTE_PROXY_SERVED_TRANSPORT = "streamable-http" as const;
 
 export const MCPRemoteProxySpecSchema = z.strictObject({
   remoteUrl: RemoteUrlSchema.describe("URL of the remote MCP server (http:// or https://)."),
@@ -21,23 +29,33 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
   transport: z
     .enum(["sse", "streamable-http"])
     .default("streamable-http")
-    .describe("MCP transport of the server."),
+    .describe(
+      "MCP transport of the remote server; the proxy itself always serves Streamable HTTP at status.url.",
+    ),
   groupRef: GroupRefSchema.optional(),
   externalAuthConfigRef: NameRefSchema.describe(
-    "MCPExternalAuthConfig (same namespace) the gateway uses to call this backend.",
+    "MCPExternalAuthConfig (same namespace): how the proxy authenticates to the remote (token exchange of the validated caller token, a bearer token or an injected header).",
   ).optional(),
   oidcConfigRef: OidcConfigRefSchema.describe(
-    "Incoming OIDC of the proxy: not implemented yet, so a proxy that sets it is not deployed (Valid=False).",
+    "MCPOIDCConfig (same namespace) and the audience the proxy validates incoming bearer tokens against; unset, the proxy accepts every request.",
   ).optional(),
   toolConfigRef: NameRefSchema.describe(
     "MCPToolConfig (same namespace) filtering and renaming this backend's tools.",
   ).optional(),
-  headerForward: HeaderForwardSchema.describe("Headers added to every request to the backend.").optional(),
+  headerForward: HeaderForwardSchema.describe(
+    "Headers the proxy adds to every request to the remote (values from Secrets reach the pod as env vars).",
+  ).optional(),
   replicas: z
     .int32()
     .min(0)
     .describe("Replicas of the proxy pod; unset: Kubernetes' default (1), left to kubectl scale.")
     .optional(),
+  trustProxyHeaders: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Trust X-Forwarded-* headers when building URLs; default false, as ToolHive's. true is refused (Valid=False, Unsupported): the proxy never trusts them.",
+    ),
   sessionAffinity: z
     .enum(["ClientIP", "None"])
     .default("ClientIP")
@@ -78,6 +96,11 @@ export const MCPRemoteProxyStatusSchema = z.strictObject({
     .string()
     .max(128)
     .describe("configHash of the referenced MCPExternalAuthConfig last applied.")
+    .optional(),
+  oidcConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPOIDCConfig last applied.")
     .optional(),
 });
 export type MCPRemoteProxyStatus = z.output<typeof MCPRemoteProxyStatusSchema>;

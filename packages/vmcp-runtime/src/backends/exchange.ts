@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
+import type { CallCancel, CancelTarget } from "./cancel.ts";
 
 export interface Answer {
   status: number;
@@ -29,7 +30,8 @@ export interface AnswerReader {
 export interface ExchangeRequest {
   method: "POST" | "DELETE";
   path: string;
-  headers: Record<string, string>;
+  /** An object, or name and value after one another (undici's flat form). */
+  headers: Record<string, string> | string[];
   body?: string;
   /** Longest wait for the answer's headers, and longest silence inside its body. */
   timeoutMs: number;
@@ -48,13 +50,12 @@ export class AnswerTooLargeError extends Error {
 const NO_READER: AnswerReader = {};
 
 /** The dispatch handler of one exchange. A class rather than a literal of closures: this runs
- * for every forwarded call, and its state lives in one object with shared methods. (The abort
- * listener stays a function: node's EventTarget takes a listener object's slower path.) */
-class Exchange implements Dispatcher.DispatchHandler {
+ * for every forwarded call, and its state lives in one object with shared methods; it is also
+ * what the call's CallCancel reaches, without a listener or closure. */
+class Exchange implements Dispatcher.DispatchHandler, CancelTarget {
   #req: ExchangeRequest;
   #reader: AnswerReader;
-  #signal: AbortSignal | undefined;
-  #onAbort: (() => void) | undefined;
+  #cancel: CallCancel | undefined;
   #resolve: (a: Answer) => void;
   #reject: (e: Error) => void;
   #controller: Dispatcher.DispatchController | undefined;
@@ -69,27 +70,24 @@ class Exchange implements Dispatcher.DispatchHandler {
   constructor(
     req: ExchangeRequest,
     reader: AnswerReader,
-    signal: AbortSignal | undefined,
+    cancel: CallCancel | undefined,
     resolve: (a: Answer) => void,
     reject: (e: Error) => void,
   ) {
     this.#req = req;
     this.#reader = reader;
-    this.#signal = signal;
+    this.#cancel = cancel;
     this.#resolve = resolve;
     this.#reject = reject;
-    if (signal) {
-      this.#onAbort = () => this.#abort();
-      signal.addEventListener("abort", this.#onAbort, { once: true });
-    }
+    cancel?.bind(this);
   }
 
-  #abort(): void {
+  cancelled(): void {
     this.#controller?.abort(new DOMException("request aborted", "AbortError"));
   }
 
   #settle(): void {
-    if (this.#onAbort) this.#signal?.removeEventListener("abort", this.#onAbort);
+    this.#cancel?.release(this);
   }
 
   #joined(): Buffer {
@@ -107,7 +105,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(c: Dispatcher.DispatchController): void {
     this.#controller = c;
-    if (this.#signal?.aborted) this.#abort();
+    if (this.#cancel?.aborted) this.cancelled();
   }
 
   onResponseStart(_c: Dispatcher.DispatchController, statusCode: number, h: IncomingHttpHeaders): void {
@@ -167,7 +165,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 export function exchange(
   dispatcher: Dispatcher,
   req: ExchangeRequest,
-  signal?: AbortSignal,
+  cancel?: CallCancel,
   reader: AnswerReader = NO_READER,
 ): Promise<Answer> {
   const { promise, resolve, reject } = Promise.withResolvers<Answer>();
@@ -179,6 +177,6 @@ export function exchange(
     bodyTimeout: req.timeoutMs,
   };
   if (req.body !== undefined) opts.body = req.body;
-  dispatcher.dispatch(opts, new Exchange(req, reader, signal, resolve, reject));
+  dispatcher.dispatch(opts, new Exchange(req, reader, cancel, resolve, reject));
   return promise;
 }

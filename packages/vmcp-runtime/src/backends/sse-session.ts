@@ -3,6 +3,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { requestInfo, telemetry } from "../telemetry/hooks.ts";
+import type { CallCancel } from "./cancel.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";
@@ -137,14 +138,14 @@ export class SseBackendSession implements BackendSession {
     }
   }
 
-  forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
-    if (!telemetry.on) return this.#forward(msg, body, sink, signal);
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, cancel);
     return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
-      this.#forward(msg, body, sink, signal),
+      this.#forward(msg, body, sink, cancel),
     );
   }
 
-  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     if (this.#closed || !this.#transport) {
       throw new BackendError(this.backend, "unreachable", `backend '${this.backend}' SSE session is closed`);
     }
@@ -158,7 +159,7 @@ export class SseBackendSession implements BackendSession {
         reject(e);
       }, this.#o.timeoutMs);
       this.#pending.set(key, { sink, progressToken: meta?.progressToken, timer, resolve, reject });
-      signal.addEventListener(
+      cancel.signal.addEventListener(
         "abort",
         () => {
           if (!this.#pending.delete(key)) return;

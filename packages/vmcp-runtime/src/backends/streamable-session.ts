@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
 import { isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { requestInfo, telemetry } from "../telemetry/hooks.ts";
+import { CallCancel } from "./cancel.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
 import type { BackendPools } from "./pools.ts";
@@ -48,6 +49,9 @@ export class StreamableBackendSession implements BackendSession {
   #sessionId: string | undefined;
   /** What every request carries; the session's id and protocol version join once open. */
   #baseHeaders: Record<string, string> = { "content-type": "application/json", accept: ACCEPT };
+  /** The same as a flat array, what a forwarded call without extra headers sends: undici takes
+   * an array as it is, where an object's keys are listed per call. */
+  #flatHeaders: string[] = flat(this.#baseHeaders);
   #closed = new AbortController();
   /** Wire ids of calls in flight, by the client's id (for the client's notifications/cancelled);
    * a Map tells 1 from "1" by itself. */
@@ -71,10 +75,18 @@ export class StreamableBackendSession implements BackendSession {
     return this.#baseHeaders;
   }
 
+  /** #headers for a forwarded call: the flat array when there is nothing to add. */
+  #forwardHeaders(): WireHeaders | Promise<Record<string, string>> {
+    const got = this.#o.headers();
+    if (got instanceof Promise) return got.then((extra) => this.#merge(extra));
+    for (const _ in got) return this.#merge(got);
+    return this.#flatHeaders;
+  }
+
   async open(signal?: AbortSignal): Promise<void> {
     const id = nextWireId();
     const body = JSON.stringify({ jsonrpc: "2.0", id, method: "initialize", params: this.#o.init });
-    const res = await this.#exchange(body, await this.#headers(), signal);
+    const res = await this.#exchange(body, await this.#headers(), signal && CallCancel.from(signal));
     const sid = headerValue(res.headers, "mcp-session-id");
     const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
@@ -104,6 +116,7 @@ export class StreamableBackendSession implements BackendSession {
     };
     if (sid) base["mcp-session-id"] = sid;
     this.#baseHeaders = base;
+    this.#flatHeaders = flat(base);
   }
 
   /** The backend's id for this session; undefined before open or when the backend keeps none. */
@@ -137,8 +150,8 @@ export class StreamableBackendSession implements BackendSession {
    * errors become BackendErrors carrying the backend's JSON-RPC message when it sent one. */
   async #exchange(
     body: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
+    headers: WireHeaders,
+    cancel: CallCancel | undefined,
     reader?: AnswerReader,
   ): Promise<Answer> {
     const { callSlots } = this.#o.pools;
@@ -148,14 +161,14 @@ export class StreamableBackendSession implements BackendSession {
       // The wait for a connection is part of the call's time: the answer gets what is left.
       const start = performance.now();
       try {
-        await callSlots.acquire(timeoutMs, signal);
+        await callSlots.acquire(timeoutMs, cancel?.signal);
       } catch (err) {
         throw toBackendError(this.backend, err, this.#o.timeoutMs);
       }
       timeoutMs = Math.max(1, Math.round(timeoutMs - (performance.now() - start)));
     }
     try {
-      res = await this.#send(body, headers, signal, reader, timeoutMs);
+      res = await this.#send(body, headers, cancel, reader, timeoutMs);
     } catch (err) {
       throw toBackendError(this.backend, err, this.#o.timeoutMs);
     } finally {
@@ -167,25 +180,24 @@ export class StreamableBackendSession implements BackendSession {
 
   #send(
     body: string,
-    headers: Record<string, string>,
-    signal: AbortSignal | undefined,
+    headers: WireHeaders,
+    cancel: CallCancel | undefined,
     reader: AnswerReader | undefined,
     timeoutMs: number,
   ): Promise<Answer> {
     const { calls, path, maxAnswerBytes } = this.#o.pools;
-    const h = this.#sessionId ? headers : { ...headers, "content-type": "application/json", accept: ACCEPT };
     return exchange(
       calls,
       {
         method: "POST",
         path,
         // The active span's traceparent (telemetry on): the backend continues the client's trace.
-        headers: telemetry.on ? telemetry.inject(h) : h,
+        headers: telemetry.on ? traced(headers) : headers,
         body,
         timeoutMs,
         maxBytes: maxAnswerBytes,
       },
-      signal,
+      cancel,
       reader,
     );
   }
@@ -210,24 +222,24 @@ export class StreamableBackendSession implements BackendSession {
     }
   }
 
-  forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
-    if (!telemetry.on) return this.#forward(msg, body, sink, signal);
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, cancel);
     return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
-      this.#forward(msg, body, sink, signal),
+      this.#forward(msg, body, sink, cancel),
     );
   }
 
   /** The hot path: the answer is read by a WireCall (no closures per call). */
-  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void> {
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     const wireId = nextWireId();
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
     try {
-      const hdrs = this.#headers();
+      const hdrs = this.#forwardHeaders();
       const res = await this.#exchange(
         readdress(body, msg.id, wireId),
         hdrs instanceof Promise ? await hdrs : hdrs,
-        signal,
+        cancel,
         call,
       );
       if (call.streamed) {
@@ -348,6 +360,17 @@ export class StreamableBackendSession implements BackendSession {
       // Best effort: the backend's own session TTL cleans up if it is unreachable.
     }
   }
+}
+
+type WireHeaders = Record<string, string> | string[];
+
+const flat = (h: Record<string, string>): string[] => Object.entries(h).flat();
+
+/** `h` plus the active span's trace context headers, when there is one. */
+function traced(h: WireHeaders): WireHeaders {
+  const extra = telemetry.inject({});
+  for (const _ in extra) return Array.isArray(h) ? [...h, ...flat(extra)] : { ...h, ...extra };
+  return h;
 }
 
 function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {

@@ -1,4 +1,5 @@
 import type { JsonRpcId, JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import type { CallCancel } from "./cancel.ts";
 
 /** Caller identity from incoming auth (contract with auth/incoming.ts). */
 export interface Identity {
@@ -60,7 +61,7 @@ export interface BackendSession {
   readonly instructions: string | undefined;
   open(signal?: AbortSignal): Promise<void>;
   /** Forward a client request (body already rewritten). Throws SessionGoneError on a 404. */
-  forward(msg: JsonRpcRequest, body: string, sink: CallSink, signal: AbortSignal): Promise<void>;
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void>;
   /** Send a notification or a response to a server->client request. */
   send(body: string): Promise<void>;
   /** A request of the gateway's own (logging/setLevel fan-out, re-subscribe). */

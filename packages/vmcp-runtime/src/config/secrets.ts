@@ -1,5 +1,5 @@
 import { formatPath, type PathSegment, type Problem } from "./problems.ts";
-import { entries, obj, type Raw, str } from "./raw.ts";
+import { arr, entries, obj, type Raw, str } from "./raw.ts";
 
 /**
  * Secret values read from the environment at load time, never part of the config object (so
@@ -25,6 +25,8 @@ interface SecretField {
   envKey: string;
   /** Header values go on the wire verbatim, so line breaks are refused. */
   headerSafe: boolean;
+  /** An inline value is configuration, not a secret (a backend's plaintext header): not masked. */
+  plainInline?: boolean;
 }
 
 /** The secret pair of each outgoing auth strategy: [strategy key, value key, env key, headerSafe]. */
@@ -47,6 +49,20 @@ function secretFields(raw: Raw): SecretField[] {
     if (outgoing.default !== undefined) strategy(outgoing.default, ["outgoingAuth", "default"]);
     for (const [name, s] of entries(outgoing.backends)) strategy(s, ["outgoingAuth", "backends", name]);
   }
+  arr(raw.backends).forEach((b, i) => {
+    arr(obj(b)?.headers).forEach((h, j) => {
+      const holder = obj(h);
+      if (holder)
+        out.push({
+          at: ["backends", i, "headers", j],
+          holder,
+          valueKey: "value",
+          envKey: "valueEnv",
+          headerSafe: true,
+          plainInline: true,
+        });
+    });
+  });
   const oidc = obj(obj(raw.incomingAuth)?.oidc);
   if (oidc) {
     out.push({
@@ -112,7 +128,7 @@ export function secretValues(config: unknown, secrets: ResolvedSecrets): string[
   const out = new Set(secrets.values());
   for (const f of secretFields(obj(config) ?? {})) {
     const v = str(f.holder[f.valueKey]);
-    if (v) out.add(v);
+    if (v && !f.plainInline) out.add(v);
   }
   return [...out];
 }

@@ -19,6 +19,9 @@ export function validateCrossField(raw: Raw): Problem[] {
   checkAggregation(obj(raw.aggregation), add);
   checkOperational(obj(raw.operational), add);
   checkPassthrough(arr(raw.passthroughHeaders), add);
+  arr(raw.backends).forEach((b, i) => {
+    checkHeaderNames(arr(obj(b)?.headers), ["backends", i, "headers"], add);
+  });
   checkIncomingAuth(obj(raw.incomingAuth), add);
   for (const p of authzConfigProblems(obj(raw.incomingAuth)?.authz))
     add(["incomingAuth", "authz", ...p.path], p.message);
@@ -159,6 +162,19 @@ function checkPassthrough(headers: unknown[], add: Add): void {
     if (prev !== undefined)
       add(["passthroughHeaders", i], `${name} is listed twice (also at passthroughHeaders[${prev}])`);
     else seen.set(lower, i);
+  });
+}
+
+/** A backend's fixed headers: one value per header, whatever the spelling (names are case-insensitive). */
+function checkHeaderNames(headers: unknown[], at: PathSegment[], add: Add): void {
+  const seen = new Map<string, number>();
+  headers.forEach((h, i) => {
+    const name = str(obj(h)?.name);
+    if (name === undefined) return;
+    const prev = seen.get(name.toLowerCase());
+    if (prev !== undefined)
+      add([...at, i, "name"], `${name} is set twice (also at ${formatPath([...at, prev])})`);
+    else seen.set(name.toLowerCase(), i);
   });
 }
 

@@ -7,6 +7,7 @@ import {
   type MCPServer,
   type MCPServerEntry,
   parseDuration,
+  REMOTE_PROXY_SERVED_TRANSPORT,
   type VmcpConfig,
 } from "@vmcp/shared-types";
 import { POLICY_METADATA } from "../backends/address-policy.ts";
@@ -53,7 +54,8 @@ export function proxyWorkload(p: MCPRemoteProxy, group: string): Workload | unde
     name: p.metadata.name ?? "",
     kind: "MCPRemoteProxy",
     url,
-    transport: p.spec.transport ?? "streamable-http",
+    // spec.transport is the proxy's own link to the remote; the proxy pod serves Streamable HTTP.
+    transport: REMOTE_PROXY_SERVED_TRANSPORT,
     authConfigRef: p.spec.externalAuthConfigRef?.name,
     caBundle: undefined,
   };

@@ -103,7 +103,8 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limits: Body
     if (declared > limits.budget.limit - limits.budget.used) return refuse(req, "busy");
   }
   let held = 0;
-  res.once("close", () => limits.budget.give(held));
+  // 'close' comes once per response: `on` spares the wrapper `once` builds per call.
+  res.on("close", () => limits.budget.give(held));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     const depth = new DepthScanner(limits.maxDepth);

@@ -8,6 +8,7 @@ import {
   ElicitResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { redact } from "@vmcp/shared-types";
+import { CallCancel } from "../backends/cancel.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
 import type { ElicitRequest, ElicitResponse, ProgressUpdate, ToolInvoker } from "../composite/index.ts";
@@ -159,7 +160,7 @@ async function exchange(
   signal.addEventListener("abort", onAbort, { once: true });
   const sink = new CaptureSink(msg.id as string, (data) => i.sink.event(data));
   try {
-    await bs.forward(msg, body, sink, inner.signal);
+    await bs.forward(msg, body, sink, CallCancel.from(inner.signal));
   } finally {
     signal.removeEventListener("abort", onAbort);
   }

@@ -3,6 +3,7 @@ import { aggregate } from "../aggregation/aggregate.ts";
 import { createAuditor } from "../audit/sink.ts";
 import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
+import { resolveStaticHeaders, withStaticHeaders } from "../auth/static-headers.ts";
 import { createAuthorizer } from "../authz/cedar.ts";
 import type { ResolvedSecrets } from "../config/load.ts";
 import type { Logger } from "../logger.ts";
@@ -54,7 +55,10 @@ export function gatewayOptionsFromConfig(
     name: config.name,
     aggregate: (caps) => aggregate(caps, cfgAgg) as AggregateView,
     outgoingAuth: (spec) =>
-      createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
+      withStaticHeaders(
+        createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
+        resolveStaticHeaders(config.backends?.find((b) => b.name === spec.name)?.headers, secrets),
+      ),
     // Anonymous means no check at all on the hot path.
     incomingAuth:
       config.incomingAuth.type === "anonymous"

@@ -8,6 +8,7 @@ import { ANONYMOUS_IDENTITY } from "../auth/identity.ts";
 import type { Authorizer } from "../authz/cedar.ts";
 import { ListFilter } from "../authz/filter.ts";
 import { AUTHZ_DENIED_CODE, denialMessage, gate, stepDenial } from "../authz/gate.ts";
+import { CallCancel } from "../backends/cancel.ts";
 import type { BackendStateTracker } from "../backends/state.ts";
 import { type Identity, isSessionGone } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
@@ -618,17 +619,18 @@ export class McpHandler {
     const sink = new HttpCallSink(res, msg.id);
     const state = this.#o.state;
     if (!state.routable(backend)) return this.#unavailable(backend, msg, res, startNs);
-    const controller = new AbortController();
+    const cancel = new CallCancel();
     const key = msg.id;
     const record = {
       backend,
-      controller,
+      controller: cancel,
       session: undefined as undefined | Awaited<ReturnType<ClientSession["backendSession"]>>,
     };
     s.calls.set(key, record);
     s.inflight++;
-    res.once("close", () => {
-      if (!sink.done) controller.abort();
+    // 'close' comes once per response: `on` spares the wrapper `once` builds per call.
+    res.on("close", () => {
+      if (!sink.done) cancel.abort();
     });
     let outcome: CallOutcome = "ok";
     try {
@@ -636,7 +638,7 @@ export class McpHandler {
       let bs = s.openBackend(backend) ?? (await s.backendSession(backend));
       record.session = bs;
       try {
-        await bs.forward(msg, body, sink, controller.signal);
+        await bs.forward(msg, body, sink, cancel);
       } catch (err) {
         if (!isSessionGone(err)) throw err;
         // The backend restarted or expired our session; open a new one and retry.
@@ -644,7 +646,7 @@ export class McpHandler {
         s.dropBackend(backend, bs);
         bs = await s.backendSession(backend);
         record.session = bs;
-        await bs.forward(msg, body, sink, controller.signal);
+        await bs.forward(msg, body, sink, cancel);
       }
       if (state.get(backend).health !== "healthy") state.ok(backend);
     } catch (err) {

@@ -11,7 +11,8 @@ import type { Catalog } from "./catalog.ts";
 
 export interface CallRecord {
   backend: string;
-  controller: AbortController;
+  /** Stops the call: a forwarded call's CallCancel, a composite call's AbortController. */
+  controller: { abort(): void };
   session: BackendSession | undefined;
 }
 

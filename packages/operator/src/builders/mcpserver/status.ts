@@ -63,6 +63,8 @@ export interface WorkloadStatusInput {
   deployment: V1Deployment | undefined;
   serviceExists: boolean;
   imagePull?: ImagePullProblem | undefined;
+  /** The kind's own reference conditions (an MCPRemoteProxy's OIDC and outgoing auth). */
+  extraConditions?: readonly ConditionInput[] | undefined;
   liveConditions: readonly Condition[] | undefined;
   now: Date;
 }
@@ -116,6 +118,8 @@ export function computeWorkloadStatus(input: WorkloadStatusInput): McpServerStat
       ok ? `MCPGroup ${group} found` : `MCPGroup ${group} not found`,
     );
   }
+
+  conds.push(...(input.extraConditions ?? []));
 
   const st = deployment?.status ?? {};
   const readyReplicas = st.readyReplicas ?? 0;

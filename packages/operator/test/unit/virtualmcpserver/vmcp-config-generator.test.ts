@@ -270,7 +270,12 @@ describe("config generator: static (inline) mode", () => {
         url: "http://mcp-http-srv-proxy.team-a.svc.cluster.local:8080/mcp",
         transport: "streamable-http",
       },
-      { name: "rp", url: "http://mcp-rp-remote-proxy.team-a.svc.cluster.local:8080", transport: "sse" },
+      // The proxy serves Streamable HTTP whatever its spec.transport (its link to the remote) says.
+      {
+        name: "rp",
+        url: "http://mcp-rp-remote-proxy.team-a.svc.cluster.local:8080",
+        transport: "streamable-http",
+      },
       {
         name: "stdio-srv",
         url: "http://mcp-stdio-srv-proxy.team-a.svc.cluster.local:8080/sse#stdio-srv",

@@ -50,13 +50,16 @@ describe("workload conversion", () => {
     expect(serverWorkload(server("a", { transport: "sse" }, "http://a"), "g")?.transport).toBe("sse");
   });
 
-  it("MCPRemoteProxy: URL from status, transport from spec", () => {
+  it("MCPRemoteProxy: URL from status, always Streamable HTTP (spec.transport is the proxy's link to the remote)", () => {
     const p = {
       metadata: { name: "p" },
       spec: { remoteUrl: "https://x", transport: "sse", groupRef: { name: "g" } },
       status: { url: "http://mcp-p-remote-proxy:8080" },
     } as unknown as MCPRemoteProxy;
-    expect(proxyWorkload(p, "g")).toMatchObject({ url: "http://mcp-p-remote-proxy:8080", transport: "sse" });
+    expect(proxyWorkload(p, "g")).toMatchObject({
+      url: "http://mcp-p-remote-proxy:8080",
+      transport: "streamable-http",
+    });
   });
 
   it("MCPServerEntry: only when Valid; CA key defaults to ca.crt", () => {
