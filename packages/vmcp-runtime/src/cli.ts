@@ -6,19 +6,15 @@ import {
   SESSION_REDIS_PASSWORD_ENV,
   versionLine,
 } from "@vmcp/shared-types";
+import type { CliIo } from "./cli-io.ts";
 import { formatProblems, loadConfigFile } from "./config/load.ts";
 import { secretValues } from "./config/secrets.ts";
-import { startHealthMonitor } from "./health/attach.ts";
 import { runInit } from "./init-command.ts";
 import { allowLoopbackBackends, kubernetesTarget } from "./kubernetes-target.ts";
 import { createLogger } from "./logger.ts";
-import { Metrics } from "./metrics.ts";
-import { BackendRegistry } from "./registry/registry.ts";
+import { createRuntime, type RuntimeDeps } from "./runtime/create.ts";
 import { compositeDefinitionProblems } from "./server/composite-host.ts";
-import { backendSpecsFromConfig, gatewayOptionsFromConfig } from "./server/from-config.ts";
-import { Gateway } from "./server/gateway.ts";
 import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
-import { LogStatusReporter } from "./status/log-reporter.ts";
 import { startTelemetry } from "./telemetry/start.ts";
 import { BUILD_INFO } from "./version.ts";
 
@@ -62,10 +58,7 @@ Options:
   -h, --help            Show this help.
 `;
 
-export interface CliIo {
-  out: (line: string) => void;
-  err: (line: string) => void;
-}
+export type { CliIo };
 
 const defaultIo: CliIo = {
   out: (l) => process.stdout.write(`${l}\n`),
@@ -191,39 +184,9 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     log,
   });
   const host = values.host;
-  // VMCP_NAME/VMCP_NAMESPACE set -> discovery, health monitor and the Kubernetes reporter (see
-  // docs/runtime.md). Imported on demand: standalone mode never loads the Kubernetes client.
-  const target = kubernetesTarget(process.env);
-  const k8s = target
-    ? await (await import("./kubernetes-mode.ts")).startKubernetesMode({
-        config,
-        secrets: loaded.secrets,
-        target,
-        log,
-        allowLoopbackBackends: allowLoopbackBackends(process.env),
-      })
-    : undefined;
-  const registry = k8s?.registry ?? new BackendRegistry();
-  if (!k8s) registry.replaceAll(backendSpecsFromConfig(config));
-  const metrics = new Metrics({ defaultMetrics: true });
-  if (k8s) {
-    // Both series from the start, so rate() sees the first error.
-    for (const result of ["ok", "error"]) metrics.statusWrites.inc({ result }, 0);
-    k8s.reporter.onWrite(() => metrics.statusWrites.inc({ result: "ok" }));
-    k8s.reporter.onWriteError(() => metrics.statusWrites.inc({ result: "error" }));
-  }
-  let opts: ConstructorParameters<typeof Gateway>[0] = {
-    ...gatewayOptionsFromConfig(config, loaded.secrets, {
-      log,
-      resourceUrl: process.env.VMCP_PUBLIC_URL,
-      sessionTtlMs,
-      maxBodyBytes,
-    }),
-    registry,
-    metrics,
-    statusReporter: new LogStatusReporter(log),
-    mode: "static",
-  };
+  const gatewayOverrides: NonNullable<RuntimeDeps["gateway"]> = {};
+  if (sessionTtlMs !== undefined) gatewayOverrides.sessionTtlMs = sessionTtlMs;
+  if (maxBodyBytes !== undefined) gatewayOverrides.maxBodyBytes = maxBodyBytes;
   const storage = config.sessionStorage;
   if (storage?.provider === "redis" && storage.address) {
     // Loaded only when configured, like the Kubernetes client.
@@ -231,19 +194,21 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     const password = process.env[SESSION_REDIS_PASSWORD_ENV] || undefined;
     // Redacted wherever it might surface (a client error echoing the URL or AUTH).
     registerSecrets([password]);
-    opts.sessionKv = redisSessionKv({ address: storage.address, db: storage.db, password, log });
-    if (storage.keyPrefix !== undefined) opts.sessionKeyPrefix = storage.keyPrefix;
-  } else if (sessionKeys && storage?.provider !== "memory") opts.sessionKeys = sessionKeys;
-  if (k8s) opts = k8s.gatewayOptions(opts);
-  const gateway = new Gateway(opts);
-  // Both modes run the same health monitor (active checks, circuit breakers); Kubernetes mode
-  // also feeds it to its reporter.
-  if (k8s) k8s.attach(gateway);
-  const standaloneMonitor = k8s
-    ? undefined
-    : startHealthMonitor({ gateway, registry, failureHandling: config.operational.failureHandling, log });
-  const { url } = await gateway.start(host, port);
-  log.info({ url, backends: registry.list().map((b) => b.name) }, "vmcp serving");
+    gatewayOverrides.sessionKv = redisSessionKv({ address: storage.address, db: storage.db, password, log });
+    if (storage.keyPrefix !== undefined) gatewayOverrides.sessionKeyPrefix = storage.keyPrefix;
+  } else if (sessionKeys && storage?.provider !== "memory") gatewayOverrides.sessionKeys = sessionKeys;
+  // VMCP_NAME/VMCP_NAMESPACE set -> Kubernetes mode: discovery and the Kubernetes reporters (see
+  // docs/runtime.md). The rest of the pipeline is the same in both modes.
+  const target = kubernetesTarget(process.env);
+  const runtime = await createRuntime(config, {
+    log,
+    secrets: loaded.secrets,
+    kubernetes: target ? { target, allowLoopbackBackends: allowLoopbackBackends(process.env) } : undefined,
+    publicUrl: process.env.VMCP_PUBLIC_URL,
+    gateway: gatewayOverrides,
+  });
+  const { url } = await runtime.start(host, port);
+  log.info({ url, backends: runtime.source.registry.list().map((b) => b.name) }, "vmcp serving");
 
   await new Promise<void>((resolve) => {
     let stopping = false;
@@ -256,12 +221,10 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       log.info({ why, graceMs: grace, delayMs: delay }, "shutting down");
       const force = setTimeout(() => resolve(), delay + grace + 10_000);
       force.unref();
-      gateway
-        .drain(grace, delay)
-        .then(() => {
-          standaloneMonitor?.stop();
-          return Promise.all([k8s?.stop(), tracing?.shutdown()]);
-        })
+      runtime
+        .stop(grace, delay)
+        // Spans of the requests drained above are exported before the process ends.
+        .then(() => tracing?.shutdown())
         .finally(() => {
           clearTimeout(force);
           resolve();

@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
-import type { CliIo } from "./cli.ts";
+import type { CliIo } from "./cli-io.ts";
 import { starterBackends, starterConfig } from "./init-config.ts";
 
 interface InitFlags {

@@ -85,3 +85,20 @@ export interface AggregateResult {
    */
   backendTools: Map<string, Map<string, string>>;
 }
+
+/** The part of aggregation's AggregateResult the data plane reads. */
+export interface AggregateView {
+  tools: Tool[];
+  toolRoutes: Map<string, { backend: string; name: string }>;
+  resources: Resource[];
+  resourceRoutes: Map<string, string>;
+  resourceTemplates: Array<ResourceTemplate & { backend: string }>;
+  prompts: Prompt[];
+  promptRoutes: Map<string, { backend: string; name: string }>;
+  warnings: string[];
+  /** Unresolved manual-strategy clashes (their tools are withheld). Optional like backendTools. */
+  conflicts?: string[];
+  /** backend -> (own or override name -> own name), for `<workload>.<tool>` composite step refs.
+   * Optional so hand-built views (tests) need not carry it. */
+  backendTools?: Map<string, Map<string, string>>;
+}

@@ -1,8 +1,9 @@
 // The authorization call gate: which MCP requests need a decision, and the error a denied caller
 // gets. A denied request never reaches a backend.
+
+import type { AggregateView } from "../aggregation/types.ts";
 import type { Identity } from "../auth/identity.ts";
 import { isObject, type JsonObject } from "../protocol/jsonrpc.ts";
-import type { AggregateView } from "../server/types.ts";
 import type { Authorizer, Decision } from "./cedar.ts";
 import type { Target } from "./mapping.ts";
 

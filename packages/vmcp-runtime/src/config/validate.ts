@@ -1,5 +1,5 @@
 import { DURATION_PATTERN, HEADER_NAME_PATTERN, parseDuration } from "@vmcp/shared-types";
-import { authzConfigProblems } from "../authz/config-problems.ts";
+import { authzConfigProblems } from "./authz-problems.ts";
 import { formatPath, type PathSegment, type Problem } from "./problems.ts";
 import { arr, entries, obj, type Raw, str } from "./raw.ts";
 

@@ -1,11 +1,11 @@
-import type { BackendStateTracker, Unavailability } from "../backends/state.ts";
+import type { BackendPool } from "../backends/pool.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { RegistryChange } from "../registry/types.ts";
-import type { BackendHealth } from "../status/types.ts";
 import { BackendBreaker, type CircuitState } from "./breaker.ts";
 import { type ProbeTarget, probeBackend } from "./probe.ts";
 import { DEFAULT_MAX_CONCURRENT_PROBES, firstProbeDelay, nextProbeDelay, ProbeSlots } from "./schedule.ts";
+import { HealthStore } from "./state.ts";
 import {
   advertisable,
   type CheckResult,
@@ -14,22 +14,18 @@ import {
   initialRecord,
   nextHealth,
 } from "./state-machine.ts";
+import type { BackendHealth, BackendState, HealthEvents, RuntimeHealth, Unavailability } from "./types.ts";
 
 export interface HealthMonitorOptions {
   registry: BackendRegistry;
-  state: BackendStateTracker;
-  /** Connection plumbing and auth of a backend (the catalog's), undefined while not set up. */
-  target: (name: string) => ProbeTarget | undefined;
+  /** Connections and auth of each backend (probes dial its stream pool, never the calls' one). */
+  pool: Pick<BackendPool, "get">;
   intervalMs: number;
   timeoutMs: number;
   unhealthyThreshold: number;
   degradedAfterMs?: number;
   /** circuitBreaker.enabled -> settings; undefined = no breakers. */
   breaker?: { failureThreshold: number; openMs: number };
-  /** The set of advertised backends changed (re-aggregate). */
-  onAdvertiseChange?: () => void;
-  /** A backend came back: re-list it now rather than at the catalog's next retry. */
-  onRecovered?: (name: string) => void;
   log?: Logger;
   /** Replaces the real probe (unit tests of the scheduling only). */
   probe?: (t: ProbeTarget, timeoutMs: number) => Promise<CheckResult>;
@@ -60,18 +56,19 @@ interface Tracked {
   timer: NodeJS.Timeout | undefined;
   probing: boolean;
   stopped: boolean;
-  /** The health last written to the state tracker (breaker overlaid). */
+  /** The health last published (breaker overlaid). */
   published: BackendHealth;
 }
 
-/** Active checks + passive call outcomes -> one verdict per backend, written into the gateway's
- * BackendStateTracker (which drives /status, metrics and the StatusReporter). */
-export class HealthMonitor {
+/** The health stage: active checks + passive call outcomes -> one verdict per backend, published
+ * as a read-only view with change events (which drive the catalog, /status, metrics and the
+ * status reporters). It reads the registry and the backend pool and writes into nothing else. */
+export class HealthMonitor implements RuntimeHealth {
   readonly #o: HealthMonitorOptions;
   readonly #log: Logger;
   readonly #tracked = new Map<string, Tracked>();
+  readonly #store = new HealthStore();
   #unsubscribe: (() => void) | undefined;
-  #listeners = new Set<() => void>();
   #transitionListeners = new Set<(t: BackendTransition) => void>();
   readonly #slots: ProbeSlots;
   readonly #random: () => number;
@@ -84,29 +81,39 @@ export class HealthMonitor {
   }
 
   start(): void {
-    const state = this.#o.state;
-    // Real calls and listings report here instead of flipping health directly.
-    state.outcomes = {
-      ok: (name) => this.#passive(name, { ok: true, latencyMs: 0 }),
-      failed: (name, message) => this.#passive(name, passiveFailure(message)),
-    };
-    state.routable = (name) => {
-      const b = this.#tracked.get(name)?.breaker;
-      return !b || b.state === "closed";
-    };
-    state.verdicts = {
-      advertised: (name) => this.advertised(name),
-      unavailable: (name) => this.unavailable(name),
-      circuitState: (name) => this.#tracked.get(name)?.breaker?.state,
-    };
     this.#unsubscribe = this.#o.registry.onChange((changes) => this.#apply(changes));
     this.#apply(this.#o.registry.list().map((backend) => ({ type: "added", backend }) as RegistryChange));
   }
 
-  /** Called after every verdict or breaker change. */
-  onChange(l: () => void): () => void {
-    this.#listeners.add(l);
-    return () => this.#listeners.delete(l);
+  on<E extends keyof HealthEvents>(event: E, l: HealthEvents[E]): () => void {
+    return this.#store.on(event, l);
+  }
+
+  get(name: string): BackendState {
+    return this.#store.get(name);
+  }
+
+  /** Circuit breakers veto calls: false fails them fast without touching the backend. */
+  routable(name: string): boolean {
+    const b = this.#tracked.get(name)?.breaker;
+    return !b || b.state === "closed";
+  }
+
+  circuitState(name: string): CircuitState | undefined {
+    return this.#tracked.get(name)?.breaker?.state;
+  }
+
+  /** A real call or listing succeeded: counts as a passive check. */
+  ok(name: string): void {
+    this.#passive(name, { ok: true, latencyMs: 0 });
+  }
+
+  failed(name: string, message: string): void {
+    this.#passive(name, passiveFailure(message));
+  }
+
+  forget(name: string): void {
+    this.#store.delete(name);
   }
 
   /** Called when a backend becomes unavailable or recovers from it (not on every check). */
@@ -206,8 +213,9 @@ export class HealthMonitor {
 
   async #probe(t: Tracked): Promise<void> {
     if (t.probing || t.stopped) return;
-    const target = this.#o.target(t.name);
-    if (!target) return;
+    const b = this.#o.pool.get(t.name);
+    if (!b) return;
+    const target: ProbeTarget = { spec: b.spec, dispatcher: b.pools.streams, auth: b.auth };
     t.probing = true;
     try {
       const probe = this.#o.probe ?? probeBackend;
@@ -263,21 +271,25 @@ export class HealthMonitor {
     );
     if (!r.ok) this.#log.debug({ backend: t.name, passive, result: r }, "backend check failed");
     this.#publish(t);
-    if (before !== this.advertised(t.name)) this.#o.onAdvertiseChange?.();
+    if (before !== this.advertised(t.name)) this.#emitAdvertised();
     const nowGood = t.record.health === "healthy" || t.record.health === "degraded";
-    if (wasBad && nowGood && !passive) this.#o.onRecovered?.(t.name);
+    if (wasBad && nowGood && !passive) for (const l of this.#store.listeners.recovered) l(t.name);
   }
 
   #breakerChanged(t: Tracked, s: CircuitState): void {
     if (t.stopped) return;
     this.#log.info({ backend: t.name, circuit: s }, "circuit breaker changed");
     this.#publish(t);
-    this.#o.onAdvertiseChange?.();
+    this.#emitAdvertised();
     // Half-open: the one trial probe runs now, not at the next interval.
     if (s === "half-open") void this.#probe(t);
   }
 
-  /** Writes the verdict (with the breaker overlaid) into the gateway's state tracker. */
+  #emitAdvertised(): void {
+    for (const l of this.#store.listeners.advertised) l();
+  }
+
+  /** Publishes the verdict with the breaker overlaid. */
   #publish(t: Tracked): void {
     const cs = t.breaker?.state ?? "closed";
     let health = t.record.health;
@@ -288,7 +300,7 @@ export class HealthMonitor {
     } else if (cs === "half-open") {
       message = `Circuit breaker testing recovery - ${message}`;
     }
-    this.#o.state.set(t.name, health, message);
+    this.#store.set(t.name, health, message);
     const prev = t.published;
     t.published = health;
     const kind =
@@ -312,15 +324,11 @@ export class HealthMonitor {
       const tr: BackendTransition = { backend: t.name, kind, message };
       for (const l of this.#transitionListeners) l(tr);
     }
-    for (const l of this.#listeners) l();
   }
 
   stop(): void {
     this.#unsubscribe?.();
     for (const name of [...this.#tracked.keys()]) this.#untrack(name);
-    this.#o.state.outcomes = undefined;
-    this.#o.state.verdicts = undefined;
-    this.#o.state.routable = () => true;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { BackendHealth } from "../status/types.ts";
+import type { BackendHealth } from "./types.ts";
 
 /** What one exchange with a backend told us (an active probe or a real call). */
 export type CheckResult =

@@ -2,9 +2,8 @@ import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { aggregateInstructions } from "../aggregation/instructions.ts";
 import { ControlClient, type ListingResult } from "../backends/control-client.ts";
-import { type BackendPools, createBackendPools } from "../backends/pools.ts";
-import type { BackendStateTracker } from "../backends/state.ts";
-import type { OutgoingAuth } from "../backends/types.ts";
+import type { BackendPool, PooledBackend } from "../backends/pool.ts";
+import type { RuntimeHealth } from "../health/types.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec, RegistryChange } from "../registry/types.ts";
@@ -15,10 +14,7 @@ export type ListKind = "tools" | "resources" | "prompts";
 /** Longest a listing waits to be aggregated while several backends are being added. */
 const BATCH_AGGREGATE_MS = 500;
 
-export interface BackendEntry {
-  spec: BackendSpec;
-  pools: BackendPools;
-  auth: OutgoingAuth;
+export interface BackendEntry extends PooledBackend {
   control: ControlClient;
   listing: ListingResult | undefined;
   lastError: string | undefined;
@@ -31,14 +27,12 @@ export interface BackendEntry {
 
 export interface CatalogOptions {
   registry: BackendRegistry;
+  /** Where each backend's connections are opened and closed. */
+  pool: Pick<BackendPool, "open" | "close">;
+  /** What is advertised (withdrawn backends are left out); listings report their outcome here. */
+  health: RuntimeHealth;
   aggregate: AggregateFn;
-  outgoingAuth: (spec: BackendSpec) => OutgoingAuth;
-  state: BackendStateTracker;
   log: Logger;
-  /** Largest answer accepted from a backend (JSON body or one SSE event). */
-  maxBackendAnswerBytes?: number;
-  /** Connections per backend for calls (default 64). */
-  maxConnectionsPerBackend?: number | undefined;
   /** Backoff for re-listing a backend whose listing failed. */
   retry?: { initialMs: number; maxMs: number };
 }
@@ -58,7 +52,7 @@ export class Catalog {
   #listChanged = new Set<(kinds: ListKind[]) => void>();
   #removed = new Set<(name: string) => void>();
   #updated = new Set<() => void>();
-  #unsubscribe: (() => void) | undefined;
+  #unsubscribe: Array<() => void> = [];
   /** Registry changes of several backends in progress: their listings are aggregated together
    * (at the end, and at most every BATCH_AGGREGATE_MS meanwhile) instead of once per listing,
    * which made adding B backends cost B full aggregations. */
@@ -68,6 +62,11 @@ export class Catalog {
 
   constructor(o: CatalogOptions) {
     this.#o = o;
+  }
+
+  /** Every backend the registry names, set up or not (what /status lists). */
+  specs(): BackendSpec[] {
+    return this.#o.registry.list();
   }
 
   get view(): AggregateView {
@@ -103,7 +102,12 @@ export class Catalog {
   }
 
   async start(): Promise<void> {
-    this.#unsubscribe = this.#o.registry.onChange((changes) => void this.#apply(changes));
+    this.#unsubscribe = [
+      this.#o.registry.onChange((changes) => void this.#apply(changes)),
+      this.#o.health.on("advertised", () => this.#reaggregate()),
+      // A backend came back: re-list it now rather than at the next retry.
+      this.#o.health.on("recovered", (name) => void this.refresh(name)),
+    ];
     const initial = this.#o.registry
       .list()
       .map((spec) => ({ type: "added", backend: spec }) as RegistryChange);
@@ -156,11 +160,7 @@ export class Catalog {
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const pools = await createBackendPools(spec, {
-          ...(this.#o.maxBackendAnswerBytes ? { maxAnswerBytes: this.#o.maxBackendAnswerBytes } : {}),
-          ...(this.#o.maxConnectionsPerBackend ? { maxConnections: this.#o.maxConnectionsPerBackend } : {}),
-        });
-        const auth = this.#o.outgoingAuth(spec);
+        const { pools, auth } = await this.#o.pool.open(spec);
         const entry: BackendEntry = {
           spec,
           pools,
@@ -186,7 +186,7 @@ export class Catalog {
       } catch (err) {
         const msg = `backend '${spec.name}' cannot be set up: ${err instanceof Error ? err.message : String(err)}`;
         this.#o.log.error({ backend: spec.name }, msg);
-        this.#o.state.failed(spec.name, msg);
+        this.#o.health.failed(spec.name, msg);
         return undefined;
       } finally {
         this.#pendingEntries.delete(spec.name);
@@ -203,9 +203,9 @@ export class Catalog {
     this.#entries.delete(name);
     clearTimeout(e.retryTimer);
     for (const l of this.#removed) l(name);
-    this.#o.state.delete(name);
+    this.#o.health.forget(name);
     await e.control.close();
-    await e.pools.close();
+    await this.#o.pool.close(e);
   }
 
   /** Re-list one backend; concurrent triggers coalesce into one extra round. */
@@ -234,14 +234,14 @@ export class Catalog {
       e.listing = listing;
       e.lastError = undefined;
       e.retryDelay = this.#o.retry?.initialMs ?? 1000;
-      this.#o.state.ok(name);
+      this.#o.health.ok(name);
       this.#listed();
     } catch (err) {
       if (e.closed) return;
       const msg = err instanceof Error ? err.message : String(err);
       e.lastError = msg;
       this.#o.log.warn({ backend: name, err: msg }, "listing backend failed; serving its last good view");
-      this.#o.state.failed(name, msg);
+      this.#o.health.failed(name, msg);
       this.#scheduleRetry(name, e.retryDelay);
       e.retryDelay = Math.min(e.retryDelay * 2, this.#o.retry?.maxMs ?? 30_000);
       this.#emitUpdated();
@@ -258,18 +258,11 @@ export class Catalog {
     e.retryTimer.unref();
   }
 
-  /** Hook for the health monitor: the set of advertised backends changed. */
-  reaggregate(): void {
-    this.#reaggregate();
-  }
-
   #reaggregate(): void {
-    const verdicts = this.#o.state.verdicts;
+    const health = this.#o.health;
     const listed = this.entries().filter((e) => e.listing);
     // Unhealthy backends and open circuits are left out of what clients see.
-    const withdrawn = new Set(
-      verdicts ? listed.filter((e) => !verdicts.advertised(e.spec.name)).map((e) => e.spec.name) : [],
-    );
+    const withdrawn = new Set(listed.filter((e) => !health.advertised(e.spec.name)).map((e) => e.spec.name));
     const caps = listed
       .filter((e) => !withdrawn.has(e.spec.name))
       .map((e) => e.listing as ListingResult)
@@ -320,10 +313,7 @@ export class Catalog {
 
   /** The gateway's own instructions followed by those of every advertised backend. */
   instructions(own: string | undefined): string | undefined {
-    const verdicts = this.#o.state.verdicts;
-    const advertised = this.entries().filter(
-      (e) => e.listing && (!verdicts || verdicts.advertised(e.spec.name)),
-    );
+    const advertised = this.entries().filter((e) => e.listing && this.#o.health.advertised(e.spec.name));
     return aggregateInstructions(
       own,
       advertised.map((e) => ({ backend: e.spec.name, instructions: e.listing?.instructions })),
@@ -346,7 +336,7 @@ export class Catalog {
   }
 
   async close(): Promise<void> {
-    this.#unsubscribe?.();
+    for (const u of this.#unsubscribe) u();
     clearTimeout(this.#batchTimer);
     await Promise.allSettled([...this.#pendingEntries.values()]);
     await Promise.all([...this.#entries.keys()].map((n) => this.#remove(n)));

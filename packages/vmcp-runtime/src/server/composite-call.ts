@@ -9,9 +9,9 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { redact } from "@vmcp/shared-types";
 import { CallCancel } from "../backends/cancel.ts";
-import type { BackendStateTracker } from "../backends/state.ts";
 import { type BackendSession, type CallSink, isSessionGone } from "../backends/types.ts";
 import type { ElicitRequest, ElicitResponse, ProgressUpdate, ToolInvoker } from "../composite/index.ts";
+import type { RuntimeHealth } from "../health/types.ts";
 import { isObject, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
 import { attribute } from "./attribution.ts";
 import type { CompositeCatalog, CompositeState } from "./composite-host.ts";
@@ -20,7 +20,7 @@ import type { AggregateView } from "./types.ts";
 
 export interface CompositeCallInput {
   session: ClientSession;
-  state: BackendStateTracker;
+  health: RuntimeHealth;
   composites: CompositeCatalog;
   compositeState: CompositeState;
   view: AggregateView;
@@ -99,7 +99,7 @@ async function callRoutedTool(
   const denied = i.authorizeStep?.(ref, route, args);
   if (denied) throw new Error(denied);
   const backend = route.backend;
-  if (!i.state.routable(backend)) throw new Error(`backend '${backend}' is unavailable (circuit open)`);
+  if (!i.health.routable(backend)) throw new Error(`backend '${backend}' is unavailable (circuit open)`);
   // Own ids: this backend session also carries the client's direct calls (client ids).
   const id = `vmcp-wf-${++seq}`;
   const msg: JsonRpcRequest = {
@@ -120,7 +120,7 @@ async function callRoutedTool(
       bs = await i.session.backendSession(backend);
       answer = await exchange(i, bs, msg, body, signal);
     }
-    if (i.state.get(backend).health !== "healthy") i.state.ok(backend);
+    if (i.health.get(backend).health !== "healthy") i.health.ok(backend);
     if (!isObject(answer)) throw new StepError(`backend '${backend}' sent no answer`);
     if (isObject(answer.error)) throw new StepError(redact(String(answer.error.message)));
     const result = CallToolResultSchema.safeParse(answer.result);
@@ -129,7 +129,7 @@ async function callRoutedTool(
   } catch (err) {
     if (signal.aborted || !(err instanceof Error) || err instanceof StepError) throw err;
     const f = attribute(backend, err, i.composites.timeoutMs(backend));
-    if (f.scope === "backend") i.state.failed(backend, f.message);
+    if (f.scope === "backend") i.health.failed(backend, f.message);
     throw new StepError(f.message);
   }
 }

@@ -5,11 +5,12 @@ import { createIncomingAuth } from "../auth/incoming.ts";
 import { createOutgoingAuth } from "../auth/outgoing.ts";
 import { resolveStaticHeaders, withStaticHeaders } from "../auth/static-headers.ts";
 import { createAuthorizer } from "../authz/cedar.ts";
+import type { BackendPoolOptions } from "../backends/pool.ts";
 import type { ResolvedSecrets } from "../config/load.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { GatewayOptions } from "./gateway.ts";
-import type { AggregateView } from "./types.ts";
+import type { AggregateFn, AggregateView } from "./types.ts";
 
 /** Static backends from config.yaml as registry entries (the Kubernetes source will produce the
  * same shape from MCPGroup members). */
@@ -41,24 +42,32 @@ export interface FromConfigOptions {
   maxBodyBytes?: number;
 }
 
-/** Everything GatewayOptions needs except the registry, from a validated config. */
-export function gatewayOptionsFromConfig(
-  config: VmcpConfig,
-  secrets: ResolvedSecrets,
-  o: FromConfigOptions,
-): Omit<GatewayOptions, "registry"> {
+export type BackendOptions = BackendPoolOptions & { aggregate: AggregateFn };
+
+/** What the backend pool and the catalog take from a validated config. */
+export function backendOptionsFromConfig(config: VmcpConfig, secrets: ResolvedSecrets): BackendOptions {
   const cfgAgg = config.aggregation;
-  if (config.incomingAuth.type === "anonymous") {
-    o.log.warn("incoming auth is anonymous: every client shares one identity");
-  }
-  const out: Omit<GatewayOptions, "registry"> = {
-    name: config.name,
+  const out: BackendOptions = {
     aggregate: (caps) => aggregate(caps, cfgAgg) as AggregateView,
     outgoingAuth: (spec) =>
       withStaticHeaders(
         createOutgoingAuth(config.outgoingAuth.backends?.[spec.name] ?? config.outgoingAuth.default, secrets),
         resolveStaticHeaders(config.backends?.find((b) => b.name === spec.name)?.headers, secrets),
       ),
+  };
+  return out;
+}
+
+/** Everything GatewayOptions needs except the stages it serves, from a validated config. */
+export function gatewayOptionsFromConfig(
+  config: VmcpConfig,
+  o: FromConfigOptions,
+): Omit<GatewayOptions, "catalog" | "health"> {
+  if (config.incomingAuth.type === "anonymous") {
+    o.log.warn("incoming auth is anonymous: every client shares one identity");
+  }
+  const out: Omit<GatewayOptions, "catalog" | "health"> = {
+    name: config.name,
     // Anonymous means no check at all on the hot path.
     incomingAuth:
       config.incomingAuth.type === "anonymous"
@@ -86,9 +95,5 @@ export function gatewayOptionsFromConfig(
   out.maxSessionsPerCaller = limits.maxSessionsPerCaller;
   out.sessionTtlMs = o.sessionTtlMs ?? parseDuration(limits.sessionTtl);
   if (config.operational.listPageSize !== undefined) out.listPageSize = config.operational.listPageSize;
-  if (config.operational.maxConnectionsPerBackend !== undefined)
-    out.maxConnectionsPerBackend = config.operational.maxConnectionsPerBackend;
-  const answerBytes = config.operational.maxBackendAnswerBytes;
-  if (answerBytes !== undefined) out.maxBackendAnswerBytes = answerBytes;
   return out;
 }

@@ -3,19 +3,17 @@ import type { AddressInfo } from "node:net";
 import { redact } from "@vmcp/shared-types";
 import type { Auditor } from "../audit/sink.ts";
 import type { Authorizer } from "../authz/cedar.ts";
-import { BackendStateTracker } from "../backends/state.ts";
-import type { Identity, OutgoingAuth } from "../backends/types.ts";
+import type { Identity } from "../backends/types.ts";
+import type { RuntimeHealth } from "../health/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
-import type { BackendRegistry } from "../registry/registry.ts";
-import type { BackendSpec } from "../registry/types.ts";
 import type { SessionKeys } from "../sessions/keys.ts";
 import type { SessionState } from "../sessions/token.ts";
 import { computeStatus } from "../status/compute.ts";
-import type { BackendStatus, RuntimeStatus, StatusReporter } from "../status/types.ts";
+import type { BackendStatus, RuntimeStatus } from "../status/types.ts";
 import { cachedCounter, NO_COUNTS } from "../status/view-counts.ts";
 import { BodyBudget } from "./body.ts";
-import { Catalog } from "./catalog.ts";
+import type { Catalog } from "./catalog.ts";
 import { CompositeCatalog } from "./composite-host.ts";
 import { createRouter } from "./http.ts";
 import { McpHandler } from "./mcp.ts";
@@ -24,15 +22,16 @@ import { RedisSessionMap, type SessionKv } from "./redis-sessions.ts";
 import { ClientSession } from "./session.ts";
 import { type SessionMap, SessionStore } from "./sessions.ts";
 import { TokenSessionMap } from "./token-sessions.ts";
-import type { AggregateFn, IncomingAuth } from "./types.ts";
+import type { IncomingAuth } from "./types.ts";
 
 export interface GatewayOptions {
   name: string;
   version?: string;
   instructions?: string;
-  registry: BackendRegistry;
-  aggregate: AggregateFn;
-  outgoingAuth: (spec: BackendSpec) => OutgoingAuth;
+  /** The aggregate this gateway serves (built before it: see runtime/stages.ts). */
+  catalog: Catalog;
+  /** The health stage's view (routing, withdrawn backends, /status) and where calls report. */
+  health: RuntimeHealth;
   /** Incoming auth, or a factory given the listening base URL (http://host:port) once bound,
    * which is what the OAuth protected-resource metadata must name when the port is 0. */
   incomingAuth?: IncomingAuth | ((baseUrl: string) => IncomingAuth | undefined);
@@ -55,8 +54,6 @@ export interface GatewayOptions {
   /** Oldest token-carrying session id accepted (default 24 h). */
   sessionMaxAgeMs?: number;
   maxBodyBytes?: number;
-  /** Largest answer accepted from a backend: a JSON body, or one event of an SSE answer. */
-  maxBackendAnswerBytes?: number;
   /** Bytes of request bodies held at once, all clients together. */
   maxInflightBodyBytes?: number;
   maxJsonDepth?: number;
@@ -65,11 +62,8 @@ export interface GatewayOptions {
   requestTimeoutMs?: number;
   log?: Logger;
   metrics?: Metrics;
-  statusReporter?: StatusReporter;
   /** "static" (config backends) or "dynamic" (Kubernetes discovery), for /readyz. */
   mode?: string;
-  /** Backoff for re-listing failed backends (tests shorten it). */
-  retry?: { initialMs: number; maxMs: number };
   /** config.compositeTools (the operator has already merged compositeToolRefs into it). */
   compositeTools?: readonly unknown[];
   /** Cedar authorization (incomingAuth.authz); undefined means every caller may do everything. */
@@ -78,8 +72,6 @@ export interface GatewayOptions {
   audit?: Auditor;
   /** Items per page of the list methods; undefined answers every list whole. */
   listPageSize?: number;
-  /** Connections per backend for calls, all client sessions together (default 64). */
-  maxConnectionsPerBackend?: number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -91,11 +83,12 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-/** The runtime pipeline: registry -> catalog (control sessions, aggregation) -> /mcp sessions,
- * plus the backend state tracker and status reporter observing both. */
+/** The gateway stage: the catalog served on /mcp (client sessions), plus /health, /readyz,
+ * /metrics and /status. It publishes one runtime snapshot (`status()`, `onStatus`) that the
+ * status reporters subscribe to. */
 export class Gateway {
   readonly catalog: Catalog;
-  readonly state = new BackendStateTracker();
+  readonly health: RuntimeHealth;
   readonly metrics: Metrics;
   readonly sessions: SessionMap;
   readonly server: Server;
@@ -111,22 +104,15 @@ export class Gateway {
   #origin: OriginPolicy | undefined;
   #draining = false;
   #counts = cachedCounter();
+  #statusListeners = new Set<(s: RuntimeStatus) => void>();
 
   constructor(o: GatewayOptions) {
     this.#o = o;
     this.#log = o.log ?? silentLogger();
     if (typeof o.incomingAuth !== "function") this.#incoming = o.incomingAuth;
     this.metrics = o.metrics ?? new Metrics();
-    this.catalog = new Catalog({
-      registry: o.registry,
-      aggregate: o.aggregate,
-      outgoingAuth: o.outgoingAuth,
-      state: this.state,
-      log: this.#log,
-      retry: o.retry,
-      maxBackendAnswerBytes: o.maxBackendAnswerBytes,
-      maxConnectionsPerBackend: o.maxConnectionsPerBackend,
-    });
+    this.catalog = o.catalog;
+    this.health = o.health;
     const store = new SessionStore({
       ttlMs: o.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
       maxSessions: o.maxSessions ?? DEFAULT_MAX_SESSIONS,
@@ -148,7 +134,7 @@ export class Gateway {
       instructions: () => this.catalog.instructions(o.instructions),
       catalog: this.catalog,
       sessions: this.sessions,
-      state: this.state,
+      health: this.health,
       metrics: this.metrics,
       log: this.#log,
       body: {
@@ -179,7 +165,7 @@ export class Gateway {
       for (const s of this.sessions.all()) s.removeBackend(name);
     });
     this.catalog.onUpdated(() => this.#queueStatus());
-    this.state.onChange((name, s) => {
+    this.health.on("change", (name, s) => {
       this.metrics.backendUp.labels(name).set(s.health === "healthy" ? 1 : 0);
       this.#queueStatus();
     });
@@ -217,7 +203,7 @@ export class Gateway {
       eagerBackends: () =>
         this.catalog
           .entries()
-          .filter((e) => e.spec.transport === "streamable-http" && this.state.routable(e.spec.name))
+          .filter((e) => e.spec.transport === "streamable-http" && this.health.routable(e.spec.name))
           .map((e) => e.spec.name),
       rebuild: (id: string, state: SessionState, identity: Identity | undefined) =>
         new ClientSession({
@@ -271,15 +257,24 @@ export class Gateway {
     if (this.#toolsAnnouncedFor !== view && this.catalog.ready) this.#mcp.broadcastListChanged(["tools"]);
   }
 
+  /** Called with a fresh snapshot whenever anything in it may have changed (coalesced per turn). */
+  onStatus(l: (s: RuntimeStatus) => void): () => void {
+    this.#statusListeners.add(l);
+    return () => this.#statusListeners.delete(l);
+  }
+
   #queueStatus(): void {
-    if (this.#statusQueued || !this.#o.statusReporter) return;
+    if (this.#statusQueued || this.#statusListeners.size === 0) return;
     this.#statusQueued = true;
     setImmediate(() => {
       this.#statusQueued = false;
-      try {
-        this.#o.statusReporter?.report(this.status());
-      } catch (err) {
-        this.#log.warn({ err: String(err) }, "status reporter failed");
+      const snapshot = Object.freeze(this.status());
+      for (const l of this.#statusListeners) {
+        try {
+          l(snapshot);
+        } catch (err) {
+          this.#log.warn({ err: String(err) }, "status reporter failed");
+        }
       }
     });
   }
@@ -288,8 +283,8 @@ export class Gateway {
     const view = this.catalog.view;
     // Counted once per view: status() runs on every state change, reporter flush and /status.
     const counts = this.#counts(view);
-    const backends: BackendStatus[] = this.#o.registry.list().map((spec) => {
-      const st = this.state.get(spec.name);
+    const backends: BackendStatus[] = this.catalog.specs().map((spec) => {
+      const st = this.health.get(spec.name);
       const entry = this.catalog.entry(spec.name);
       const b: BackendStatus = {
         name: spec.name,
@@ -303,7 +298,7 @@ export class Gateway {
       if (st.lastTransition) b.lastTransitionTime = new Date(st.lastTransition).toISOString();
       if (st.lastCheck) b.lastCheckTime = new Date(st.lastCheck).toISOString();
       if (entry?.listing?.protocolVersion) b.protocolVersion = entry.listing.protocolVersion;
-      const circuit = this.state.verdicts?.circuitState(spec.name);
+      const circuit = this.health.circuitState(spec.name);
       if (circuit) b.circuitState = circuit;
       return b;
     });
@@ -323,7 +318,6 @@ export class Gateway {
 
   /** Listen first (so /health answers during discovery), then discover and list backends. */
   async start(host = "127.0.0.1", port = 4483): Promise<{ url: string; port: number }> {
-    await this.#o.statusReporter?.start();
     await new Promise<void>((resolve, reject) => {
       this.server.once("error", reject);
       this.server.listen(port, host, () => {
@@ -380,7 +374,6 @@ export class Gateway {
       this.server.closeAllConnections();
     });
     await this.catalog.close();
-    await this.#o.statusReporter?.stop();
     await this.#o.audit?.close();
   }
 }

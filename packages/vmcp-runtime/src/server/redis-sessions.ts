@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Identity } from "../backends/types.ts";
 import type { Logger } from "../logger.ts";
+import type { SessionKv } from "../sessions/kv.ts";
 import { decodeState, encodeState, identityBinding, type SessionState } from "../sessions/token.ts";
 import { adoptSession } from "./adopt-session.ts";
 import type { ClientSession } from "./session.ts";
@@ -10,16 +11,6 @@ import { type AddResult, type SessionMap, SessionStorageError, type SessionStore
 export const MAX_STORED_SESSION_BYTES = 16 * 1024;
 /** 32 random bytes, base64url: the whole id, nothing derived from the session. */
 const ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
-
-/** The few key-value operations the map needs; node-redis behind it in production (redis-kv.ts). */
-export interface SessionKv {
-  /** The value at `key` with its expiry moved to `ttlMs` from now; null when there is none. */
-  touch(key: string, ttlMs: number): Promise<string | null>;
-  /** Stores `value` at `key` unless the key exists; false when it did. */
-  create(key: string, value: string, ttlMs: number): Promise<boolean>;
-  del(key: string): Promise<void>;
-  close(): Promise<void>;
-}
 
 export interface RedisSessionOptions {
   kv: SessionKv;
@@ -35,6 +26,8 @@ export interface RedisSessionOptions {
   onResumed?: () => void;
   onRefused?: (reason: RedisRefusal) => void;
 }
+
+export type { SessionKv };
 
 export type RedisRefusal = "malformed" | "unknown" | "too-large" | "other-identity" | "full";
 

@@ -1,6 +1,6 @@
 import { createClient } from "redis";
 import type { Logger } from "../logger.ts";
-import type { SessionKv } from "../server/redis-sessions.ts";
+import type { SessionKv } from "./kv.ts";
 
 export interface RedisKvOptions {
   /** host:port, or a redis:// / rediss:// URL. */

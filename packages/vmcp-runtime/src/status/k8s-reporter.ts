@@ -27,6 +27,9 @@ export interface K8sStatusReporterOptions {
   refreshMs: number;
   /** How long a burst of changes is gathered into one write (default 250 ms). */
   coalesceMs?: number;
+  /** A fresh runtime snapshot for the periodic lastHealthCheck refresh (the gateway's
+   * `status()`); without it the last reported one is used. */
+  snapshot?: () => RuntimeStatus;
   /** Runtime status -> the backend list and counts to report (adds health and discovery detail). */
   toInput: (s: RuntimeStatus) => Omit<CrdStatusInput, "generation" | "previousConditions" | "now">;
   /** Elect a leader among replicas on the Lease `<name>-vmcp-status` (default true). */
@@ -69,7 +72,6 @@ export class K8sStatusReporter implements StatusReporter {
   readonly #log: Logger;
   readonly #self: Informer<VmcpObject>;
   #latest: RuntimeStatus | undefined;
-  #source: (() => RuntimeStatus) | undefined;
   #current: RuntimeCrdStatus | undefined;
   #currentRv = -1n;
   #generation: number | undefined;
@@ -103,11 +105,6 @@ export class K8sStatusReporter implements StatusReporter {
       logger: this.#log,
       backoff: { initialMs: 200, maxMs: 5000 },
     });
-  }
-
-  /** A fresh status for periodic lastHealthCheck refreshes (the gateway's `status()`). */
-  setSource(fn: () => RuntimeStatus): void {
-    this.#source = fn;
   }
 
   /** Called after each successful write with what was written. */
@@ -222,7 +219,7 @@ export class K8sStatusReporter implements StatusReporter {
 
   async #flushOnce(): Promise<void> {
     if (this.#stopped || !this.#isLeader || !this.#self.hasSynced()) return;
-    const status = this.#source?.() ?? this.#latest;
+    const status = this.#o.snapshot?.() ?? this.#latest;
     if (!status?.ready) return;
     const now = Date.now();
     const desired = buildCrdStatus({

@@ -1,6 +1,6 @@
-/** Health of one backend as the runtime sees it. `degraded` and `unauthenticated` are produced by
- * the health monitor (later issue); the call-outcome tracker only yields unknown/healthy/unhealthy. */
-export type BackendHealth = "unknown" | "healthy" | "degraded" | "unhealthy" | "unauthenticated";
+import type { BackendHealth } from "../health/types.ts";
+
+export type { BackendHealth };
 
 export type RuntimePhase = "Pending" | "Ready" | "Degraded" | "Failed";
 

@@ -2,7 +2,9 @@
 // listing (B listings used to cost B full aggregations: O(B^2 * T) before the first tools/list).
 import { afterAll, describe, expect, it } from "vitest";
 import { aggregate } from "../../../src/aggregation/aggregate.ts";
+import { silentLogger } from "../../../src/logger.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
+import { buildBackendStages } from "../../../src/runtime/stages.ts";
 import { Gateway } from "../../../src/server/gateway.ts";
 import type { AggregateView } from "../../../src/server/types.ts";
 import { type StartedBackend, startBackend } from "../../fixtures/backend.ts";
@@ -26,10 +28,10 @@ describe("start-up aggregation", () => {
     const registry = new BackendRegistry();
     registry.replaceAll(backends.map((b) => specOf({ name: b.name, url: b.url })));
     let aggregations = 0;
-    gateway = new Gateway({
-      name: "batch",
+    const { catalog, health } = buildBackendStages({
       registry,
       outgoingAuth: () => noAuth,
+      log: silentLogger(),
       aggregate: (caps) => {
         aggregations++;
         return aggregate(caps, {
@@ -38,6 +40,7 @@ describe("start-up aggregation", () => {
         }) as AggregateView;
       },
     });
+    gateway = new Gateway({ name: "batch", catalog, health });
     const { url } = await gateway.start("127.0.0.1", 0);
     // Once at the end, plus at most one interim round if listings took longer than the bound.
     expect(aggregations).toBeLessThanOrEqual(2);

@@ -277,7 +277,7 @@ describe("Kubernetes discovery and status", () => {
       await untilStatus("alpha unavailable", (o) => backendOf(o, "alpha")?.status === "unavailable");
       await waitFor(
         "second replica saw it too",
-        async () => second.gateway.state.get("alpha").health === "unhealthy",
+        async () => second.gateway.health.get("alpha").health === "unhealthy",
       );
       expect(second.k8s.reporter.isLeader).toBe(false);
       expect(second.k8s.reporter.writes).toBe(0);

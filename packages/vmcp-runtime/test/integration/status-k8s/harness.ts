@@ -21,10 +21,9 @@ import {
 import { API_VERSION, VmcpConfigSchema } from "@vmcp/shared-types";
 import { serviceAccountKubeConfig } from "@vmcp/testenv";
 import { waitFor } from "@vmcp/testenv/test-kit";
-import { type KubernetesRuntime, startKubernetesMode } from "../../../src/kubernetes-mode.ts";
 import { silentLogger } from "../../../src/logger.ts";
-import { gatewayOptionsFromConfig } from "../../../src/server/from-config.ts";
-import { Gateway } from "../../../src/server/gateway.ts";
+import { createRuntime, type Runtime } from "../../../src/runtime/create.ts";
+import type { K8sStatusReporter } from "../../../src/status/k8s-reporter.ts";
 
 export const GROUP_NAME = "tools";
 const crdPath = (ns: string, plural: string, name?: string) =>
@@ -274,8 +273,8 @@ export async function startTestBackend(
 }
 
 export interface RunningRuntime {
-  k8s: KubernetesRuntime;
-  gateway: Gateway;
+  k8s: Runtime & { reporter: K8sStatusReporter };
+  gateway: Runtime["gateway"];
   url: string;
   stop(): Promise<void>;
 }
@@ -317,33 +316,27 @@ export async function startRuntime(
   const log = process.env.VMCP_TEST_LOG
     ? (await import("../../../src/logger.ts")).createLogger({ debug: true })
     : silentLogger();
-  const k8s = await startKubernetesMode({
-    config,
-    secrets: new Map(),
-    target,
+  const runtime = await createRuntime(config, {
     log,
-    kc,
-    coalesceMs: 100,
-    secretRefreshMs: 2000,
-    eventSeriesFlushMs: s.eventSeriesFlushMs,
-    allowLoopbackBackends: s.allowLoopbackBackends ?? true,
-  });
-  const gateway = new Gateway(
-    k8s.gatewayOptions({
-      ...gatewayOptionsFromConfig(config, new Map(), { log }),
-      retry: { initialMs: 200, maxMs: 1000 },
-    }),
-  );
-  k8s.attach(gateway);
-  const { url } = await gateway.start("127.0.0.1", 0);
-  return {
-    k8s,
-    gateway,
-    url,
-    async stop() {
-      await gateway.close();
-      await k8s.stop();
+    secrets: new Map(),
+    kubernetes: {
+      target,
+      kc,
+      coalesceMs: 100,
+      secretRefreshMs: 2000,
+      eventSeriesFlushMs: s.eventSeriesFlushMs,
+      allowLoopbackBackends: s.allowLoopbackBackends ?? true,
     },
+    retry: { initialMs: 200, maxMs: 1000 },
+  });
+  const { reporter } = runtime;
+  if (!reporter) throw new Error("a runtime with a Kubernetes target has a status reporter");
+  const { url } = await runtime.start("127.0.0.1", 0);
+  return {
+    k8s: { ...runtime, reporter },
+    gateway: runtime.gateway,
+    url,
+    stop: () => runtime.stop(),
   };
 }
 

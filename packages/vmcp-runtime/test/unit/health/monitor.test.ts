@@ -1,10 +1,9 @@
 import { waitFor } from "@vmcp/testenv/test-kit";
-import type { Dispatcher } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
-import { BackendStateTracker } from "../../../src/backends/state.ts";
 import { HealthMonitor, passiveFailure } from "../../../src/health/monitor.ts";
 import type { CheckResult } from "../../../src/health/state-machine.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
+import { fakePool } from "../../fixtures/fake-pool.ts";
 
 const until = (cond: () => boolean, ms = 3000) => waitFor("condition", cond, ms, 5);
 
@@ -22,32 +21,28 @@ function setup(o: { breaker?: { failureThreshold: number; openMs: number }; inte
       authType: "unauthenticated",
     },
   ]);
-  const state = new BackendStateTracker();
   let next: CheckResult = { ok: true, latencyMs: 1 };
   let probes = 0;
   let advertiseChanges = 0;
   monitor = new HealthMonitor({
     registry,
-    state,
-    target: (name) => ({
-      spec: { name, url: "http://x", transport: "streamable-http" },
-      dispatcher: {} as Dispatcher,
-      auth: { type: "unauthenticated", headers: async () => ({}) },
-    }),
+    // The pool stage, faked: the probe is replaced, so the connections are never dialled.
+    pool: fakePool,
     intervalMs: o.intervalMs ?? 60_000,
     timeoutMs: 500,
     unhealthyThreshold: 3,
     breaker: o.breaker,
-    onAdvertiseChange: () => advertiseChanges++,
     probe: async () => {
       probes++;
       return next;
     },
   });
+  monitor.on("advertised", () => advertiseChanges++);
   monitor.start();
   return {
     m: monitor,
-    state,
+    // The monitor is the health stage's view and where calls report (no tracker of its own).
+    state: monitor,
     setNext: (r: CheckResult) => {
       next = r;
     },
@@ -105,11 +100,11 @@ describe("health monitor", () => {
     expect(t.state.get("a").message).toMatch(/^Circuit breaker OPEN - /);
     // What the call path tells a client that still calls the withdrawn backend's tools.
     const opened = t.m.snapshot("a")?.circuitLastChanged ?? 0;
-    expect(t.state.verdicts?.unavailable("a")).toEqual({
+    expect(t.state.unavailable("a")).toEqual({
       reason: "circuit open",
       retryAfter: new Date(opened + 150).toISOString(),
     });
-    expect(t.state.verdicts?.circuitState("a")).toBe("open");
+    expect(t.state.circuitState("a")).toBe("open");
     // While open, scheduled checks do not reach the backend.
     const before = t.probes();
     await t.m.checkNow("a");
@@ -119,17 +114,18 @@ describe("health monitor", () => {
     await until(() => t.m.snapshot("a")?.circuitState === "closed");
     expect(t.state.routable("a")).toBe(true);
     expect(t.m.advertised("a")).toBe(true);
-    expect(t.state.verdicts?.unavailable("a")).toBeUndefined();
+    expect(t.state.unavailable("a")).toBeUndefined();
   });
 
-  it("explains an unhealthy backend without a breaker, and clears its seams on stop", () => {
+  it("explains an unhealthy backend without a breaker, and forgets its backends on stop", () => {
     const { m, state } = setup();
     state.failed("a", "backend 'a' unreachable: ECONNREFUSED");
-    expect(state.verdicts?.advertised("a")).toBe(false);
-    expect(state.verdicts?.unavailable("a")?.reason).toMatch(/^unhealthy: /);
-    expect(state.verdicts?.circuitState("a")).toBeUndefined();
+    expect(state.advertised("a")).toBe(false);
+    expect(state.unavailable("a")?.reason).toMatch(/^unhealthy: /);
+    expect(state.circuitState("a")).toBeUndefined();
     m.stop();
-    expect(state.verdicts).toBeUndefined();
+    expect(m.snapshot("a")).toBeUndefined();
+    expect(m.advertised("a")).toBe(true);
   });
 
   it("classifies call failure messages", () => {

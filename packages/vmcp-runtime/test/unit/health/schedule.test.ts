@@ -1,9 +1,8 @@
-import type { Dispatcher } from "undici";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { BackendStateTracker } from "../../../src/backends/state.ts";
 import { HealthMonitor } from "../../../src/health/monitor.ts";
 import { firstProbeDelay, nextProbeDelay, ProbeSlots } from "../../../src/health/schedule.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
+import { fakePool } from "../../fixtures/fake-pool.ts";
 
 /** Deterministic uniform [0, 1). */
 function seeded(seed: number): () => number {
@@ -79,12 +78,7 @@ describe("health monitor schedule with many backends", () => {
     const starts: number[] = [];
     const monitor = new HealthMonitor({
       registry,
-      state: new BackendStateTracker(),
-      target: (name) => ({
-        spec: { name, url: "http://x", transport: "streamable-http" },
-        dispatcher: {} as Dispatcher,
-        auth: { type: "unauthenticated", headers: async () => ({}) },
-      }),
+      pool: fakePool,
       intervalMs: INTERVAL,
       timeoutMs: 5_000,
       unhealthyThreshold: 3,
