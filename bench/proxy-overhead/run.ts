@@ -5,6 +5,9 @@
 // taking turns with the others, so two builds are compared under the same background load.
 // [--authz]: also runs a gateway with the realistic Cedar policy set of bench/authz (plus the
 // permit the echo tool needs), as an "authz" path: the ratio with policies on.
+// [--tracing]: also runs a gateway with OpenTelemetry on (traces and metrics, every request
+// sampled) exporting to an OTLP/HTTP receiver in this process that discards what it gets, as a
+// "tracing" path: the ratio with telemetry on, against the "gateway" path with it off.
 // [--first-warmup 6]: seconds each path runs once, at the highest concurrency, before round 1.
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -14,6 +17,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { startOtlpReceiver } from "@vmcp/testenv/otlp-receiver";
 import { POLICIES } from "../authz/policies.ts";
 import { waitForLine } from "../helpers/process.ts";
 
@@ -27,6 +31,7 @@ const { values } = parseArgs({
     "bare-forwarder": { type: "boolean", default: false },
     "baseline-root": { type: "string" },
     authz: { type: "boolean", default: false },
+    tracing: { type: "boolean", default: false },
   },
 });
 const SECONDS = Number(values.seconds);
@@ -59,13 +64,22 @@ const AUTHZ_YAML = [
   ].map((p) => `      - ${JSON.stringify(p)}`),
 ];
 
+/** Telemetry on, every request sampled: the most tracing can cost. */
+const tracingYaml = (endpoint: string) => [
+  "telemetry:",
+  `  endpoint: ${endpoint}`,
+  "  tracingEnabled: true",
+  "  metricsEnabled: true",
+  '  samplingRate: "1"',
+];
+
 async function startGatewayProcess(
   backendUrl: string,
   dir: string,
   checkout = root,
-  authz = false,
+  variant: { name: string; yaml: string[] } = { name: "plain", yaml: [] },
 ): Promise<{ url: string; child: ChildProcess }> {
-  const cfg = join(dir, authz ? "config-authz.yaml" : "config.yaml");
+  const cfg = join(dir, `config-${variant.name}.yaml`);
   await writeFile(
     cfg,
     [
@@ -73,7 +87,7 @@ async function startGatewayProcess(
       "groupRef: bench",
       "incomingAuth:",
       "  type: anonymous",
-      ...(authz ? AUTHZ_YAML : []),
+      ...(variant.name === "authz" ? variant.yaml : []),
       "outgoingAuth:",
       "  source: inline",
       "aggregation:",
@@ -84,6 +98,7 @@ async function startGatewayProcess(
       "  - name: bench",
       `    url: ${backendUrl}`,
       "    transport: streamable-http",
+      ...(variant.name === "authz" ? [] : variant.yaml),
       "",
     ].join("\n"),
   );
@@ -295,12 +310,21 @@ const gateway = await startGatewayProcess(backend.url, dir);
 pids = { backend: backend.child.pid };
 const results: Point[][] = [];
 const extra: ChildProcess[] = [];
+const closers: Array<() => Promise<void>> = [];
 try {
   const baselineRoot = values["baseline-root"];
   const baseline = baselineRoot ? await startGatewayProcess(backend.url, dir, baselineRoot) : undefined;
   if (baseline) extra.push(baseline.child);
-  const withAuthz = values.authz ? await startGatewayProcess(backend.url, dir, root, true) : undefined;
+  const withAuthz = values.authz
+    ? await startGatewayProcess(backend.url, dir, root, { name: "authz", yaml: AUTHZ_YAML })
+    : undefined;
   if (withAuthz) extra.push(withAuthz.child);
+  const collector = values.tracing ? await startOtlpReceiver({ discard: true }) : undefined;
+  if (collector) closers.push(() => collector.close());
+  const withTracing = collector
+    ? await startGatewayProcess(backend.url, dir, root, { name: "tracing", yaml: tracingYaml(collector.url) })
+    : undefined;
+  if (withTracing) extra.push(withTracing.child);
   // Optional third path: a bare HTTP forwarder, the floor for any Node gateway.
   let fwdUrl: string | undefined;
   let f: ChildProcess | undefined;
@@ -317,6 +341,7 @@ try {
     new Load("gateway", gateway.url, "bench_echo", c, gateway.child.pid),
     ...(baseline ? [new Load("baseline", baseline.url, "bench_echo", c, baseline.child.pid)] : []),
     ...(withAuthz ? [new Load("authz", withAuthz.url, "bench_echo", c, withAuthz.child.pid)] : []),
+    ...(withTracing ? [new Load("tracing", withTracing.url, "bench_echo", c, withTracing.child.pid)] : []),
     ...(fwdUrl ? [new Load("bare-fwd", fwdUrl, "echo", c, f?.pid)] : []),
   ];
   await warmUp(loadsAt(Math.max(...LEVELS)));
@@ -332,6 +357,13 @@ try {
       );
     }
     for (const c of LEVELS) {
+      const off = points.find((p) => p.path === "gateway" && p.concurrency === c);
+      const on = points.find((p) => p.path === "tracing" && p.concurrency === c);
+      if (off && on) {
+        console.log(
+          `c=${c}: tracing on/off throughput ratio ${(on.throughput / off.throughput).toFixed(3)}, gateway CPU per call off ${off.cpuUs.gateway.toFixed(0)} µs, on ${on.cpuUs.gateway.toFixed(0)} µs`,
+        );
+      }
       const d = points.find((p) => p.path === "direct" && p.concurrency === c)!;
       for (const g of points.filter((p) => p.concurrency === c && p.path !== "direct")) {
         const label = g.path === "gateway" ? `c=${c}` : `c=${c} ${g.path}`;
@@ -355,5 +387,6 @@ try {
     c.exitCode !== null ? Promise.resolve() : new Promise<void>((r) => c.once("exit", () => r()));
   for (const c of [gateway.child, backend.child, ...extra]) c.kill("SIGTERM");
   await Promise.all([exited(gateway.child), exited(backend.child), ...extra.map(exited)]);
+  await Promise.all(closers.map((c) => c()));
   await rm(dir, { recursive: true, force: true });
 }

@@ -30,6 +30,7 @@ export * from "./kinds/mcp-oidc-config.ts";
 export * from "./kinds/mcp-remote-proxy.ts";
 export * from "./kinds/mcp-server.ts";
 export * from "./kinds/mcp-server-entry.ts";
+export * from "./kinds/mcp-telemetry-config.ts";
 export * from "./kinds/mcp-tool-config.ts";
 export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
 export * from "./kinds/virtual-mcp-server.ts";
@@ -39,6 +40,7 @@ export type { CelRule } from "./meta.ts";
 export * from "./redact.ts";
 export * from "./refs.ts";
 export * from "./session-storage.ts";
+export * from "./telemetry.ts";
 export {
   evaluateSingleAction,
   executeTemplate,

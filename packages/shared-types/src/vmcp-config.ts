@@ -16,6 +16,7 @@ import {
   ToolOverrideSchema,
 } from "./refs.ts";
 import { RuntimeSessionStorageSchema } from "./session-storage.ts";
+import { TelemetryConfigSchema } from "./telemetry.ts";
 
 const HttpUrlSchema = z
   .string()
@@ -508,6 +509,9 @@ export const VmcpConfigSchema = z.strictObject({
     .describe("Free-form string map, copied to the runtime config.")
     .optional(),
   audit: AuditConfigSchema.optional(),
+  telemetry: TelemetryConfigSchema.describe(
+    "OpenTelemetry traces and metrics over OTLP/HTTP (ToolHive's telemetry block); off by default.",
+  ).optional(),
   sessionStorage: RuntimeSessionStorageSchema.describe(
     "Where client sessions live; unset: sealed session ids any replica can continue.",
   ).optional(),

@@ -17,6 +17,7 @@ import { createLogger } from "./logger.ts";
 import { createRuntime, type RuntimeDeps } from "./runtime/create.ts";
 import { compositeDefinitionProblems } from "./server/composite-host.ts";
 import { type SessionKeys, sessionKeysFromEnv } from "./sessions/keys.ts";
+import { startTelemetry } from "./telemetry/start.ts";
 import { BUILD_INFO } from "./version.ts";
 
 export const USAGE = `Usage:
@@ -184,6 +185,13 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
     debug: values.debug || config.operational.logLevel === "debug",
     format: logFormat,
   });
+  // Off unless config.telemetry enables an export; only then is the OpenTelemetry SDK imported.
+  const tracing = await startTelemetry({
+    config,
+    secrets: loaded.secrets,
+    serviceVersion: BUILD_INFO.version,
+    log,
+  });
   const host = values.host;
   const gatewayOverrides: NonNullable<RuntimeDeps["gateway"]> = {};
   if (sessionTtlMs !== undefined) gatewayOverrides.sessionTtlMs = sessionTtlMs;
@@ -222,10 +230,14 @@ export async function runCli(argv: string[], io: CliIo = defaultIo, signal?: Abo
       log.info({ why, graceMs: grace, delayMs: delay }, "shutting down");
       const force = setTimeout(() => resolve(), delay + grace + 10_000);
       force.unref();
-      runtime.stop(grace, delay).finally(() => {
-        clearTimeout(force);
-        resolve();
-      });
+      runtime
+        .stop(grace, delay)
+        // Spans of the requests drained above are exported before the process ends.
+        .then(() => tracing?.shutdown())
+        .finally(() => {
+          clearTimeout(force);
+          resolve();
+        });
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));

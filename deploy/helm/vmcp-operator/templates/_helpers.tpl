@@ -59,6 +59,7 @@ What the operator reads and writes. It also holds everything it grants the runti
     - virtualmcpcompositetooldefinitions
     - mcpauthzconfigs
     - mcpoidcconfigs
+    - mcptelemetryconfigs
   verbs: [get, list, watch]
 - apiGroups: [toolhive.stacklok.dev]
   resources:
@@ -72,6 +73,7 @@ What the operator reads and writes. It also holds everything it grants the runti
     - virtualmcpcompositetooldefinitions/status
     - mcpauthzconfigs/status
     - mcpoidcconfigs/status
+    - mcptelemetryconfigs/status
   verbs: [get, patch, update]
 # Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
 # No delete: owner references let the garbage collector remove them with their VirtualMCPServer.

@@ -35,6 +35,7 @@ export interface Evaluation {
   objects: KubernetesObject[];
   configChecksum?: string;
   oidcConfigHash?: string;
+  telemetryConfigHash?: string;
 }
 
 export function ownerOf(world: VmcpWorld): OwnerInfo {
@@ -209,5 +210,6 @@ export function evaluate(world: VmcpWorld, opts: EvaluateOptions): Evaluation {
     objects,
     configChecksum: checksum,
     ...(gen.value.oidcConfigHash ? { oidcConfigHash: gen.value.oidcConfigHash } : {}),
+    ...(gen.value.telemetryConfigHash ? { telemetryConfigHash: gen.value.telemetryConfigHash } : {}),
   };
 }

@@ -24,6 +24,7 @@ export interface OperatorStatus {
   phase?: OperatorPhase;
   message?: string;
   oidcConfigHash?: string;
+  telemetryConfigHash?: string;
   conditions: Condition[];
 }
 
@@ -34,6 +35,7 @@ export interface LiveStatus {
   phase?: string;
   message?: string;
   oidcConfigHash?: string;
+  telemetryConfigHash?: string;
   conditions?: Condition[];
 }
 
@@ -105,6 +107,8 @@ export interface StatusInput {
   serviceExists: boolean;
   /** Hash of the referenced MCPOIDCConfig's spec; absent releases the field. */
   oidcConfigHash?: string | undefined;
+  /** Hash of the referenced MCPTelemetryConfig's spec; absent releases the field. */
+  telemetryConfigHash?: string | undefined;
   now: Date;
 }
 
@@ -185,6 +189,7 @@ export function computeOperatorStatus(input: StatusInput): OperatorStatus {
   const status: OperatorStatus = { observedGeneration: input.generation, conditions };
   if (input.serviceExists) status.url = statusUrl(input.name, input.namespace);
   if (input.oidcConfigHash) status.oidcConfigHash = input.oidcConfigHash;
+  if (input.telemetryConfigHash) status.telemetryConfigHash = input.telemetryConfigHash;
 
   let phase: { phase: OperatorPhase; message: string } | undefined = input.blocked;
   if (!phase) {
@@ -228,7 +233,14 @@ export function statusNeedsApply(
   managedFields: readonly V1ManagedFieldsEntry[] | undefined,
 ): boolean {
   const l = live ?? {};
-  for (const key of ["observedGeneration", "url", "phase", "message", "oidcConfigHash"] as const) {
+  for (const key of [
+    "observedGeneration",
+    "url",
+    "phase",
+    "message",
+    "oidcConfigHash",
+    "telemetryConfigHash",
+  ] as const) {
     if (desired[key] !== undefined && desired[key] !== l[key]) return true;
   }
   const liveConds = new Map((l.conditions ?? []).map((c) => [c.type, c]));

@@ -13,6 +13,7 @@ import type { ConditionInput } from "./conditions.ts";
 import type { CaBundleMount, SecretEnv } from "./deployment.ts";
 import { resolveOidc } from "./oidc.ts";
 import { buildOutgoingAuth } from "./outgoing-auth.ts";
+import { resolveTelemetry } from "./telemetry.ts";
 import type { VmcpWorld } from "./world.ts";
 import { deterministicYaml } from "./yaml.ts";
 
@@ -30,6 +31,8 @@ export interface GeneratedConfig {
   debug: boolean;
   /** Hash of the referenced MCPOIDCConfig's spec (incomingAuth type oidc only). */
   oidcConfigHash?: string;
+  /** Hash of the referenced MCPTelemetryConfig's spec (telemetryConfigRef only). */
+  telemetryConfigHash?: string;
 }
 
 export type ConfigOutcome =
@@ -63,6 +66,10 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
   const authz = resolveAuthz(spec.incomingAuth, world.authz ?? { authzConfigs: new Map() });
   conditions.push(...authz.conditions);
   if (!authz.ok) return fail(authz.reason, authz.message);
+
+  const telemetry = resolveTelemetry(spec, vmcp.metadata.name ?? "", world.telemetryConfigs ?? new Map());
+  conditions.push(...telemetry.conditions);
+  if (!telemetry.ok) return fail(telemetry.reason, telemetry.message);
 
   const auth = buildOutgoingAuth(world);
   conditions.push(...auth.conditions);
@@ -110,6 +117,7 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
   if (passthrough && passthrough.length > 0) draft.passthroughHeaders = [...passthrough];
   if (cfg.metadata && Object.keys(cfg.metadata).length > 0) draft.metadata = { ...cfg.metadata };
   if (cfg.audit) draft.audit = structuredClone(cfg.audit);
+  if (telemetry.telemetry) draft.telemetry = telemetry.telemetry;
   const storage = spec.sessionStorage;
   if (storage) {
     const { passwordRef: _password, ...runtime } = storage;
@@ -136,12 +144,14 @@ export function generateVmcpConfig(world: VmcpWorld): ConfigOutcome {
         ...(oidc?.ok ? oidc.secretEnv : []),
         ...auth.secretEnv,
         ...sessionStorageSecretEnv(spec.sessionStorage),
+        ...telemetry.secretEnv,
       ],
       runtimeSecretNames: auth.runtimeSecretNames,
       runtimeConfigMapNames: auth.runtimeConfigMapNames,
       caBundles: [...(oidc?.ok ? oidc.caBundles : []), ...auth.caBundles],
       debug: config.operational.logLevel === "debug",
       ...(oidc?.ok ? { oidcConfigHash: oidc.hash } : {}),
+      ...(telemetry.hash ? { telemetryConfigHash: telemetry.hash } : {}),
     },
   };
 }

@@ -5,6 +5,7 @@ import type {
   MCPRemoteProxy,
   MCPServer,
   MCPServerEntry,
+  MCPTelemetryConfig,
   MCPToolConfig,
   VirtualMCPCompositeToolDefinition,
   VirtualMCPServer,
@@ -29,6 +30,8 @@ export interface VmcpWorld {
   authz?: AuthzInputs;
   /** MCPOIDCConfigs of the namespace, by name; absent means none. */
   oidcConfigs?: ReadonlyMap<string, MCPOIDCConfig>;
+  /** MCPTelemetryConfigs of the namespace, by name; absent means none. */
+  telemetryConfigs?: ReadonlyMap<string, MCPTelemetryConfig>;
 }
 
 export const byName = <T extends { metadata: { name?: string | undefined } }>(a: T, b: T): number => {

@@ -9,6 +9,7 @@ import { mcpOidcConfigController } from "./mcpoidcconfig.ts";
 import { mcpRemoteProxyController } from "./mcpremoteproxy.ts";
 import { mcpServerController } from "./mcpserver.ts";
 import { mcpServerEntryController } from "./mcpserverentry.ts";
+import { mcpTelemetryConfigController } from "./mcptelemetryconfig.ts";
 import { mcpToolConfigController } from "./mcptoolconfig.ts";
 import { createVirtualMCPServerController } from "./virtualmcpserver/controller.ts";
 
@@ -21,6 +22,7 @@ export const SUPPORTING_CONTROLLERS: readonly ControllerFactory[] = [
   compositeToolDefinitionController,
   mcpAuthzConfigController,
   mcpOidcConfigController,
+  mcpTelemetryConfigController,
 ];
 
 /** The controllers that run a workload kind's pods. */

@@ -1,5 +1,5 @@
-// Status shared by MCPAuthzConfig and MCPOIDCConfig: which workloads reference the object. Only
-// VirtualMCPServers are counted: they are the only workloads this operator runs.
+// Status shared by MCPAuthzConfig, MCPOIDCConfig and MCPTelemetryConfig: which workloads reference
+// the object. Only VirtualMCPServers are counted: they are the only workloads this operator runs.
 
 import type { InformerEvent } from "@vmcp/kube-kit/informer";
 import type { ControllerContext } from "../kit/context.ts";
@@ -11,15 +11,17 @@ export interface WorkloadRef {
   name: string;
 }
 
-/** Name of the object a VirtualMCPServer references at spec.incomingAuth.<field>. */
-export function incomingRefName(
-  vmcp: RawObject | undefined,
-  field: "authzConfigRef" | "oidcConfigRef",
-): string | undefined {
-  const incoming = (
-    vmcp?.spec as { incomingAuth?: Record<string, { name?: unknown } | undefined> } | undefined
-  )?.incomingAuth;
-  const name = incoming?.[field]?.name;
+/** The reference fields of a VirtualMCPServer that name a shared config object. */
+export type SharedConfigRefField = "authzConfigRef" | "oidcConfigRef" | "telemetryConfigRef";
+
+type Ref = { name?: unknown } | undefined;
+
+/** Name of the object a VirtualMCPServer references at spec.incomingAuth.<field>, or at
+ * spec.telemetryConfigRef. */
+export function sharedRefName(vmcp: RawObject | undefined, field: SharedConfigRefField): string | undefined {
+  const spec = vmcp?.spec as { incomingAuth?: Record<string, Ref>; telemetryConfigRef?: Ref } | undefined;
+  const name =
+    field === "telemetryConfigRef" ? spec?.telemetryConfigRef?.name : spec?.incomingAuth?.[field]?.name;
   return typeof name === "string" && name !== "" ? name : undefined;
 }
 
@@ -27,18 +29,18 @@ export function incomingRefName(
  * answers which ones reference it now. */
 export function trackReferences(
   ctx: ControllerContext,
-  field: "authzConfigRef" | "oidcConfigRef",
+  field: SharedConfigRefField,
   controller: Controller,
 ): (namespace: string, name: string) => WorkloadRef[] {
   const vmcps = rawKindInformer(ctx.informers, "VirtualMCPServer");
   const index = `vmcp:${field}`;
   vmcps.addIndexer(index, (o) => {
-    const n = incomingRefName(o, field);
+    const n = sharedRefName(o, field);
     return n ? [`${o.metadata.namespace ?? ""}/${n}`] : [];
   });
   vmcps.onEvent((ev: InformerEvent<RawObject>) => {
     const ns = ev.obj.metadata.namespace ?? "";
-    for (const n of new Set([incomingRefName(ev.obj, field), incomingRefName(ev.old, field)]))
+    for (const n of new Set([sharedRefName(ev.obj, field), sharedRefName(ev.old, field)]))
       if (n) controller.enqueue(`${ns}/${n}`);
   });
   return (namespace, name) =>

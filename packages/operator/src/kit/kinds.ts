@@ -10,6 +10,7 @@ import {
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
+  MCPTelemetryConfigSchema,
   MCPToolConfigSchema,
   ObjectMetaSchema,
   VERSION,
@@ -30,6 +31,7 @@ export const KIND_SCHEMAS = {
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
   MCPAuthzConfig: MCPAuthzConfigSchema,
   MCPOIDCConfig: MCPOIDCConfigSchema,
+  MCPTelemetryConfig: MCPTelemetryConfigSchema,
 } as const;
 
 export type KindType<K extends KindName> = z.output<(typeof KIND_SCHEMAS)[K]>;

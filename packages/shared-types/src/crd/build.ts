@@ -12,6 +12,10 @@ import { MCPOIDCConfigSpecSchema, MCPOIDCConfigStatusSchema } from "../kinds/mcp
 import { MCPRemoteProxySpecSchema, MCPRemoteProxyStatusSchema } from "../kinds/mcp-remote-proxy.ts";
 import { MCPServerSpecSchema, MCPServerStatusSchema } from "../kinds/mcp-server.ts";
 import { MCPServerEntrySpecSchema, MCPServerEntryStatusSchema } from "../kinds/mcp-server-entry.ts";
+import {
+  MCPTelemetryConfigSpecSchema,
+  MCPTelemetryConfigStatusSchema,
+} from "../kinds/mcp-telemetry-config.ts";
 import { MCPToolConfigSpecSchema, MCPToolConfigStatusSchema } from "../kinds/mcp-tool-config.ts";
 import {
   VirtualMCPCompositeToolDefinitionSpecSchema,
@@ -131,6 +135,14 @@ export const PRINTER_COLUMNS: Record<KindName, PrinterColumn[]> = {
     { name: "References", type: "integer", jsonPath: ".status.referenceCount" },
     age,
   ],
+  MCPTelemetryConfig: [
+    { name: "Endpoint", type: "string", jsonPath: ".spec.openTelemetry.endpoint" },
+    cond("Valid", "Valid"),
+    { name: "Tracing", type: "boolean", jsonPath: ".spec.openTelemetry.tracing.enabled" },
+    { name: "Metrics", type: "boolean", jsonPath: ".spec.openTelemetry.metrics.enabled" },
+    { name: "References", type: "integer", jsonPath: ".status.referenceCount" },
+    age,
+  ],
 };
 
 interface KindSchemas {
@@ -169,6 +181,11 @@ const SCHEMAS: Record<KindName, KindSchemas> = {
   },
   MCPAuthzConfig: { spec: MCPAuthzConfigSpecSchema, status: MCPAuthzConfigStatusSchema, specRequired: true },
   MCPOIDCConfig: { spec: MCPOIDCConfigSpecSchema, status: MCPOIDCConfigStatusSchema, specRequired: true },
+  MCPTelemetryConfig: {
+    spec: MCPTelemetryConfigSpecSchema,
+    status: MCPTelemetryConfigStatusSchema,
+    specRequired: false,
+  },
 };
 
 export function buildOpenApiSchema(kind: KindName): JSONSchemaProps {

@@ -10,6 +10,7 @@ export const KIND_NAMES = [
   "VirtualMCPCompositeToolDefinition",
   "MCPAuthzConfig",
   "MCPOIDCConfig",
+  "MCPTelemetryConfig",
 ] as const;
 export type KindName = (typeof KIND_NAMES)[number];
 
@@ -44,4 +45,5 @@ export const KIND_INFO: Record<KindName, KindInfo> = {
   ),
   MCPAuthzConfig: info("MCPAuthzConfig", "mcpauthzconfigs", ["authzcfg"]),
   MCPOIDCConfig: info("MCPOIDCConfig", "mcpoidcconfigs", ["mcpoidc"]),
+  MCPTelemetryConfig: info("MCPTelemetryConfig", "mcptelemetryconfigs", ["mcpotel"]),
 };

@@ -8,6 +8,7 @@ import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema, PassthroughHeadersS
 import { SessionStorageSchema } from "../session-storage.ts";
 import { OPERATOR_OWNED_CONFIG_FIELDS, VmcpConfigSchema } from "../vmcp-config.ts";
 import { kindObject, ObservedGenerationSchema } from "./common.ts";
+import { TelemetryConfigRefSchema } from "./mcp-telemetry-config.ts";
 
 /** Above this a typo or an attack, not a plan; an autoscaler owns the count when replicas is unset. */
 export const MAX_REPLICAS = 100;
@@ -130,49 +131,60 @@ export const VirtualMCPServerConfigSchema = withMeta(VmcpConfigSchema.omit(omitt
 });
 export type VirtualMCPServerConfig = z.output<typeof VirtualMCPServerConfigSchema>;
 
-export const VirtualMCPServerSpecSchema = z.strictObject({
-  groupRef: GroupRefSchema,
-  incomingAuth: VmcpIncomingAuthSchema.describe(
-    "How clients authenticate to the gateway: anonymous or oidc.",
-  ),
-  outgoingAuth: VmcpOutgoingAuthSchema.prefault({}).describe(
-    "How the gateway authenticates to backends; source discovered reads each backend's externalAuthConfigRef.",
-  ),
-  passthroughHeaders: PassthroughHeadersSchema.optional(),
-  serviceType: z
-    .enum(["ClusterIP", "NodePort", "LoadBalancer"])
-    .default("ClusterIP")
-    .describe("Type of the vmcp-<name> Service."),
-  sessionAffinity: z
-    .enum(["ClientIP", "None"])
-    .default("ClientIP")
-    .describe("Copied to the Service's sessionAffinity."),
-  serviceAccount: z
-    .string()
-    .min(1)
-    .max(253)
-    .describe(
-      "ToolHive's field, refused here unless it names the generated <name>-vmcp: any other value sets ServiceAccountValid=False and nothing is deployed (see docs/security.md).",
-    )
-    .optional(),
-  podTemplateSpec: withMeta(PodTemplateOverlaySchema, {
-    description:
-      "Strategic-merge patch applied to the generated pod template; the container is named vmcp. Only the fields listed in docs/security.md are allowed.",
-  }).optional(),
-  config: VirtualMCPServerConfigSchema.prefault({}),
-  replicas: z
-    .int32()
-    .min(0)
-    .max(MAX_REPLICAS)
-    .describe("Deployment replicas; unset leaves them to an autoscaler.")
-    .optional(),
-  imagePullSecrets: atomicList(NameRefSchema, 64)
-    .describe("Secrets used to pull the gateway image.")
-    .optional(),
-  sessionStorage: SessionStorageSchema.describe(
-    "Where client sessions live (ToolHive's field); unset: sealed session ids any replica can continue.",
-  ).optional(),
-});
+export const VirtualMCPServerSpecSchema = withRule(
+  z.strictObject({
+    groupRef: GroupRefSchema,
+    incomingAuth: VmcpIncomingAuthSchema.describe(
+      "How clients authenticate to the gateway: anonymous or oidc.",
+    ),
+    outgoingAuth: VmcpOutgoingAuthSchema.prefault({}).describe(
+      "How the gateway authenticates to backends; source discovered reads each backend's externalAuthConfigRef.",
+    ),
+    passthroughHeaders: PassthroughHeadersSchema.optional(),
+    serviceType: z
+      .enum(["ClusterIP", "NodePort", "LoadBalancer"])
+      .default("ClusterIP")
+      .describe("Type of the vmcp-<name> Service."),
+    sessionAffinity: z
+      .enum(["ClientIP", "None"])
+      .default("ClientIP")
+      .describe("Copied to the Service's sessionAffinity."),
+    serviceAccount: z
+      .string()
+      .min(1)
+      .max(253)
+      .describe(
+        "ToolHive's field, refused here unless it names the generated <name>-vmcp: any other value sets ServiceAccountValid=False and nothing is deployed (see docs/security.md).",
+      )
+      .optional(),
+    podTemplateSpec: withMeta(PodTemplateOverlaySchema, {
+      description:
+        "Strategic-merge patch applied to the generated pod template; the container is named vmcp. Only the fields listed in docs/security.md are allowed.",
+    }).optional(),
+    config: VirtualMCPServerConfigSchema.prefault({}),
+    replicas: z
+      .int32()
+      .min(0)
+      .max(MAX_REPLICAS)
+      .describe("Deployment replicas; unset leaves them to an autoscaler.")
+      .optional(),
+    imagePullSecrets: atomicList(NameRefSchema, 64)
+      .describe("Secrets used to pull the gateway image.")
+      .optional(),
+    sessionStorage: SessionStorageSchema.describe(
+      "Where client sessions live (ToolHive's field); unset: sealed session ids any replica can continue.",
+    ).optional(),
+    telemetryConfigRef: TelemetryConfigRefSchema.optional(),
+  }),
+  {
+    rule: "!(has(self.telemetryConfigRef) && has(self.config) && has(self.config.telemetry))",
+    message:
+      "telemetryConfigRef and config.telemetry are mutually exclusive; use telemetryConfigRef to reference a shared MCPTelemetryConfig",
+    fieldPath: ".telemetryConfigRef",
+    reason: "FieldValueForbidden",
+  },
+  (s) => !(s.telemetryConfigRef !== undefined && s.config.telemetry !== undefined),
+);
 export type VirtualMCPServerSpec = z.output<typeof VirtualMCPServerSpecSchema>;
 
 export const VIRTUAL_MCP_SERVER_PHASES = ["Pending", "Ready", "Degraded", "Failed"] as const;
@@ -190,6 +202,11 @@ export const VirtualMCPServerStatusSchema = z.strictObject({
     .string()
     .max(128)
     .describe("configHash of the referenced MCPOIDCConfig's spec last applied (incomingAuth type oidc).")
+    .optional(),
+  telemetryConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPTelemetryConfig's spec last applied (telemetryConfigRef).")
     .optional(),
   discoveredBackends: DiscoveredBackendsSchema.describe(
     "Backends the runtime found, with their health.",

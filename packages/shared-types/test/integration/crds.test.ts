@@ -23,6 +23,8 @@ import {
   MCPServerEntryStatusSchema,
   MCPServerSpecSchema,
   MCPServerStatusSchema,
+  MCPTelemetryConfigSpecSchema,
+  MCPTelemetryConfigStatusSchema,
   MCPToolConfigSpecSchema,
   MCPToolConfigStatusSchema,
   VirtualMCPCompositeToolDefinitionSpecSchema,
@@ -45,6 +47,7 @@ const SPEC_SCHEMAS: Record<KindName, z.ZodType> = {
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSpecSchema,
   MCPAuthzConfig: MCPAuthzConfigSpecSchema,
   MCPOIDCConfig: MCPOIDCConfigSpecSchema,
+  MCPTelemetryConfig: MCPTelemetryConfigSpecSchema,
 };
 
 const STATUS_SCHEMAS: Record<KindName, z.ZodType> = {
@@ -58,6 +61,7 @@ const STATUS_SCHEMAS: Record<KindName, z.ZodType> = {
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionStatusSchema,
   MCPAuthzConfig: MCPAuthzConfigStatusSchema,
   MCPOIDCConfig: MCPOIDCConfigStatusSchema,
+  MCPTelemetryConfig: MCPTelemetryConfigStatusSchema,
 };
 
 type Stored = {

@@ -10,6 +10,7 @@ import {
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
+  MCPTelemetryConfigSchema,
   MCPToolConfigSchema,
   VirtualMCPCompositeToolDefinitionSchema,
   VirtualMCPServerSchema,
@@ -45,6 +46,7 @@ const SCHEMAS: Record<KindName, z.ZodType> = {
   VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
   MCPAuthzConfig: MCPAuthzConfigSchema,
   MCPOIDCConfig: MCPOIDCConfigSchema,
+  MCPTelemetryConfig: MCPTelemetryConfigSchema,
 };
 
 describe("kind schemas", () => {

@@ -153,7 +153,7 @@ operational:
   });
 
   it.each([
-    ["an unknown top-level key", { ...base(), telemetry: {} }, "Unrecognized key"],
+    ["an unknown top-level key", { ...base(), optimizer: {} }, "Unrecognized key"],
     ["a missing groupRef", { name: "x", incomingAuth: { type: "anonymous" } }, "groupRef"],
     [
       "incomingAuth type local (out of scope)",

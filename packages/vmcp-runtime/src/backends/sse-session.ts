@@ -2,6 +2,7 @@ import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import { idKey, isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import type { CallCancel } from "./cancel.ts";
 import { cancelledError, timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
@@ -54,7 +55,9 @@ export class SseBackendSession implements BackendSession {
   }
 
   async open(): Promise<void> {
-    const fetch = backendFetch(this.#o.pools.streams, async () => ({ ...(await this.#o.headers()) }));
+    const fetch = backendFetch(this.#o.pools.streams, async () =>
+      telemetry.inject({ ...(await this.#o.headers()) }),
+    );
     const t = new SSEClientTransport(new URL(this.#o.url), { fetch, eventSourceInit: { fetch } });
     t.onmessage = (m) => this.#onMessage(m);
     t.onclose = () =>
@@ -135,7 +138,14 @@ export class SseBackendSession implements BackendSession {
     }
   }
 
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, cancel);
+    return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
+      this.#forward(msg, body, sink, cancel),
+    );
+  }
+
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     if (this.#closed || !this.#transport) {
       throw new BackendError(this.backend, "unreachable", `backend '${this.backend}' SSE session is closed`);
     }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "../logger.ts";
 import { isObject, type JsonRpcId, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import { CallCancel } from "./cancel.ts";
 import { toBackendError } from "./errors.ts";
 import { type Answer, type AnswerReader, type AnswerStream, exchange } from "./exchange.ts";
@@ -190,7 +191,8 @@ export class StreamableBackendSession implements BackendSession {
       {
         method: "POST",
         path,
-        headers,
+        // The active span's traceparent (telemetry on): the backend continues the client's trace.
+        headers: telemetry.on ? traced(headers) : headers,
         body,
         timeoutMs,
         maxBytes: maxAnswerBytes,
@@ -220,8 +222,15 @@ export class StreamableBackendSession implements BackendSession {
     }
   }
 
+  forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+    if (!telemetry.on) return this.#forward(msg, body, sink, cancel);
+    return telemetry.backendCall(this.backend, requestInfo(msg.method, msg.params), () =>
+      this.#forward(msg, body, sink, cancel),
+    );
+  }
+
   /** The hot path: the answer is read by a WireCall (no closures per call). */
-  async forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
+  async #forward(msg: JsonRpcRequest, body: string, sink: CallSink, cancel: CallCancel): Promise<void> {
     const wireId = nextWireId();
     this.#wireIds.set(msg.id, wireId);
     const call = new WireCall(this, wireId, msg, sink, this.#o.hooks, this.#o.pools.maxAnswerBytes);
@@ -356,6 +365,13 @@ export class StreamableBackendSession implements BackendSession {
 type WireHeaders = Record<string, string> | string[];
 
 const flat = (h: Record<string, string>): string[] => Object.entries(h).flat();
+
+/** `h` plus the active span's trace context headers, when there is one. */
+function traced(h: WireHeaders): WireHeaders {
+  const extra = telemetry.inject({});
+  for (const _ in extra) return Array.isArray(h) ? [...h, ...flat(extra)] : { ...h, ...extra };
+  return h;
+}
 
 function headerValue(h: IncomingHttpHeaders, name: string): string | undefined {
   const v = h[name];

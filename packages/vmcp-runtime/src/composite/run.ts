@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type CompositeToolConfig, isJsonObject, parseDuration, type WorkflowStep } from "@vmcp/shared-types";
+import { telemetry } from "../telemetry/hooks.ts";
 import { coerceTo, propertyType } from "./coerce.ts";
 import { buildOutput } from "./output.ts";
 import { schemaProblem } from "./schema-check.ts";
@@ -29,6 +30,13 @@ export interface RunOptions {
 
 type InnerStep = NonNullable<WorkflowStep["step"]>;
 type ToolLike = Pick<InnerStep, "tool" | "arguments" | "onError">;
+
+/** What a step's span says about it. */
+const stepInfo = (s: WorkflowStep) => ({
+  id: s.id,
+  type: s.type ?? "tool",
+  ...(s.tool ? { tool: s.tool } : {}),
+});
 
 /** A failure of one step (as opposed to the workflow being cancelled or timing out). */
 class StepFailure extends Error {}
@@ -215,7 +223,7 @@ class WorkflowRun {
             if (waiting.get(s.id)?.size !== 0) continue;
             waiting.delete(s.id);
             running++;
-            this.runStep(s).then(() => {
+            (telemetry.on ? telemetry.step(stepInfo(s), () => this.runStep(s)) : this.runStep(s)).then(() => {
               running--;
               this.finished++;
               this.onProgress?.({

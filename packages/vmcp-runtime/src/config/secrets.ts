@@ -86,14 +86,7 @@ export function resolveEnvSecrets(
 ): { secrets: Map<string, string>; problems: Problem[] } {
   const secrets = new Map<string, string>();
   const problems: Problem[] = [];
-  for (const f of secretFields(raw)) {
-    const inline = str(f.holder[f.valueKey]);
-    const envName = str(f.holder[f.envKey]);
-    const path = formatPath([...f.at, f.envKey]);
-    if (f.headerSafe && inline !== undefined && /[\r\n]/.test(inline)) {
-      problems.push({ path: formatPath([...f.at, f.valueKey]), message: "must not contain a line break" });
-    }
-    if (envName === undefined || inline !== undefined) continue;
+  const read = (path: string, envName: string, headerSafe: boolean): void => {
     const value = env[envName];
     if (value === undefined) {
       problems.push({
@@ -102,7 +95,7 @@ export function resolveEnvSecrets(
       });
     } else if (value === "") {
       problems.push({ path, message: `environment variable ${envName} is set but empty` });
-    } else if (f.headerSafe && /[\r\n]/.test(value)) {
+    } else if (headerSafe && /[\r\n]/.test(value)) {
       problems.push({
         path,
         message: `environment variable ${envName} contains a line break (not allowed in a header)`,
@@ -111,6 +104,20 @@ export function resolveEnvSecrets(
       secrets.set(path, value);
       secrets.set(envSecretKey(envName), value);
     }
+  };
+  for (const f of secretFields(raw)) {
+    const inline = str(f.holder[f.valueKey]);
+    const envName = str(f.holder[f.envKey]);
+    if (f.headerSafe && inline !== undefined && /[\r\n]/.test(inline)) {
+      problems.push({ path: formatPath([...f.at, f.valueKey]), message: "must not contain a line break" });
+    }
+    if (envName !== undefined && inline === undefined)
+      read(formatPath([...f.at, f.envKey]), envName, f.headerSafe);
+  }
+  // Collector credentials: header name -> the variable holding its value.
+  for (const [header, envName] of entries(obj(raw.telemetry)?.headersEnv)) {
+    const name = str(envName);
+    if (name !== undefined) read(formatPath(["telemetry", "headersEnv", header]), name, true);
   }
   return { secrets, problems };
 }

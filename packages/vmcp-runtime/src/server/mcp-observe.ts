@@ -2,6 +2,7 @@ import type { AuditDecision } from "../audit/events.ts";
 import type { Identity } from "../backends/types.ts";
 import type { CallOutcome } from "../metrics.ts";
 import type { JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import { telemetry } from "../telemetry/hooks.ts";
 import type { McpHandlerOptions } from "./mcp-options.ts";
 
 /** Who asked and what policy said, for the audit event written when the request finishes. */
@@ -29,6 +30,7 @@ export class RequestObserver {
   }
 
   observe(backend: string, msg: JsonRpcRequest, label: string, outcome: CallOutcome, startNs: bigint): void {
+    if (telemetry.on) telemetry.outcome(outcome);
     this.#o.metrics.observe(backend, label, outcome, startNs);
     if (this.#o.audit) {
       const ctx = this.#auditCtx.get(msg);

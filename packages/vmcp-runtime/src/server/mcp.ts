@@ -9,6 +9,7 @@ import {
   type JsonRpcRequest,
   resultResponse,
 } from "../protocol/jsonrpc.ts";
+import { requestInfo, telemetry } from "../telemetry/hooks.ts";
 import type { ListKind } from "./catalog.ts";
 import { CallRunner } from "./mcp-call.ts";
 import { broadcastListChanged, clientNotification, clientResponse } from "./mcp-notifications.ts";
@@ -90,8 +91,14 @@ export class McpHandler {
     const s = got instanceof Promise ? await got : got;
     if (!s) return;
     if (this.#o.passthroughHeaders.length > 0) s.passthrough = pickHeaders(req, this.#o.passthroughHeaders);
-    if (c.kind === "request") await this.#router.request(s, c.msg, body, res, startNs);
-    else if (c.kind === "notification") {
+    if (c.kind === "request") {
+      const msg = c.msg;
+      await (telemetry.on
+        ? telemetry.serve(req.headers, requestInfo(msg.method, msg.params, msg.id, s.id), () =>
+            this.#router.request(s, msg, body, res, startNs),
+          )
+        : this.#router.request(s, msg, body, res, startNs));
+    } else if (c.kind === "notification") {
       res.writeHead(202).end();
       clientNotification(s, c.msg, body);
     } else {

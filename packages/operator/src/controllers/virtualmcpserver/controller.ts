@@ -23,6 +23,7 @@ import {
   mapMember,
   mapOidcConfig,
   mapOwned,
+  mapTelemetryConfig,
   mapToolConfig,
 } from "./mappers.ts";
 import { createVmcpReconciler, type VmcpInformers } from "./reconcile.ts";
@@ -37,6 +38,7 @@ import {
   vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
   vmcpOidcConfigKeys,
+  vmcpTelemetryConfigKeys,
   vmcpToolConfigKeys,
 } from "./references.ts";
 
@@ -131,6 +133,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     composites: kindInformer(reg, "VirtualMCPCompositeToolDefinition"),
     authzConfigs: kindInformer(reg, "MCPAuthzConfig"),
     oidcConfigs: kindInformer(reg, "MCPOIDCConfig"),
+    telemetryConfigs: kindInformer(reg, "MCPTelemetryConfig"),
     owned,
     pods: podWaitingInformer(reg, "app.kubernetes.io/name=virtualmcpserver"),
   };
@@ -141,6 +144,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   informers.vmcps.addIndexer(VMCP_INDEX.authzConfig, vmcpAuthzConfigKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.authzConfigMap, vmcpAuthzConfigMapKeys);
   informers.vmcps.addIndexer(VMCP_INDEX.oidcConfig, vmcpOidcConfigKeys);
+  informers.vmcps.addIndexer(VMCP_INDEX.telemetryConfig, vmcpTelemetryConfigKeys);
   for (const m of [informers.servers, informers.proxies, informers.entries] as const) {
     (m as { addIndexer(n: string, f: (o: KubeObject) => string[]): void }).addIndexer(
       MEMBER_INDEX.group,
@@ -161,6 +165,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
     vmcpsByAuthzConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfig, k)),
     vmcpsByAuthzConfigMap: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.authzConfigMap, k)),
     vmcpsByOidcConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.oidcConfig, k)),
+    vmcpsByTelemetryConfig: (k) => keysOf(informers.vmcps.byIndex(VMCP_INDEX.telemetryConfig, k)),
     memberGroupsByAuthConfig: (k) =>
       [informers.servers, informers.proxies, informers.entries].flatMap((i) =>
         (i.byIndex(MEMBER_INDEX.authConfig, k) as KubeObject[]).flatMap((o) => groupRefKeys(o)),
@@ -216,6 +221,7 @@ export function createVirtualMCPServerController(ctx: ControllerContext): Contro
   informers.composites.onEvent((ev) => enqueueAll(mapComposite(ev.obj, lookups)));
   informers.authzConfigs.onEvent((ev) => enqueueAll(mapAuthzConfig(ev.obj, lookups)));
   informers.oidcConfigs.onEvent((ev) => enqueueAll(mapOidcConfig(ev.obj, lookups)));
+  informers.telemetryConfigs.onEvent((ev) => enqueueAll(mapTelemetryConfig(ev.obj, lookups)));
   configMapKeysInformer(reg).onEvent((ev) => enqueueAll(mapCaBundleConfigMap(ev.obj, lookups)));
   return controller;
 }

@@ -11,6 +11,7 @@ export interface Lookups {
   vmcpsByAuthzConfig(nsName: string): string[];
   vmcpsByAuthzConfigMap(nsName: string): string[];
   vmcpsByOidcConfig(nsName: string): string[];
+  vmcpsByTelemetryConfig(nsName: string): string[];
   /** Group keys ("ns/group") of members that reference this auth config / CA ConfigMap. */
   memberGroupsByAuthConfig(nsName: string): string[];
   entryGroupsByCaBundle(nsName: string): string[];
@@ -68,6 +69,10 @@ export function mapAuthzConfig(cfg: RawLike, l: Lookups): string[] {
 
 export function mapOidcConfig(cfg: RawLike, l: Lookups): string[] {
   return uniqSorted(l.vmcpsByOidcConfig(keyOf(cfg)));
+}
+
+export function mapTelemetryConfig(cfg: RawLike, l: Lookups): string[] {
+  return uniqSorted(l.vmcpsByTelemetryConfig(keyOf(cfg)));
 }
 
 /** An owned object (Deployment, Service, ConfigMap, ServiceAccount, Role, RoleBinding): its controller owner. */

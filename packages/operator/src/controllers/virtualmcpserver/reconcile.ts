@@ -23,6 +23,7 @@ import {
   type MCPRemoteProxy,
   type MCPServer,
   type MCPServerEntry,
+  type MCPTelemetryConfig,
   type MCPToolConfig,
   VERSION,
   type VirtualMCPCompositeToolDefinition,
@@ -72,6 +73,7 @@ export interface VmcpInformers {
   composites: Informer<VirtualMCPCompositeToolDefinition>;
   authzConfigs: Informer<MCPAuthzConfig>;
   oidcConfigs: Informer<MCPOIDCConfig>;
+  telemetryConfigs: Informer<MCPTelemetryConfig>;
   /** Owned objects by kind ("Deployment", "Service", ...). */
   owned: Record<string, Informer<RawObject>>;
   /** The runtime pods of every VirtualMCPServer (label-selected), for their image pull state. */
@@ -184,7 +186,13 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     const writeStatus = async (
       outcome: Pick<
         StatusInput,
-        "conditions" | "blocked" | "deployment" | "serviceExists" | "oidcConfigHash" | "imagePull"
+        | "conditions"
+        | "blocked"
+        | "deployment"
+        | "serviceExists"
+        | "oidcConfigHash"
+        | "telemetryConfigHash"
+        | "imagePull"
       >,
     ): Promise<boolean> => {
       const desired = computeOperatorStatus({
@@ -257,6 +265,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         configMapData: await readAuthzConfigMap(deps.kc, namespace, vmcp.spec.incomingAuth.authzConfig),
       },
       oidcConfigs: byNameMap(inf.oidcConfigs.list(namespace)),
+      telemetryConfigs: byNameMap(inf.telemetryConfigs.list(namespace)),
     };
     const wait = arrivalWaitMs([world.group, ...world.servers, ...world.proxies, ...world.entries], now());
     if (wait !== undefined) return { requeueAfter: wait };
@@ -337,6 +346,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       deployment,
       serviceExists,
       oidcConfigHash: ev.oidcConfigHash,
+      telemetryConfigHash: ev.telemetryConfigHash,
     });
     // Outcome events go out when the outcome changes (the status write), not on every wake-up:
     // the runtime's periodic status refresh wakes this reconcile and must not cost an Event write.

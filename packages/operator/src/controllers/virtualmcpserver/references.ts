@@ -69,11 +69,17 @@ export function vmcpOidcConfigKeys(o: RawLike): string[] {
   return nsKey(o, refName(obj(obj(o.spec)?.incomingAuth)?.oidcConfigRef));
 }
 
+/** spec.telemetryConfigRef (MCPTelemetryConfig). */
+export function vmcpTelemetryConfigKeys(o: RawLike): string[] {
+  return nsKey(o, refName(obj(o.spec)?.telemetryConfigRef));
+}
+
 export const VMCP_INDEX = {
   group: "vmcp:groupRef",
   authzConfig: "vmcp:authzConfigRef",
   authzConfigMap: "vmcp:authzConfigMap",
   oidcConfig: "vmcp:oidcConfigRef",
+  telemetryConfig: "vmcp:telemetryConfigRef",
   authConfig: "vmcp:authConfigRef",
   toolConfig: "vmcp:toolConfigRef",
   composite: "vmcp:compositeToolRef",

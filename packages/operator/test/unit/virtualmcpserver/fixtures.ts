@@ -7,6 +7,7 @@ import {
   MCPRemoteProxySchema,
   MCPServerEntrySchema,
   MCPServerSchema,
+  MCPTelemetryConfigSchema,
   MCPToolConfigSchema,
   VirtualMCPCompositeToolDefinitionSchema,
   VirtualMCPServerSchema,
@@ -112,6 +113,14 @@ export const composite = (name: string, toolName = name, status: Record<string, 
 export const oidcConfig = (name: string, spec: Record<string, unknown>) =>
   MCPOIDCConfigSchema.parse({ apiVersion: API_VERSION, kind: "MCPOIDCConfig", metadata: meta(name), spec });
 
+export const telemetryConfig = (name: string, spec: Record<string, unknown>) =>
+  MCPTelemetryConfigSchema.parse({
+    apiVersion: API_VERSION,
+    kind: "MCPTelemetryConfig",
+    metadata: meta(name),
+    spec,
+  });
+
 const mapOf = <T extends { metadata: { name?: string | undefined } }>(xs: T[]): Map<string, T> =>
   new Map(xs.map((x) => [x.metadata.name ?? "", x]));
 
@@ -125,6 +134,7 @@ export function world(parts: {
   toolConfigs?: ReturnType<typeof toolConfig>[];
   composites?: ReturnType<typeof composite>[];
   oidcConfigs?: ReturnType<typeof oidcConfig>[];
+  telemetryConfigs?: ReturnType<typeof telemetryConfig>[];
 }): VmcpWorld {
   return {
     vmcp: parts.vmcp ?? vmcp(),
@@ -136,5 +146,6 @@ export function world(parts: {
     toolConfigs: mapOf(parts.toolConfigs ?? []),
     compositeDefs: mapOf(parts.composites ?? []),
     oidcConfigs: mapOf(parts.oidcConfigs ?? []),
+    telemetryConfigs: mapOf(parts.telemetryConfigs ?? []),
   };
 }

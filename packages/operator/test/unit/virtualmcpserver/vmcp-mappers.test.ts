@@ -8,6 +8,7 @@ import {
   mapMember,
   mapOidcConfig,
   mapOwned,
+  mapTelemetryConfig,
   mapToolConfig,
 } from "../../../src/controllers/virtualmcpserver/mappers.ts";
 import {
@@ -18,6 +19,7 @@ import {
   vmcpAuthzConfigMapKeys,
   vmcpCompositeKeys,
   vmcpOidcConfigKeys,
+  vmcpTelemetryConfigKeys,
   vmcpToolConfigKeys,
 } from "../../../src/controllers/virtualmcpserver/references.ts";
 
@@ -39,6 +41,7 @@ function lookups(
     vmcpsByAuthzConfig: by(vmcpAuthzConfigKeys),
     vmcpsByAuthzConfigMap: by(vmcpAuthzConfigMapKeys),
     vmcpsByOidcConfig: by(vmcpOidcConfigKeys),
+    vmcpsByTelemetryConfig: by(vmcpTelemetryConfigKeys),
     memberGroupsByAuthConfig: (k) =>
       members
         .filter(
@@ -126,6 +129,18 @@ describe("VirtualMCPServer map functions", () => {
         },
       }),
     ).toEqual([]);
+  });
+});
+
+describe("mapTelemetryConfig", () => {
+  it("enqueues exactly the VirtualMCPServers whose telemetryConfigRef names the MCPTelemetryConfig, in its namespace", () => {
+    const vmcps = [
+      o("uses", { groupRef: { name: "g" }, telemetryConfigRef: { name: "otel" } }),
+      o("other", { groupRef: { name: "g" }, telemetryConfigRef: { name: "otel2" } }),
+      o("elsewhere", { groupRef: { name: "g" }, telemetryConfigRef: { name: "otel" } }, "ns2"),
+      o("none", { groupRef: { name: "g" } }),
+    ];
+    expect(mapTelemetryConfig(o("otel", {}), lookups(vmcps, [], []))).toEqual(["ns/uses"]);
   });
 });
 

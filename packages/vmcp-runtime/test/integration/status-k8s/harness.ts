@@ -38,6 +38,7 @@ const KIND: Record<string, string> = {
   mcpserverentries: "MCPServerEntry",
   mcpexternalauthconfigs: "MCPExternalAuthConfig",
   mcpoidcconfigs: "MCPOIDCConfig",
+  mcptelemetryconfigs: "MCPTelemetryConfig",
 };
 
 export type Obj = {

@@ -4,8 +4,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startOtlpReceiver } from "@vmcp/testenv/otlp-receiver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { USAGE } from "../../../src/cli.ts";
+import { spawnNode } from "../../fixtures/process.ts";
+import { INITIALIZE, servingUrl } from "../../fixtures/serve-process.ts";
 
 const root = join(import.meta.dirname, "../../../../..");
 const dist = join(root, "packages/vmcp-runtime/dist");
@@ -40,6 +43,62 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     const r = node([join(dist, "vmcp.mjs"), "validate", "--config", bad]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("incomingAuth");
+  });
+
+  it("keeps the OpenTelemetry SDK in its own chunk, loaded only when telemetry is on", () => {
+    const entry = readFileSync(join(dist, "vmcp.mjs"), "utf8");
+    const statics = [...entry.matchAll(/from\s*"\.\/([^"]+\.mjs)"/g)].map((m) => m[1] as string);
+    const otelChunk = readdirSync(dist).find((f) => f.startsWith("otel-") && f.endsWith(".mjs"));
+    expect(otelChunk, "a separate OpenTelemetry chunk").toBeDefined();
+    expect(statics).not.toContain(otelChunk);
+    for (const f of ["vmcp.mjs", ...statics]) {
+      expect(readFileSync(join(dist, f), "utf8"), f).not.toMatch(/BatchSpanProcessor|OTLPTraceExporter/);
+    }
+  });
+
+  it("exports spans over OTLP/HTTP with telemetry on", async () => {
+    const receiver = await startOtlpReceiver();
+    const file = join(dir, "traced.yaml");
+    writeFileSync(
+      file,
+      [
+        "name: bundled",
+        "groupRef: g",
+        "incomingAuth: { type: anonymous }",
+        "backends:",
+        "  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }",
+        "telemetry:",
+        `  endpoint: ${receiver.url}`,
+        "  tracingEnabled: true",
+        '  samplingRate: "1"',
+        "",
+      ].join("\n"),
+    );
+    const gw = await spawnNode(
+      [join(dist, "vmcp.mjs"), "serve", "--config", file, "--port", "0"],
+      servingUrl,
+      {
+        env: { ...process.env, OTEL_BSP_SCHEDULE_DELAY: "50" },
+      },
+    );
+    try {
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+      const init = await fetch(gw.value, { method: "POST", headers, body: INITIALIZE });
+      const sid = init.headers.get("mcp-session-id") ?? "";
+      await init.text();
+      const ping = await fetch(gw.value, {
+        method: "POST",
+        headers: { ...headers, "mcp-session-id": sid },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      });
+      expect(ping.status).toBe(200);
+      await ping.text();
+      const spans = await receiver.waitFor((s) => s.some((x) => x.name === "ping"));
+      expect(spans.find((x) => x.name === "ping")?.resource["service.name"]).toBe("bundled");
+    } finally {
+      await gw.stop();
+      await receiver.close();
+    }
   });
 
   it("keeps the Kubernetes client out of what standalone mode loads", () => {

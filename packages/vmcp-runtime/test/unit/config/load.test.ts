@@ -93,6 +93,11 @@ const expected: Record<string, Array<[path: string, message: string | RegExp]>> 
     ["incomingAuth.oidc.issuer", "uses plain http"],
     ["incomingAuth.oidc.audience", "must not be empty"],
   ],
+  "broken-telemetry.yaml": [
+    ["telemetry.endpoint", "endpoint requires at least one of tracingEnabled or metricsEnabled"],
+    ["telemetry.samplingRate", "must be a number from 0 to 1"],
+    ["telemetry.headersEnv.authorization", "environment variable VMCP_TEST_UNSET_OTLP_TOKEN is not set"],
+  ],
   "broken-strategy-type.yaml": [
     ["outgoingAuth.backends.aws.type", '(got "aws_sts")'],
     ["outgoingAuth.backends.api.tokenExchange.clientId", "is required when a client secret is set"],

@@ -1,0 +1,45 @@
+import { telemetryConfigProblems } from "../builders/telemetry.ts";
+import type { ControllerContext } from "../kit/context.ts";
+import type { Controller } from "../kit/controller.ts";
+import { KIND_SCHEMAS, type RawObject, rawKindInformer } from "../kit/kinds.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
+import { referenceStatus, trackReferences, type WorkloadRef } from "./shared-config-refs.ts";
+
+/** Problems with an MCPTelemetryConfig: the schema, then each setting that cannot work here. */
+export function mcpTelemetryConfigProblems(obj: RawObject): string[] {
+  const parsed = KIND_SCHEMAS.MCPTelemetryConfig.safeParse(obj);
+  if (!parsed.success) return issueMessages(parsed.error);
+  return telemetryConfigProblems(parsed.data.spec);
+}
+
+/** Status of an MCPTelemetryConfig: `Valid`, `configHash`, and the VirtualMCPServers that use it. */
+export function mcpTelemetryConfigStatus(
+  obj: RawObject,
+  refs: WorkloadRef[],
+  now = new Date(),
+): Record<string, unknown> {
+  return {
+    ...validConfigStatus(obj, obj.spec ?? {}, mcpTelemetryConfigProblems(obj), now),
+    ...referenceStatus(refs),
+  };
+}
+
+export function mcpTelemetryConfigController(ctx: ControllerContext): Controller {
+  const configs = rawKindInformer(ctx.informers, "MCPTelemetryConfig");
+  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
+  const controller = objectStatusController(
+    ctx,
+    "mcptelemetryconfig",
+    configs,
+    async (obj, { namespace }) => {
+      await writeStatusIfChanged(
+        ctx,
+        obj,
+        mcpTelemetryConfigStatus(obj, referencing(namespace, obj.metadata.name)),
+      );
+    },
+  );
+  referencing = trackReferences(ctx, "telemetryConfigRef", controller);
+  return controller;
+}
