@@ -6,8 +6,8 @@
 // With --kubernetes or --operator it also starts a local control plane: --kubernetes measures
 // `vmcp serve` in Kubernetes mode (dynamic discovery of one MCPServer, ServiceAccount token), and
 // --operator the operator: spawn -> /readyz 200, and idle RSS.
-// --before-root <checkout>: also runs the sources of another checkout (e.g. main), taking turns
-// with the others, so a change is compared under the same background load.
+// --before-root <checkout>: also runs the sources of another checkout (e.g. main), and its bundle
+// where it has one, taking turns with the others, so a change is compared under the same load.
 //   node bench/startup/run.ts [--runs 5] [--idle 3] [--kubernetes] [--operator] [--before-root <checkout>]
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -208,6 +208,11 @@ const entries = (what: string, pkg: string, bin: string): Entry[] =>
             path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
             nodeArgs: [],
           },
+          {
+            name: `${what} (before, bundle)`,
+            path: join(values["before-root"], `packages/${pkg}/dist/${bin}.mjs`),
+            nodeArgs: IMAGE_NODE_ARGS,
+          },
         ]
       : []),
     { name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] },
@@ -229,7 +234,7 @@ function report(rows: Map<string, Sample[]>, what: string): void {
     const rss = median(samples.map((s) => s.rssMiB));
     const ratio = name === "node -e baseline" ? "" : `  (${(ready / baseReady).toFixed(1)}x baseline)`;
     console.log(
-      `  ${name.padEnd(28)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(0).padStart(5)} MiB${ratio}`,
+      `  ${name.padEnd(32)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(1).padStart(6)} MiB${ratio}`,
     );
   }
 }

@@ -1,7 +1,13 @@
 // Go-style durations ("30s", "1m0s", "1.5h"), as ToolHive's config.Duration serializes them.
 import * as z from "zod";
 
-export const DURATION_PATTERN = /^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$/;
+// The patterns are built from strings with "\u00b5" for "µ" because esbuild copies a regex
+// literal's non-ASCII characters into the bundle as they are, and one such character makes Node
+// hold the whole 1.5 MiB chunk as two-byte source: 1.4 MiB more idle RSS (docs/performance.md).
+// biome-ignore lint/complexity/useRegexLiterals: a literal would keep the µ in the bundle
+export const DURATION_PATTERN = new RegExp("^([0-9]+(\\.[0-9]+)?(ns|us|\u00b5s|ms|s|m|h))+$");
+// biome-ignore lint/complexity/useRegexLiterals: as above
+const DURATION_PART = new RegExp("([0-9]+(?:\\.[0-9]+)?)(ns|us|\u00b5s|ms|s|m|h)", "g");
 
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
@@ -17,7 +23,7 @@ const UNIT_MS: Record<string, number> = {
 export function parseDuration(text: string): number {
   if (!DURATION_PATTERN.test(text)) throw new Error(`invalid duration ${JSON.stringify(text)}`);
   let total = 0;
-  for (const m of text.matchAll(/([0-9]+(?:\.[0-9]+)?)(ns|us|µs|ms|s|m|h)/g)) {
+  for (const m of text.matchAll(DURATION_PART)) {
     total += Number(m[1]) * (UNIT_MS[m[2] as string] as number);
   }
   return total;

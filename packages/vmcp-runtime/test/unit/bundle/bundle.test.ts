@@ -111,4 +111,11 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
       expect(readFileSync(join(dist, f), "utf8"), f).not.toContain("loadFromCluster");
     }
   });
+
+  it("is ASCII in every chunk, which Node then holds as one-byte source", () => {
+    for (const f of readdirSync(dist).filter((n) => n.endsWith(".mjs"))) {
+      const at = readFileSync(join(dist, f)).findIndex((b) => b > 0x7f);
+      expect(at, `first non-ASCII byte of ${f}`).toBe(-1);
+    }
+  });
 });
