@@ -74,6 +74,22 @@ export function aggregate(
 }
 
 /** `caps` sorted by backend; throws when a backend name appears twice. */
+/** The view of no backends. */
+export function emptyAggregateResult(): AggregateResult {
+  return {
+    tools: [],
+    toolRoutes: new Map(),
+    resources: [],
+    resourceRoutes: new Map(),
+    resourceTemplates: [],
+    prompts: [],
+    promptRoutes: new Map(),
+    warnings: [],
+    conflicts: [],
+    backendTools: new Map(),
+  };
+}
+
 export function sortUnique(caps: BackendCapabilities[]): BackendCapabilities[] {
   const sortedCaps = [...caps].sort((a, b) => compareStrings(a.backend, b.backend));
   const dupes = sortedCaps.filter((c, i) => i > 0 && sortedCaps[i - 1]!.backend === c.backend);

@@ -1,5 +1,5 @@
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
-import { backendCandidates, presenceWarnings, sortUnique } from "./aggregate.ts";
+import { backendCandidates, emptyAggregateResult, presenceWarnings, sortUnique } from "./aggregate.ts";
 import { mergePrompts } from "./prompts.ts";
 import { type ResolvedTool, resolutionKeys, resolveTools, type ToolCandidate } from "./resolve-tools.ts";
 import { mergeResources, mergeResourceTemplates } from "./resources.ts";
@@ -75,18 +75,7 @@ export function emptyIncremental(
     linkedAbove,
     noisy: new Set(),
     otherWarnings: [],
-    result: {
-      tools: [],
-      toolRoutes: new Map(),
-      resources: [],
-      resourceRoutes: new Map(),
-      resourceTemplates: [],
-      prompts: [],
-      promptRoutes: new Map(),
-      warnings: [],
-      conflicts: [],
-      backendTools: new Map(),
-    },
+    result: emptyAggregateResult(),
   };
   empty.result.warnings = collectWarnings(empty, []);
   return empty;

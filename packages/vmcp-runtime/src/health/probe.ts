@@ -79,21 +79,16 @@ export async function probeBackend(t: ProbeTarget, timeoutMs: number): Promise<C
 
 async function pingControl(control: ControlPing, timeoutMs: number): Promise<CheckResult | undefined> {
   const started = performance.now();
-  const abort = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort(new DOMException("health check timed out", "TimeoutError"));
-  }, timeoutMs);
+  const deadline = new Deadline(timeoutMs);
   try {
-    if (!(await control.ping(timeoutMs, abort.signal))) return undefined;
+    if (!(await control.ping(timeoutMs, deadline.signal))) return undefined;
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
     const sdkTimeout = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
-    const r = classifyFailure(err, undefined, timedOut || sdkTimeout);
+    const r = classifyFailure(err, undefined, deadline.passed || sdkTimeout);
     return !r.ok && (r.kind === "timeout" || r.kind === "refused") ? r : undefined;
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
 }
 
@@ -105,18 +100,13 @@ async function pingControl(control: ControlPing, timeoutMs: number): Promise<Che
  */
 export async function probeNewSession(t: ProbeTarget, timeoutMs: number): Promise<CheckResult> {
   const started = performance.now();
-  const abort = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    abort.abort(new DOMException("health check timed out", "TimeoutError"));
-  }, timeoutMs);
+  const deadline = new Deadline(timeoutMs);
   let httpStatus: number | undefined;
   const fetch: FetchLike = async (url, init) => {
     const headers = new Headers(init?.headers);
-    for (const [k, v] of Object.entries(await t.auth.headers({ healthCheck: true, signal: abort.signal })))
+    for (const [k, v] of Object.entries(await t.auth.headers({ healthCheck: true, signal: deadline.signal })))
       headers.set(k, v);
-    const signal = init?.signal ? AbortSignal.any([init.signal, abort.signal]) : abort.signal;
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
     const opts = { ...(init ?? {}), headers, signal, dispatcher: t.dispatcher } as unknown as Parameters<
       typeof undiciFetch
     >[1];
@@ -130,7 +120,7 @@ export async function probeNewSession(t: ProbeTarget, timeoutMs: number): Promis
       ? new SSEClientTransport(url, { fetch, eventSourceInit: { fetch } })
       : new StreamableHTTPClientTransport(url, { fetch, reconnectionOptions: noReconnect });
   const client = new Client({ name: "vmcp-health", version: "0.1.0" }, { capabilities: {} });
-  const opts = { timeout: timeoutMs, signal: abort.signal };
+  const opts = { timeout: timeoutMs, signal: deadline.signal };
   try {
     await client.connect(transport, opts);
     const caps = client.getServerCapabilities() ?? {};
@@ -145,12 +135,38 @@ export async function probeNewSession(t: ProbeTarget, timeoutMs: number): Promis
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    return classifyFailure(err, httpStatus, timedOut);
+    return classifyFailure(err, httpStatus, deadline.passed);
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
     if (transport instanceof StreamableHTTPClientTransport && transport.sessionId)
       await transport.terminateSession().catch(() => {});
     await client.close().catch(() => {});
+  }
+}
+
+/** A check's time limit: its signal aborts with a TimeoutError once the time has passed. */
+class Deadline {
+  readonly #abort = new AbortController();
+  readonly #timer: NodeJS.Timeout;
+  #passed = false;
+
+  constructor(ms: number) {
+    this.#timer = setTimeout(() => {
+      this.#passed = true;
+      this.#abort.abort(new DOMException("health check timed out", "TimeoutError"));
+    }, ms);
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  get passed(): boolean {
+    return this.#passed;
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
   }
 }
 

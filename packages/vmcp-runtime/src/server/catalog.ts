@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
+import { emptyAggregateResult } from "../aggregation/aggregate.ts";
 import { aggregateInstructions } from "../aggregation/instructions.ts";
 import { ControlClient, type ListingResult } from "../backends/control-client.ts";
 import type { BackendPool, PooledBackend } from "../backends/pool.ts";
@@ -7,7 +8,7 @@ import type { RuntimeHealth } from "../health/types.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendRegistry } from "../registry/registry.ts";
 import type { BackendSpec, RegistryChange } from "../registry/types.ts";
-import { type AggregateFn, type AggregateView, emptyAggregate } from "./types.ts";
+import type { AggregateFn, AggregateView } from "./types.ts";
 
 export type ListKind = "tools" | "resources" | "prompts";
 
@@ -44,7 +45,7 @@ export class Catalog {
   #o: CatalogOptions;
   #entries = new Map<string, BackendEntry>();
   #pendingEntries = new Map<string, Promise<BackendEntry | undefined>>();
-  #view: AggregateView = emptyAggregate();
+  #view: AggregateView = emptyAggregateResult();
   #templates: Array<{ t: UriTemplate; backend: string }> = [];
   #aggregationError: string | undefined;
   #withdrawn: WithdrawnRoutes = { tools: new Map(), prompts: new Map(), resources: new Map() };

@@ -16,17 +16,3 @@ export interface IncomingAuth {
   authenticate(headers: IncomingHttpHeaders): Promise<AuthResult>;
   protectedResourceMetadata(): object | undefined;
 }
-
-export function emptyAggregate(): AggregateView {
-  return {
-    tools: [],
-    toolRoutes: new Map(),
-    resources: [],
-    resourceRoutes: new Map(),
-    resourceTemplates: [],
-    prompts: [],
-    promptRoutes: new Map(),
-    warnings: [],
-    backendTools: new Map(),
-  };
-}

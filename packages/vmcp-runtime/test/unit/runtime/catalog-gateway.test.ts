@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
+import { emptyAggregateResult as emptyAggregate } from "../../../src/aggregation/aggregate.ts";
 import { PassiveHealth } from "../../../src/health/state.ts";
 import type { HealthEvents } from "../../../src/health/types.ts";
 import { silentLogger } from "../../../src/logger.ts";
 import { BackendRegistry } from "../../../src/registry/registry.ts";
 import { Catalog } from "../../../src/server/catalog.ts";
 import { Gateway } from "../../../src/server/gateway.ts";
-import { emptyAggregate } from "../../../src/server/types.ts";
 import type { RuntimeStatus } from "../../../src/status/types.ts";
 
 const spec = {
