@@ -1,5 +1,5 @@
 # Sourced by the scripts that build tools from the Go module proxy into a version-keyed cache
-# directory (scripts/build-binaries.sh, deploy/scripts/build-helm.sh).
+# directory (scripts/build-binaries.sh, deploy/scripts/build-go-tool.sh).
 # Usage: go_build_setup <log tag> <what to say when go is missing>
 # Requires OUT_DIR; defines step(); leaves the lock on OUT_DIR held (fd 9) until the script exits.
 step() { printf '[%s %s] %s\n' "$GO_BUILD_TAG" "$(date +%H:%M:%S)" "$*"; }
