@@ -52,7 +52,7 @@ const BACKEND = "vmcp.backend.name";
 const STEP_ID = "vmcp.composite.step.id";
 const STEP_TYPE = "vmcp.composite.step.type";
 
-export const METRIC_NAMES = {
+const METRIC_NAMES = {
   server: "mcp.server.operation.duration",
   client: "mcp.client.operation.duration",
   step: "vmcp.composite.step.duration",
