@@ -73,7 +73,6 @@ export function aggregate(
   };
 }
 
-/** `caps` sorted by backend; throws when a backend name appears twice. */
 /** The view of no backends. */
 export function emptyAggregateResult(): AggregateResult {
   return {
@@ -90,6 +89,7 @@ export function emptyAggregateResult(): AggregateResult {
   };
 }
 
+/** `caps` sorted by backend; throws when a backend name appears twice. */
 export function sortUnique(caps: BackendCapabilities[]): BackendCapabilities[] {
   const sortedCaps = [...caps].sort((a, b) => compareStrings(a.backend, b.backend));
   const dupes = sortedCaps.filter((c, i) => i > 0 && sortedCaps[i - 1]!.backend === c.backend);

@@ -4,8 +4,8 @@
 // itself and keeps the answer for the clients it serves. Calls in flight when the stream breaks
 // fail with -32603; the next stream is made with backoff, and later calls work again.
 import type { Readable, Writable } from "node:stream";
-import { setTimeout as sleep } from "node:timers/promises";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { sleep } from "@vmcp/kube-kit/backoff";
 import type { Logger } from "../logger.ts";
 import { ErrorCodes, isObject } from "../protocol/jsonrpc.ts";
 import { frame, LineSplitter, LineTooLongError } from "./stdio-lines.ts";
@@ -228,7 +228,7 @@ export class StdioSession {
       this.#failAll(why);
       if (signal.aborted) break;
       this.#o.log.warn({ server: this.#o.name, why, retryInMs: delay }, "stdio MCP server disconnected");
-      await sleep(delay, undefined, { signal }).catch(() => {});
+      await sleep(delay, signal);
       delay = Math.min(delay * 2, backoff.maxMs);
     }
   }

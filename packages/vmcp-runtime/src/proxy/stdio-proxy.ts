@@ -7,7 +7,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { StdioCallError, type StdioSession } from "../backends/stdio-session.ts";
 import type { Logger } from "../logger.ts";
-import { classify, ErrorCodes, errorResponse, type JsonRpcRequest } from "../protocol/jsonrpc.ts";
+import {
+  classify,
+  ErrorCodes,
+  errorResponse,
+  type JsonRpcRequest,
+  resultResponse,
+} from "../protocol/jsonrpc.ts";
 import { BodyBudget, readBody } from "../server/body.ts";
 
 export interface StdioProxyOptions {
@@ -50,10 +56,9 @@ export function createStdioProxy(o: StdioProxyOptions): Server {
   const limits = { maxBytes: o.maxBodyBytes, maxDepth: MAX_DEPTH, budget };
 
   const answer = async (msg: JsonRpcRequest, signal: AbortSignal): Promise<string> => {
-    const respond = (result: unknown) => JSON.stringify({ jsonrpc: "2.0", id: msg.id, result });
     try {
-      if (msg.method === "initialize") return respond(await o.session.ready(o.connectWaitMs));
-      return respond(await o.session.request(msg.method, msg.params, signal));
+      if (msg.method === "initialize") return resultResponse(msg.id, await o.session.ready(o.connectWaitMs));
+      return resultResponse(msg.id, await o.session.request(msg.method, msg.params, signal));
     } catch (e) {
       if (e instanceof StdioCallError) return errorResponse(msg.id, e.code, e.message, e.data);
       o.log.error({ err: e, method: msg.method }, "stdio proxy call failed");

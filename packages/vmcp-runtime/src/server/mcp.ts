@@ -28,8 +28,6 @@ import {
 } from "./mcp-transport.ts";
 import { ClientSession } from "./session.ts";
 
-export type { McpHandlerOptions } from "./mcp-options.ts";
-
 const SERVER_CAPABILITIES = {
   tools: { listChanged: true },
   resources: { subscribe: true, listChanged: true },

@@ -52,7 +52,7 @@ const BACKEND = "vmcp.backend.name";
 const STEP_ID = "vmcp.composite.step.id";
 const STEP_TYPE = "vmcp.composite.step.type";
 
-export const METRIC_NAMES = {
+const METRIC_NAMES = {
   server: "mcp.server.operation.duration",
   client: "mcp.client.operation.duration",
   step: "vmcp.composite.step.duration",
@@ -126,7 +126,6 @@ export function createOtelTelemetry(o: OtelOptions): OtelTelemetry {
 
   let tracerProvider: TracerProvider | undefined;
   let tracer: Tracer | undefined;
-  const contextManager = new AsyncLocalStorageContextManager();
   if (cfg.tracingEnabled) {
     tracerProvider = new TracerProvider({
       resource,
@@ -142,7 +141,7 @@ export function createOtelTelemetry(o: OtelOptions): OtelTelemetry {
       ],
     });
     tracer = tracerProvider.getTracer("vmcp-runtime", o.serviceVersion);
-    context.setGlobalContextManager(contextManager.enable());
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   }
 
