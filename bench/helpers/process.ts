@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 /** Resolves with the first stdout line `match` accepts; rejects if the process exits first. Later
@@ -19,4 +20,10 @@ export function waitForLine<T>(child: ChildProcess, match: (line: string) => T |
       }
     });
   });
+}
+
+/** Resident set size of a live process, from /proc (Linux only, as every bench here); NaN if absent. */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
 }

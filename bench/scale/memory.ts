@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { setTimeout as delay } from "node:timers/promises";
 import { parseArgs } from "node:util";
+import { rssMiB, waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,22 +35,6 @@ process.once("SIGINT", () => {
   process.exit(130);
 });
 
-function firstLine(child: ChildProcess, match: (line: string) => string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    child.once("exit", (code) => reject(new Error(`process exited early (${code})`)));
-    rl.on("line", (line) => {
-      const v = match(line);
-      if (v !== undefined) resolve(v);
-    });
-  });
-}
-
-const rssMiB = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-};
-
 const dir = await mkdtemp(join(tmpdir(), "vmcp-bench-memory-"));
 try {
   const host = spawn(process.execPath, [join(here, "bench/scale/backend-host.ts")], {
@@ -59,7 +43,7 @@ try {
   });
   children.add(host);
   const urls = (
-    JSON.parse(await firstLine(host, (l) => (l.startsWith("{") ? l : undefined))) as { urls: string[] }
+    JSON.parse(await waitForLine(host, (l) => (l.startsWith("{") ? l : undefined))) as { urls: string[] }
   ).urls;
   const cfg = join(dir, "config.yaml");
   await writeFile(
@@ -102,7 +86,7 @@ try {
     },
   );
   children.add(gw);
-  const url = await firstLine(gw, (l) => {
+  const url = await waitForLine(gw, (l) => {
     try {
       const o = JSON.parse(l) as { msg?: string; url?: string };
       return o.msg === "vmcp serving" ? o.url : undefined;

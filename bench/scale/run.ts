@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
+import { rssMiB, waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -53,26 +54,6 @@ const track = (c: ChildProcess): ChildProcess => {
   children.add(c);
   c.once("exit", () => children.delete(c));
   return c;
-};
-
-function waitForLine(child: ChildProcess, match: (line: string) => string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`process exited early (${code})`));
-    child.once("exit", onExit);
-    rl.on("line", (line) => {
-      const v = match(line);
-      if (v !== undefined) {
-        child.off("exit", onExit);
-        resolve(v);
-      }
-    });
-  });
-}
-
-const rssMiB = (pid: number) => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
 };
 
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux

@@ -2,12 +2,11 @@
 // disappears from the rendered Deployment and ConfigMap, and a reconcile with nothing to change
 // sends no write (the skip is decided from the fields the operator's field manager owns).
 
-import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type RunningOperator, startOperator } from "../../../src/manager.ts";
+import type { RunningOperator } from "../../../src/manager.ts";
 import {
   create,
   get,
@@ -16,6 +15,7 @@ import {
   quiesce,
   R,
   reconcileCount,
+  startTestOperator,
   VMCP_KINDS,
   vmcpBody,
   waitFor,
@@ -28,13 +28,7 @@ let op: RunningOperator;
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "vmcp-apply-removal");
-  op = await startOperator({
-    kc,
-    namespace: ns.name,
-    leaderElection: false,
-    vmcpImage: "registry.local/vmcp:test",
-    logger: createLogger({ level: "warn" }),
-  });
+  op = await startTestOperator(kc, ns.name);
   await create(kc, R.group, ns.name, { metadata: { name: "tools" }, spec: {} });
   await waitFor(
     "group Ready",

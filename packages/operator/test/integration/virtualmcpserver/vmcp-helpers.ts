@@ -2,10 +2,11 @@
 // client, status patches that stand in for controllers we do not run, and polling.
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError, kubeRequest } from "@vmcp/kube-kit/http";
+import { createLogger } from "@vmcp/kube-kit/logger";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { waitFor as waitUntil } from "@vmcp/testenv/test-kit";
-import type { RunningOperator } from "../../../src/manager.ts";
+import { type RunningOperator, startOperator } from "../../../src/manager.ts";
 
 export type Obj = {
   apiVersion?: string;
@@ -224,5 +225,16 @@ export async function quiesce(op: RunningOperator, quietMs = 500): Promise<void>
       since = Date.now();
     }
     return Date.now() - since >= quietMs;
+  });
+}
+
+/** The whole operator in-process, watching one namespace, as these suites run it. */
+export function startTestOperator(kc: KubeConfig, namespace: string): Promise<RunningOperator> {
+  return startOperator({
+    kc,
+    namespace,
+    leaderElection: false,
+    vmcpImage: "registry.local/vmcp:test",
+    logger: createLogger({ level: "warn" }),
   });
 }

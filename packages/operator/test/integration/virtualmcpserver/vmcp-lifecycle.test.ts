@@ -2,13 +2,12 @@
 // the shared control plane: convergence, owned objects, phase ownership, self-healing, idleness.
 
 import { kubeRequest } from "@vmcp/kube-kit/http";
-import { createLogger } from "@vmcp/kube-kit/logger";
 import type { ResourceRef } from "@vmcp/kube-kit/resources";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { type RunningOperator, startOperator } from "../../../src/manager.ts";
+import type { RunningOperator } from "../../../src/manager.ts";
 import {
   applyRuntimeStatus,
   cond,
@@ -22,6 +21,7 @@ import {
   R,
   reconcileCount,
   remove,
+  startTestOperator,
   VMCP_KINDS,
   vmcpBody,
   waitFor,
@@ -33,14 +33,7 @@ let ns: TestNamespace;
 let op: RunningOperator;
 const measured: Record<string, number> = {};
 
-const start = () =>
-  startOperator({
-    kc,
-    namespace: ns.name,
-    leaderElection: false,
-    vmcpImage: "registry.local/vmcp:test",
-    logger: createLogger({ level: "warn" }),
-  });
+const start = () => startTestOperator(kc, ns.name);
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "vmcp-lifecycle");

@@ -2,13 +2,23 @@
 // of session keys per server (created once, never rewritten, never in the ConfigMap), a
 // PodDisruptionBudget, surge-first rollouts, topology spread, and replicas left to an HPA.
 
-import { createLogger } from "@vmcp/kube-kit/logger";
 import type { ResourceRef } from "@vmcp/kube-kit/resources";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningOperator, startOperator } from "../../../src/manager.ts";
-import { create, get, mergePatch, mustGet, quiesce, R, remove, vmcpBody, waitFor } from "./vmcp-helpers.ts";
+import type { RunningOperator } from "../../../src/manager.ts";
+import {
+  create,
+  get,
+  mergePatch,
+  mustGet,
+  quiesce,
+  R,
+  remove,
+  startTestOperator,
+  vmcpBody,
+  waitFor,
+} from "./vmcp-helpers.ts";
 
 const kc = testKubeConfig();
 let ns: TestNamespace;
@@ -18,13 +28,7 @@ const n = () => ns.name;
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "vmcp-scale-out");
-  op = await startOperator({
-    kc,
-    namespace: ns.name,
-    leaderElection: false,
-    vmcpImage: "registry.local/vmcp:test",
-    logger: createLogger({ level: "warn" }),
-  });
+  op = await startTestOperator(kc, ns.name);
   await create(kc, R.group, n(), { metadata: { name: "tools" }, spec: {} });
   await waitFor("group Ready", async () => (await get(kc, R.group, n(), "tools"))?.status?.phase === "Ready");
 });

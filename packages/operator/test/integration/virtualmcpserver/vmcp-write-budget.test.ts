@@ -3,11 +3,10 @@
 // change shared by several servers.
 
 import { kubeRequest } from "@vmcp/kube-kit/http";
-import { createLogger } from "@vmcp/kube-kit/logger";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningOperator, startOperator } from "../../../src/manager.ts";
+import type { RunningOperator } from "../../../src/manager.ts";
 import {
   create,
   get,
@@ -17,6 +16,7 @@ import {
   quiesce,
   R,
   reconcileCount,
+  startTestOperator,
   vmcpBody,
   waitFor,
   writeCount,
@@ -29,13 +29,7 @@ const n = () => ns.name;
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "vmcp-writes");
-  op = await startOperator({
-    kc,
-    namespace: ns.name,
-    leaderElection: false,
-    vmcpImage: "registry.local/vmcp:test",
-    logger: createLogger({ level: "warn" }),
-  });
+  op = await startTestOperator(kc, ns.name);
 });
 
 afterAll(async () => {

@@ -6,7 +6,6 @@
 
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createLogger } from "@vmcp/kube-kit/logger";
 import { type RunningOperator, startOperator } from "@vmcp/operator";
 import { mcpOidcConfigController } from "@vmcp/operator/controllers/mcpoidcconfig";
@@ -20,7 +19,17 @@ import { loadConfigText } from "../../../src/config/load.ts";
 import { startBackend } from "../../fixtures/backend.ts";
 import { registerFeatures } from "../../fixtures/features.ts";
 import { startGateway, textOf } from "../../fixtures/gateway.ts";
-import { createCr, GROUP_NAME, getCr, type Obj, patchStatus, waitFor } from "../status-k8s/harness.ts";
+import {
+  cond,
+  createCr,
+  GROUP_NAME,
+  getCr,
+  type Obj,
+  patchSpec,
+  patchStatus,
+  vmcpConfigYaml,
+  waitFor,
+} from "../status-k8s/harness.ts";
 import { type LocalIdp, startLocalIdp } from "./local-idp.ts";
 
 const kc = testKubeConfig();
@@ -29,25 +38,8 @@ let op: RunningOperator;
 let idp: LocalIdp;
 const AUDIENCE = "vmcp-oidc-demo";
 
-type Cond = { type: string; status: string; reason: string; message: string };
-const cond = (o: Obj | undefined, type: string): Cond | undefined =>
-  (o?.status?.conditions as Cond[] | undefined)?.find((c) => c.type === type);
-const oidcPath = (name: string) =>
-  `/apis/toolhive.stacklok.dev/v1beta1/namespaces/${ns.name}/mcpoidcconfigs/${name}`;
-const mergePatchSpec = (name: string, spec: unknown) =>
-  kubeRequest(kc, {
-    method: "PATCH",
-    path: oidcPath(name),
-    body: { spec },
-    contentType: "application/merge-patch+json",
-  });
-const configYaml = async (vmcp: string) =>
-  (
-    await kubeRequest<{ data?: Record<string, string> }>(kc, {
-      method: "GET",
-      path: `/api/v1/namespaces/${ns.name}/configmaps/${vmcp}-vmcp-config`,
-    }).catch(() => undefined)
-  )?.data?.["config.yaml"];
+const mergePatchSpec = (name: string, spec: unknown) => patchSpec(kc, ns.name, "mcpoidcconfigs", name, spec);
+const configYaml = (vmcp: string) => vmcpConfigYaml(kc, ns.name, vmcp);
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "rt-oidc-ref");

@@ -102,6 +102,29 @@ export async function deleteCr(kc: KubeConfig, ns: string, plural: string, name:
   await kubeRequest(kc, { method: "DELETE", path: crdPath(ns, plural, name) });
 }
 
+/** A merge patch of `spec`, as a user's `kubectl patch --type merge` would send it. */
+export async function patchSpec(kc: KubeConfig, ns: string, plural: string, name: string, spec: unknown) {
+  return await kubeRequest<Obj>(kc, {
+    method: "PATCH",
+    path: crdPath(ns, plural, name),
+    body: { spec },
+    contentType: "application/merge-patch+json",
+  });
+}
+
+export type Cond = { type: string; status: string; reason: string; message: string };
+export const cond = (o: Obj | undefined, type: string): Cond | undefined =>
+  (o?.status?.conditions as Cond[] | undefined)?.find((c) => c.type === type);
+
+/** The config.yaml the operator rendered for a VirtualMCPServer; undefined until its ConfigMap exists. */
+export async function vmcpConfigYaml(kc: KubeConfig, ns: string, vmcp: string): Promise<string | undefined> {
+  const cm = await kubeRequest<{ data?: Record<string, string> }>(kc, {
+    method: "GET",
+    path: corePath(ns, "configmaps", `${vmcp}-vmcp-config`),
+  }).catch(() => undefined);
+  return cm?.data?.["config.yaml"];
+}
+
 export async function createCore(kc: KubeConfig, ns: string, plural: "configmaps" | "secrets", body: object) {
   await kubeRequest(kc, { method: "POST", path: corePath(ns, plural), body });
 }

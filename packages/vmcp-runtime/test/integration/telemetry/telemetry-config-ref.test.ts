@@ -3,7 +3,6 @@
 // that reference it, and the operator renders telemetryConfigRef into config.telemetry with the
 // credential headers as env vars from their Secrets. A config that cannot work turns Valid=False
 // and fails the server that uses it.
-import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createLogger } from "@vmcp/kube-kit/logger";
 import { type RunningOperator, startOperator } from "@vmcp/operator";
 import { mcpTelemetryConfigController } from "@vmcp/operator/controllers/mcptelemetryconfig";
@@ -13,12 +12,15 @@ import { testKubeConfig } from "@vmcp/testenv/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigText } from "../../../src/config/load.ts";
 import {
+  cond,
   createCr,
   deleteCr,
   GROUP_NAME,
   getCr,
   type Obj,
+  patchSpec,
   patchStatus,
+  vmcpConfigYaml,
   waitFor,
 } from "../status-k8s/harness.ts";
 
@@ -26,23 +28,9 @@ const kc = testKubeConfig();
 let ns: TestNamespace;
 let op: RunningOperator;
 
-type Cond = { type: string; status: string; reason: string; message: string };
-const cond = (o: Obj | undefined, type: string): Cond | undefined =>
-  (o?.status?.conditions as Cond[] | undefined)?.find((c) => c.type === type);
 const mergePatchSpec = (name: string, spec: unknown) =>
-  kubeRequest(kc, {
-    method: "PATCH",
-    path: `/apis/toolhive.stacklok.dev/v1beta1/namespaces/${ns.name}/mcptelemetryconfigs/${name}`,
-    body: { spec },
-    contentType: "application/merge-patch+json",
-  });
-const configYaml = async (vmcp: string) =>
-  (
-    await kubeRequest<{ data?: Record<string, string> }>(kc, {
-      method: "GET",
-      path: `/api/v1/namespaces/${ns.name}/configmaps/${vmcp}-vmcp-config`,
-    }).catch(() => undefined)
-  )?.data?.["config.yaml"];
+  patchSpec(kc, ns.name, "mcptelemetryconfigs", name, spec);
+const configYaml = (vmcp: string) => vmcpConfigYaml(kc, ns.name, vmcp);
 
 beforeAll(async () => {
   ns = await createNamespace(kc, "rt-otel-ref");

@@ -113,7 +113,10 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
   });
 
   it("is ASCII in every chunk, which Node then holds as one-byte source", () => {
-    for (const f of readdirSync(dist).filter((n) => n.endsWith(".mjs"))) {
+    const chunks = readdirSync(dist).filter((n) => n.endsWith(".mjs"));
+    // Without this an empty dist would pass: the loop below would check nothing.
+    expect(chunks).toContain("vmcp.mjs");
+    for (const f of chunks) {
       const at = readFileSync(join(dist, f)).findIndex((b) => b > 0x7f);
       expect(at, `first non-ASCII byte of ${f}`).toBe(-1);
     }
