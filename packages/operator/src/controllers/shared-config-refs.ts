@@ -21,7 +21,7 @@ type Ref = { name?: unknown } | undefined;
 
 /** Name of the object a VirtualMCPServer references at spec.incomingAuth.<field>, or at
  * spec.telemetryConfigRef. */
-export function sharedRefName(vmcp: RawObject | undefined, field: SharedConfigRefField): string | undefined {
+function sharedRefName(vmcp: RawObject | undefined, field: SharedConfigRefField): string | undefined {
   const spec = vmcp?.spec as { incomingAuth?: Record<string, Ref>; telemetryConfigRef?: Ref } | undefined;
   const name =
     field === "telemetryConfigRef" ? spec?.telemetryConfigRef?.name : spec?.incomingAuth?.[field]?.name;
