@@ -44,7 +44,7 @@ export function telemetryConfigProblems(spec: MCPTelemetryConfigSpec): string[] 
 }
 
 /** The runtime's telemetry block for a valid MCPTelemetryConfig, or undefined when it exports nothing. */
-export function renderTelemetry(
+function renderTelemetry(
   spec: MCPTelemetryConfigSpec,
   serviceName: string,
 ): { telemetry?: TelemetryConfigInput; secretEnv: SecretEnv[] } {

@@ -34,6 +34,11 @@ export interface VmcpWorld {
   telemetryConfigs?: ReadonlyMap<string, MCPTelemetryConfig>;
 }
 
+/** Objects of one namespace keyed by name: how the builders look up a reference. */
+export const byNameMap = <T extends { metadata: { name?: string | undefined } }>(
+  items: T[],
+): Map<string, T> => new Map(items.map((i) => [i.metadata.name ?? "", i]));
+
 export const byName = <T extends { metadata: { name?: string | undefined } }>(a: T, b: T): number => {
   const x = a.metadata.name ?? "";
   const y = b.metadata.name ?? "";

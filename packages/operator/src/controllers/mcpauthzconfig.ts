@@ -1,10 +1,9 @@
 import { authzConfigOptions } from "../builders/authz.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { KIND_SCHEMAS, type RawObject, rawKindInformer } from "../kit/kinds.ts";
-import { objectStatusController } from "../kit/object-controller.ts";
-import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
-import { referenceStatus, trackReferences, type WorkloadRef } from "./shared-config-refs.ts";
+import { KIND_SCHEMAS, type RawObject } from "../kit/kinds.ts";
+import { issueMessages, validConfigStatus } from "../kit/status.ts";
+import { referenceStatus, sharedConfigController, type WorkloadRef } from "./shared-config-refs.ts";
 
 /** Problems with an MCPAuthzConfig: the schema, the authorizer type, and the Cedar parser's view
  * of every policy and of entities_json. */
@@ -28,15 +27,11 @@ export function mcpAuthzConfigStatus(
 }
 
 export function mcpAuthzConfigController(ctx: ControllerContext): Controller {
-  const configs = rawKindInformer(ctx.informers, "MCPAuthzConfig");
-  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
-  const controller = objectStatusController(ctx, "mcpauthzconfig", configs, async (obj, { namespace }) => {
-    await writeStatusIfChanged(
-      ctx,
-      obj,
-      mcpAuthzConfigStatus(obj, referencing(namespace, obj.metadata.name)),
-    );
-  });
-  referencing = trackReferences(ctx, "authzConfigRef", controller);
-  return controller;
+  return sharedConfigController(
+    ctx,
+    "MCPAuthzConfig",
+    "mcpauthzconfig",
+    "authzConfigRef",
+    mcpAuthzConfigStatus,
+  );
 }

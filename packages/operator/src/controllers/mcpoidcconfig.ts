@@ -1,10 +1,9 @@
 import { unsupportedOidcFeatures } from "../builders/oidc.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { KIND_SCHEMAS, type RawObject, rawKindInformer } from "../kit/kinds.ts";
-import { objectStatusController } from "../kit/object-controller.ts";
-import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
-import { referenceStatus, trackReferences, type WorkloadRef } from "./shared-config-refs.ts";
+import { KIND_SCHEMAS, type RawObject } from "../kit/kinds.ts";
+import { issueMessages, validConfigStatus } from "../kit/status.ts";
+import { referenceStatus, sharedConfigController, type WorkloadRef } from "./shared-config-refs.ts";
 
 /** Problems with an MCPOIDCConfig: the schema, then each setting this gateway cannot serve. */
 export function oidcConfigProblems(obj: RawObject): string[] {
@@ -26,11 +25,5 @@ export function mcpOidcConfigStatus(
 }
 
 export function mcpOidcConfigController(ctx: ControllerContext): Controller {
-  const configs = rawKindInformer(ctx.informers, "MCPOIDCConfig");
-  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
-  const controller = objectStatusController(ctx, "mcpoidcconfig", configs, async (obj, { namespace }) => {
-    await writeStatusIfChanged(ctx, obj, mcpOidcConfigStatus(obj, referencing(namespace, obj.metadata.name)));
-  });
-  referencing = trackReferences(ctx, "oidcConfigRef", controller);
-  return controller;
+  return sharedConfigController(ctx, "MCPOIDCConfig", "mcpoidcconfig", "oidcConfigRef", mcpOidcConfigStatus);
 }

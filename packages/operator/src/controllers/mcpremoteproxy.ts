@@ -21,6 +21,7 @@ import {
   remoteProxyServiceName,
   remoteProxyUrl,
 } from "../builders/remote-proxy/workload.ts";
+import { byNameMap } from "../builders/world.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import { Controller } from "../kit/controller.ts";
 import {
@@ -48,9 +49,6 @@ function refIndex(field: "oidcConfigRef" | "externalAuthConfigRef") {
 }
 const proxyOidcIndex = refIndex("oidcConfigRef");
 const proxyAuthIndex = refIndex("externalAuthConfigRef");
-
-const byNameMap = <T extends { metadata: { name?: string | undefined } }>(items: T[]): Map<string, T> =>
-  new Map(items.map((i) => [i.metadata.name ?? "", i]));
 
 export function mcpRemoteProxyController(ctx: ControllerContext): Controller {
   const reg = ctx.informers;

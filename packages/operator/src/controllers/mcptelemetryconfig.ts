@@ -1,10 +1,9 @@
 import { telemetryConfigProblems } from "../builders/telemetry.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { KIND_SCHEMAS, type RawObject, rawKindInformer } from "../kit/kinds.ts";
-import { objectStatusController } from "../kit/object-controller.ts";
-import { issueMessages, validConfigStatus, writeStatusIfChanged } from "../kit/status.ts";
-import { referenceStatus, trackReferences, type WorkloadRef } from "./shared-config-refs.ts";
+import { KIND_SCHEMAS, type RawObject } from "../kit/kinds.ts";
+import { issueMessages, validConfigStatus } from "../kit/status.ts";
+import { referenceStatus, sharedConfigController, type WorkloadRef } from "./shared-config-refs.ts";
 
 /** Problems with an MCPTelemetryConfig: the schema, then each setting that cannot work here. */
 export function mcpTelemetryConfigProblems(obj: RawObject): string[] {
@@ -26,20 +25,11 @@ export function mcpTelemetryConfigStatus(
 }
 
 export function mcpTelemetryConfigController(ctx: ControllerContext): Controller {
-  const configs = rawKindInformer(ctx.informers, "MCPTelemetryConfig");
-  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
-  const controller = objectStatusController(
+  return sharedConfigController(
     ctx,
+    "MCPTelemetryConfig",
     "mcptelemetryconfig",
-    configs,
-    async (obj, { namespace }) => {
-      await writeStatusIfChanged(
-        ctx,
-        obj,
-        mcpTelemetryConfigStatus(obj, referencing(namespace, obj.metadata.name)),
-      );
-    },
+    "telemetryConfigRef",
+    mcpTelemetryConfigStatus,
   );
-  referencing = trackReferences(ctx, "telemetryConfigRef", controller);
-  return controller;
 }

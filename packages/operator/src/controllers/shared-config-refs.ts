@@ -2,9 +2,12 @@
 // the object. Only VirtualMCPServers are counted: they are the only workloads this operator runs.
 
 import type { InformerEvent } from "@vmcp/kube-kit/informer";
+import type { KindName } from "@vmcp/shared-types";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
 import { type RawObject, rawKindInformer } from "../kit/kinds.ts";
+import { objectStatusController } from "../kit/object-controller.ts";
+import { writeStatusIfChanged } from "../kit/status.ts";
 
 export interface WorkloadRef {
   kind: "VirtualMCPServer";
@@ -18,7 +21,7 @@ type Ref = { name?: unknown } | undefined;
 
 /** Name of the object a VirtualMCPServer references at spec.incomingAuth.<field>, or at
  * spec.telemetryConfigRef. */
-export function sharedRefName(vmcp: RawObject | undefined, field: SharedConfigRefField): string | undefined {
+function sharedRefName(vmcp: RawObject | undefined, field: SharedConfigRefField): string | undefined {
   const spec = vmcp?.spec as { incomingAuth?: Record<string, Ref>; telemetryConfigRef?: Ref } | undefined;
   const name =
     field === "telemetryConfigRef" ? spec?.telemetryConfigRef?.name : spec?.incomingAuth?.[field]?.name;
@@ -52,4 +55,24 @@ export function trackReferences(
 
 export function referenceStatus(refs: WorkloadRef[]): Record<string, unknown> {
   return { referenceCount: refs.length, referencingWorkloads: refs };
+}
+
+/**
+ * The controller of a shared config kind: on each change to an object, or to a VirtualMCPServer
+ * referencing it at `field`, writes `status(obj, refs)` if it differs from the live status.
+ */
+export function sharedConfigController(
+  ctx: ControllerContext,
+  kind: KindName,
+  name: string,
+  field: SharedConfigRefField,
+  status: (obj: RawObject, refs: WorkloadRef[]) => Record<string, unknown>,
+): Controller {
+  const configs = rawKindInformer(ctx.informers, kind);
+  let referencing: (namespace: string, name: string) => WorkloadRef[] = () => [];
+  const controller = objectStatusController(ctx, name, configs, async (obj, { namespace }) => {
+    await writeStatusIfChanged(ctx, obj, status(obj, referencing(namespace, obj.metadata.name)));
+  });
+  referencing = trackReferences(ctx, field, controller);
+  return controller;
 }

@@ -46,7 +46,7 @@ import {
   type StatusInput,
   statusNeedsApply,
 } from "../../builders/status.ts";
-import type { VmcpWorld } from "../../builders/world.ts";
+import { byNameMap, type VmcpWorld } from "../../builders/world.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
@@ -98,9 +98,6 @@ interface Memo {
   rvBefore: string | undefined;
   obj: KubernetesObject;
 }
-
-const byNameMap = <T extends { metadata: { name?: string | undefined } }>(items: T[]): Map<string, T> =>
-  new Map(items.map((i) => [i.metadata.name ?? "", i]));
 
 type RawWithMeta = KubernetesObject & {
   metadata?: { managedFields?: V1ManagedFieldsEntry[]; generation?: number; resourceVersion?: string };
