@@ -52,12 +52,7 @@ import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
 import { arrivalWaitMs } from "./arrival.ts";
-import {
-  announcesDeploymentUpdate,
-  CHILDREN_CREATED_REASON,
-  type CreatedChild,
-  childrenCreatedNote,
-} from "./child-events.ts";
+import { announcesDeploymentUpdate } from "./child-events.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -272,9 +267,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
-    /** The children this reconcile created, for its one ResourcesCreated Event. */
-    const created: CreatedChild[] = [];
-
     // In the first wave, so before the Deployment: its pods read the keys from this Secret.
     const createSessionKeys = async (): Promise<void> => {
       if (ev.objects.length === 0 || ownedLive("Secret", sessionKeysSecretName(name))) return;
@@ -286,7 +278,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
           path: collectionPath(SECRETS, namespace),
           body: secret,
         });
-        created.push({ kind: "Secret", name: sessionKeysSecretName(name) });
       } catch (err) {
         // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
         if (!isConflict(err)) throw err;
@@ -304,7 +295,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
         res,
       );
-      if (!live) created.push({ kind, name: objName });
       if (kind === "Deployment") {
         deployment = res as V1Deployment;
         if (live && announcesDeploymentUpdate(generation, liveStatus?.observedGeneration)) {
@@ -320,19 +310,13 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     };
 
-    // A first reconcile issues ~9 writes: one round trip per wave instead of one per object.
-    try {
-      for (const [i, wave] of applyWaves(ev.objects).entries()) {
-        await settleAll([
-          ...(i === 0 ? [createSessionKeys] : []),
-          ...wave.map((desired) => () => applyChild(desired)),
-        ]);
-      }
-    } finally {
-      // Also after a failed wave: what was created stays, and is told.
-      if (created.length > 0) {
-        deps.events?.record(vmcp, "Normal", CHILDREN_CREATED_REASON, childrenCreatedNote(created));
-      }
+    // A first reconcile issues one write per child (see child-events.ts for why no Event tells
+    // them): one round trip per wave instead of one per object.
+    for (const [i, wave] of applyWaves(ev.objects).entries()) {
+      await settleAll([
+        ...(i === 0 ? [createSessionKeys] : []),
+        ...wave.map((desired) => () => applyChild(desired)),
+      ]);
     }
 
     const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);
