@@ -14,8 +14,6 @@ import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
-  GROUP,
-  KIND_INFO,
   type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
@@ -25,7 +23,6 @@ import {
   type MCPServerEntry,
   type MCPTelemetryConfig,
   type MCPToolConfig,
-  VERSION,
   type VirtualMCPCompositeToolDefinition,
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
@@ -49,6 +46,7 @@ import {
 import { byNameMap, type VmcpWorld } from "../../builders/world.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
+import { groupExistsOnServer } from "../../kit/lagging-cache.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
 import { arrivalWaitMs } from "./arrival.ts";
@@ -121,18 +119,6 @@ async function readAuthzConfigMap(
     return cm.data ?? {};
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-const GROUPS: ResourceRef = { group: GROUP, version: VERSION, plural: KIND_INFO.MCPGroup.plural };
-
-async function groupExists(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
-  try {
-    await kubeRequest(kc, { method: "GET", path: objectPath(GROUPS, namespace, name) });
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
     throw err;
   }
 }
@@ -239,7 +225,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     // See arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
     // and the group's cache event re-queues this server.
     const cachedGroup = inf.groups.get(namespace, groupName);
-    if (!cachedGroup && (await groupExists(deps.kc, namespace, groupName))) {
+    if (!cachedGroup && (await groupExistsOnServer(deps.kc, namespace, groupName))) {
       deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
       return undefined;
     }

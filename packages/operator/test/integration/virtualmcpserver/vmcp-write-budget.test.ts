@@ -132,6 +132,40 @@ describe("operator writes at scale", () => {
     expect(vmcp.status.observedGeneration).toBe(vmcp.metadata.generation);
   });
 
+  it("entries created right after their group are judged once, never GroupRefNotFound first", async () => {
+    const before = await writeCount(op, ["MCPServerEntry"]);
+    // Like a chart or the scale bench: each group, then its entry at once, 8 pairs at a time. The
+    // entry's event can reach the operator before its group's (two watches), and judging the entry
+    // then costs a Failed status, a Warning Event and a second status write.
+    const pairs = 40;
+    let next = 0;
+    const worker = async () => {
+      for (let i = next++; i < pairs; i = next++) {
+        await create(kc, R.group, n(), { metadata: { name: `pair${i}` }, spec: {} });
+        await create(kc, R.entry, n(), {
+          metadata: { name: `pair${i}-entry` },
+          spec: {
+            groupRef: { name: `pair${i}` },
+            remoteUrl: `https://pair${i}.example.com/mcp`,
+            transport: "streamable-http",
+          },
+        });
+      }
+    };
+    await Promise.all(Array.from({ length: 8 }, worker));
+    for (let i = 0; i < pairs; i++) {
+      await waitFor(
+        `pair${i}-entry Valid`,
+        async () => (await get(kc, R.entry, n(), `pair${i}-entry`))?.status?.phase === "Valid",
+      );
+    }
+    await quiet("mcpserverentry");
+    const failed = [];
+    for (let i = 0; i < pairs; i++) failed.push(...(await eventsAbout("MCPServerEntry", `pair${i}-entry`)));
+    expect(failed.map((e) => e.reason)).toEqual([]);
+    expect((await writeCount(op, ["MCPServerEntry"])) - before).toBe(pairs);
+  });
+
   it("writes an MCPGroup's status a few times, not once per entry, for 50 entries joining it", async () => {
     await create(kc, R.group, n(), { metadata: { name: "burst" }, spec: {} });
     await groupReady("burst");
