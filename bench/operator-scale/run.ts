@@ -103,9 +103,27 @@ function writesByKind(page: string): Record<string, number> {
   return out;
 }
 
-async function scrape(
-  url: string,
-): Promise<{ writes: number; depth: number; reconciles: number; byKind: Record<string, number> }> {
+/** A per-controller series (`vmcp_operator_<name>{controller="x",...}`) summed per controller. */
+function byController(page: string, name: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  const re = new RegExp(`^${name}\\{([^}]*)\\} (\\S+)$`, "gm");
+  for (const m of page.matchAll(re)) {
+    const c = /controller="([^"]*)"/.exec(m[1] ?? "")?.[1] ?? "?";
+    out[c] = (out[c] ?? 0) + Number(m[2]);
+  }
+  return out;
+}
+
+interface Scrape {
+  writes: number;
+  depth: number;
+  reconciles: number;
+  byKind: Record<string, number>;
+  depthBy: Record<string, number>;
+  reconcilesBy: Record<string, number>;
+}
+
+async function scrape(url: string): Promise<Scrape> {
   // A loaded machine drops a connection now and then: one failed scrape is not a failed run.
   let page = "";
   for (let attempt = 1; ; attempt++) {
@@ -122,7 +140,82 @@ async function scrape(
     writes: metric(page, "vmcp_operator_apiserver_writes_total"),
     depth: metric(page, "vmcp_operator_workqueue_depth"),
     reconciles: metric(page, "vmcp_operator_reconcile_total"),
+    depthBy: byController(page, "vmcp_operator_workqueue_depth"),
+    reconcilesBy: byController(page, "vmcp_operator_reconcile_total"),
   };
+}
+
+/** One sample of the run: seconds since the first create, the operator's counters, CPU seconds. */
+interface Sample {
+  t: number;
+  s: Scrape;
+  apiCpu: number;
+  opCpu: number;
+}
+
+/**
+ * Samples the operator's metrics and both processes' CPU every `everyMs` until stopped, so the run
+ * can say when the work started, where it queued, and whether the apiserver was saturated.
+ */
+function startSampler(url: string, apiPid: number, opPid: number, t0: number, everyMs = 500) {
+  const samples: Sample[] = [];
+  let stopped = false;
+  const done = (async () => {
+    while (!stopped) {
+      const s = await scrape(url);
+      samples.push({
+        t: (performance.now() - t0) / 1000,
+        s,
+        apiCpu: cpuSeconds(apiPid),
+        opCpu: cpuSeconds(opPid),
+      });
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    samples,
+    stop: async () => {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+const WATCHED = ["virtualmcpserver", "mcpgroup", "mcpserverentry", "mcpexternalauthconfig"];
+
+/** Timeline lines: milestones, then one line per `bucketS` with rates, CPU in cores and queue depths. */
+function timeline(samples: Sample[], createdS: number, convergedS: number, bucketS: number): string[] {
+  const first = samples[0];
+  if (!first) return [];
+  const firstWrite = samples.find((x) => x.s.writes > first.s.writes)?.t;
+  const last = samples.at(-1) ?? first;
+  const lastChange = (value: (x: Sample) => number) => {
+    let t: number | undefined;
+    for (let i = 1; i < samples.length; i++) {
+      if (value(samples[i] as Sample) !== value(samples[i - 1] as Sample)) t = (samples[i] as Sample).t;
+    }
+    return t;
+  };
+  const lastWrite = lastChange((x) => x.s.writes);
+  const firstReconcile = (c: string) =>
+    samples.find((x) => (x.s.reconcilesBy[c] ?? 0) > (first.s.reconcilesBy[c] ?? 0))?.t;
+  const lastReconcile = (c: string) => lastChange((x) => x.s.reconcilesBy[c] ?? 0);
+  const f = (v: number | undefined) => (v === undefined ? "-" : `${v.toFixed(1)} s`);
+  const out = [
+    `creates done ${f(createdS)}, first operator write ${f(firstWrite)}, converged ${f(convergedS)}, last write ${f(lastWrite)}`,
+    ...WATCHED.map((c) => `  ${c}: reconciles ${f(firstReconcile(c))} .. ${f(lastReconcile(c))}`),
+    `  t(s)  writes/s  apiserver cores  operator cores  queue depth (${WATCHED.join(" / ")})`,
+  ];
+  let prev = first;
+  for (const x of samples) {
+    if (x.t - prev.t < bucketS && x !== last) continue;
+    const dt = x.t - prev.t;
+    out.push(
+      `  ${x.t.toFixed(0).padStart(4)}  ${((x.s.writes - prev.s.writes) / dt).toFixed(0).padStart(8)}  ${((x.apiCpu - prev.apiCpu) / dt).toFixed(2).padStart(15)}  ${((x.opCpu - prev.opCpu) / dt).toFixed(2).padStart(14)}  ${WATCHED.map((c) => x.s.depthBy[c] ?? 0).join(" / ")}`,
+    );
+    prev = x;
+  }
+  return out;
 }
 
 /** The apiserver's request latency by `resource verb`: {count, seconds} summed over the label sets. */
@@ -321,6 +414,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       const cpu0 = cpuSeconds(pid);
       const api0 = cpuSeconds(apiPid);
       const t0 = performance.now();
+      const sampler = startSampler(op.url, apiPid, pid, t0);
       const prefix = values["apiserver-profile"];
       const profiled = prefix
         ? profileApiserver(
@@ -351,6 +445,7 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
         });
       };
       await quiet();
+      await sampler.stop();
       const cpu1 = cpuSeconds(pid);
       const api1 = cpuSeconds(apiPid);
       const settled = await scrape(op.url);
@@ -382,6 +477,13 @@ async function runOnce(n: number, who: string, checkout: string): Promise<Result
       const tRolled = performance.now();
       await quiet();
       const changed = await scrape(op.url);
+      const lines = timeline(
+        sampler.samples,
+        (tCreated - t0) / 1000,
+        (tConverged - t0) / 1000,
+        Math.max(1, Math.round((tConverged - t0) / 1000 / 20)),
+      );
+      console.error([`timeline N=${n} (${who}):`, ...lines].join("\n"));
       const result: Result = {
         n,
         who,

@@ -34,8 +34,8 @@ Flags (environment variable in brackets):
   --leader-election-id <name>      name of the Lease [LEADER_ELECTION_ID] (default ${DEFAULT_LEASE_NAME})
   --kubeconfig <path>              kubeconfig to use; otherwise in-cluster config, else the default
                                    loading rules (KUBECONFIG, ~/.kube/config)
-  --concurrency <n>                reconciles at once per workload controller (VirtualMCPServer,
-                                   MCPServer, MCPRemoteProxy), 1-64 [CONCURRENCY] (default ${DEFAULT_CONCURRENCY})
+  --concurrency <n>                reconciles at once per controller (workload and status-only
+                                   controllers alike), 1-64 [CONCURRENCY] (default ${DEFAULT_CONCURRENCY})
   --allow-loopback-entries         accept MCPServerEntry URLs on loopback hosts (local development)
                                    [ALLOW_LOOPBACK_ENTRIES]
   --log-level <level>              trace, debug, info, warn, error [LOG_LEVEL] (default info)

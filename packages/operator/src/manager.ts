@@ -14,7 +14,7 @@ import { registerOperatorGauges } from "./observability.ts";
 
 export { DEFAULT_VMCP_IMAGE };
 export const DEFAULT_LEASE_NAME = "vmcp-operator-leader";
-/** Workers per workload controller: enough to keep a cluster's apiserver busy during a mass create. */
+/** Workers per controller: enough to keep a cluster's apiserver busy during a mass create. */
 export const DEFAULT_CONCURRENCY = 8;
 
 export interface LeaderElectionSettings {
@@ -31,7 +31,7 @@ export interface OperatorOptions {
   /** Watch scope; undefined or "" = all namespaces. */
   namespace?: string;
   allowLoopbackEntries?: boolean;
-  /** Workers per workload controller (default DEFAULT_CONCURRENCY). */
+  /** Workers per controller (default DEFAULT_CONCURRENCY). */
   concurrency?: number;
   /** Controllers to run (default: all of them, see controllers/index.ts). */
   controllers?: readonly ControllerFactory[];

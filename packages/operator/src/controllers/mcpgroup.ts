@@ -72,7 +72,9 @@ export type GroupStatusWriter = (group: RawObject, status: Record<string, unknow
  * status computed from the member indexes when it differs from the live one.
  */
 export function groupStatusController(
-  ctx: Pick<ControllerContext, "logger" | "metrics">,
+  ctx: Pick<ControllerContext, "logger" | "metrics"> & {
+    settings?: Pick<ControllerContext["settings"], "concurrency">;
+  },
   src: GroupSources,
   writeStatus: GroupStatusWriter,
   settle: SettleTiming = MEMBERSHIP_SETTLE,
@@ -96,9 +98,13 @@ export function groupStatusController(
     (key) => settler.touch(key),
   );
   const onMember = (ev: InformerEvent<RawObject>) => {
-    for (const k of new Set([...groupRefIndex(ev.obj), ...(ev.old ? groupRefIndex(ev.old) : [])])) {
-      settler.touch(k);
-    }
+    const now = groupRefIndex(ev.obj);
+    const before = ev.old ? groupRefIndex(ev.old) : [];
+    // A member's own status write (every new member gets one) leaves membership as it was: touching
+    // the group for it would push the group's first status back by another quiet period, and every
+    // server of the group waits for that status.
+    if (ev.type === "update" && now.join() === before.join()) return;
+    for (const k of new Set([...now, ...before])) settler.touch(k);
   };
   for (const inf of src.members) inf.onEvent(onMember);
   return controller;

@@ -3,6 +3,7 @@ import { type ConditionInput, MCPServerEntrySpecSchema } from "@vmcp/shared-type
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
 import { configMapKeysInformer, type RawObject, rawKindInformer, secretKeysInformer } from "../kit/kinds.ts";
+import { groupExistsOnServer } from "../kit/lagging-cache.ts";
 import { objectStatusController } from "../kit/object-controller.ts";
 import { issueMessages, ownedConditions, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
@@ -172,6 +173,11 @@ export function mcpServerEntryController(ctx: ControllerContext): Controller {
   const secrets = secretKeysInformer(ctx.informers);
 
   const controller = objectStatusController(ctx, "mcpserverentry", entries, async (entry, { namespace }) => {
+    const group = str((entry.spec as EntrySpecView | undefined)?.groupRef?.name);
+    if (group && !groups.get(namespace, group) && (await groupExistsOnServer(ctx.kc, namespace, group))) {
+      ctx.logger.debug({ entry: entry.metadata.name, group }, "group not in the cache yet");
+      return;
+    }
     const status = mcpServerEntryStatus(
       entry,
       {

@@ -17,7 +17,8 @@ export interface OperatorSettings {
    */
   allowLoopbackEntries?: boolean;
   /**
-   * Reconciles at once per workload controller (VirtualMCPServer, MCPServer, MCPRemoteProxy).
+   * Reconciles at once per controller: the workload controllers (VirtualMCPServer, MCPServer,
+   * MCPRemoteProxy) and the status-only ones, whose first status every new server waits for.
    * A first reconcile waits on several applies, so the workers mostly wait on the apiserver.
    */
   concurrency: number;

@@ -10,7 +10,9 @@ import { splitKey } from "./status.ts";
  * Triggers from referenced kinds are wired by the caller on the returned controller.
  */
 export function objectStatusController(
-  ctx: Pick<ControllerContext, "logger" | "metrics">,
+  ctx: Pick<ControllerContext, "logger" | "metrics"> & {
+    settings?: Pick<ControllerContext["settings"], "concurrency">;
+  },
   name: string,
   objects: Pick<Informer<RawObject>, "get" | "onEvent">,
   reconcile: (obj: RawObject, ref: { key: string; namespace: string }) => Promise<void>,
@@ -19,6 +21,9 @@ export function objectStatusController(
 ): Controller {
   const controller = new Controller({
     name,
+    // The workload controllers' worker count: during a mass create every VirtualMCPServer waits
+    // for its group's and members' first status, so these queues are on its path.
+    ...(ctx.settings ? { concurrency: ctx.settings.concurrency } : {}),
     logger: ctx.logger,
     metrics: ctx.metrics,
     reconcile: async (key) => {

@@ -1,18 +1,8 @@
 // The Events a VirtualMCPServer reconcile records about its children. Each Event is a write the
-// apiserver stores and fans out, so a reconcile tells its story in as few as it can: one Event for
-// every child it created, and a rollout Event only for a change the user made to this object.
-
-export interface CreatedChild {
-  kind: string;
-  name: string;
-}
-
-export const CHILDREN_CREATED_REASON = "ResourcesCreated";
-
-/** The note of the one Event for the children a reconcile created, in the order they were sent. */
-export function childrenCreatedNote(created: readonly CreatedChild[]): string {
-  return `Created ${created.map((c) => `${c.kind} ${c.name}`).join(", ")}`;
-}
+// apiserver stores and fans out (one in thirteen of a new server's writes), so only what a user
+// may act on gets one: a rollout of a change the user made to this object. Creating the children
+// is not told: it is what the user asked for, every child carries the owner reference (`kubectl
+// get all -l app.kubernetes.io/instance=<name>`), and the status says how far it got.
 
 /**
  * Whether an update of an existing Deployment gets a `DeploymentUpdated` Event on the

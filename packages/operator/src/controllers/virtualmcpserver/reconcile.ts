@@ -14,8 +14,6 @@ import type { OperatorMetrics } from "@vmcp/kube-kit/metrics";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import {
   API_VERSION,
-  GROUP,
-  KIND_INFO,
   type MCPAuthzConfig,
   type MCPExternalAuthConfig,
   type MCPGroup,
@@ -25,7 +23,6 @@ import {
   type MCPServerEntry,
   type MCPTelemetryConfig,
   type MCPToolConfig,
-  VERSION,
   type VirtualMCPCompositeToolDefinition,
   VirtualMCPServerSchema,
 } from "@vmcp/shared-types";
@@ -49,15 +46,11 @@ import {
 import { byNameMap, type VmcpWorld } from "../../builders/world.ts";
 import type { ReconcileResult } from "../../kit/controller.ts";
 import type { PodWaitingView, RawObject } from "../../kit/kinds.ts";
+import { groupExistsOnServer } from "../../kit/lagging-cache.ts";
 import { splitKey } from "../../kit/status.ts";
 import { applyWaves, settleAll } from "./apply-waves.ts";
 import { arrivalWaitMs } from "./arrival.ts";
-import {
-  announcesDeploymentUpdate,
-  CHILDREN_CREATED_REASON,
-  type CreatedChild,
-  childrenCreatedNote,
-} from "./child-events.ts";
+import { announcesDeploymentUpdate } from "./child-events.ts";
 import { MEMBER_INDEX } from "./references.ts";
 
 const SECRETS: ResourceRef = { group: "", version: "v1", plural: "secrets" };
@@ -126,18 +119,6 @@ async function readAuthzConfigMap(
     return cm.data ?? {};
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
-const GROUPS: ResourceRef = { group: GROUP, version: VERSION, plural: KIND_INFO.MCPGroup.plural };
-
-async function groupExists(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
-  try {
-    await kubeRequest(kc, { method: "GET", path: objectPath(GROUPS, namespace, name) });
-    return true;
-  } catch (err) {
-    if (isNotFound(err)) return false;
     throw err;
   }
 }
@@ -244,7 +225,7 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
     // See arrival.ts. Not in the cache: one read tells a lagging cache from a missing group,
     // and the group's cache event re-queues this server.
     const cachedGroup = inf.groups.get(namespace, groupName);
-    if (!cachedGroup && (await groupExists(deps.kc, namespace, groupName))) {
+    if (!cachedGroup && (await groupExistsOnServer(deps.kc, namespace, groupName))) {
       deps.logger?.debug({ key, group: groupName }, "group not in the cache yet");
       return undefined;
     }
@@ -272,9 +253,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       ...(deps.allowLoopbackBackends ? { allowLoopbackBackends: true } : {}),
     });
 
-    /** The children this reconcile created, for its one ResourcesCreated Event. */
-    const created: CreatedChild[] = [];
-
     // In the first wave, so before the Deployment: its pods read the keys from this Secret.
     const createSessionKeys = async (): Promise<void> => {
       if (ev.objects.length === 0 || ownedLive("Secret", sessionKeysSecretName(name))) return;
@@ -286,7 +264,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
           path: collectionPath(SECRETS, namespace),
           body: secret,
         });
-        created.push({ kind: "Secret", name: sessionKeysSecretName(name) });
       } catch (err) {
         // Already there (our cache lags, or it was kept across a re-create): never overwrite keys.
         if (!isConflict(err)) throw err;
@@ -304,7 +281,6 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
         inf.owned[kind]?.get(namespace, objName) as KubernetesObject,
         res,
       );
-      if (!live) created.push({ kind, name: objName });
       if (kind === "Deployment") {
         deployment = res as V1Deployment;
         if (live && announcesDeploymentUpdate(generation, liveStatus?.observedGeneration)) {
@@ -320,19 +296,13 @@ export function createVmcpReconciler(deps: ReconcilerDeps): VmcpReconciler {
       deps.logger?.debug({ key, kind, name: objName, created: !live }, "applied owned object");
     };
 
-    // A first reconcile issues ~9 writes: one round trip per wave instead of one per object.
-    try {
-      for (const [i, wave] of applyWaves(ev.objects).entries()) {
-        await settleAll([
-          ...(i === 0 ? [createSessionKeys] : []),
-          ...wave.map((desired) => () => applyChild(desired)),
-        ]);
-      }
-    } finally {
-      // Also after a failed wave: what was created stays, and is told.
-      if (created.length > 0) {
-        deps.events?.record(vmcp, "Normal", CHILDREN_CREATED_REASON, childrenCreatedNote(created));
-      }
+    // A first reconcile issues one write per child (see child-events.ts for why no Event tells
+    // them): one round trip per wave instead of one per object.
+    for (const [i, wave] of applyWaves(ev.objects).entries()) {
+      await settleAll([
+        ...(i === 0 ? [createSessionKeys] : []),
+        ...wave.map((desired) => () => applyChild(desired)),
+      ]);
     }
 
     const pods = inf.pods.list(namespace).filter((p) => workloadInstance(p.metadata.labels) === name);

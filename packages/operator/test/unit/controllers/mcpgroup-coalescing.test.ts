@@ -139,4 +139,32 @@ describe("MCPGroup status under a burst of membership changes", () => {
     await settleAndDrain(s.controller);
     expect(s.writes.at(-1)).toMatchObject({ serverCount: 50 });
   });
+
+  it("a member's status write does not push the group's first status back", async () => {
+    const s = setup();
+    controller = s.controller;
+    s.controller.start();
+    s.groups.put(raw("MCPGroup", "g"));
+    s.servers.put(raw("MCPServer", "m", { groupRef: { name: "g" } }));
+    // The member's controller writes its phase just before the group's quiet period ends: the
+    // member is still the same member, so the group's status is due at the same time.
+    await vi.advanceTimersByTimeAsync(MEMBERSHIP_SETTLE.quietMs - 100);
+    s.servers.put({ ...raw("MCPServer", "m", { groupRef: { name: "g" } }), status: { phase: "Ready" } });
+    await vi.advanceTimersByTimeAsync(150);
+    expect(s.writes).toEqual([expect.objectContaining({ servers: ["m"], serverCount: 1 })]);
+  });
+
+  it("a member moving to another group touches both groups", async () => {
+    const s = setup();
+    controller = s.controller;
+    s.controller.start();
+    s.groups.put(raw("MCPGroup", "g"));
+    s.groups.put(raw("MCPGroup", "h"));
+    s.servers.put(raw("MCPServer", "m", { groupRef: { name: "g" } }));
+    await settleAndDrain(s.controller);
+    s.servers.put(raw("MCPServer", "m", { groupRef: { name: "h" } }));
+    await settleAndDrain(s.controller);
+    expect(s.groups.get("ns", "g")?.status).toMatchObject({ servers: [], serverCount: 0 });
+    expect(s.groups.get("ns", "h")?.status).toMatchObject({ servers: ["m"], serverCount: 1 });
+  });
 });
