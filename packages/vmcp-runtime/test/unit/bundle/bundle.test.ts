@@ -161,6 +161,42 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     expect(r.stderr).not.toMatch(/rejected|failed|Cannot/i);
   });
 
+  it("loads prom-client on the first /metrics scrape, not at start", async () => {
+    // Every chunk a start evaluates: the entry and, transitively, its static imports.
+    const statics = new Set<string>();
+    const visit = (f: string) => {
+      if (statics.has(f)) return;
+      statics.add(f);
+      for (const m of readFileSync(join(dist, f), "utf8").matchAll(/from\s*"\.\/([^"]+\.mjs)"/g))
+        visit(m[1] as string);
+    };
+    visit("vmcp.mjs");
+    for (const f of statics) {
+      expect(readFileSync(join(dist, f), "utf8"), f).not.toMatch(
+        /process_cpu_user_seconds_total|class Registry\b/,
+      );
+    }
+    const file = join(dir, "scraped.yaml");
+    writeFileSync(
+      file,
+      "name: b\ngroupRef: g\nincomingAuth: { type: anonymous }\nbackends:\n  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }\n",
+    );
+    const gw = await spawnNode(
+      [join(dist, "vmcp.mjs"), "serve", "--config", file, "--port", "0"],
+      servingUrl,
+    );
+    try {
+      const r = await fetch(new URL("/metrics", gw.value));
+      expect(r.headers.get("content-type")).toContain("text/plain");
+      const text = await r.text();
+      expect(text).toContain("vmcp_build_info{");
+      expect(text).toContain("process_cpu_user_seconds_total");
+      expect(text).toMatch(/^vmcp_sessions 0$/m);
+    } finally {
+      await gw.stop();
+    }
+  });
+
   it("is ASCII in every chunk, which Node then holds as one-byte source", () => {
     const chunks = readdirSync(dist).filter((n) => n.endsWith(".mjs"));
     // Without this an empty dist would pass: the loop below would check nothing.
