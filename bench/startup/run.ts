@@ -248,11 +248,15 @@ const entries = (what: string, pkg: string, bin: string, imageCompileCache = fal
   [
     ...(values["before-root"]
       ? [
-          {
-            name: `${what} (before)`,
-            path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
-            nodeArgs: [],
-          },
+          ...(values["bundle-only"]
+            ? []
+            : [
+                {
+                  name: `${what} (before)`,
+                  path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
+                  nodeArgs: [],
+                },
+              ]),
           {
             name: `${what} (before, bundle)`,
             path: join(values["before-root"], `packages/${pkg}/dist/${bin}.mjs`),
