@@ -127,6 +127,28 @@ describe("Dockerfiles (not buildable here: checked against the workspace they pa
     });
   }
 
+  it("runtime.Dockerfile fills the compile cache with the final image's Node, flags and paths, and runs with it", () => {
+    const text = readFileSync(join(root, "deploy/docker/runtime.Dockerfile"), "utf8");
+    const base = "$" + "{RUNTIME_IMAGE}"; // the Dockerfile's own placeholder, not a template
+    const stages = text.split(/^FROM /m).slice(1);
+    const cacheStage = stages.find((st) => st.startsWith(`${base} AS compile-cache`));
+    const final = stages.at(-1) ?? "";
+    expect(cacheStage, "a compile-cache stage on the runtime base image").toBeDefined();
+    expect(final.startsWith(`${base}\n`)).toBe(true);
+    const flags = (st: string) => /^ENV NODE_OPTIONS=(.*)$/m.exec(st)?.[1];
+    expect(flags(cacheStage ?? "")).toBe(flags(final));
+    expect(/^WORKDIR (.*)$/m.exec(cacheStage ?? "")?.[1]).toBe(/^WORKDIR (.*)$/m.exec(final)?.[1]);
+    const run =
+      /^RUN \["\/nodejs\/bin\/node", "scripts\/compile-cache.ts", "([^"]+)", "packages\/vmcp-runtime\/dist", "vmcp.mjs"\]$/m.exec(
+        cacheStage ?? "",
+      );
+    expect(run, "RUN scripts/compile-cache.ts").not.toBeNull();
+    const dir = run?.[1] ?? "";
+    expect(final).toContain(`ENV NODE_COMPILE_CACHE=${dir}`);
+    expect(final).toContain(`COPY --from=compile-cache --chown=1000:1000 ${dir} `);
+    expect(final).toMatch(/^USER 1000:1000$/m);
+  });
+
   it("runtime.Dockerfile's default command serves the config where the operator mounts it", () => {
     const text = readFileSync(join(root, "deploy/docker/runtime.Dockerfile"), "utf8");
     expect(text).toContain(

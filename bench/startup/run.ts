@@ -1,15 +1,20 @@
-// Start-up benchmark: spawn -> first successful tools/call, and idle RSS, of `vmcp serve`
-// (standalone, a static config with one echo backend), beside a plain `node -e` HTTP server as
-// the baseline, in the same run and taking turns. Each entry is measured as built: the TypeScript
-// sources (type-stripped at start) and, where `pnpm run build:bundle` made it, the bundle with the
-// V8 flag the images set.
+// Start-up benchmark: spawn -> first successful tools/call, the CPU time the process used up to
+// then, and idle RSS, of `vmcp serve` (standalone, a static config with one echo backend), beside
+// a plain `node -e` HTTP server as the baseline, in the same run and taking turns. Each entry is
+// measured as built: the TypeScript sources (type-stripped at start) and, where `pnpm run
+// build:bundle` made it, the bundle with the V8 flag the images set, once without a compile cache
+// and once as the runtime image runs it: with the V8 compile cache scripts/compile-cache.ts fills
+// at image build, read-only (a read-only bind mount where the bench may mount, as root).
 // With --kubernetes or --operator it also starts a local control plane: --kubernetes measures
-// `vmcp serve` in Kubernetes mode (dynamic discovery of one MCPServer, ServiceAccount token), and
-// --operator the operator: spawn -> /readyz 200, and idle RSS.
+// `vmcp serve` in Kubernetes mode (its VirtualMCPServer, MCPGroup and one MCPServerEntry at a local
+// SDK backend, discovered with the token of the ServiceAccount the operator's RBAC builders make),
+// and --operator the operator: spawn -> /readyz 200, and idle RSS.
 // --before-root <checkout>: also runs the sources of another checkout (e.g. main), and its bundle
 // where it has one, taking turns with the others, so a change is compared under the same load.
-//   node bench/startup/run.ts [--runs 5] [--idle 3] [--kubernetes] [--operator] [--before-root <checkout>]
-import { type ChildProcess, spawn } from "node:child_process";
+// --bundle-only leaves the sources out; --cpu-prof <dir> writes a CPU profile of every bundle run.
+//   node bench/startup/run.ts [--runs 5] [--idle 3] [--kubernetes] [--operator] [--bundle-only]
+//                             [--before-root <checkout>] [--cpu-prof <dir>]
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -25,6 +30,8 @@ const { values } = parseArgs({
     operator: { type: "boolean", default: false },
     kubernetes: { type: "boolean", default: false },
     "before-root": { type: "string" },
+    "bundle-only": { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
   },
 });
 const RUNS = Number(values.runs);
@@ -33,8 +40,16 @@ const root = new URL("../../", import.meta.url).pathname;
 
 interface Sample {
   readyMs: number;
+  /** User + system CPU of the process from spawn to ready: less bent by other processes' load. */
+  cpuMs: number;
   rssMiB: number;
 }
+
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLOCK_TICKS;
+}
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -123,8 +138,9 @@ async function measureBaseline(): Promise<Sample> {
     const port = await waitForLine(child, (l) => (/^\d+$/.test(l) ? Number(l) : undefined));
     await (await fetch(`http://127.0.0.1:${port}/`)).text();
     const readyMs = performance.now() - t0;
+    const cpu = cpuMs(child.pid!);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, rssMiB: rssMiB(child.pid!) };
+    return { readyMs, cpuMs: cpu, rssMiB: rssMiB(child.pid!) };
   } finally {
     await stop(child);
   }
@@ -137,17 +153,14 @@ async function measureRuntime(
   env: NodeJS.ProcessEnv = { VMCP_NAME: "", VMCP_NAMESPACE: "" },
 ): Promise<Sample> {
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [...entry.nodeArgs, entry.path, "serve", "--config", config, "--port", "0"],
-    { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, ...env } },
-  );
+  const child = spawnEntry(entry, ["serve", "--config", config, "--port", "0"], env);
   try {
     const url = await waitForLine(child, urlFromLog);
     await firstToolCall(url, call);
     const readyMs = performance.now() - t0;
+    const cpu = cpuMs(child.pid!);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, rssMiB: rssMiB(child.pid!) };
+    return { readyMs, cpuMs: cpu, rssMiB: rssMiB(child.pid!) };
   } finally {
     await stop(child);
   }
@@ -156,19 +169,13 @@ async function measureRuntime(
 async function measureOperator(entry: Entry, kubeconfig: string): Promise<Sample> {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(
-    process.execPath,
-    [
-      ...entry.nodeArgs,
-      entry.path,
-      `--kubeconfig=${kubeconfig}`,
-      "--leader-elect=false",
-      "--metrics-addr=127.0.0.1",
-      `--metrics-port=${port}`,
-      "--log-level=warn",
-    ],
-    { stdio: ["ignore", "pipe", "inherit"] },
-  );
+  const child = spawnEntry(entry, [
+    `--kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--metrics-addr=127.0.0.1",
+    `--metrics-port=${port}`,
+    "--log-level=warn",
+  ]);
   try {
     const exited = new Promise<never>((_, reject) =>
       child.once("exit", (code) => reject(new Error(`operator exited early (${code})`))),
@@ -185,8 +192,9 @@ async function measureOperator(entry: Entry, kubeconfig: string): Promise<Sample
     })();
     await Promise.race([ready, exited]);
     const readyMs = performance.now() - t0;
+    const cpu = cpuMs(child.pid!);
     await new Promise((r) => setTimeout(r, IDLE_MS));
-    return { readyMs, rssMiB: rssMiB(child.pid!) };
+    return { readyMs, cpuMs: cpu, rssMiB: rssMiB(child.pid!) };
   } finally {
     await stop(child);
   }
@@ -196,18 +204,59 @@ interface Entry {
   name: string;
   path: string;
   nodeArgs: string[];
+  /** NODE_COMPILE_CACHE, filled by scripts/compile-cache.ts and mounted read-only when possible. */
+  compileCache?: string;
 }
+
+/** With a compile cache, as the image: the cache directory read-only (root in a mount namespace). */
+function spawnEntry(entry: Entry, args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const prof =
+    values["cpu-prof"] && entry.path.endsWith(".mjs")
+      ? ["--cpu-prof", "--cpu-prof-dir", values["cpu-prof"]]
+      : [];
+  const argv = [process.execPath, ...entry.nodeArgs, ...prof, entry.path, ...args];
+  const cache = entry.compileCache;
+  const childEnv = { ...process.env, ...env, ...(cache ? { NODE_COMPILE_CACHE: cache } : {}) };
+  const stdio: ["ignore", "pipe", "inherit"] = ["ignore", "pipe", "inherit"];
+  if (cache && canMountReadOnly) {
+    // unshare and sh exec: the pid measured is node's.
+    const script = `mount --bind -o ro "$0" "$0" && exec "$@"`;
+    return spawn("unshare", ["-m", "sh", "-c", script, cache, ...argv], { stdio, env: childEnv });
+  }
+  return spawn(argv[0] as string, argv.slice(1), { stdio, env: childEnv });
+}
+const canMountReadOnly =
+  spawnSync("unshare", ["-m", "sh", "-c", "mount --bind -o ro / /"], { stdio: "ignore" }).status === 0;
+
 // The images run the bundle with this V8 flag (NODE_OPTIONS in deploy/docker/*.Dockerfile).
 const IMAGE_NODE_ARGS = ["--max-semi-space-size=2"];
-const entries = (what: string, pkg: string, bin: string): Entry[] =>
+
+/** The runtime image's compile cache for a bundle, made the way its Dockerfile makes it. */
+function compileCacheFor(distDir: string, bin: string): string | undefined {
+  const cache = join(dir, `compile-cache-${compileCaches++}`);
+  const r = spawnSync(
+    process.execPath,
+    [...IMAGE_NODE_ARGS, join(root, "scripts/compile-cache.ts"), cache, distDir, `${bin}.mjs`],
+    { encoding: "utf8" },
+  );
+  if (r.status !== 0) throw new Error(`scripts/compile-cache.ts failed: ${r.stderr}`);
+  return cache;
+}
+let compileCaches = 0;
+
+const entries = (what: string, pkg: string, bin: string, imageCompileCache = false): Entry[] =>
   [
     ...(values["before-root"]
       ? [
-          {
-            name: `${what} (before)`,
-            path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
-            nodeArgs: [],
-          },
+          ...(values["bundle-only"]
+            ? []
+            : [
+                {
+                  name: `${what} (before)`,
+                  path: join(values["before-root"], `packages/${pkg}/src/main.ts`),
+                  nodeArgs: [],
+                },
+              ]),
           {
             name: `${what} (before, bundle)`,
             path: join(values["before-root"], `packages/${pkg}/dist/${bin}.mjs`),
@@ -215,26 +264,44 @@ const entries = (what: string, pkg: string, bin: string): Entry[] =>
           },
         ]
       : []),
-    { name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] },
+    ...(values["bundle-only"]
+      ? []
+      : [{ name: `${what} (ts sources)`, path: join(root, `packages/${pkg}/src/main.ts`), nodeArgs: [] }]),
     {
-      name: `${what} (bundle, as imaged)`,
+      name: imageCompileCache ? `${what} (bundle, no compile cache)` : `${what} (bundle, as imaged)`,
       path: join(root, `packages/${pkg}/dist/${bin}.mjs`),
       nodeArgs: IMAGE_NODE_ARGS,
     },
-  ].filter((e) => existsSync(e.path));
+  ]
+    .filter((e) => existsSync(e.path))
+    .flatMap((e: Entry) =>
+      imageCompileCache && e.path.startsWith(root) && e.path.endsWith(".mjs")
+        ? [
+            e,
+            {
+              ...e,
+              name: `${what} (bundle, as imaged)`,
+              compileCache: compileCacheFor(join(root, `packages/${pkg}/dist`), bin),
+            },
+          ]
+        : [e],
+    );
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 function report(rows: Map<string, Sample[]>, what: string): void {
   const base = rows.get("node -e baseline");
   const baseReady = base ? median(base.map((s) => s.readyMs)) : Number.NaN;
-  console.log(`\n${what} (median of ${RUNS}; idle RSS after ${IDLE_MS / 1000} s)`);
+  console.log(
+    `\n${what} (median of ${RUNS}; CPU = user + system up to ready; idle RSS after ${IDLE_MS / 1000} s)`,
+  );
   for (const [name, samples] of rows) {
     const ready = median(samples.map((s) => s.readyMs));
+    const cpu = median(samples.map((s) => s.cpuMs));
     const rss = median(samples.map((s) => s.rssMiB));
     const ratio = name === "node -e baseline" ? "" : `  (${(ready / baseReady).toFixed(1)}x baseline)`;
     console.log(
-      `  ${name.padEnd(32)} ${ready.toFixed(0).padStart(6)} ms  ${rss.toFixed(1).padStart(6)} MiB${ratio}`,
+      `  ${name.padEnd(40)} ${ready.toFixed(0).padStart(6)} ms  CPU ${cpu.toFixed(0).padStart(4)} ms  ${rss.toFixed(1).padStart(6)} MiB${ratio}`,
     );
   }
 }
@@ -261,6 +328,7 @@ try {
     l.startsWith("{") ? (JSON.parse(l) as { url: string }).url : undefined,
   );
   const config = join(dir, "config.yaml");
+  const runtimeEntries = entries("vmcp serve", "vmcp-runtime", "vmcp", true);
   await writeFile(
     config,
     [
@@ -276,10 +344,8 @@ try {
       "",
     ].join("\n"),
   );
-  await rounds(
-    "vmcp serve, standalone: spawn -> first successful tools/call",
-    entries("vmcp serve", "vmcp-runtime", "vmcp"),
-    (e) => measureRuntime(e, config),
+  await rounds("vmcp serve, standalone: spawn -> first successful tools/call", runtimeEntries, (e) =>
+    measureRuntime(e, config),
   );
 
   if (values.operator || values.kubernetes) {
@@ -287,14 +353,22 @@ try {
     const cp = await startControlPlane({ log: () => {} });
     try {
       if (values.kubernetes) {
-        // Dynamic mode: the runtime discovers one MCPServer of its group with the ServiceAccount
-        // token of the Role the operator builds for it, as in a pod.
+        // As in a pod: the operator's RBAC for the runtime, its ServiceAccount's token, the
+        // VirtualMCPServer's group with one MCPServerEntry (a remote backend: the address policy
+        // applies, hence the operator's loopback allowance for a backend on 127.0.0.1).
         const h = await import("@vmcp/vmcp-runtime/test-harness/status-k8s");
         const admin = cp.kubeConfig();
         const ns = await createNamespace(admin, "bench-startup");
         const b = await h.startTestBackend("bench");
         try {
-          await h.createReadyMCPServer(admin, ns.name, "bench", b.url);
+          await h.createCr(admin, ns.name, "mcpgroups", h.GROUP_NAME, {});
+          await h.patchStatus(admin, ns.name, "mcpgroups", h.GROUP_NAME, { phase: "Ready" });
+          await h.createCr(admin, ns.name, "mcpserverentries", "bench", {
+            remoteUrl: b.url,
+            transport: "streamable-http",
+            groupRef: { name: h.GROUP_NAME },
+          });
+          await h.patchStatus(admin, ns.name, "mcpserverentries", "bench", { phase: "Valid" });
           const vmcp = await h.createVmcp(admin, ns.name, "gw");
           const sa = await h.runtimeServiceAccount(admin, ns.name, vmcp, []);
           await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
@@ -312,11 +386,16 @@ try {
               "",
             ].join("\n"),
           );
-          const env = { VMCP_NAME: "gw", VMCP_NAMESPACE: ns.name, KUBECONFIG: join(dir, "kubeconfig") };
+          const env = {
+            VMCP_NAME: "gw",
+            VMCP_NAMESPACE: ns.name,
+            KUBECONFIG: join(dir, "kubeconfig"),
+            VMCP_ALLOW_LOOPBACK_BACKENDS: "true",
+          };
           const call: Call = { tool: "bench_bench_echo", expect: "hello from bench" };
           await rounds(
-            "vmcp serve, Kubernetes mode (dynamic): spawn -> first successful tools/call",
-            entries("vmcp serve", "vmcp-runtime", "vmcp"),
+            "vmcp serve, Kubernetes mode (MCPServerEntry discovered): spawn -> first successful tools/call",
+            runtimeEntries,
             (e) => measureRuntime(e, k8sConfig, call, env),
           );
         } finally {

@@ -51,22 +51,36 @@ RUN --mount=type=cache,target=/pnpm-store \
 COPY packages/shared-types/src packages/shared-types/src
 COPY packages/kube-kit/src packages/kube-kit/src
 COPY packages/vmcp-runtime/src packages/vmcp-runtime/src
-COPY scripts/bundle.ts scripts/bundle.ts
+COPY scripts/bundle.ts scripts/compile-cache.ts scripts/
 # The commit `--version` and the *_build_info gauges report (no .git in the build context).
 ARG VMCP_GIT_COMMIT=
 RUN node scripts/bundle.ts runtime
+
+# The V8 compile cache of the bundle, made by the Node binary and with the V8 flags of the final
+# image, at the path the final image runs it from (the cache is keyed by both; a mismatch would only
+# leave it unused). Start-up then reads compiled code instead of compiling 2 MiB of JavaScript.
+FROM ${RUNTIME_IMAGE} AS compile-cache
+WORKDIR /app
+ENV NODE_OPTIONS=--max-semi-space-size=2
+COPY --from=bundle /app/packages/vmcp-runtime/dist ./packages/vmcp-runtime/dist
+COPY --from=bundle /app/scripts/compile-cache.ts ./scripts/compile-cache.ts
+RUN ["/nodejs/bin/node", "scripts/compile-cache.ts", "/app/compile-cache", "packages/vmcp-runtime/dist", "vmcp.mjs"]
 
 FROM ${RUNTIME_IMAGE}
 WORKDIR /app
 ENV NODE_ENV=production
 # A smaller young generation (2 MiB semi-spaces): about 7 MiB less idle RSS (docs/performance.md).
 ENV NODE_OPTIONS=--max-semi-space-size=2
+# Read-only at run time: Node reads it and, unable to write, silently keeps what it has.
+ENV NODE_COMPILE_CACHE=/app/compile-cache
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=deps /app/package.json ./package.json
 COPY --from=deps /app/packages/shared-types ./packages/shared-types
 COPY --from=deps /app/packages/kube-kit ./packages/kube-kit
 COPY --from=deps /app/packages/vmcp-runtime ./packages/vmcp-runtime
 COPY --from=bundle /app/packages/vmcp-runtime/dist ./packages/vmcp-runtime/dist
+# Node writes cache files mode 0600: owned by the user that reads them.
+COPY --from=compile-cache --chown=1000:1000 /app/compile-cache /app/compile-cache
 # uid/gid 1000, what the operator's pod securityContext runs as (runAsNonRoot needs a numeric uid).
 # Nothing is written outside /tmp (an emptyDir in the Deployment): the root filesystem can be read-only.
 USER 1000:1000

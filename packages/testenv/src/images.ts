@@ -41,6 +41,7 @@ export const PROJECT_IMAGES = {
       "packages/kube-kit/src",
       "packages/vmcp-runtime/src",
       "scripts/bundle.ts",
+      "scripts/compile-cache.ts",
     ],
   },
   operator: {

@@ -76,10 +76,13 @@ export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: Serv
         res.writeHead(200, JSON_HEADERS).end(JSON.stringify(o.status()));
         return;
       case "/metrics":
-        o.metrics.registry.metrics().then(
-          (text) => res.writeHead(200, { "content-type": o.metrics.registry.contentType }).end(text),
-          () => res.writeHead(500).end(),
-        );
+        o.metrics
+          .registry()
+          .then(async (r) => {
+            const text = await r.metrics();
+            res.writeHead(200, { "content-type": r.contentType }).end(text);
+          })
+          .catch(() => res.writeHead(500).end());
         return;
       case "/.well-known/oauth-protected-resource":
       case "/.well-known/oauth-protected-resource/mcp": {

@@ -1,9 +1,18 @@
 // The images run the esbuild bundle, not the sources: it must be a working `vmcp` on its own,
 // and standalone mode must not carry the Kubernetes client in the chunk it loads at start.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { startOtlpReceiver } from "@vmcp/testenv/otlp-receiver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { USAGE } from "../../../src/cli.ts";
@@ -21,7 +30,12 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 60_000);
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    const cache = join(dir, "compile-cache");
+    for (const d of existsSync(cache) ? [cache, ...readdirSync(cache).map((v) => join(cache, v))] : [])
+      chmodSync(d, 0o755);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("prints the same --help as the sources", () => {
     const r = node([join(dist, "vmcp.mjs"), "--help"]);
@@ -109,6 +123,77 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     expect(statics).not.toContain(k8sChunk);
     for (const f of ["vmcp.mjs", ...statics]) {
       expect(readFileSync(join(dist, f), "utf8"), f).not.toContain("loadFromCluster");
+    }
+  });
+
+  it("starts from the compile cache scripts/compile-cache.ts fills, read-only as in the image", () => {
+    const cache = join(dir, "compile-cache");
+    const fill = node(["--max-semi-space-size=2", "scripts/compile-cache.ts", cache, dist, "vmcp.mjs"]);
+    expect(fill.stderr).toBe("");
+    expect(fill.status).toBe(0);
+    const [version] = readdirSync(cache);
+    const chunks = readdirSync(dist).filter((f) => f.endsWith(".mjs"));
+    // One cache file per chunk: the on-demand ones (Kubernetes mode, telemetry) included.
+    expect(readdirSync(join(cache, version ?? ""))).toHaveLength(chunks.length);
+    const good = join(dir, "cached.yaml");
+    writeFileSync(
+      good,
+      "name: b\ngroupRef: g\nincomingAuth: { type: anonymous }\nbackends:\n  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }\n",
+    );
+    const argv = ["--max-semi-space-size=2", join(dist, "vmcp.mjs"), "validate", "--config", good];
+    const env = { ...process.env, NODE_COMPILE_CACHE: cache, NODE_DEBUG_NATIVE: "COMPILE_CACHE" };
+    // The image's root filesystem is read-only: as root (who could write anyway) the cache is
+    // mounted read-only in a mount namespace of its own; anyone else gets it without write access.
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) for (const d of [join(cache, version ?? ""), cache]) chmodSync(d, 0o555);
+    const r = asRoot
+      ? spawnSync(
+          "unshare",
+          ["-m", "sh", "-c", 'mount --bind -o ro "$0" "$0" && exec "$@"', cache, process.execPath, ...argv],
+          { cwd: root, encoding: "utf8", env },
+        )
+      : spawnSync(process.execPath, argv, { cwd: root, encoding: "utf8", env });
+    expect(r.stdout).toContain("valid (1 static backends)");
+    expect(r.status).toBe(0);
+    const accepted = [...r.stderr.matchAll(/V8 code cache for ESM (\S+) was accepted/g)].map((m) => m[1]);
+    expect(accepted).toContain(pathToFileURL(join(dist, "vmcp.mjs")).href);
+    expect(accepted.length).toBeGreaterThan(1);
+    expect(r.stderr).not.toMatch(/rejected|failed|Cannot/i);
+  });
+
+  it("loads prom-client on the first /metrics scrape, not at start", async () => {
+    // Every chunk a start evaluates: the entry and, transitively, its static imports.
+    const statics = new Set<string>();
+    const visit = (f: string) => {
+      if (statics.has(f)) return;
+      statics.add(f);
+      for (const m of readFileSync(join(dist, f), "utf8").matchAll(/from\s*"\.\/([^"]+\.mjs)"/g))
+        visit(m[1] as string);
+    };
+    visit("vmcp.mjs");
+    for (const f of statics) {
+      expect(readFileSync(join(dist, f), "utf8"), f).not.toMatch(
+        /process_cpu_user_seconds_total|class Registry\b/,
+      );
+    }
+    const file = join(dir, "scraped.yaml");
+    writeFileSync(
+      file,
+      "name: b\ngroupRef: g\nincomingAuth: { type: anonymous }\nbackends:\n  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }\n",
+    );
+    const gw = await spawnNode(
+      [join(dist, "vmcp.mjs"), "serve", "--config", file, "--port", "0"],
+      servingUrl,
+    );
+    try {
+      const r = await fetch(new URL("/metrics", gw.value));
+      expect(r.headers.get("content-type")).toContain("text/plain");
+      const text = await r.text();
+      expect(text).toContain("vmcp_build_info{");
+      expect(text).toContain("process_cpu_user_seconds_total");
+      expect(text).toMatch(/^vmcp_sessions 0$/m);
+    } finally {
+      await gw.stop();
     }
   });
 

@@ -69,9 +69,9 @@ describe("request metrics", () => {
       fc.asyncProperty(fc.array(call, { maxLength: 40 }), fc.array(call, { maxLength: 40 }), async (a, b) => {
         const m = new Metrics();
         for (const c of a) m.record(...c);
-        expect(await requestFamilies(m.registry)).toEqual(await reference(a));
+        expect(await requestFamilies(await m.registry())).toEqual(await reference(a));
         for (const c of b) m.record(...c);
-        expect(await requestFamilies(m.registry)).toEqual(await reference([...a, ...b]));
+        expect(await requestFamilies(await m.registry())).toEqual(await reference([...a, ...b]));
       }),
       { numRuns: 100 },
     );
@@ -80,7 +80,7 @@ describe("request metrics", () => {
   it("times a request from its start", async () => {
     const m = new Metrics();
     m.observe("alpha", "tools/call", "ok", process.hrtime.bigint() - 3_000_000n);
-    const text = await m.registry.metrics();
+    const text = await (await m.registry()).metrics();
     expect(text).toContain('vmcp_requests_total{backend="alpha",method="tools/call",outcome="ok"} 1');
     expect(text).toMatch(/vmcp_request_duration_seconds_bucket\{[^}]*le="0\.0025"[^}]*\} 0/);
     expect(text).toMatch(/vmcp_request_duration_seconds_bucket\{[^}]*le="0\.005"[^}]*\} 1/);
