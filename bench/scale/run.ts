@@ -9,8 +9,8 @@
 //     [--baseline-root /work/main] [--lists 200] [--target spread|one]
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { Agent, request } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -272,7 +272,9 @@ function rawPost(url: string, body: string, sid: string): Promise<number> {
         res.on("data", (chunk: Buffer) => {
           n += chunk.length;
         });
-        res.once("end", () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`))));
+        res.once("end", () =>
+          res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
         res.once("error", reject);
       },
     );
