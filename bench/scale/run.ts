@@ -334,10 +334,14 @@ interface Row {
   sessErrors: number;
   sessP50: number;
   sessP99: number;
+  steadyP50: number;
+  steadyP99: number;
   /** Gateway-side (its own histogram): initialize and tools/call of the sessions scenario. */
   gwP50: number;
   gwP99: number;
   rssPerSession: number;
+  /** CPU (percent of one core) during the sessions scenario: gateway, backend host, this process. */
+  sessCpu: [number, number, number];
   conns: number;
   /** Health checks per second seen by the backends: mean and busiest 3-second window. */
   probesMean: number;
@@ -404,7 +408,12 @@ async function measure(
         s,
       );
     let lat: number[];
+    /** Client-side latency of the sustained scenario's calls after its first 2 seconds (each
+     * session's first call opens its backend session). */
+    const steady: number[] = [];
     let gw0 = await durationBuckets(base, SESSION_METHODS);
+    let cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
+    let cpuT0 = performance.now();
     if (SESSION_SECONDS <= 0) {
       lat = await timed(S, 50, async () => {
         try {
@@ -424,6 +433,8 @@ async function measure(
         }
       });
       gw0 = await durationBuckets(base, ["tools/call"]);
+      cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
+      cpuT0 = performance.now();
       lat = [];
       const t0 = performance.now() + 100;
       await Promise.all(
@@ -436,6 +447,7 @@ async function measure(
             try {
               await call(s, i);
               lat.push(performance.now() - t);
+              if (k >= 2) steady.push(performance.now() - t);
             } catch {
               errors++;
             }
@@ -443,6 +455,13 @@ async function measure(
         }),
       );
     }
+    const wallUs = (performance.now() - cpuT0) * 1000;
+    const self = process.cpuUsage(cpuFrom[2] as NodeJS.CpuUsage);
+    const sessCpu: [number, number, number] = [
+      (100 * (cpuUs(pid) - (cpuFrom[0] as number))) / wallUs,
+      (100 * (cpuUs(backends.child.pid as number) - (cpuFrom[1] as number))) / wallUs,
+      (100 * (self.user + self.system)) / wallUs,
+    ];
     clearInterval(probe);
     peakConns = Math.max(peakConns, connectionsTo(ports));
     const rssLoad = rssMiB(pid);
@@ -464,9 +483,12 @@ async function measure(
       sessErrors: errors,
       sessP50: pct(lat, 50),
       sessP99: pct(lat, 99),
+      steadyP50: pct(steady, 50),
+      steadyP99: pct(steady, 99),
       gwP50: bucketQuantile(gw0, gw1, 0.5),
       gwP99: bucketQuantile(gw0, gw1, 0.99),
       rssPerSession: (rssLoad - before) / S,
+      sessCpu,
       conns: peakConns,
       probesMean: rate.mean,
       probesMax: rate.max,
@@ -499,12 +521,12 @@ console.log(
   `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (${SESSION_SECONDS > 0 ? `opened, then 1 tools/call a second each for ${SESSION_SECONDS} s,` : "initialize + 1 tools/call"} to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
-  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | conns to backends (peak) | probes/s mean / max (3 s) |",
+  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | after 2 s p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | sessions CPU % gateway / backends / client | conns to backends (peak) | probes/s mean / max (3 s) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows)
   console.log(
-    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${f(r.raw1[0], 2)} / ${f(r.raw1[1], 2)} | ${f(r.raw16[0], 1)} / ${f(r.raw16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
+    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${f(r.raw1[0], 2)} / ${f(r.raw1[1], 2)} | ${f(r.raw16[0], 1)} / ${f(r.raw16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.steadyP50, 1)} / ${f(r.steadyP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${f(r.sessCpu[0], 0)} / ${f(r.sessCpu[1], 0)} / ${f(r.sessCpu[2], 0)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
   );
 if (checkouts.length > 1) {
   console.log("\nratios this / baseline (lower is better):");
