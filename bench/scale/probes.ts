@@ -61,7 +61,8 @@ const ownCpuUs = () => {
 };
 
 const auth: OutgoingAuth = { type: "unauthenticated", headers: async () => ({}) };
-const targets: Array<{ target: ProbeTarget; control: StreamableControlSession; close: () => Promise<void> }> = [];
+const targets: Array<{ target: ProbeTarget; control: StreamableControlSession; close: () => Promise<void> }> =
+  [];
 for (const [i, url] of urls.entries()) {
   const spec: BackendSpec = {
     name: `b${i}`,

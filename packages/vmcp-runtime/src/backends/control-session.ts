@@ -5,10 +5,10 @@ import {
   ListResourceTemplatesResultSchema,
   ListToolsResultSchema,
 } from "@modelcontextprotocol/sdk/types.js";
+import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Logger } from "../logger.ts";
 import { isObject } from "../protocol/jsonrpc.ts";
 import type { BackendSpec } from "../registry/types.ts";
-import type { BackendCapabilities } from "../aggregation/types.ts";
 import { toBackendError } from "./errors.ts";
 import type { BackendPools } from "./pools.ts";
 import { StreamableBackendSession } from "./streamable-session.ts";

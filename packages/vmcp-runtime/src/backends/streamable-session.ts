@@ -281,7 +281,11 @@ export class StreamableBackendSession implements BackendSession {
   async request(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     const id = nextWireId();
     const msg: JsonRpcRequest = { jsonrpc: "2.0", id, method, params };
-    const res = await this.#exchange(JSON.stringify(msg), await this.#headers(), signal && CallCancel.from(signal));
+    const res = await this.#exchange(
+      JSON.stringify(msg),
+      await this.#headers(),
+      signal && CallCancel.from(signal),
+    );
     const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
       throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);

@@ -1,9 +1,9 @@
-import { z } from "zod";
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import { BackendPool } from "../../../src/backends/pool.ts";
-import { startBackend } from "../../fixtures/backend.ts";
 import type { OutgoingAuth } from "../../../src/backends/types.ts";
 import type { BackendSpec } from "../../../src/registry/types.ts";
+import { startBackend } from "../../fixtures/backend.ts";
 
 const auth: OutgoingAuth = { type: "unauthenticated", headers: async () => ({}) };
 const events = { onChanged: () => {}, onLost: () => {} };
