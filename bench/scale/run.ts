@@ -391,6 +391,12 @@ async function measure(
     const SESSION_METHODS = ["initialize", "tools/call"];
     const before = rssMiB(pid);
     let errors = 0;
+    /** The first words of each kind of error, with how often it happened. */
+    const errorKinds = new Map<string, number>();
+    const noteError = (err: unknown) => {
+      const k = String(err instanceof Error ? err.message : err).slice(0, 120);
+      if (errorKinds.size < 20 || errorKinds.has(k)) errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
+    };
     let peakConns = 0;
     const sids: string[] = [];
     const probe = setInterval(() => {
@@ -420,16 +426,18 @@ async function measure(
           const s = await session(gw.url);
           sids.push(s);
           await call(s, sids.length);
-        } catch {
+        } catch (err) {
           errors++;
+          noteError(err);
         }
       });
     } else {
       await timed(S, 50, async () => {
         try {
           sids.push(await session(gw.url));
-        } catch {
+        } catch (err) {
           errors++;
+          noteError(err);
         }
       });
       gw0 = await durationBuckets(base, ["tools/call"]);
@@ -448,8 +456,9 @@ async function measure(
               await call(s, i);
               lat.push(performance.now() - t);
               if (k >= 2) steady.push(performance.now() - t);
-            } catch {
+            } catch (err) {
               errors++;
+              noteError(err);
             }
           }
         }),
@@ -465,6 +474,7 @@ async function measure(
     clearInterval(probe);
     peakConns = Math.max(peakConns, connectionsTo(ports));
     const rssLoad = rssMiB(pid);
+    if (errorKinds.size > 0) console.error(`${path} B=${b} errors:`, JSON.stringify([...errorKinds]));
     const gw1 = await durationBuckets(base, SESSION_SECONDS > 0 ? ["tools/call"] : SESSION_METHODS);
     return {
       path,
