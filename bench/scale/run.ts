@@ -156,6 +156,24 @@ async function durationBuckets(base: string, methods: string[]): Promise<Map<num
   return out;
 }
 
+/** From the gateway's default Node metrics: seconds spent in GC so far, and the event loop's
+ * lag p99 and max (seconds) since its histogram was last reset (prom-client resets it per scrape). */
+async function nodeMetrics(base: string): Promise<{ gcS: number; lagP99: number; lagMax: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let gcS = 0;
+  let lagP99 = Number.NaN;
+  let lagMax = Number.NaN;
+  for (const line of text.split("\n")) {
+    const gc = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
+    if (gc) gcS += Number(gc[1]);
+    const p99 = /^nodejs_eventloop_lag_p99_seconds (\S+)$/.exec(line);
+    if (p99) lagP99 = Number(p99[1]);
+    const max = /^nodejs_eventloop_lag_max_seconds (\S+)$/.exec(line);
+    if (max) lagMax = Number(max[1]);
+  }
+  return { gcS, lagP99, lagMax };
+}
+
 /** A quantile (ms) of the difference of two bucket scrapes, interpolated within its bucket as
  * Prometheus' histogram_quantile does. */
 function bucketQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
@@ -342,6 +360,9 @@ interface Row {
   rssPerSession: number;
   /** CPU (percent of one core) during the sessions scenario: gateway, backend host, this process. */
   sessCpu: [number, number, number];
+  /** Gateway GC (% of the scenario's wall time) and event-loop lag p99 / max (ms) in it. */
+  sessGcPct: number;
+  sessLag: [number, number];
   conns: number;
   /** Health checks per second seen by the backends: mean and busiest 3-second window. */
   probesMean: number;
@@ -420,6 +441,7 @@ async function measure(
     let gw0 = await durationBuckets(base, SESSION_METHODS);
     let cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
     let cpuT0 = performance.now();
+    let node0 = await nodeMetrics(base);
     if (SESSION_SECONDS <= 0) {
       lat = await timed(S, 50, async () => {
         try {
@@ -443,6 +465,7 @@ async function measure(
       gw0 = await durationBuckets(base, ["tools/call"]);
       cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
       cpuT0 = performance.now();
+      node0 = await nodeMetrics(base);
       lat = [];
       const t0 = performance.now() + 100;
       await Promise.all(
@@ -465,6 +488,7 @@ async function measure(
       );
     }
     const wallUs = (performance.now() - cpuT0) * 1000;
+    const node1 = await nodeMetrics(base);
     const self = process.cpuUsage(cpuFrom[2] as NodeJS.CpuUsage);
     const sessCpu: [number, number, number] = [
       (100 * (cpuUs(pid) - (cpuFrom[0] as number))) / wallUs,
@@ -499,6 +523,8 @@ async function measure(
       gwP99: bucketQuantile(gw0, gw1, 0.99),
       rssPerSession: (rssLoad - before) / S,
       sessCpu,
+      sessGcPct: (100 * (node1.gcS - node0.gcS) * 1e6) / wallUs,
+      sessLag: [node1.lagP99 * 1000, node1.lagMax * 1000],
       conns: peakConns,
       probesMean: rate.mean,
       probesMax: rate.max,
@@ -531,12 +557,12 @@ console.log(
   `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (${SESSION_SECONDS > 0 ? `opened, then 1 tools/call a second each for ${SESSION_SECONDS} s,` : "initialize + 1 tools/call"} to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
-  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | after 2 s p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | sessions CPU % gateway / backends / client | conns to backends (peak) | probes/s mean / max (3 s) |",
+  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | after 2 s p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | sessions CPU % gateway / backends / client | gateway GC % / loop lag p99 / max (ms) | conns to backends (peak) | probes/s mean / max (3 s) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows)
   console.log(
-    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${f(r.raw1[0], 2)} / ${f(r.raw1[1], 2)} | ${f(r.raw16[0], 1)} / ${f(r.raw16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.steadyP50, 1)} / ${f(r.steadyP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${f(r.sessCpu[0], 0)} / ${f(r.sessCpu[1], 0)} / ${f(r.sessCpu[2], 0)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
+    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${f(r.raw1[0], 2)} / ${f(r.raw1[1], 2)} | ${f(r.raw16[0], 1)} / ${f(r.raw16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.steadyP50, 1)} / ${f(r.steadyP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${f(r.sessCpu[0], 0)} / ${f(r.sessCpu[1], 0)} / ${f(r.sessCpu[2], 0)} | ${f(r.sessGcPct, 1)} / ${f(r.sessLag[0], 0)} / ${f(r.sessLag[1], 0)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
   );
 if (checkouts.length > 1) {
   console.log("\nratios this / baseline (lower is better):");
