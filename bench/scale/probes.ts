@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { ControlClient } from "../../packages/vmcp-runtime/src/backends/control-client.ts";
+import { StreamableControlSession } from "../../packages/vmcp-runtime/src/backends/control-session.ts";
 import { createBackendPools } from "../../packages/vmcp-runtime/src/backends/pools.ts";
 import type { OutgoingAuth } from "../../packages/vmcp-runtime/src/backends/types.ts";
 import {
@@ -61,7 +61,8 @@ const ownCpuUs = () => {
 };
 
 const auth: OutgoingAuth = { type: "unauthenticated", headers: async () => ({}) };
-const targets: Array<{ target: ProbeTarget; control: ControlClient; close: () => Promise<void> }> = [];
+const targets: Array<{ target: ProbeTarget; control: StreamableControlSession; close: () => Promise<void> }> =
+  [];
 for (const [i, url] of urls.entries()) {
   const spec: BackendSpec = {
     name: `b${i}`,
@@ -71,13 +72,12 @@ for (const [i, url] of urls.entries()) {
     authType: "unauthenticated",
   } as BackendSpec;
   const pools = await createBackendPools(spec);
-  const control = new ControlClient({
+  const control = new StreamableControlSession({
     spec,
     pools,
     auth,
     log: silentLogger(),
-    onChanged: () => {},
-    onLost: () => {},
+    events: { onChanged: () => {}, onLost: () => {} },
   });
   await control.list(5000);
   targets.push({

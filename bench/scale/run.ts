@@ -10,6 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -25,6 +26,10 @@ const { values } = parseArgs({
     "baseline-root": { type: "string" },
     /** spread: session i calls backend i mod B; one: every session calls b0. */
     target: { type: "string", default: "spread" },
+    /** 0: each session makes one tools/call right after its initialize. N > 0: all sessions
+     * are opened first, then each calls a tool once a second for N seconds (their seconds
+     * staggered evenly), the gateway-side figures then being those calls'. */
+    "session-seconds": { type: "string", default: "0" },
     /** Seconds of health checks counted at the backends after start (one default interval). */
     "probe-window": { type: "string", default: "30" },
   },
@@ -39,6 +44,7 @@ const LEVELS = values.backends.split(",").map(Number);
 const T = Number(values.tools);
 const S = Number(values.sessions);
 const LISTS = Number(values.lists);
+const SESSION_SECONDS = Number(values["session-seconds"]);
 const root = new URL("../../", import.meta.url).pathname;
 const checkouts: Array<[string, string]> = [["this", root]];
 if (values["baseline-root"]) checkouts.unshift(["baseline", values["baseline-root"]]);
@@ -150,6 +156,24 @@ async function durationBuckets(base: string, methods: string[]): Promise<Map<num
   return out;
 }
 
+/** From the gateway's default Node metrics: seconds spent in GC so far, and the event loop's
+ * lag p99 and max (seconds) since its histogram was last reset (prom-client resets it per scrape). */
+async function nodeMetrics(base: string): Promise<{ gcS: number; lagP99: number; lagMax: number }> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  let gcS = 0;
+  let lagP99 = Number.NaN;
+  let lagMax = Number.NaN;
+  for (const line of text.split("\n")) {
+    const gc = /^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/.exec(line);
+    if (gc) gcS += Number(gc[1]);
+    const p99 = /^nodejs_eventloop_lag_p99_seconds (\S+)$/.exec(line);
+    if (p99) lagP99 = Number(p99[1]);
+    const max = /^nodejs_eventloop_lag_max_seconds (\S+)$/.exec(line);
+    if (max) lagMax = Number(max[1]);
+  }
+  return { gcS, lagP99, lagMax };
+}
+
 /** A quantile (ms) of the difference of two bucket scrapes, interpolated within its bucket as
  * Prometheus' histogram_quantile does. */
 function bucketQuantile(before: Map<number, number>, after: Map<number, number>, q: number): number {
@@ -246,6 +270,37 @@ async function rpc(
   return { sid: r.headers.get("mcp-session-id") ?? sid, json };
 }
 
+/** One keep-alive connection for the raw listing timings, as one client would hold. */
+const rawAgent = new Agent({ keepAlive: true, maxSockets: 16 });
+
+/** POST a JSON-RPC body and wait for the last byte of the answer without decoding or parsing it:
+ * the gateway's own latency for a large answer (the SDK client's figure adds a JSON.parse of
+ * megabytes in this process). Resolves with the number of body bytes. */
+function rawPost(url: string, body: string, sid: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: "POST",
+        agent: rawAgent,
+        headers: { ...HEADERS, "mcp-session-id": sid, "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        let n = 0;
+        res.on("data", (chunk: Buffer) => {
+          n += chunk.length;
+        });
+        res.once("end", () =>
+          res.statusCode === 200 ? resolve(n) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+        res.once("error", reject);
+      },
+    );
+    req.once("error", reject);
+    req.end(body);
+  });
+}
+
 async function session(url: string): Promise<string> {
   const init = await rpc(url, {
     jsonrpc: "2.0",
@@ -286,6 +341,9 @@ interface Row {
   rssLoad: number;
   list1: [number, number];
   list16: [number, number];
+  /** tools/list to the last byte of the raw HTTP answer, no parse (the gateway's part). */
+  raw1: [number, number];
+  raw16: [number, number];
   listBytes: number;
   /** Gateway CPU per tools/list and per GET /status. */
   listCpuMs: number;
@@ -294,10 +352,17 @@ interface Row {
   sessErrors: number;
   sessP50: number;
   sessP99: number;
+  steadyP50: number;
+  steadyP99: number;
   /** Gateway-side (its own histogram): initialize and tools/call of the sessions scenario. */
   gwP50: number;
   gwP99: number;
   rssPerSession: number;
+  /** CPU (percent of one core) during the sessions scenario: gateway, backend host, this process. */
+  sessCpu: [number, number, number];
+  /** Gateway GC (% of the scenario's wall time) and event-loop lag p99 / max (ms) in it. */
+  sessGcPct: number;
+  sessLag: [number, number];
   conns: number;
   /** Health checks per second seen by the backends: mean and busiest 3-second window. */
   probesMean: number;
@@ -329,7 +394,12 @@ async function measure(
     let cpu0 = cpuUs(pid);
     const l1 = await timed(LISTS, 1, list);
     const l16 = await timed(LISTS, 16, list);
-    const listCpuMs = (cpuUs(pid) - cpu0) / (2 * LISTS) / 1000;
+    const rawBody = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" });
+    const rawList = () => rawPost(gw.url, rawBody, sid);
+    await timed(Math.min(20, LISTS), 1, rawList);
+    const r1 = await timed(LISTS, 1, rawList);
+    const r16 = await timed(LISTS, 16, rawList);
+    const listCpuMs = (cpuUs(pid) - cpu0) / (4 * LISTS + Math.min(20, LISTS)) / 1000;
     const base = gw.url.replace(/\/mcp$/, "");
     cpu0 = cpuUs(pid);
     const st = await timed(100, 1, async () => (await fetch(`${base}/status`)).text());
@@ -340,39 +410,96 @@ async function measure(
     const rate = probeRate(await backends.probes(), probesFrom, probesTo);
     // Sessions: S clients, each initialize + one tools/call, 50 at a time.
     const SESSION_METHODS = ["initialize", "tools/call"];
-    const gw0 = await durationBuckets(base, SESSION_METHODS);
     const before = rssMiB(pid);
     let errors = 0;
+    /** The first words of each kind of error, with how often it happened. */
+    const errorKinds = new Map<string, number>();
+    const noteError = (err: unknown) => {
+      const k = String(err instanceof Error ? err.message : err).slice(0, 120);
+      if (errorKinds.size < 20 || errorKinds.has(k)) errorKinds.set(k, (errorKinds.get(k) ?? 0) + 1);
+    };
     let peakConns = 0;
     const sids: string[] = [];
     const probe = setInterval(() => {
       peakConns = Math.max(peakConns, connectionsTo(ports));
     }, 100);
-    const lat = await timed(S, 50, async () => {
-      try {
-        const s = await session(gw.url);
-        sids.push(s);
-        await rpc(
-          gw.url,
-          {
-            jsonrpc: "2.0",
-            id: 3,
-            method: "tools/call",
-            params: {
-              name: `b${values.target === "one" ? 0 : sids.length % b}_tool_1`,
-              arguments: { query: "x" },
-            },
-          },
-          s,
-        );
-      } catch {
-        errors++;
-      }
-    });
+    const call = (s: string, i: number) =>
+      rpc(
+        gw.url,
+        {
+          jsonrpc: "2.0",
+          id: 3,
+          method: "tools/call",
+          params: { name: `b${values.target === "one" ? 0 : i % b}_tool_1`, arguments: { query: "x" } },
+        },
+        s,
+      );
+    let lat: number[];
+    /** Client-side latency of the sustained scenario's calls after its first 2 seconds (each
+     * session's first call opens its backend session). */
+    const steady: number[] = [];
+    let gw0 = await durationBuckets(base, SESSION_METHODS);
+    let cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
+    let cpuT0 = performance.now();
+    let node0 = await nodeMetrics(base);
+    if (SESSION_SECONDS <= 0) {
+      lat = await timed(S, 50, async () => {
+        try {
+          const s = await session(gw.url);
+          sids.push(s);
+          await call(s, sids.length);
+        } catch (err) {
+          errors++;
+          noteError(err);
+        }
+      });
+    } else {
+      await timed(S, 50, async () => {
+        try {
+          sids.push(await session(gw.url));
+        } catch (err) {
+          errors++;
+          noteError(err);
+        }
+      });
+      gw0 = await durationBuckets(base, ["tools/call"]);
+      cpuFrom = [cpuUs(pid), cpuUs(backends.child.pid as number), process.cpuUsage()];
+      cpuT0 = performance.now();
+      node0 = await nodeMetrics(base);
+      lat = [];
+      const t0 = performance.now() + 100;
+      await Promise.all(
+        sids.map(async (s, i) => {
+          for (let k = 0; k < SESSION_SECONDS; k++) {
+            const due = t0 + k * 1000 + (i * 1000) / sids.length;
+            const wait = due - performance.now();
+            if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+            const t = performance.now();
+            try {
+              await call(s, i);
+              lat.push(performance.now() - t);
+              if (k >= 2) steady.push(performance.now() - t);
+            } catch (err) {
+              errors++;
+              noteError(err);
+            }
+          }
+        }),
+      );
+    }
+    const wallUs = (performance.now() - cpuT0) * 1000;
+    const node1 = await nodeMetrics(base);
+    const self = process.cpuUsage(cpuFrom[2] as NodeJS.CpuUsage);
+    const sessCpu: [number, number, number] = [
+      (100 * (cpuUs(pid) - (cpuFrom[0] as number))) / wallUs,
+      (100 * (cpuUs(backends.child.pid as number) - (cpuFrom[1] as number))) / wallUs,
+      (100 * (self.user + self.system)) / wallUs,
+    ];
     clearInterval(probe);
     peakConns = Math.max(peakConns, connectionsTo(ports));
     const rssLoad = rssMiB(pid);
-    const gw1 = await durationBuckets(base, SESSION_METHODS);
+    if (errorKinds.size > 0) console.error(`${path} B=${b} errors:`, JSON.stringify([...errorKinds]));
+    const gw1 = await durationBuckets(base, SESSION_SECONDS > 0 ? ["tools/call"] : SESSION_METHODS);
     return {
       path,
       b,
@@ -381,6 +508,8 @@ async function measure(
       rssLoad,
       list1: [pct(l1, 50), pct(l1, 99)],
       list16: [pct(l16, 50), pct(l16, 99)],
+      raw1: [pct(r1, 50), pct(r1, 99)],
+      raw16: [pct(r16, 50), pct(r16, 99)],
       listBytes,
       listCpuMs,
       statusP50: pct(st, 50),
@@ -388,9 +517,14 @@ async function measure(
       sessErrors: errors,
       sessP50: pct(lat, 50),
       sessP99: pct(lat, 99),
+      steadyP50: pct(steady, 50),
+      steadyP99: pct(steady, 99),
       gwP50: bucketQuantile(gw0, gw1, 0.5),
       gwP99: bucketQuantile(gw0, gw1, 0.99),
       rssPerSession: (rssLoad - before) / S,
+      sessCpu,
+      sessGcPct: (100 * (node1.gcS - node0.gcS) * 1e6) / wallUs,
+      sessLag: [node1.lagP99 * 1000, node1.lagMax * 1000],
       conns: peakConns,
       probesMean: rate.mean,
       probesMax: rate.max,
@@ -420,15 +554,15 @@ for (const b of LEVELS) {
 
 const f = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (initialize + 1 tools/call to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
+  `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (${SESSION_SECONDS > 0 ? `opened, then 1 tools/call a second each for ${SESSION_SECONDS} s,` : "initialize + 1 tools/call"} to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
-  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | conns to backends (peak) | probes/s mean / max (3 s) |",
+  "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | after 2 s p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | sessions CPU % gateway / backends / client | gateway GC % / loop lag p99 / max (ms) | conns to backends (peak) | probes/s mean / max (3 s) |",
 );
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows)
   console.log(
-    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
+    `| ${r.path} | ${r.b} | ${f(r.startMs / 1000, 2)} s | ${f(r.rssStart, 0)} / ${f(r.rssLoad, 0)} | ${f(r.list1[0], 2)} / ${f(r.list1[1], 2)} | ${f(r.list16[0], 1)} / ${f(r.list16[1], 1)} | ${f(r.raw1[0], 2)} / ${f(r.raw1[1], 2)} | ${f(r.raw16[0], 1)} / ${f(r.raw16[1], 1)} | ${r.listBytes} | ${f(r.listCpuMs, 2)} | ${f(r.statusP50, 2)} | ${f(r.statusCpuMs, 2)} | ${r.sessErrors}, ${f(r.sessP50, 1)} / ${f(r.sessP99, 1)} | ${f(r.steadyP50, 1)} / ${f(r.steadyP99, 1)} | ${f(r.gwP50, 1)} / ${f(r.gwP99, 1)} | ${f(r.rssPerSession, 3)} | ${f(r.sessCpu[0], 0)} / ${f(r.sessCpu[1], 0)} / ${f(r.sessCpu[2], 0)} | ${f(r.sessGcPct, 1)} / ${f(r.sessLag[0], 0)} / ${f(r.sessLag[1], 0)} | ${r.conns} | ${f(r.probesMean, 2)} / ${f(r.probesMax, 2)} |`,
   );
 if (checkouts.length > 1) {
   console.log("\nratios this / baseline (lower is better):");
@@ -437,7 +571,7 @@ if (checkouts.length > 1) {
     const me = rows.find((r) => r.b === b && r.path === "this");
     if (!base || !me) continue;
     console.log(
-      `B=${b}: start ${f(me.startMs / base.startMs, 2)}, tools/list p50 c=1 ${f(me.list1[0] / base.list1[0], 2)}, c=16 ${f(me.list16[0] / base.list16[0], 2)}, CPU per tools/list ${f(me.listCpuMs / base.listCpuMs, 2)}, /status ${f(me.statusP50 / base.statusP50, 2)}, CPU per /status ${f(me.statusCpuMs / base.statusCpuMs, 2)}, RSS load ${f(me.rssLoad / base.rssLoad, 2)}`,
+      `B=${b}: start ${f(me.startMs / base.startMs, 2)}, tools/list p50 c=1 ${f(me.list1[0] / base.list1[0], 2)}, c=16 ${f(me.list16[0] / base.list16[0], 2)}, raw tools/list p50 c=1 ${f(me.raw1[0] / base.raw1[0], 2)}, CPU per tools/list ${f(me.listCpuMs / base.listCpuMs, 2)}, /status ${f(me.statusP50 / base.statusP50, 2)}, CPU per /status ${f(me.statusCpuMs / base.statusCpuMs, 2)}, RSS load ${f(me.rssLoad / base.rssLoad, 2)}`,
     );
   }
 }

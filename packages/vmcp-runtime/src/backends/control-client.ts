@@ -15,24 +15,18 @@ import {
   ResourceListChangedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
-import type { BackendCapabilities } from "../aggregation/types.ts";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
+import type { ControlSession, ControlSessionOptions, ListingResult } from "./control-session.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";
 import type { OutgoingAuth } from "./types.ts";
 
-export interface ListingResult extends BackendCapabilities {
-  protocolVersion: string | undefined;
-  /** From the backend's initialize result. */
-  instructions: string | undefined;
-}
-
-/** The gateway's own session with a backend, for capability listing and list_changed. Speed does
- * not matter here, so it is the SDK Client. It declares roots/sampling/elicitation so backends
+/** The control session of a legacy HTTP+SSE backend, on the SDK Client and its SSE transport
+ * (Streamable HTTP backends get `StreamableControlSession`, without the SDK). It declares roots/sampling/elicitation so backends
  * that register tools conditionally (server-everything does) show their full catalog. */
-export class ControlClient {
+export class ControlClient implements ControlSession {
   readonly spec: BackendSpec;
   #pools: BackendPools;
   #auth: OutgoingAuth;
@@ -42,20 +36,13 @@ export class ControlClient {
   #client: Client | undefined;
   #closed = false;
 
-  constructor(o: {
-    spec: BackendSpec;
-    pools: BackendPools;
-    auth: OutgoingAuth;
-    log: Logger;
-    onChanged: () => void;
-    onLost: () => void;
-  }) {
+  constructor(o: ControlSessionOptions) {
     this.spec = o.spec;
     this.#pools = o.pools;
     this.#auth = o.auth;
     this.#log = o.log;
-    this.#onChanged = o.onChanged;
-    this.#onLost = o.onLost;
+    this.#onChanged = () => o.events.onChanged();
+    this.#onLost = () => o.events.onLost();
   }
 
   async #connect(timeoutMs: number): Promise<Client> {

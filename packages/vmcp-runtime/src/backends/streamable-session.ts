@@ -32,6 +32,9 @@ export interface StreamableSessionOptions {
   /** Static or per-request outgoing headers (auth, passthrough). */
   headers: () => Promise<Record<string, string>> | Record<string, string>;
   log: Logger;
+  /** The standalone stream failed or ended while the session was open (the control session
+   * re-lists then: the backend may have restarted with other tools). */
+  onStreamLost?: () => void;
 }
 
 const ACCEPT = "application/json, text/event-stream";
@@ -275,10 +278,14 @@ export class StreamableBackendSession implements BackendSession {
     return wire ? JSON.stringify({ ...v, params: { ...v.params, requestId: wire } }) : body;
   }
 
-  async request(method: string, params: Record<string, unknown>): Promise<unknown> {
+  async request(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<unknown> {
     const id = nextWireId();
     const msg: JsonRpcRequest = { jsonrpc: "2.0", id, method, params };
-    const res = await this.#exchange(JSON.stringify(msg), await this.#headers(), undefined);
+    const res = await this.#exchange(
+      JSON.stringify(msg),
+      await this.#headers(),
+      signal && CallCancel.from(signal),
+    );
     const answer = answerIn(res, this.backend, id, this.#o.pools.maxAnswerBytes);
     if (!answer)
       throw new BackendError(this.backend, "protocol", `backend '${this.backend}' did not answer ${method}`);
@@ -323,7 +330,12 @@ export class StreamableBackendSession implements BackendSession {
         if (res.statusCode !== 200) {
           await res.body.dump();
           // 405: the backend has no standalone stream; 404: session gone (the next call re-inits).
-          if (res.statusCode === 405 || res.statusCode === 404 || res.statusCode === 409) return;
+          // (409: another stream of this session is open.)
+          if (res.statusCode === 405 || res.statusCode === 409) return;
+          if (res.statusCode === 404) {
+            this.#o.onStreamLost?.();
+            return;
+          }
           throw new Error(`HTTP ${res.statusCode}`);
         }
         delay = 500;
@@ -333,10 +345,12 @@ export class StreamableBackendSession implements BackendSession {
           if (out !== undefined) hooks.unsolicited(this, out);
         }, this.#o.pools.maxAnswerBytes);
         for await (const chunk of res.body) parser.push(chunk as Uint8Array);
+        if (!signal.aborted) this.#o.onStreamLost?.();
       } catch (err) {
         answered();
         if (signal.aborted) return;
         this.#o.log.debug({ backend: this.backend, err: String(err) }, "backend GET stream failed; retrying");
+        this.#o.onStreamLost?.();
       }
       if (signal.aborted) return;
       await new Promise((r) => setTimeout(r, delay).unref());

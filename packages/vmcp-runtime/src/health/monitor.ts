@@ -4,7 +4,15 @@ import type { BackendRegistry } from "../registry/registry.ts";
 import type { RegistryChange } from "../registry/types.ts";
 import { BackendBreaker, type CircuitState } from "./breaker.ts";
 import { type ProbeTarget, probeBackend } from "./probe.ts";
-import { DEFAULT_MAX_CONCURRENT_PROBES, firstProbeDelay, nextProbeDelay, ProbeSlots } from "./schedule.ts";
+import {
+  DEFAULT_MAX_CONCURRENT_PROBES,
+  firstProbeDelay,
+  LateChecks,
+  nextProbeDelay,
+  type ProbeClock,
+  ProbeSlots,
+  realProbeClock,
+} from "./schedule.ts";
 import { HealthStore } from "./state.ts";
 import {
   advertisable,
@@ -33,6 +41,8 @@ export interface HealthMonitorOptions {
   maxConcurrentProbes?: number;
   /** Source of the schedule's jitter (tests pin it). */
   random?: () => number;
+  /** The schedule's timers (tests simulate event-loop stalls with it). */
+  clock?: ProbeClock;
 }
 
 /** A backend became unavailable (unhealthy or circuit open) or came back from it. */
@@ -53,7 +63,7 @@ interface Tracked {
   hasAuth: boolean;
   record: HealthRecord;
   breaker: BackendBreaker | undefined;
-  timer: NodeJS.Timeout | undefined;
+  timer: unknown;
   probing: boolean;
   stopped: boolean;
   /** The health last published (breaker overlaid). */
@@ -72,11 +82,14 @@ export class HealthMonitor implements RuntimeHealth {
   #transitionListeners = new Set<(t: BackendTransition) => void>();
   readonly #slots: ProbeSlots;
   readonly #random: () => number;
+  readonly #clock: ProbeClock;
+  readonly #late = new LateChecks();
 
   constructor(o: HealthMonitorOptions) {
     this.#o = o;
     this.#slots = new ProbeSlots(o.maxConcurrentProbes ?? DEFAULT_MAX_CONCURRENT_PROBES);
     this.#random = o.random ?? Math.random;
+    this.#clock = o.clock ?? realProbeClock;
     this.#log = (o.log ?? silentLogger()).child({ component: "health" });
   }
 
@@ -194,21 +207,32 @@ export class HealthMonitor implements RuntimeHealth {
     const t = this.#tracked.get(name);
     if (!t) return;
     t.stopped = true;
-    clearTimeout(t.timer);
+    this.#clock.clearTimeout(t.timer);
     t.breaker?.shutdown();
     this.#tracked.delete(name);
   }
 
-  #schedule(t: Tracked, delay: number): void {
-    clearTimeout(t.timer);
+  /** `slot`: when the check was first due, if it was moved for lateness. */
+  #schedule(t: Tracked, delay: number, slot?: number): void {
+    this.#clock.clearTimeout(t.timer);
     if (t.stopped) return;
-    t.timer = setTimeout(() => {
+    const due = this.#clock.now() + delay;
+    t.timer = this.#clock.setTimeout(() => {
+      // A slot lost to a stall joins the paced queue of late checks instead of the burst, again
+      // after another stall, but not past one interval after its first slot: a loop that stays
+      // slow still gets its checks.
+      const now = this.#clock.now();
+      const first = slot ?? due;
+      const later =
+        now - first < this.#o.intervalMs
+          ? this.#late.delay(now, now - due, this.#o.intervalMs, this.#tracked.size)
+          : undefined;
+      if (later !== undefined) return this.#schedule(t, later, first);
       // Scheduled probes share the concurrency cap; checkNow and half-open trials do not wait.
       void this.#slots
         .run(() => this.#probe(t))
         .finally(() => this.#schedule(t, nextProbeDelay(this.#o.intervalMs, this.#random)));
     }, delay);
-    t.timer.unref();
   }
 
   async #probe(t: Tracked): Promise<void> {

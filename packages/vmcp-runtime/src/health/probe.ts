@@ -1,6 +1,3 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { SSEClientTransport } from "@modelcontextprotocol/sdk/client/sse.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { FetchLike, Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   ErrorCode,
@@ -10,7 +7,7 @@ import {
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
 import { type Dispatcher, fetch as undiciFetch } from "undici";
-import type { OutgoingAuth } from "../backends/types.ts";
+import { BackendError, type OutgoingAuth } from "../backends/types.ts";
 import type { BackendSpec } from "../registry/types.ts";
 import type { CheckResult } from "./state-machine.ts";
 
@@ -84,7 +81,9 @@ async function pingControl(control: ControlPing, timeoutMs: number): Promise<Che
     if (!(await control.ping(timeoutMs, deadline.signal))) return undefined;
     return { ok: true, latencyMs: Math.round(performance.now() - started) };
   } catch (err) {
-    const sdkTimeout = err instanceof McpError && err.code === ErrorCode.RequestTimeout;
+    const sdkTimeout =
+      (err instanceof McpError && err.code === ErrorCode.RequestTimeout) ||
+      (err instanceof BackendError && err.kind === "timeout");
     const r = classifyFailure(err, undefined, deadline.passed || sdkTimeout);
     return !r.ok && (r.kind === "timeout" || r.kind === "refused") ? r : undefined;
   } finally {
@@ -114,6 +113,12 @@ export async function probeNewSession(t: ProbeTarget, timeoutMs: number): Promis
     if (res.status >= 400) httpStatus = res.status;
     return res;
   };
+  // The SDK Client only for this fallback: it stays off the start-up and first-call path.
+  const [{ Client }, { SSEClientTransport }, { StreamableHTTPClientTransport }] = await Promise.all([
+    import("@modelcontextprotocol/sdk/client/index.js"),
+    import("@modelcontextprotocol/sdk/client/sse.js"),
+    import("@modelcontextprotocol/sdk/client/streamableHttp.js"),
+  ]);
   const url = new URL(t.spec.url);
   const transport: Transport =
     t.spec.transport === "sse"

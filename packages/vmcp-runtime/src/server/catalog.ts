@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { emptyAggregateResult } from "../aggregation/aggregate.ts";
 import { aggregateInstructions } from "../aggregation/instructions.ts";
-import { ControlClient, type ListingResult } from "../backends/control-client.ts";
+import type { ListingResult } from "../backends/control-session.ts";
 import type { BackendPool, PooledBackend } from "../backends/pool.ts";
 import type { RuntimeHealth } from "../health/types.ts";
 import type { Logger } from "../logger.ts";
@@ -15,8 +15,9 @@ export type ListKind = "tools" | "resources" | "prompts";
 /** Longest a listing waits to be aggregated while several backends are being added. */
 const BATCH_AGGREGATE_MS = 500;
 
+/** The catalog's view of a pooled backend: the pool's entry (connections, auth, the control
+ * session it lists on) plus the listing state. */
 export interface BackendEntry extends PooledBackend {
-  control: ControlClient;
   listing: ListingResult | undefined;
   lastError: string | undefined;
   refreshing: Promise<void> | undefined;
@@ -28,7 +29,7 @@ export interface BackendEntry extends PooledBackend {
 
 export interface CatalogOptions {
   registry: BackendRegistry;
-  /** Where each backend's connections are opened and closed. */
+  /** Where each backend's connections and control session are opened and closed. */
   pool: Pick<BackendPool, "open" | "close">;
   /** What is advertised (withdrawn backends are left out); listings report their outcome here. */
   health: RuntimeHealth;
@@ -161,20 +162,12 @@ export class Catalog {
   async #add(spec: BackendSpec): Promise<BackendEntry | undefined> {
     const p = (async () => {
       try {
-        const pooled = await this.#o.pool.open(spec);
-        const { pools, auth } = pooled;
+        const pooled = await this.#o.pool.open(spec, {
+          onChanged: () => void this.refresh(spec.name),
+          onLost: () => this.#scheduleRetry(spec.name, 250),
+        });
         const entry: BackendEntry = {
-          spec,
-          pools,
-          auth,
-          control: new ControlClient({
-            spec,
-            pools,
-            auth,
-            log: this.#o.log,
-            onChanged: () => void this.refresh(spec.name),
-            onLost: () => this.#scheduleRetry(spec.name, 250),
-          }),
+          ...pooled,
           listing: undefined,
           lastError: undefined,
           refreshing: undefined,
@@ -184,7 +177,6 @@ export class Catalog {
           closed: false,
         };
         this.#entries.set(spec.name, entry);
-        pooled.control = entry.control; // health checks ping on it
         return entry;
       } catch (err) {
         const msg = `backend '${spec.name}' cannot be set up: ${err instanceof Error ? err.message : String(err)}`;
@@ -207,7 +199,6 @@ export class Catalog {
     clearTimeout(e.retryTimer);
     for (const l of this.#removed) l(name);
     this.#o.health.forget(name);
-    await e.control.close();
     await this.#o.pool.close(e);
   }
 

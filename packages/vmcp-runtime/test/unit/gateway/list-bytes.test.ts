@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { decodeCursor, encodeCursor, ListBytes, resultPrefix } from "../../../src/server/list-bytes.ts";
+import {
+  decodeCursor,
+  encodeCursor,
+  ListBytes,
+  replyWithResult,
+  resultPrefix,
+} from "../../../src/server/list-bytes.ts";
 
 const tools = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ name: `t${String(i).padStart(3, "0")}` }));
@@ -76,5 +82,40 @@ describe("ListBytes pagination", () => {
       result: { tools: [] },
     });
     expect(JSON.parse(`${resultPrefix(7)}{"tools":[]}}`).id).toBe(7);
+  });
+});
+
+describe("replyWithResult", () => {
+  it("writes the cached list buffer itself, not a copy, inside one corked write", async () => {
+    const { createServer, request } = await import("node:http");
+    const lb = new ListBytes(undefined);
+    const answer = lb.answer("tools", tools(2000), undefined);
+    if (!answer.ok) throw new Error(answer.message);
+    const written: unknown[] = [];
+    const server = createServer((_req, res) => {
+      const write = res.write.bind(res);
+      res.write = ((chunk: unknown, ...rest: never[]) => {
+        written.push(chunk);
+        return write(chunk as Buffer, ...rest);
+      }) as typeof res.write;
+      replyWithResult(res, 9, answer.result);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as { port: number };
+      const body = await new Promise<string>((resolve, reject) => {
+        request({ port, host: "127.0.0.1", method: "POST" }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve(Buffer.concat(chunks).toString()));
+        })
+          .on("error", reject)
+          .end();
+      });
+      expect(JSON.parse(body)).toEqual({ jsonrpc: "2.0", id: 9, result: { tools: tools(2000) } });
+      expect(written.some((c) => c === answer.result)).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });
