@@ -92,7 +92,7 @@ describe("vmcp proxy in front of server-everything (stdio, its own CLI)", { time
   it("progress of a long-running tool reaches its caller only, over SSE, with two clients at once", async () => {
     const a = await connect(proxy.url, closers);
     const b = await connect(proxy.url, closers);
-    const got: Record<string, Progress[]> = { a: [], b: [] };
+    const got: { a: Progress[]; b: Progress[] } = { a: [], b: [] };
     // Both clients' first call has the same id, so both pick the same progress token.
     const [ra, rb] = await Promise.all([
       a.c.callTool(
