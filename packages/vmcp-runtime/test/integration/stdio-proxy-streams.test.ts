@@ -18,6 +18,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type ProxyProcess, startProxyProcess } from "../fixtures/proxy-process.ts";
+import { serveProcess } from "../fixtures/serve-process.ts";
 
 const require = createRequire(import.meta.url);
 const EVERYTHING = join(
@@ -161,6 +162,22 @@ describe("vmcp proxy in front of server-everything (stdio, its own CLI)", { time
     expect(b.seen.updated).not.toContain(uri);
     expect(acks(b.seen, uri).length).toBeLessThanOrEqual(1);
     expect(acks(a.seen, uri)).toHaveLength(1);
+  });
+
+  it("behind the gateway (vmcp serve, the proxy as its streamable-http backend): calls and their progress pass", async () => {
+    const gw = await serveProcess(proxy.url);
+    closers.push(() => gw.stop());
+    const { c } = await connect(gw.url, closers);
+    const tool = (await c.listTools()).tools.find((t) => t.name.endsWith("trigger-long-running-operation"));
+    expect(tool).toBeDefined();
+    const got: Progress[] = [];
+    const r = await c.callTool(
+      { name: tool?.name ?? "", arguments: { duration: 0.5, steps: 2 } },
+      undefined,
+      { onprogress: (p) => got.push(p) },
+    );
+    expect(text(r)).toContain("Steps: 2");
+    expect(got.map((p) => p.progress)).toEqual([1, 2]);
   });
 
   it("a client asking an older protocol version gets it; one asking an unknown version gets the server's", async () => {
