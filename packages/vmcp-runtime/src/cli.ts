@@ -27,6 +27,7 @@ export const USAGE = `Usage:
   vmcp validate --config <file>
   vmcp init [--output config.yaml] [--name vmcp] [--force] <backend URL>...
   vmcp proxy --pod <name> [--container mcp] [--namespace <ns>] [--port 8080] (see vmcp proxy --help)
+  vmcp proxy --command <program> [--port 8080] [-- <args>...]
   vmcp completion bash|zsh
   vmcp --version | --help
 
@@ -36,7 +37,8 @@ Commands:
   validate   Check a config.yaml; prints every problem with its path and exits 1 if any.
   init       Write a commented starter config.yaml for the given backend URLs
              (--output - prints it; an existing file is kept unless --force).
-  proxy      Serve one stdio MCP server (a pod's attached stdio) over Streamable HTTP.
+  proxy      Serve one stdio MCP server (a pod's attached stdio, or a child process) over
+             Streamable HTTP.
   completion Print a shell completion script: eval "$(vmcp completion bash)".
 
 Exit codes: 0 success, 1 runtime failure (bad config, port in use), 2 usage error.

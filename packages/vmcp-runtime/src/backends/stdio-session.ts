@@ -7,7 +7,7 @@ import type { Readable, Writable } from "node:stream";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import { sleep } from "@vmcp/kube-kit/backoff";
 import type { Logger } from "../logger.ts";
-import { ErrorCodes, isObject } from "../protocol/jsonrpc.ts";
+import { ErrorCodes, isObject, type JsonObject } from "../protocol/jsonrpc.ts";
 import { frame, LineSplitter, LineTooLongError } from "./stdio-lines.ts";
 
 /** A server's stdin and stdout, and the end of the connection carrying them. */
@@ -33,6 +33,14 @@ export class StdioCallError extends Error {
   }
 }
 
+/** An abort reason whose message reaches the server as the `reason` of its notifications/cancelled. */
+export class CallCancelled extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CallCancelled";
+  }
+}
+
 export interface StdioSessionOptions {
   /** Names the server in errors and logs. */
   name: string;
@@ -48,6 +56,14 @@ export interface StdioSessionOptions {
   maxInFlight?: number;
   backoff?: { initialMs: number; maxMs: number };
   clientInfo?: { name: string; version: string };
+}
+
+/** Who hears what the server says on its own (one listener: the proxy in front of the session). */
+export interface StdioSessionListener {
+  /** The server's notifications (progress, list changes, log messages...), in the order written. */
+  notification(method: string, params: JsonObject | undefined): void;
+  /** A new stream is up and initialised: state the server lost with its old process can be restored. */
+  connected(): void;
 }
 
 interface Pending {
@@ -68,6 +84,7 @@ export class StdioSession {
   #waiters = new Set<() => void>();
   #connects = 0;
   #running: Promise<void> | undefined;
+  #listener: StdioSessionListener | undefined;
 
   constructor(o: StdioSessionOptions) {
     this.#o = o;
@@ -81,6 +98,10 @@ export class StdioSession {
   /** Streams made and initialised so far (1 after the first, 2 after a reconnect...). */
   get connects(): number {
     return this.#connects;
+  }
+
+  listen(listener: StdioSessionListener): void {
+    this.#listener = listener;
   }
 
   start(): void {
@@ -160,8 +181,13 @@ export class StdioSession {
           if (!p) return;
           this.#pending.delete(id);
           clearTimeout(p.timer);
+          const reason = signal.reason instanceof CallCancelled ? signal.reason.message : undefined;
           this.#write(
-            { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: id } },
+            {
+              jsonrpc: "2.0",
+              method: "notifications/cancelled",
+              params: reason === undefined ? { requestId: id } : { requestId: id, reason },
+            },
             stream,
           );
           reject(new StdioCallError(ErrorCodes.InternalError, "the call was cancelled"));
@@ -218,6 +244,11 @@ export class StdioSession {
         delay = backoff.initialMs;
         this.#o.log.info({ server: this.#o.name, connects: this.#connects }, "stdio MCP server connected");
         for (const w of [...this.#waiters]) w();
+        try {
+          this.#listener?.connected();
+        } catch (e) {
+          this.#o.log.error({ err: e, server: this.#o.name }, "restoring the server's state failed");
+        }
         why = await broke;
       } catch (e) {
         why = e instanceof Error ? e.message : String(e);
@@ -276,27 +307,59 @@ export class StdioSession {
     }
     if (!isObject(msg)) return;
     if (typeof msg.method === "string") {
-      // The proxy has no client session to hand a server's own requests (sampling, roots) to.
-      if (msg.id !== undefined)
-        this.#write(
-          {
-            jsonrpc: "2.0",
-            id: msg.id,
-            error: { code: ErrorCodes.MethodNotFound, message: "the vmcp proxy forwards no server requests" },
+      if (msg.id === undefined || msg.id === null) {
+        this.#deliver(msg.method, isObject(msg.params) ? msg.params : undefined);
+        return;
+      }
+      if (typeof msg.id !== "string" && typeof msg.id !== "number") return;
+      // A ping is answered here: it asks whether the proxy (the server's client) is alive.
+      if (msg.method === "ping") {
+        this.#write({ jsonrpc: "2.0", id: msg.id, result: {} }, stream);
+        return;
+      }
+      // Sampling, elicitation and roots ask a client a question, but this one session of the
+      // server's is shared by every client of the proxy, and the proxy declared none of those
+      // capabilities: no client can be chosen to answer, so the server is told so.
+      this.#write(
+        {
+          jsonrpc: "2.0",
+          id: msg.id,
+          error: {
+            code: ErrorCodes.MethodNotFound,
+            message: `the vmcp proxy relays no server-to-client requests (${msg.method.slice(0, 100)}): the server's stdio session is shared by all of the proxy's clients`,
           },
-          stream,
-        );
+        },
+        stream,
+      );
       return;
     }
     if (typeof msg.id !== "string") return;
     const p = this.#pending.get(msg.id);
-    if (!p) return;
+    if (!p) {
+      this.#o.log.debug(
+        { server: this.#o.name, id: msg.id.slice(0, 100) },
+        "answer to no call in flight dropped",
+      );
+      return;
+    }
     this.#pending.delete(msg.id);
     clearTimeout(p.timer);
     if (isObject(msg.error)) {
       const code = typeof msg.error.code === "number" ? msg.error.code : ErrorCodes.InternalError;
       p.reject(new StdioCallError(code, String(msg.error.message ?? "error"), msg.error.data));
     } else p.resolve(msg.result);
+  }
+
+  #deliver(method: string, params: JsonObject | undefined): void {
+    try {
+      this.#listener?.notification(method, params);
+    } catch (e) {
+      // A listener's bug must not end the stream that every client shares.
+      this.#o.log.error(
+        { err: e, server: this.#o.name, method: method.slice(0, 100) },
+        "server notification not delivered",
+      );
+    }
   }
 
   #failAll(why: string): void {

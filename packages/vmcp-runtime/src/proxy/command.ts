@@ -1,22 +1,36 @@
-// `vmcp proxy --pod NAME`: the arguments, the attach target and the process's lifetime. The
-// operator runs it in the proxy Deployment of an MCPServer with transport stdio.
+// `vmcp proxy --pod NAME` (or `--command PROGRAM [-- ARGS]`): the arguments, the channel to the
+// server and the process's lifetime. The operator runs it in the proxy Deployment of an MCPServer
+// with transport stdio; `--command` serves a local stdio server the way an MCP client runs one.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parseLogFormat } from "@vmcp/shared-types";
 import { attachConnector } from "../backends/attach-stream.ts";
+import { childConnector } from "../backends/child-stream.ts";
 import { DEFAULT_MAX_BACKEND_ANSWER_BYTES } from "../backends/pools.ts";
-import { StdioSession } from "../backends/stdio-session.ts";
+import { type StdioConnector, StdioSession } from "../backends/stdio-session.ts";
 import { createLogger } from "../logger.ts";
 import { startStdioProxy } from "./stdio-proxy.ts";
 
 export const PROXY_USAGE = `Usage:
-  vmcp proxy --pod <name> [--container mcp] [--namespace <ns>] [--host 127.0.0.1] [--port 8080]
-             [--call-timeout 5m] [--max-body-bytes <n>] [--debug] [--log-format json|text]
+  vmcp proxy --pod <name> [--container mcp] [--namespace <ns>] [options]
+  vmcp proxy --command <program> [options] [-- <args>...]
+  options: [--host 127.0.0.1] [--port 8080] [--call-timeout 5m] [--max-body-bytes <n>]
+           [--debug] [--log-format json|text]
 
-Serves one stdio MCP server, reached through the Kubernetes attach API (its container runs with
-stdin open), over Streamable HTTP at /mcp; /health, and /readyz (200 while the server is attached
-and initialised). Reconnects with backoff when the pod restarts; calls in flight then fail.
+Serves one stdio MCP server over Streamable HTTP at /mcp; /health, and /readyz (200 while the
+server is reached and initialised). The server is reached through the Kubernetes attach API
+(--pod: its container runs with stdin open), or started as a child process (--command, restarted
+when it exits). Reconnects with backoff; calls in flight then fail with -32603.
+
+Each client gets its own session (Mcp-Session-Id) on the server's one stdio session:
+  - a request with _meta.progressToken whose Accept allows text/event-stream is answered as an
+    SSE stream: the server's progress for that call, then the answer (otherwise JSON);
+  - list changes, log messages (at the client's logging/setLevel) and updates of the resources
+    the client subscribed to arrive on its GET stream (a client that stops reading loses it);
+  - notifications/cancelled, or a client that disconnects, cancels the call at the server;
+  - initialize is answered with the client's protocol version when the server's is that or newer.
+  The server's own requests (sampling, elicitation, roots) are refused with -32601.
   --namespace   default: POD_NAMESPACE, else the pod's own ServiceAccount namespace.`;
 
 const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -50,7 +64,7 @@ export async function runProxy(argv: string[], io: ProxyIo, signal?: AbortSignal
     return 2;
   };
   let o: {
-    pod: string;
+    channel: { pod: string } | { command: string; args: string[] };
     container: string;
     namespace: string;
     host: string;
@@ -61,10 +75,12 @@ export async function runProxy(argv: string[], io: ProxyIo, signal?: AbortSignal
     logFormat: ReturnType<typeof parseLogFormat>;
   };
   try {
-    const { values } = parseArgs({
+    const { values, positionals } = parseArgs({
       args: argv,
+      allowPositionals: true,
       options: {
         pod: { type: "string" },
+        command: { type: "string" },
         container: { type: "string", default: "mcp" },
         namespace: { type: "string" },
         host: { type: "string", default: "127.0.0.1" },
@@ -80,18 +96,22 @@ export async function runProxy(argv: string[], io: ProxyIo, signal?: AbortSignal
       io.out(PROXY_USAGE);
       return 0;
     }
-    if (!values.pod) return usage("--pod <name> is required");
+    if (values.pod && values.command) return usage("--pod and --command exclude each other");
+    if (!values.pod && !values.command) return usage("--pod <name> or --command <program> is required");
+    if (values.pod && positionals.length > 0)
+      return usage(`unexpected argument ${JSON.stringify(positionals[0])} (arguments follow --command)`);
     const namespace = values.namespace ?? ownNamespace();
-    if (!namespace) return usage("--namespace is required outside a pod (or set POD_NAMESPACE)");
+    if (values.pod && !namespace)
+      return usage("--namespace is required outside a pod (or set POD_NAMESPACE)");
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) return usage(`invalid --port ${values.port}`);
     const maxBodyBytes = values["max-body-bytes"] ? Number(values["max-body-bytes"]) : DEFAULT_MAX_BODY_BYTES;
     if (!Number.isInteger(maxBodyBytes) || maxBodyBytes <= 0)
       return usage(`invalid --max-body-bytes ${values["max-body-bytes"]}`);
     o = {
-      pod: values.pod,
+      channel: values.pod ? { pod: values.pod } : { command: values.command ?? "", args: positionals },
       container: values.container,
-      namespace,
+      namespace: namespace ?? "",
       host: values.host,
       port,
       callTimeoutMs: duration(values["call-timeout"], "--call-timeout"),
@@ -106,9 +126,21 @@ export async function runProxy(argv: string[], io: ProxyIo, signal?: AbortSignal
   const log = createLogger({ debug: o.debug, format: o.logFormat });
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  const channel = o.channel;
+  let name: string;
+  let connect: StdioConnector;
+  if ("pod" in channel) {
+    const kc = new KubeConfig();
+    kc.loadFromDefault();
+    name = `${o.namespace}/${channel.pod}`;
+    connect = attachConnector(kc, { namespace: o.namespace, pod: channel.pod, container: o.container });
+  } else {
+    name = channel.command;
+    connect = childConnector(channel.command, channel.args);
+  }
   const session = new StdioSession({
-    name: `${o.namespace}/${o.pod}`,
-    connect: attachConnector(kc, { namespace: o.namespace, pod: o.pod, container: o.container }),
+    name,
+    connect,
     log,
     // A line is one message: the bound the gateway puts on any backend's answer.
     maxLineBytes: DEFAULT_MAX_BACKEND_ANSWER_BYTES,
@@ -129,7 +161,12 @@ export async function runProxy(argv: string[], io: ProxyIo, signal?: AbortSignal
     io.err(`vmcp proxy: cannot listen on ${o.host}:${o.port}: ${e instanceof Error ? e.message : String(e)}`);
     return 1;
   }
-  log.info({ url: proxy.url, pod: `${o.namespace}/${o.pod}`, container: o.container }, "vmcp proxy serving");
+  log.info(
+    "pod" in channel
+      ? { url: proxy.url, pod: name, container: o.container }
+      : { url: proxy.url, command: channel.command },
+    "vmcp proxy serving",
+  );
   await new Promise<void>((resolve) => {
     const stop = (why: string) => {
       log.info({ why }, "shutting down");

@@ -1,20 +1,29 @@
 // `vmcp proxy`: one stdio MCP server behind Streamable HTTP. Every client shares the server's one
-// stdio session (a stdio server has exactly one), so the proxy is stateless towards clients: no
-// Mcp-Session-Id, JSON answers, no GET stream. A client's initialize is answered with what the
-// server said when the proxy initialised it on the current stream; a server restart is therefore
-// invisible to clients beyond the calls that were in flight.
+// stdio session (a stdio server has exactly one): the proxy initialised it and answers each
+// client's initialize from that answer, so a server restart is invisible to clients beyond the
+// calls that were in flight. Each client still gets a session of the proxy's (Mcp-Session-Id), so
+// that its GET stream, subscriptions, log level and cancellations stay its own; requests reach the
+// server with wire ids and progress tokens of the proxy's, never a client's.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { StdioCallError, type StdioSession } from "../backends/stdio-session.ts";
+import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
+import { CallCancelled, StdioCallError, type StdioSession } from "../backends/stdio-session.ts";
 import type { Logger } from "../logger.ts";
 import {
   classify,
   ErrorCodes,
   errorResponse,
+  idKey,
+  isObject,
+  type JsonObject,
   type JsonRpcRequest,
   resultResponse,
 } from "../protocol/jsonrpc.ts";
 import { BodyBudget, readBody } from "../server/body.ts";
+import { type ClientSession, ClientSessions } from "./client-sessions.ts";
+import { EventStream } from "./event-stream.ts";
+import { knownVersion, negotiateVersion } from "./protocol-version.ts";
+import { ServerMessages } from "./server-messages.ts";
 
 export interface StdioProxyOptions {
   session: StdioSession;
@@ -23,6 +32,13 @@ export interface StdioProxyOptions {
   maxBodyBytes: number;
   /** How long a client's first request waits for the server's stdio to be reached. */
   connectWaitMs: number;
+  /** Client sessions open at once (default 1024) and how long an idle one lives (default 30 min). */
+  maxSessions?: number;
+  sessionIdleMs?: number;
+  /** Calls one client may have in flight (default 128). */
+  maxCallsPerClient?: number;
+  /** Bytes an SSE stream may have unread before its client loses it (default 1 MiB). */
+  maxQueuedBytes?: number;
 }
 
 export interface RunningProxy {
@@ -31,6 +47,7 @@ export interface RunningProxy {
 }
 
 const MAX_DEPTH = 64;
+const SESSION_HEADER = "mcp-session-id";
 
 function send(
   res: ServerResponse,
@@ -51,27 +68,134 @@ function send(
   res.end(body);
 }
 
-export function createStdioProxy(o: StdioProxyOptions): Server {
+const acceptsStream = (req: IncomingMessage) => (req.headers.accept ?? "").includes("text/event-stream");
+
+export function createStdioProxy(o: StdioProxyOptions): { server: Server; close(): void } {
   const budget = new BodyBudget(Math.max(o.maxBodyBytes * 8, 64 * 1024 * 1024));
   const limits = { maxBytes: o.maxBodyBytes, maxDepth: MAX_DEPTH, budget };
+  const maxCalls = o.maxCallsPerClient ?? 128;
+  const maxQueued = o.maxQueuedBytes ?? 1024 * 1024;
+  // `messages` is made below; a session can only end after a request, by which time it exists.
+  const clients: ClientSessions = new ClientSessions({
+    max: o.maxSessions ?? 1024,
+    idleMs: o.sessionIdleMs ?? 30 * 60_000,
+    onEnd: (c) => messages.release(c),
+  });
+  const messages = new ServerMessages(o.session, clients, o.log, {
+    maxSubscriptionsPerClient: 256,
+    maxSubscriptions: 1024,
+  });
+  o.session.listen(messages);
 
-  const answer = async (msg: JsonRpcRequest, signal: AbortSignal): Promise<string> => {
-    try {
-      if (msg.method === "initialize") return resultResponse(msg.id, await o.session.ready(o.connectWaitMs));
-      return resultResponse(msg.id, await o.session.request(msg.method, msg.params, signal));
-    } catch (e) {
-      if (e instanceof StdioCallError) return errorResponse(msg.id, e.code, e.message, e.data);
-      o.log.error({ err: e, method: msg.method }, "stdio proxy call failed");
-      return errorResponse(msg.id, ErrorCodes.InternalError, "internal error in the vmcp proxy");
-    }
+  const failure = (id: JsonRpcRequest["id"], method: string, e: unknown): string => {
+    if (e instanceof StdioCallError) return errorResponse(id, e.code, e.message, e.data);
+    o.log.error({ err: e, method }, "stdio proxy call failed");
+    return errorResponse(id, ErrorCodes.InternalError, "internal error in the vmcp proxy");
   };
 
-  const onMcp = async (req: IncomingMessage, res: ServerResponse) => {
-    // No server-initiated stream (GET) and no session to end (DELETE): both are optional.
-    if (req.method !== "POST") {
-      send(res, 405, undefined, { allow: "POST" });
+  const initialize = async (msg: JsonRpcRequest, res: ServerResponse) => {
+    let init: Record<string, unknown>;
+    try {
+      init = await o.session.ready(o.connectWaitMs);
+    } catch (e) {
+      send(res, 200, failure(msg.id, msg.method, e));
       return;
     }
+    const serverVersion =
+      typeof init.protocolVersion === "string" ? init.protocolVersion : LATEST_PROTOCOL_VERSION;
+    const version = negotiateVersion(msg.params?.protocolVersion, serverVersion);
+    const client = clients.create(version);
+    if (!client) {
+      send(
+        res,
+        503,
+        errorResponse(msg.id, ErrorCodes.InternalError, "the vmcp proxy has too many client sessions open"),
+      );
+      return;
+    }
+    send(res, 200, resultResponse(msg.id, { ...init, protocolVersion: version }), {
+      [SESSION_HEADER]: client.id,
+    });
+  };
+
+  const forward = (
+    client: ClientSession | undefined,
+    method: string,
+    params: JsonObject | undefined,
+    signal: AbortSignal,
+  ): Promise<unknown> => {
+    if (method === "logging/setLevel") return messages.setLevel(client, params, signal);
+    if (method === "resources/subscribe" || method === "resources/unsubscribe") {
+      if (!client)
+        return Promise.reject(
+          new StdioCallError(
+            ErrorCodes.InvalidRequest,
+            `${method} needs a session (initialize, then send Mcp-Session-Id)`,
+          ),
+        );
+      return method === "resources/subscribe"
+        ? messages.subscribe(client, params, signal)
+        : messages.unsubscribe(client, params, signal);
+    }
+    return o.session.request(method, params, signal);
+  };
+
+  const call = async (
+    msg: JsonRpcRequest,
+    client: ClientSession | undefined,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ) => {
+    const key = idKey(msg.id);
+    if (client?.inFlight.has(key)) {
+      send(
+        res,
+        200,
+        errorResponse(msg.id, ErrorCodes.InvalidRequest, `request id ${key} is already in flight`),
+      );
+      return;
+    }
+    if (client && client.inFlight.size >= maxCalls) {
+      send(
+        res,
+        200,
+        errorResponse(msg.id, ErrorCodes.InternalError, `a client may have ${maxCalls} calls in flight`),
+      );
+      return;
+    }
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort(new CallCancelled("the client disconnected"));
+    });
+    client?.inFlight.set(key, abort);
+    let params = msg.params;
+    let stream: EventStream | undefined;
+    let mine: string | undefined;
+    const meta = params?._meta;
+    const token = isObject(meta) ? meta.progressToken : undefined;
+    if (typeof token === "string" || typeof token === "number") {
+      // The server sees a token of the proxy's: two clients using the same token (or a server
+      // guessing one) can never get each other's progress.
+      if (acceptsStream(req)) stream = new EventStream(res, maxQueued);
+      mine = messages.progressToken(token, stream);
+      params = { ...params, _meta: { ...(meta as JsonObject), progressToken: mine } };
+    }
+    let body: string | undefined;
+    try {
+      body = resultResponse(msg.id, await forward(client, msg.method, params, abort.signal));
+    } catch (e) {
+      // Cancelled: the client asked for no answer (or is gone), so none is written.
+      if (!abort.signal.aborted) body = failure(msg.id, msg.method, e);
+    } finally {
+      if (mine !== undefined) messages.releaseProgress(mine);
+      client?.inFlight.delete(key);
+    }
+    if (stream) stream.end(body);
+    else if (body !== undefined) send(res, 200, body);
+    else send(res, 200, errorResponse(msg.id, ErrorCodes.InternalError, "the request was cancelled"));
+  };
+
+  const onPost = async (req: IncomingMessage, res: ServerResponse, client: ClientSession | undefined) => {
     const read = await readBody(req, res, limits);
     if (!read.ok) {
       if (read.reason === "gone") return;
@@ -102,26 +226,105 @@ export function createStdioProxy(o: StdioProxyOptions): Server {
       return;
     }
     if (c.kind === "notification") {
-      // The proxy did the server's handshake itself, and client request ids never reach the
-      // server (each call gets a wire id of the proxy's), so neither of these means anything there.
-      if (c.msg.method !== "notifications/initialized" && c.msg.method !== "notifications/cancelled")
+      if (c.msg.method === "notifications/cancelled") {
+        // The client names its own id; the proxy knows which wire id that became. Without a
+        // session ids of different clients cannot be told apart, so nothing is cancelled.
+        const id = c.msg.params?.requestId;
+        const reason = c.msg.params?.reason;
+        if (client && (typeof id === "string" || typeof id === "number"))
+          client.inFlight
+            .get(idKey(id))
+            ?.abort(
+              new CallCancelled(
+                typeof reason === "string" ? reason.slice(0, 1000) : "cancelled by the client",
+              ),
+            );
+      } else if (c.msg.method !== "notifications/initialized") {
+        // The proxy did the server's handshake itself; anything else is the server's to hear.
         o.session.notify(c.msg.method, c.msg.params);
+      }
       send(res, 202);
       return;
     }
     if (c.kind === "response") {
-      // The proxy forwards no server requests, so no client answer is awaited.
+      // The proxy relays no server requests, so no client answer is awaited.
       send(res, 202);
       return;
     }
-    const gone = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    send(res, 200, await answer(c.msg, gone.signal));
+    if (c.msg.method === "initialize") await initialize(c.msg, res);
+    else await call(c.msg, client, req, res);
   };
 
-  return createServer((req, res) => {
+  const onGet = (req: IncomingMessage, res: ServerResponse, client: ClientSession | undefined) => {
+    if (!client) {
+      send(
+        res,
+        400,
+        errorResponse(null, ErrorCodes.ConnectionClosed, "Bad Request: a GET stream needs an Mcp-Session-Id"),
+      );
+      return;
+    }
+    if (!acceptsStream(req)) {
+      send(
+        res,
+        406,
+        errorResponse(
+          null,
+          ErrorCodes.InvalidRequest,
+          "Not Acceptable: Accept must include text/event-stream",
+        ),
+      );
+      return;
+    }
+    if (client.stream?.open) {
+      send(
+        res,
+        409,
+        errorResponse(null, ErrorCodes.ConnectionClosed, "Conflict: this session already has a GET stream"),
+      );
+      return;
+    }
+    client.stream = new EventStream(res, maxQueued);
+  };
+
+  const onMcp = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== "POST" && req.method !== "GET" && req.method !== "DELETE") {
+      send(res, 405, undefined, { allow: "GET, POST, DELETE" });
+      return;
+    }
+    const pv = req.headers["mcp-protocol-version"];
+    if (typeof pv === "string" && !knownVersion(pv)) {
+      send(
+        res,
+        400,
+        errorResponse(null, ErrorCodes.ConnectionClosed, `Bad Request: Unsupported protocol version ${pv}`),
+      );
+      return;
+    }
+    const sid = req.headers[SESSION_HEADER];
+    let client: ClientSession | undefined;
+    if (typeof sid === "string") {
+      client = clients.get(sid);
+      if (!client) {
+        // The proxy restarted or the session expired: MCP clients initialize again on 404.
+        send(res, 404, errorResponse(null, ErrorCodes.SessionNotFound, "Session not found"));
+        return;
+      }
+    }
+    if (req.method === "GET") onGet(req, res, client);
+    else if (req.method === "DELETE") {
+      if (client) clients.end(client.id, "the client ended its session");
+      send(
+        res,
+        client ? 200 : 400,
+        client
+          ? undefined
+          : errorResponse(null, ErrorCodes.ConnectionClosed, "Bad Request: no Mcp-Session-Id"),
+      );
+    } else await onPost(req, res, client);
+  };
+
+  const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path === "/mcp") {
       onMcp(req, res).catch((e: unknown) => {
@@ -143,12 +346,13 @@ export function createStdioProxy(o: StdioProxyOptions): Server {
     }
     send(res, 404, JSON.stringify({ error: "not found" }));
   });
+  return { server, close: () => clients.close() };
 }
 
 export async function startStdioProxy(
   o: StdioProxyOptions & { host: string; port: number },
 ): Promise<RunningProxy> {
-  const server = createStdioProxy(o);
+  const { server, close } = createStdioProxy(o);
   o.session.start();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -162,6 +366,7 @@ export async function startStdioProxy(
   return {
     url: `http://${host}:${addr.port}/mcp`,
     async close() {
+      close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -47,7 +47,7 @@ describe("stdio session with a real server process", { timeout: 30_000 }, () => 
     const init = await s.ready(10_000);
     expect(init.serverInfo).toMatchObject({ name: "stdio-fixture" });
     const tools = (await s.request("tools/list", {})) as { tools: { name: string }[] };
-    expect(tools.tools.map((t) => t.name).sort()).toEqual(["big", "echo", "hang", "pid"]);
+    expect(tools.tools.map((t) => t.name)).toEqual(expect.arrayContaining(["big", "echo", "hang", "pid"]));
     const answers = await Promise.all(["a", "b", "c"].map((t) => call(s, "echo", { text: t })));
     expect(answers.map(text)).toEqual(["a", "b", "c"]);
   });
@@ -129,7 +129,9 @@ describe("vmcp proxy: the stdio server over Streamable HTTP", { timeout: 30_000 
     expect(text(await c.callTool({ name: "echo", arguments: { text: "hello" } }))).toBe("hello");
     const ready = await fetch(p.url.replace("/mcp", "/readyz"));
     expect(ready.status).toBe(200);
-    expect((await fetch(p.url)).status).toBe(405);
+    // A GET stream belongs to a client session; without one there is nothing to stream.
+    expect((await fetch(p.url, { headers: { accept: "text/event-stream" } })).status).toBe(400);
+    expect((await fetch(p.url, { method: "PUT" })).status).toBe(405);
   });
 
   it("the server restarts: a client's session keeps working, no new initialize needed", async () => {
@@ -167,15 +169,20 @@ describe("vmcp proxy command line", { timeout: 30_000 }, () => {
     return { code, out: out.join("\n"), err: err.join("\n") };
   };
 
-  it("--help prints its usage; a missing --pod or a bad port is a usage error (exit 2) naming it", async () => {
+  it("--help prints its usage; a missing --pod/--command or a bad port is a usage error (exit 2) naming it", async () => {
     expect(await run(["proxy", "--help"])).toMatchObject({
       code: 0,
       out: expect.stringContaining("vmcp proxy --pod <name>"),
     });
     expect(await run(["proxy", "--namespace", "x"])).toMatchObject({
       code: 2,
-      err: expect.stringContaining("--pod <name> is required"),
+      err: expect.stringContaining("--pod <name> or --command <program> is required"),
     });
+    expect(await run(["proxy", "--pod", "p", "--command", "x", "--namespace", "x"])).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--pod and --command exclude each other"),
+    });
+    expect((await run(["proxy", "--help"])).out).toContain("vmcp proxy --command <program>");
     expect(await run(["proxy", "--pod", "p", "--namespace", "x", "--port", "99999"])).toMatchObject({
       code: 2,
       err: expect.stringContaining("invalid --port 99999"),
