@@ -53,18 +53,31 @@ describe("Helm chart", () => {
     }
   });
 
-  it("grants the operator no verb that removes or escalates (delete, bind, escalate, impersonate)", () => {
+  it("grants the operator no verb that escalates, and delete only on what an MCPServer's transport switch leaves (never Secrets, ConfigMaps, Services, CRDs)", () => {
+    // MCPServer transport stdio <-> HTTP: the objects of the old shape are deleted by name.
+    const deletable = new Set([
+      "/serviceaccounts",
+      "apps/deployments",
+      "apps/statefulsets",
+      "rbac.authorization.k8s.io/roles",
+      "rbac.authorization.k8s.io/rolebindings",
+    ]);
     for (const m of MANIFESTS) {
       const roles = parseManifest(readManifest(m.file)).filter(
         (o) => o.kind === "ClusterRole" || o.kind === "Role",
       );
       expect(roles.length, m.file).toBeGreaterThan(0);
-      const verbs = roles.flatMap((r) =>
-        ((r.rules ?? []) as { verbs: string[] }[]).flatMap((rule) => rule.verbs),
+      const rules = roles.flatMap(
+        (r) => (r.rules ?? []) as { apiGroups?: string[]; resources?: string[]; verbs: string[] }[],
       );
+      const verbs = rules.flatMap((rule) => rule.verbs);
       expect(verbs, m.file).toContain("patch");
-      for (const v of ["delete", "deletecollection", "bind", "escalate", "impersonate", "*"])
+      for (const v of ["deletecollection", "bind", "escalate", "impersonate", "*"])
         expect(verbs, `${m.file} grants ${v}`).not.toContain(v);
+      const deleted = rules
+        .filter((r) => r.verbs.includes("delete"))
+        .flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).map((res) => `${g}/${res}`)));
+      expect(new Set(deleted), m.file).toEqual(deletable);
     }
   });
 

@@ -81,6 +81,7 @@ async function startScenario(transport: "streamable-http" | "sse"): Promise<Scen
     spec: {
       remoteUrl: remote.url,
       transport,
+      caBundleRef: { configMapRef: { name: "crm-ca" } },
       oidcConfigRef: { name: "idp", audience: "crm-proxy" },
       externalAuthConfigRef: { name: "sts" },
       headerForward: {
@@ -122,12 +123,19 @@ async function startScenario(transport: "streamable-http" | "sse"): Promise<Scen
     image: "x",
     plan,
   };
-  const configYaml = buildRemoteProxyConfigMap(input).data?.["config.yaml"] ?? "";
   const container = buildRemoteProxyDeployment(input).spec?.template.spec?.containers[0];
+  const caMount = container?.volumeMounts?.find((m) => m.name === "ca-bundle-remote")?.mountPath;
+  expect(caMount).toBe("/etc/toolhive/ca-bundles/remote");
 
   const dir = await mkdtemp(join(tmpdir(), "vmcp-remote-proxy-"));
   const configPath = join(dir, "config.yaml");
-  const caPath = join(dir, "remote-ca.crt");
+  // The ConfigMap crm-ca's ca.crt where the kubelet would mount it: the config's path, moved into dir.
+  const caPath = join(dir, "ca.crt");
+  const configYaml = (buildRemoteProxyConfigMap(input).data?.["config.yaml"] ?? "").replace(
+    `${caMount}/ca.crt`,
+    caPath,
+  );
+  expect(configYaml).toContain(`caBundlePath: ${caPath}`);
   await writeFile(configPath, configYaml);
   await writeFile(caPath, pki.servingCa);
   // The container's arguments, with a local config path and address; no shutdown delay (no
@@ -144,9 +152,8 @@ async function startScenario(transport: "streamable-http" | "sse"): Promise<Scen
             : [a],
   );
   const env: NodeJS.ProcessEnv = { ...process.env, ...podEnv(container?.env) };
-  // MCPRemoteProxy has no CA bundle field (ToolHive's neither): the private CA is trusted the way
-  // an image would trust it, through Node's extra CA certificates. TLS verification stays on.
-  env.NODE_EXTRA_CA_CERTS = caPath;
+  // The private CA reaches the pod through spec.caBundleRef only, never the process-wide trust.
+  delete env.NODE_EXTRA_CA_CERTS;
   for (const k of ["VMCP_NAME", "VMCP_NAMESPACE", "KUBERNETES_SERVICE_HOST", "KUBECONFIG"]) delete env[k];
   const proxyProcess = await spawnNode([MAIN, ...args], servingUrl, { env });
   return {

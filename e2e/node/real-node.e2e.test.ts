@@ -4,7 +4,8 @@
 // gateway through its ClusterIP (kube-proxy). Everything the process-mode e2e can only simulate
 // (kubelet, probes, restricted security context, DNS, rollouts, garbage collection) happens for real.
 import { CoreV1Api, type KubeConfig } from "@kubernetes/client-node";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { kubeRequest } from "@vmcp/kube-kit/http";
 import { API_VERSION } from "@vmcp/shared-types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +26,7 @@ import {
   timeHelpCommand,
 } from "./in-cluster.ts";
 import { gatewayBaseUrl, leaseHolder, readyPods, startNodeWorld } from "./node-world.ts";
+import { startTlsRemoteWorld, TLS_PROXY, TLS_PROXY_AUDIENCE } from "./remote-proxy-tls.ts";
 
 const skip = nodeSkipReason();
 const NS = "e2e-node";
@@ -415,6 +417,95 @@ describe.skipIf(skip !== null)("the real node end to end", () => {
     );
     expect(text).toBe("Tomorrow in Lisbon: sunny, 21 °C");
     await remove(kc, obj);
+  });
+
+  it("an MCPRemoteProxy in front of a TLS remote with a private CA (spec.caBundleRef) and OIDC on: 401 without a token, a valid token's tools/call answered, the caller's token never reaches the remote", async () => {
+    const world = await startTlsRemoteWorld();
+    const objects = world.objects(NS);
+    try {
+      const t0 = performance.now();
+      for (const o of objects) await apply(kc, o);
+      const svc = await waitFor(
+        `Service mcp-${TLS_PROXY}-remote-proxy with a ClusterIP`,
+        async () =>
+          (
+            (await get(kc, "v1", "Service", NS, `mcp-${TLS_PROXY}-remote-proxy`)) as
+              | { spec?: { clusterIP?: string } }
+              | undefined
+          )?.spec?.clusterIP,
+        60_000,
+        250,
+      );
+      const url = `http://${svc}:8080/mcp`;
+      const token = await world.idp.sign({
+        iss: world.idp.issuer,
+        aud: TLS_PROXY_AUDIENCE,
+        sub: "alice",
+        exp: Math.floor(Date.now() / 1000) + 600,
+      });
+      const echo = await waitFor(
+        "echo answered through the TLS remote proxy",
+        async () => {
+          const c = new Client({ name: "vmcp-e2e-node", version: "1.0.0" });
+          try {
+            await c.connect(
+              new StreamableHTTPClientTransport(new URL(url), {
+                requestInit: { headers: { authorization: `Bearer ${token}` } },
+              }),
+            );
+            return toolText(await c.callTool({ name: "echo", arguments: { text: "over tls" } }));
+          } catch {
+            return undefined;
+          } finally {
+            await c.close().catch(() => {});
+          }
+        },
+        120_000,
+        250,
+      );
+      timings["MCPRemoteProxy (TLS + OIDC) apply -> first answered tools/call"] = Number(
+        ((performance.now() - t0) / 1000).toFixed(1),
+      );
+      log(
+        `MCPRemoteProxy (TLS + OIDC) apply -> first answered tools/call: ${timings["MCPRemoteProxy (TLS + OIDC) apply -> first answered tools/call"]}s`,
+      );
+      expect(echo).toBe("crm:over tls");
+
+      const anonymous = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get("www-authenticate")).toMatch(
+        new RegExp(
+          `^Bearer .*resource_metadata="http://mcp-${TLS_PROXY}-remote-proxy\\.${NS}\\.svc\\.cluster\\.local:8080/\\.well-known/oauth-protected-resource`,
+        ),
+      );
+      const forged = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${await world.idp.sign({ iss: world.idp.issuer, aud: "another-audience", sub: "alice", exp: Math.floor(Date.now() / 1000) + 600 })}`,
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      expect(forged.status).toBe(401);
+
+      // The proxy pod dialled the remote over TLS it verified (the remote's CA, from caBundleRef),
+      // and nothing the remote received carries the caller's token.
+      expect(world.seen.length).toBeGreaterThan(0);
+      for (const h of world.seen) {
+        expect(h.authorization).toBeUndefined();
+        expect(JSON.stringify(h)).not.toContain(token);
+      }
+      // The issuer was reached from the pod over its own CA (MCPOIDCConfig caBundleRef).
+      expect(world.idp.requests).toContain("/jwks");
+    } finally {
+      for (const o of [...objects].reverse()) await remove(kc, o).catch(() => {});
+      await world.stop();
+    }
   });
 
   it("the weather backend's pods gone turns the phase Degraded, and Ready again once a pod is back", async () => {

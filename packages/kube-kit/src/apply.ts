@@ -1,6 +1,6 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { isJsonObject } from "@vmcp/shared-types";
-import { kubeRequest } from "./http.ts";
+import { isConflict, isNotFound, kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
 import { needsApply } from "./managed-fields.ts";
 import type { OperatorMetrics } from "./metrics.ts";
@@ -125,4 +125,33 @@ export async function applyIfChanged<T extends KubeObject>(
 ): Promise<{ written: boolean; obj: T | undefined }> {
   if (!needsApply(desired, live, opts.fieldManager ?? FIELD_MANAGER)) return { written: false, obj: live };
   return { written: true, obj: await applyObject(kc, desired, opts) };
+}
+
+/**
+ * Deletes exactly the object seen (`uid` as a precondition: a same-named replacement someone else
+ * created meanwhile is left alone; the API server answers 409 and nothing is deleted). Background
+ * propagation: the object goes at once, its dependents (ReplicaSets, pods) after it, through the
+ * garbage collector. An object already gone is not an error; returns whether this call deleted it.
+ */
+export async function deleteExact(
+  kc: KubeConfig,
+  obj: KubeObject,
+  opts: Pick<ApplyOptions, "metrics"> = {},
+): Promise<boolean> {
+  const { apiVersion, kind, metadata } = obj;
+  if (!apiVersion || !kind || !metadata?.name || !metadata.uid)
+    throw new Error("deleteExact needs apiVersion, kind, metadata.name and metadata.uid");
+  const ref = await resourceFor(kc, apiVersion, kind);
+  opts.metrics?.apiserverWrites.inc({ kind, verb: "delete" });
+  try {
+    await kubeRequest(kc, {
+      method: "DELETE",
+      path: objectPath(ref, metadata.namespace, metadata.name),
+      body: { propagationPolicy: "Background", preconditions: { uid: metadata.uid } },
+    });
+    return true;
+  } catch (e) {
+    if (isNotFound(e) || isConflict(e)) return false;
+    throw e;
+  }
 }

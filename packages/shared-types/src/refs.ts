@@ -19,6 +19,21 @@ export const SecretKeyRefSchema = z.strictObject({
 });
 export type SecretKeyRef = z.output<typeof SecretKeyRefSchema>;
 
+/** A PEM CA bundle in a ConfigMap of the same namespace (MCPServerEntry, MCPRemoteProxy). */
+export const CaBundleRefSchema = z.strictObject({
+  configMapRef: z
+    .strictObject({
+      name: z.string().min(1).max(253).describe("ConfigMap in the same namespace."),
+      key: z
+        .string()
+        .min(1)
+        .max(253)
+        .default("ca.crt")
+        .describe("Key holding the PEM bundle; default ca.crt."),
+    })
+    .describe("ConfigMap holding the CA bundle."),
+});
+
 /** HTTP header field name (RFC 9110 token). */
 export const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export const HeaderNameSchema = z

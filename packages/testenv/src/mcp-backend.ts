@@ -44,6 +44,8 @@ export interface BackendOptions {
   instructions?: string;
   /** Sees every request before it is served (a test recording what reached the backend). */
   onRequest?: (req: IncomingMessage) => void;
+  /** Address to listen on; default 127.0.0.1 (a node test binds the node's bridge address). */
+  host?: string;
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -133,10 +135,10 @@ export async function startBackend(o: BackendOptions): Promise<StartedBackend> {
     ? createHttpsServer({ key: o.tls.key, cert: o.tls.cert }, (req, res) => void handler(req, res))
     : createHttpServer((req, res) => void handler(req, res));
   http.keepAliveTimeout = 60_000;
-  await new Promise<void>((r) => http.listen(0, "127.0.0.1", r));
+  const host = o.host ?? "127.0.0.1";
+  await new Promise<void>((r) => http.listen(0, host, r));
   const port = (http.address() as AddressInfo).port;
   const scheme = o.tls ? "https" : "http";
-  const host = "127.0.0.1";
   const url =
     (o.transport ?? "streamable-http") === "sse"
       ? `${scheme}://${host}:${port}/sse`

@@ -76,7 +76,7 @@ What the operator reads and writes. It also holds everything it grants the runti
     - mcptelemetryconfigs/status
   verbs: [get, patch, update]
 # Owned objects of every VirtualMCPServer (server-side apply = patch; create for the first apply).
-# No delete: owner references let the garbage collector remove them with their VirtualMCPServer.
+# Deleted with their owner by the garbage collector (owner references); the one exception below.
 - apiGroups: [""]
   resources: [configmaps, services, serviceaccounts]
   verbs: [get, list, watch, create, update, patch]
@@ -86,6 +86,19 @@ What the operator reads and writes. It also holds everything it grants the runti
 - apiGroups: [rbac.authorization.k8s.io]
   resources: [roles, rolebindings]
   verbs: [get, list, watch, create, update, patch]
+# The one delete: an MCPServer switched between transport stdio and an HTTP one loses what the
+# old transport ran and the new one does not use (StatefulSet, proxy Deployment or ServiceAccount,
+# Role, RoleBinding), each deleted by name with its uid as a precondition, only when the MCPServer
+# is its controller. Nothing else is ever deleted: the garbage collector removes the rest.
+- apiGroups: [""]
+  resources: [serviceaccounts]
+  verbs: [delete]
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [delete]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [delete]
 # At most one runtime pod evicted at a time (every VirtualMCPServer has one budget).
 - apiGroups: [policy]
   resources: [poddisruptionbudgets]

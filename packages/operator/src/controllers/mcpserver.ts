@@ -4,7 +4,7 @@
 // (phase, url, readyReplicas, Ready). A server without spec.image is someone else's to run: its
 // status is left alone.
 import type { KubernetesObject, V1Deployment, V1StatefulSet } from "@kubernetes/client-node";
-import { applyObject, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
+import { applyObject, deleteExact, FIELD_MANAGER, needsApply } from "@vmcp/kube-kit/apply";
 import { objectKey } from "@vmcp/kube-kit/informer";
 import { API_VERSION } from "@vmcp/shared-types";
 import { imagePullProblem } from "../builders/image-pull.ts";
@@ -27,6 +27,7 @@ import {
   buildStdioProxyServiceAccount,
   buildStdioServerStatefulSet,
 } from "../builders/mcpserver/stdio.ts";
+import { staleTransportObjects, transportObjectNames } from "../builders/mcpserver/transport-switch.ts";
 import { buildMcpServerDeployment, buildMcpServerService } from "../builders/mcpserver/workload.ts";
 import { InvalidPodTemplateSpecError } from "../builders/pod-template-overlay.ts";
 import type { ControllerContext } from "../kit/context.ts";
@@ -36,6 +37,13 @@ import { splitKey, writeStatusIfChanged } from "../kit/status.ts";
 import { GROUP_REF_INDEX, groupRefIndex } from "./mcpgroup.ts";
 
 export const MCPSERVER_CONTROLLER_NAME = "mcpserver";
+const API_VERSIONS: Record<string, string> = {
+  Deployment: "apps/v1",
+  StatefulSet: "apps/v1",
+  ServiceAccount: "v1",
+  Role: "rbac.authorization.k8s.io/v1",
+  RoleBinding: "rbac.authorization.k8s.io/v1",
+};
 const SELECTOR = "app.kubernetes.io/name=mcpserver";
 
 export function mcpServerController(ctx: ControllerContext): Controller {
@@ -90,10 +98,34 @@ export function mcpServerController(ctx: ControllerContext): Controller {
       | V1StatefulSet
       | undefined;
     let serviceExists = services.get(namespace, mcpServerServiceName(name)) !== undefined;
+    // A transport switch: what the old transport ran and the new one does not use goes first (a
+    // refusal deploys nothing and deletes nothing: the last good objects keep serving).
+    const deleted = new Set<string>();
+    if (desired.length > 0) {
+      const candidates = transportObjectNames(name).flatMap(([kind, objName]) => {
+        const live = liveOf[kind]?.get(namespace, objName);
+        return live ? [{ ...live, apiVersion: API_VERSIONS[kind], kind }] : [];
+      });
+      for (const stale of staleTransportObjects(server.metadata.uid ?? "", desired, candidates)) {
+        const kind = stale.kind ?? "";
+        const objName = stale.metadata?.name ?? "";
+        deleted.add(`${kind}/${objName}`);
+        if (await deleteExact(ctx.kc, stale, { metrics: ctx.metrics }))
+          ctx.events.record(
+            server,
+            "Normal",
+            `${kind}Deleted`,
+            `${kind} ${objName} deleted: not used with transport ${server.spec.transport}`,
+          );
+        if (kind === "Deployment") deployment = undefined;
+        if (kind === "StatefulSet") statefulSet = undefined;
+      }
+    }
     for (const obj of desired) {
       const kind = obj.kind ?? "";
       const objName = obj.metadata?.name ?? "";
-      const live = liveOf[kind]?.get(namespace, objName);
+      // Just deleted as stale: the cache still holds it until the watch says so.
+      const live = deleted.has(`${kind}/${objName}`) ? undefined : liveOf[kind]?.get(namespace, objName);
       if (!needsApply(obj, live, FIELD_MANAGER)) continue;
       const res = await applyObject(ctx.kc, obj, { metrics: ctx.metrics });
       if (kind === "Deployment") deployment = res as V1Deployment;

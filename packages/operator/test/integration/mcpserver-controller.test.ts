@@ -2,6 +2,7 @@
 // patching the Deployment's status, as the kubelet and the Deployment controller would). The real
 // node e2e runs the same controller with real pods.
 import type { KubeConfig } from "@kubernetes/client-node";
+import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createLogger } from "@vmcp/kube-kit/logger";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, type TestNamespace } from "@vmcp/testenv";
@@ -243,6 +244,74 @@ describe("MCPServer controller", () => {
     await patch(kc, server("local", {}), { metadata: { annotations: { "example.com/poke": "1" } } });
     await eventually(async () => (await reconciles()) > reconcilesBefore, "a reconcile ran");
     expect(await writes()).toEqual(before);
+  });
+
+  it("transport switched HTTP -> stdio -> HTTP: the objects the new transport does not use are deleted, the neighbour's are not", async () => {
+    type Sel = { selector?: { matchLabels?: Record<string, string> } };
+    const component = async (name: string) =>
+      (specOf(await get(kc, "apps/v1", "Deployment", ns.name, name)) as Sel).selector?.matchLabels?.[
+        "app.kubernetes.io/component"
+      ] ?? "none";
+    const stdioObjects = async (name: string) =>
+      (
+        await Promise.all([
+          get(kc, "apps/v1", "StatefulSet", ns.name, name),
+          get(kc, "v1", "ServiceAccount", ns.name, `${name}-proxy-runner`),
+          get(kc, "rbac.authorization.k8s.io/v1", "Role", ns.name, `${name}-proxy-runner`),
+          get(kc, "rbac.authorization.k8s.io/v1", "RoleBinding", ns.name, `${name}-proxy-runner`),
+        ])
+      ).map((o) => o !== undefined);
+    // A stdio neighbour whose objects share every label but the instance's.
+    await create(kc, server("neighbour", { image: "localhost/n:1", transport: "stdio" }));
+    await eventually(
+      async () => (await stdioObjects("neighbour")).every(Boolean),
+      "neighbour's stdio objects",
+    );
+
+    await create(kc, server("switch", { image: "localhost/s:1", transport: "streamable-http" }));
+    await eventually(async () => (await component("switch")) === "none", "the HTTP Deployment");
+    const httpUid = (await get(kc, "apps/v1", "Deployment", ns.name, "switch"))?.metadata.uid;
+
+    await patch(kc, server("switch", {}), { spec: { transport: "stdio" } });
+    // The Deployment's selector cannot change: a new proxy Deployment replaces the server's.
+    await eventually(async () => (await component("switch")) === "proxy", "the stdio proxy Deployment");
+    expect((await get(kc, "apps/v1", "Deployment", ns.name, "switch"))?.metadata.uid).not.toBe(httpUid);
+    await eventually(async () => (await stdioObjects("switch")).every(Boolean), "the stdio objects");
+    const svc = specOf(await get(kc, "v1", "Service", ns.name, "mcp-switch-proxy")) as {
+      selector: Record<string, string>;
+    };
+    expect(svc.selector["app.kubernetes.io/component"]).toBe("proxy");
+    await eventually(async () => (await status("switch"))?.url?.endsWith("/mcp"), "status.url");
+
+    await patch(kc, server("switch", {}), { spec: { transport: "sse" } });
+    await eventually(
+      async () => (await stdioObjects("switch")).every((present) => !present),
+      "StatefulSet, ServiceAccount, Role and RoleBinding of the stdio transport deleted",
+    );
+    await eventually(async () => (await component("switch")) === "none", "the HTTP Deployment again");
+    const httpSvc = specOf(await get(kc, "v1", "Service", ns.name, "mcp-switch-proxy")) as {
+      selector: Record<string, string>;
+    };
+    expect(httpSvc.selector["app.kubernetes.io/component"]).toBeUndefined();
+    expect((await status("switch"))?.url).toBe(
+      `http://mcp-switch-proxy.${ns.name}.svc.cluster.local:8080/sse#switch`,
+    );
+    // Nothing of the neighbour's was touched.
+    expect(await stdioObjects("neighbour")).toEqual([true, true, true, true]);
+    expect(await component("neighbour")).toBe("proxy");
+    const reasons = async () =>
+      (
+        await kubeRequest<{ items: { reason?: string; regarding?: { name?: string } }[] }>(kc, {
+          method: "GET",
+          path: `/apis/events.k8s.io/v1/namespaces/${ns.name}/events`,
+        })
+      ).items
+        .filter((e) => e.regarding?.name === "switch")
+        .map((e) => e.reason);
+    await eventually(async () => {
+      const r = await reasons();
+      return ["DeploymentDeleted", "StatefulSetDeleted", "RoleDeleted"].every((x) => r.includes(x));
+    }, "a Normal Event for each deletion");
   });
 
   it("spec.serviceAccount is refused (ServiceAccountNotAllowed): no pod may borrow a namespace account through the operator", async () => {

@@ -3,7 +3,7 @@
 // (oidcConfigRef), outgoing auth to the remote (externalAuthConfigRef) and fixed headers
 // (headerForward).
 import * as z from "zod";
-import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
+import { CaBundleRefSchema, GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
@@ -32,6 +32,9 @@ export const MCPRemoteProxySpecSchema = z.strictObject({
     .describe(
       "MCP transport of the remote server; the proxy itself always serves Streamable HTTP at status.url.",
     ),
+  caBundleRef: CaBundleRefSchema.describe(
+    "Not in ToolHive: CA bundle that signs remoteUrl's certificate, trusted (besides the system CAs) for the connection to the remote only. The OIDC issuer's CA is the MCPOIDCConfig's caBundleRef.",
+  ).optional(),
   groupRef: GroupRefSchema.optional(),
   externalAuthConfigRef: NameRefSchema.describe(
     "MCPExternalAuthConfig (same namespace): how the proxy authenticates to the remote (token exchange of the validated caller token, a bearer token or an injected header).",

@@ -1,22 +1,8 @@
 // MCPServerEntry, all fields: a catalog entry with no infrastructure.
 import * as z from "zod";
-import { GroupRefSchema, NameRefSchema } from "../refs.ts";
+import { CaBundleRefSchema, GroupRefSchema, NameRefSchema } from "../refs.ts";
 import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
 import { RemoteUrlSchema } from "./mcp-remote-proxy.ts";
-
-export const CaBundleRefSchema = z.strictObject({
-  configMapRef: z
-    .strictObject({
-      name: z.string().min(1).max(253).describe("ConfigMap in the same namespace."),
-      key: z
-        .string()
-        .min(1)
-        .max(253)
-        .default("ca.crt")
-        .describe("Key holding the PEM bundle; default ca.crt."),
-    })
-    .describe("ConfigMap holding the CA bundle."),
-});
 
 export const MCPServerEntrySpecSchema = z.strictObject({
   remoteUrl: RemoteUrlSchema.describe("URL of the remote MCP server (http:// or https://)."),

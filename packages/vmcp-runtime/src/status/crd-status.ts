@@ -22,6 +22,13 @@ export const RUNTIME_CONDITIONS = [
   "CompositeToolsUnavailable",
 ] as const;
 
+/**
+ * The operator's conditions the runtime's Ready depends on (the operator owns them, the runtime
+ * reads them from the watched object): a runtime that serves while its Deployment has no
+ * available replica yet, or whose Service or spec is not there, is not Ready for a client.
+ */
+export const READY_DEPENDS_ON = ["Valid", "DeploymentReady", "ServiceReady"] as const;
+
 export interface CrdBackendInput {
   name: string;
   url: string;
@@ -50,6 +57,17 @@ export interface CrdStatusInput {
   compositeToolProblems?: string[] | undefined;
   /** RuntimeStatus.ready (the reporter writes nothing before it, so normally true). */
   ready?: boolean | undefined;
+  /** The live object's conditions of other writers (the operator's), read for READY_DEPENDS_ON. */
+  operatorConditions?: readonly Condition[] | undefined;
+}
+
+/** The first READY_DEPENDS_ON condition the operator has set False, if any. */
+export function readyBlocker(conditions: readonly Condition[] | undefined): Condition | undefined {
+  for (const type of READY_DEPENDS_ON) {
+    const c = conditions?.find((x) => x.type === type);
+    if (c?.status === "False") return c;
+  }
+  return undefined;
 }
 
 /** The runtime's view as CRD status, field for field as ToolHive's ToCRDStatus. */
@@ -93,11 +111,21 @@ function condition(
 export function buildCrdStatus(inp: CrdStatusInput): RuntimeCrdStatus {
   const backends = [...inp.backends].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   // The same rule as /status (src/status/phase.ts), so the two never disagree.
-  const { phase, message, reason } = runtimePhase({
+  const own = runtimePhase({
     ready: inp.ready,
     backends,
     aggregationError: inp.aggregationError,
   });
+  // Ready only when the operator's side is too: otherwise `kubectl get` showed Ready=True beside
+  // DeploymentReady=False while the pod served before its Deployment counted it available.
+  const blocker = own.phase === "Ready" ? readyBlocker(inp.operatorConditions) : undefined;
+  const { phase, message, reason } = blocker
+    ? {
+        phase: "Pending" as const,
+        message: `Serving, waiting for ${blocker.type}: ${blocker.message}`,
+        reason: blocker.reason,
+      }
+    : own;
   const discovered = backends.map((b) => {
     const d: DiscoveredBackend = { name: b.name, url: b.url, status: crdBackendStatus(b.health) };
     if (b.authConfigRef) d.authConfigRef = b.authConfigRef;

@@ -4,7 +4,7 @@ import { backoffDelay } from "@vmcp/kube-kit/backoff";
 import { kubeRequest } from "@vmcp/kube-kit/http";
 import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
 import { type LeaderElection, runLeaderElection } from "@vmcp/kube-kit/leader";
-import { API_VERSION, GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
+import { API_VERSION, type Condition, GROUP, KIND_INFO, VERSION } from "@vmcp/shared-types";
 import * as z from "zod";
 import { type Logger, silentLogger } from "../logger.ts";
 import {
@@ -12,6 +12,7 @@ import {
   type CrdStatusInput,
   decideWrite,
   extractRuntimeStatus,
+  RUNTIME_CONDITIONS,
   type RuntimeCrdStatus,
 } from "./crd-status.ts";
 import type { RuntimeStatus, StatusReporter } from "./types.ts";
@@ -73,6 +74,7 @@ export class K8sStatusReporter implements StatusReporter {
   readonly #self: Informer<VmcpObject>;
   #latest: RuntimeStatus | undefined;
   #current: RuntimeCrdStatus | undefined;
+  #operatorConditions: Condition[] = [];
   #currentRv = -1n;
   #generation: number | undefined;
   #uid: string | undefined;
@@ -187,6 +189,10 @@ export class K8sStatusReporter implements StatusReporter {
     this.#generation = obj.metadata.generation;
     this.#uid = obj.metadata.uid ?? this.#uid;
     this.#current = extractRuntimeStatus(obj.status);
+    const conds = obj.status?.conditions;
+    this.#operatorConditions = Array.isArray(conds)
+      ? (conds as Condition[]).filter((c) => !(RUNTIME_CONDITIONS as readonly string[]).includes(c.type))
+      : [];
   }
 
   #schedule(delayMs: number): void {
@@ -226,6 +232,7 @@ export class K8sStatusReporter implements StatusReporter {
       ...this.#o.toInput(status),
       generation: this.#generation,
       previousConditions: this.#current?.conditions ?? [],
+      operatorConditions: this.#operatorConditions,
       now: new Date(now).toISOString(),
     });
     const decision = decideWrite(desired, this.#current, this.#lastWriteMs, now, this.#o.refreshMs);

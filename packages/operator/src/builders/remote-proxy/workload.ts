@@ -26,7 +26,13 @@ import {
   secretEnvVars,
 } from "../deployment.ts";
 import type { McpServerRefusal } from "../mcpserver/status.ts";
-import { CONFIG_KEY, CONFIG_MOUNT_DIR, CONTENT_CHECKSUM_ANNOTATION, VMCP_PORT } from "../names.ts";
+import {
+  CONFIG_KEY,
+  CONFIG_MOUNT_DIR,
+  CONTENT_CHECKSUM_ANNOTATION,
+  caBundlePath,
+  VMCP_PORT,
+} from "../names.ts";
 import { resolveOidc } from "../oidc.ts";
 import { controllerRef, type OwnerInfo } from "../owner.ts";
 import { restrictedContainerSecurity, restrictedPodSecurity } from "../security-context.ts";
@@ -34,6 +40,8 @@ import { deterministicYaml } from "../yaml.ts";
 
 export const remoteProxyServiceName = (proxy: string): string => `mcp-${proxy}-remote-proxy`;
 export const remoteProxyDeploymentName = (proxy: string): string => `${proxy}-remote-proxy`;
+/** The directory of spec.caBundleRef under the CA bundle root; the OIDC issuer's is `oidc-<config>`. */
+export const REMOTE_CA_BUNDLE_DIR = "remote";
 export const remoteProxyConfigMapName = (proxy: string): string => `${proxy}-remote-proxy-config`;
 
 export function remoteProxyLabels(proxy: string): Record<string, string> {
@@ -67,7 +75,7 @@ export interface RemoteProxyPlan {
   config: VmcpConfigInput;
   /** Env vars filled from Secrets: the OIDC client secret, outgoing auth, header values. */
   secretEnv: SecretEnv[];
-  /** The MCPOIDCConfig's CA bundle, mounted from its ConfigMap. */
+  /** spec.caBundleRef (the remote's CA) and the MCPOIDCConfig's, each mounted from its ConfigMap. */
   caBundles: CaBundleMount[];
   conditions: ConditionInput[];
   hashes: { oidcConfigHash?: string; externalAuthConfigHash?: string };
@@ -126,6 +134,14 @@ export function planRemoteProxy(
   let refusal: McpServerRefusal | undefined;
 
   const backend: StaticBackend = { name, url: spec.remoteUrl, transport: spec.transport };
+  const remoteCa = spec.caBundleRef?.configMapRef;
+  if (remoteCa) {
+    // type entry: in the runtime config a backend dialled at its own URL (not a ToolHive proxy),
+    // the only kind that may carry caBundlePath; the remote of a proxy is exactly that.
+    backend.type = "entry";
+    backend.caBundlePath = caBundlePath(REMOTE_CA_BUNDLE_DIR, remoteCa.key);
+    caBundles.push({ entry: REMOTE_CA_BUNDLE_DIR, configMap: remoteCa.name, key: remoteCa.key });
+  }
   // The runtime's dial-time address policy (its POLICY_METADATA keys): remoteUrl is a URL the user
   // chose, so the address actually connected to is checked, as for an MCPServerEntry.
   backend.metadata = {

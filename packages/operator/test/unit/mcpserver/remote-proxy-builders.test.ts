@@ -203,6 +203,68 @@ describe("MCPRemoteProxy oidcConfigRef: the proxy's incoming OIDC", () => {
   });
 });
 
+describe("MCPRemoteProxy caBundleRef (not in ToolHive): trusting a private CA for the remote only", () => {
+  it("mounts the ConfigMap and points the one backend at it; the issuer keeps its own MCPOIDCConfig CA", () => {
+    const r = refs({ oidc: [idp()] });
+    const spec = { caBundleRef: { configMapRef: { name: "crm-ca" } }, oidcConfigRef: OIDC_REF };
+    const plan = planRemoteProxy(proxy(spec), r);
+    expect(plan.refusal).toBeUndefined();
+    const cfg = VmcpConfigSchema.parse(plan.config);
+    expect(cfg.backends?.[0]).toMatchObject({
+      url: "https://crm.example.com/mcp",
+      type: "entry",
+      caBundlePath: "/etc/toolhive/ca-bundles/remote/ca.crt",
+    });
+    // The remote's CA is not trusted for the issuer, nor the issuer's for the remote.
+    expect(cfg.incomingAuth.oidc?.caBundlePath).toBe("/etc/toolhive/ca-bundles/oidc-idp/ca.pem");
+    const d = buildRemoteProxyDeployment(input(spec, r));
+    const vols = d.spec?.template.spec?.volumes ?? [];
+    expect(vols).toContainEqual({
+      name: "ca-bundle-remote",
+      configMap: { name: "crm-ca", items: [{ key: "ca.crt", path: "ca.crt" }], optional: true },
+    });
+    expect(vols).toContainEqual(
+      expect.objectContaining({ configMap: expect.objectContaining({ name: "idp-ca" }) }),
+    );
+    expect(container(d)?.volumeMounts).toContainEqual({
+      name: "ca-bundle-remote",
+      mountPath: "/etc/toolhive/ca-bundles/remote",
+      readOnly: true,
+    });
+    // The PEM itself never goes into the config ConfigMap, only the path.
+    expect(buildRemoteProxyConfigMap(input(spec, r)).data?.["config.yaml"]).toContain(
+      "caBundlePath: /etc/toolhive/ca-bundles/remote/ca.crt",
+    );
+  });
+
+  it("a custom key is mounted under its own name; a changed reference rolls the pod; unset: nothing mounted", () => {
+    const keyed = buildRemoteProxyDeployment(
+      input({ caBundleRef: { configMapRef: { name: "crm-ca", key: "bundle.pem" } } }),
+    );
+    expect(keyed.spec?.template.spec?.volumes).toContainEqual(
+      expect.objectContaining({
+        configMap: { name: "crm-ca", items: [{ key: "bundle.pem", path: "bundle.pem" }], optional: true },
+      }),
+    );
+    const other = buildRemoteProxyDeployment(input({ caBundleRef: { configMapRef: { name: "other-ca" } } }));
+    const sum = (d: V1Deployment) => d.spec?.template.metadata?.annotations;
+    expect(sum(keyed)).not.toEqual(sum(other));
+    const plain = buildRemoteProxyDeployment(input());
+    expect(plain.spec?.template.spec?.volumes?.map((v) => v.name)).toEqual(["config", "tmp"]);
+    const backend = remoteProxyConfig(proxy()).backends?.[0];
+    expect(backend?.caBundlePath).toBeUndefined();
+    expect(backend?.type).toBeUndefined();
+  });
+
+  it("the CRD schema takes ToolHive's MCPServerEntry shape: configMapRef.name required, key defaults to ca.crt", () => {
+    expect(proxy({ caBundleRef: { configMapRef: { name: "crm-ca" } } }).spec.caBundleRef).toEqual({
+      configMapRef: { name: "crm-ca", key: "ca.crt" },
+    });
+    expect(() => proxy({ caBundleRef: { configMapRef: {} } })).toThrow();
+    expect(() => proxy({ caBundleRef: { secretRef: { name: "x" } } })).toThrow();
+  });
+});
+
 describe("MCPRemoteProxy externalAuthConfigRef: the proxy's outgoing auth to the remote", () => {
   it("header injection: the strategy for the one backend, the value from its Secret as env, the hash in status", () => {
     const r = refs({ auth: [headerAuth("crm-key", "crm-secret", "key")] });

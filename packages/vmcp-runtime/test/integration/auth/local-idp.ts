@@ -5,7 +5,7 @@ import { exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>;
 
-/** A tiny OIDC issuer on 127.0.0.1: discovery document + JWKS, and a signer for test tokens. */
+/** A tiny OIDC issuer (127.0.0.1 unless told): discovery document + JWKS, and a signer for test tokens. */
 export interface LocalIdp {
   issuer: string;
   jwksUrl: string;
@@ -19,8 +19,15 @@ export interface LocalIdp {
   close(): Promise<void>;
 }
 
-/** `tls` serves HTTPS with the given serving certificate (for private-CA tests). */
-export async function startLocalIdp(tls?: { cert: string; key: string }): Promise<LocalIdp> {
+/**
+ * `tls` serves HTTPS with the given serving certificate (for private-CA tests); `host` is the
+ * address to listen on (default 127.0.0.1; a node test binds the node's bridge address).
+ */
+export async function startLocalIdp(
+  tls?: { cert: string; key: string },
+  opts: { host?: string } = {},
+): Promise<LocalIdp> {
+  const host = opts.host ?? "127.0.0.1";
   const key = await generateKeyPair("ES256");
   const foreignKey = await generateKeyPair("ES256");
   const jwk: JWK = { ...(await exportJWK(key.publicKey)), kid: "k1", alg: "ES256", use: "sig" };
@@ -39,8 +46,8 @@ export async function startLocalIdp(tls?: { cert: string; key: string }): Promis
     }
   };
   const server: Server = tls ? createTlsServer(tls, handler) : createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  issuer = `${tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
+  issuer = `${tls ? "https" : "http"}://${host}:${(server.address() as AddressInfo).port}`;
   return {
     issuer,
     jwksUrl: `${issuer}/jwks`,

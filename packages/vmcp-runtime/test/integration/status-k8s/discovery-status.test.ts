@@ -169,6 +169,37 @@ describe("Kubernetes discovery and status", () => {
     ]);
   });
 
+  it("is never Ready while the operator's DeploymentReady is False: Pending until it turns True", async () => {
+    const deploymentReady = (status: "True" | "False", reason: string, message: string) =>
+      applyOperatorStatus(admin, ns.name, VMCP, {
+        url: "http://vmcp-gw.example.svc.cluster.local:4483",
+        conditions: [
+          { type: "DeploymentReady", status, reason, message, lastTransitionTime: new Date().toISOString() },
+        ],
+      });
+    const ready = (o: Obj) => o.status?.conditions?.find((c: { type: string }) => c.type === "Ready");
+    try {
+      // The moment seen in the demo: the pod serves, its Deployment has no available replica yet.
+      await deploymentReady("False", "DeploymentNotReady", "Waiting for an available vmcp replica");
+      const pending = await untilStatus(
+        "Ready=False beside DeploymentReady=False",
+        (o) => ready(o)?.status === "False",
+      );
+      expect(pending.status.phase).toBe("Pending");
+      expect(ready(pending)).toMatchObject({ status: "False", reason: "DeploymentNotReady" });
+      expect(pending.status.message).toMatch(
+        /waiting for DeploymentReady: Waiting for an available vmcp replica/,
+      );
+      // The backends themselves are still reported as they are.
+      expect(backendsOf(pending).every((b) => b.status === "ready")).toBe(true);
+    } finally {
+      await deploymentReady("True", "DeploymentAvailable", "1 replica(s) available");
+    }
+    const back = await untilStatus("Ready again", (o) => ready(o)?.status === "True");
+    expect(back.status.phase).toBe("Ready");
+    expect(ready(back)).toMatchObject({ reason: "AllBackendsRoutable" });
+  });
+
   it("picks up a backend added later without a restart, and tells connected clients", async () => {
     const before = mcp.listChanged();
     const g = await backend("gamma");

@@ -169,3 +169,48 @@ describe("coalescing: when to write", () => {
     expect(decideWrite(one, two, 0, 1, 30_000)).toEqual({ write: "now" });
   });
 });
+
+describe("Ready against the operator's conditions", () => {
+  const op = (type: string, status: "True" | "False", reason = `${type}Reason`) => ({
+    type,
+    status,
+    reason,
+    message: `${type} is ${status}`,
+    lastTransitionTime: "2026-11-22T00:00:00.000Z",
+  });
+  const ready = (s: ReturnType<typeof buildCrdStatus>) => s.conditions.find((c) => c.type === "Ready");
+
+  it.each(["Valid", "DeploymentReady", "ServiceReady"])(
+    "%s False: Ready False, phase Pending, naming it",
+    (type) => {
+      const s = buildCrdStatus(
+        input([b("a", "healthy")], { operatorConditions: [op(type, "False", "NotYet")] }),
+      );
+      expect(s.phase).toBe("Pending");
+      expect(ready(s)).toMatchObject({ status: "False", reason: "NotYet" });
+      expect(s.message).toBe(`Serving, waiting for ${type}: ${type} is False`);
+    },
+  );
+
+  it("all True, absent, or another writer's other conditions: Ready as the backends say", () => {
+    for (const operatorConditions of [
+      [op("Valid", "True"), op("DeploymentReady", "True"), op("ServiceReady", "True")],
+      [],
+      [op("GroupRefValidated", "False")],
+    ]) {
+      const s = buildCrdStatus(input([b("a", "healthy")], { operatorConditions }));
+      expect(s.phase).toBe("Ready");
+      expect(ready(s)).toMatchObject({ status: "True", reason: "AllBackendsRoutable" });
+    }
+  });
+
+  it("a Degraded or Failed runtime keeps its own phase and reason", () => {
+    const s = buildCrdStatus(
+      input([b("a", "healthy"), b("b", "unhealthy")], {
+        operatorConditions: [op("DeploymentReady", "False")],
+      }),
+    );
+    expect(s.phase).toBe("Degraded");
+    expect(ready(s)?.status).toBe("False");
+  });
+});
