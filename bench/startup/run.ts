@@ -7,7 +7,8 @@
 // at image build, read-only (a read-only bind mount where the bench may mount, as root).
 // With --kubernetes or --operator it also starts a local control plane: --kubernetes measures
 // `vmcp serve` in Kubernetes mode (its VirtualMCPServer, MCPGroup and one MCPServerEntry at a local
-// SDK backend, discovered with the token of the ServiceAccount the operator's RBAC builders make),
+// SDK backend, discovered with the token of the ServiceAccount the operator's RBAC builders make)
+// twice: as in a pod (KUBERNETES_SERVICE_HOST/PORT, the token and CA files) and with a kubeconfig,
 // and --operator the operator: spawn -> /readyz 200, and idle RSS.
 // --before-root <checkout>: also runs the sources of another checkout (e.g. main), and its bundle
 // where it has one, taking turns with the others, so a change is compared under the same load.
@@ -16,7 +17,7 @@
 //                             [--before-root <checkout>] [--cpu-prof <dir>]
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -372,6 +373,16 @@ try {
           const vmcp = await h.createVmcp(admin, ns.name, "gw");
           const sa = await h.runtimeServiceAccount(admin, ns.name, vmcp, []);
           await writeFile(join(dir, "kubeconfig"), sa.exportConfig());
+          // A pod's view of the same ServiceAccount: its token and the cluster CA as the kubelet
+          // mounts them, the API server as KUBERNETES_SERVICE_HOST/PORT.
+          const cluster = sa.getCurrentCluster();
+          const token = sa.getCurrentUser()?.token;
+          if (!cluster?.caData || !token) throw new Error("the ServiceAccount kubeconfig has no CA or token");
+          const saDir = join(dir, "serviceaccount");
+          await mkdir(saDir);
+          await writeFile(join(saDir, "token"), token);
+          await writeFile(join(saDir, "ca.crt"), Buffer.from(cluster.caData, "base64"));
+          const server = new URL(cluster.server);
           const k8sConfig = join(dir, "config-k8s.yaml");
           await writeFile(
             k8sConfig,
@@ -386,17 +397,27 @@ try {
               "",
             ].join("\n"),
           );
-          const env = {
-            VMCP_NAME: "gw",
-            VMCP_NAMESPACE: ns.name,
-            KUBECONFIG: join(dir, "kubeconfig"),
-            VMCP_ALLOW_LOOPBACK_BACKENDS: "true",
+          const target = { VMCP_NAME: "gw", VMCP_NAMESPACE: ns.name, VMCP_ALLOW_LOOPBACK_BACKENDS: "true" };
+          const inCluster = {
+            ...target,
+            KUBECONFIG: undefined,
+            KUBERNETES_SERVICE_HOST: server.hostname,
+            KUBERNETES_SERVICE_PORT: server.port,
+            VMCP_SERVICE_ACCOUNT_DIR: saDir,
           };
+          const kubeconfig = { ...target, KUBECONFIG: join(dir, "kubeconfig") };
           const call: Call = { tool: "bench_bench_echo", expect: "hello from bench" };
+          // A checkout from before VMCP_SERVICE_ACCOUNT_DIR would look for the token in
+          // /var/run/secrets: only this checkout's entries take the pod's way.
           await rounds(
-            "vmcp serve, Kubernetes mode (MCPServerEntry discovered): spawn -> first successful tools/call",
+            "vmcp serve, Kubernetes mode in a pod's way (in-cluster ServiceAccount files): spawn -> first successful tools/call",
+            runtimeEntries.filter((e) => e.path.startsWith(root)),
+            (e) => measureRuntime(e, k8sConfig, call, inCluster),
+          );
+          await rounds(
+            "vmcp serve, Kubernetes mode with a kubeconfig file: spawn -> first successful tools/call",
             runtimeEntries,
-            (e) => measureRuntime(e, k8sConfig, call, env),
+            (e) => measureRuntime(e, k8sConfig, call, kubeconfig),
           );
         } finally {
           await b.kill();

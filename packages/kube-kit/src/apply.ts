@@ -1,5 +1,5 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { isJsonObject } from "@vmcp/shared-types";
+import type { KubeConnection } from "./connection.ts";
 import { isConflict, isNotFound, kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
 import { needsApply } from "./managed-fields.ts";
@@ -19,7 +19,7 @@ export interface ApplyOptions {
 }
 
 async function apply<T extends KubeObject>(
-  kc: KubeConfig,
+  kc: KubeConnection,
   desired: T,
   subresource: "" | "/status",
   opts: ApplyOptions,
@@ -46,7 +46,7 @@ async function apply<T extends KubeObject>(
 
 /** Server-side apply of a whole object (creates it when absent). */
 export function applyObject<T extends KubeObject>(
-  kc: KubeConfig,
+  kc: KubeConnection,
   desired: T,
   opts: ApplyOptions = {},
 ): Promise<T> {
@@ -59,7 +59,7 @@ export function applyObject<T extends KubeObject>(
  * manager owns (the runtime's conditions, for example) are untouched.
  */
 export function applyStatus<T extends KubeObject>(
-  kc: KubeConfig,
+  kc: KubeConnection,
   desired: T,
   opts: ApplyOptions = {},
 ): Promise<T> {
@@ -118,7 +118,7 @@ export function isSubsetOf(desired: unknown, live: unknown): boolean {
  * change nothing in `live`; returns whether a write was sent.
  */
 export async function applyIfChanged<T extends KubeObject>(
-  kc: KubeConfig,
+  kc: KubeConnection,
   desired: T,
   live: T | undefined,
   opts: ApplyOptions = {},
@@ -134,7 +134,7 @@ export async function applyIfChanged<T extends KubeObject>(
  * garbage collector. An object already gone is not an error; returns whether this call deleted it.
  */
 export async function deleteExact(
-  kc: KubeConfig,
+  kc: KubeConnection,
   obj: KubeObject,
   opts: Pick<ApplyOptions, "metrics"> = {},
 ): Promise<boolean> {

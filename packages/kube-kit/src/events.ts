@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { redact } from "@vmcp/shared-types";
+import type { KubeConnection } from "./connection.ts";
 import { isNotFound, kubeRequest } from "./http.ts";
 import type { KubeObject } from "./informer.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -9,7 +9,7 @@ import type { OperatorMetrics } from "./metrics.ts";
 export type EventType = "Normal" | "Warning";
 
 export interface EventRecorderOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   reportingController?: string;
   /** Usually the pod name / leader identity. */
   reportingInstance: string;

@@ -1,9 +1,9 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConnection } from "./connection.ts";
 
 /**
- * A minimal HTTP client for the Kubernetes API built on node:https and the KubeConfig's
+ * A minimal HTTP client for the Kubernetes API built on node:https and the KubeConnection's
  * credentials. We use it instead of the generated clients because the kit needs a few verbs the
  * generated clients make awkward (server-side apply on any subresource, raw watch streams with
  * our own timeouts) and a single place that turns error responses into `KubeApiError`.
@@ -43,9 +43,9 @@ export interface KubeRequest {
   timeoutMs?: number;
 }
 
-const agents = new WeakMap<KubeConfig, http.Agent>();
+const agents = new WeakMap<KubeConnection, http.Agent>();
 
-function agentFor(kc: KubeConfig, isHttps: boolean): http.Agent {
+function agentFor(kc: KubeConnection, isHttps: boolean): http.Agent {
   let agent = agents.get(kc);
   if (!agent) {
     agent = isHttps ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
@@ -54,7 +54,7 @@ function agentFor(kc: KubeConfig, isHttps: boolean): http.Agent {
   return agent;
 }
 
-export function buildUrl(kc: KubeConfig, path: string, query?: KubeRequest["query"]): URL {
+export function buildUrl(kc: KubeConnection, path: string, query?: KubeRequest["query"]): URL {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error("kubeconfig has no current cluster");
   const url = new URL(cluster.server.replace(/\/$/, "") + path);
@@ -65,7 +65,7 @@ export function buildUrl(kc: KubeConfig, path: string, query?: KubeRequest["quer
 }
 
 /** Opens a request and resolves with the response stream (any status). */
-export async function openRequest(kc: KubeConfig, req: KubeRequest): Promise<http.IncomingMessage> {
+export async function openRequest(kc: KubeConnection, req: KubeRequest): Promise<http.IncomingMessage> {
   const url = buildUrl(kc, req.path, req.query);
   const isHttps = url.protocol === "https:";
   const opts: https.RequestOptions = { method: req.method, headers: { Accept: "application/json" } };
@@ -123,7 +123,7 @@ export function errorFromStatus(code: number, text: string): KubeApiError {
 }
 
 /** Sends a request and returns the parsed JSON body; non-2xx answers throw `KubeApiError`. */
-export async function kubeRequest<T = unknown>(kc: KubeConfig, req: KubeRequest): Promise<T> {
+export async function kubeRequest<T = unknown>(kc: KubeConnection, req: KubeRequest): Promise<T> {
   const res = await openRequest(kc, { timeoutMs: 30_000, ...req });
   const text = await readBody(res);
   const code = res.statusCode ?? 0;

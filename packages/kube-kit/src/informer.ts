@@ -1,5 +1,5 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { backoffDelay, sleep } from "./backoff.ts";
+import type { KubeConnection } from "./connection.ts";
 import { errorFromStatus, isGone, KubeApiError, kubeRequest, openRequest } from "./http.ts";
 import { utf8Lines } from "./lines.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -40,7 +40,7 @@ export interface InformerEvent<T> {
 export type InformerHandler<T> = (ev: InformerEvent<T>) => void;
 
 export interface InformerOptions<T extends KubeObject> {
-  kc: KubeConfig;
+  kc: KubeConnection;
   group: string;
   version: string;
   plural: string;

@@ -1,12 +1,12 @@
-import type { KubeConfig } from "@kubernetes/client-node";
 import { sleep } from "./backoff.ts";
+import type { KubeConnection } from "./connection.ts";
 import { microTime } from "./events.ts";
 import { isConflict, isNotFound, kubeRequest } from "./http.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import type { OperatorMetrics } from "./metrics.ts";
 
 export interface LeaderElectionOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   namespace: string;
   name: string;
   identity: string;

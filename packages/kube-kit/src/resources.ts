@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConnection } from "./connection.ts";
 import { kubeRequest } from "./http.ts";
 
 /** Identifies a REST resource: group ("" for core), version and plural. */
@@ -56,14 +56,18 @@ const KNOWN: Record<string, string> = {
   "toolhive.stacklok.dev/v1beta1/MCPOIDCConfig": "mcpoidcconfigs",
 };
 
-const discovered = new WeakMap<KubeConfig, Map<string, string>>();
+const discovered = new WeakMap<KubeConnection, Map<string, string>>();
 
 interface ApiResourceList {
   resources?: { name: string; kind: string }[];
 }
 
 /** Maps apiVersion+kind to its resource; unknown kinds are looked up once via API discovery. */
-export async function resourceFor(kc: KubeConfig, apiVersion: string, kind: string): Promise<ResourceRef> {
+export async function resourceFor(
+  kc: KubeConnection,
+  apiVersion: string,
+  kind: string,
+): Promise<ResourceRef> {
   const { group, version } = splitApiVersion(apiVersion);
   const key = `${apiVersion}/${kind}`;
   let plural = KNOWN[key];

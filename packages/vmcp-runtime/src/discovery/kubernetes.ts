@@ -1,4 +1,4 @@
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConnection } from "@vmcp/kube-kit/connection";
 import { isNotFound, kubeRequest } from "@vmcp/kube-kit/http";
 import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
 import {
@@ -41,7 +41,7 @@ export interface DiscoveryProblem {
 }
 
 export interface KubernetesDiscoveryOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   namespace: string;
   group: string;
   config: VmcpConfig;

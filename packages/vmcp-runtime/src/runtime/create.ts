@@ -57,7 +57,8 @@ export async function createRuntime(config: VmcpConfig, deps: RuntimeDeps): Prom
   const log = k8s ? deps.log.child({ vmcp: `${k8s.target.namespace}/${k8s.target.name}` }) : deps.log;
   // Imported on demand: standalone mode never loads the Kubernetes client.
   const kube = k8s ? await import("./kubernetes-mode.ts") : undefined;
-  const kdeps = k8s && kube ? { ...k8s, kc: k8s.kc ?? kube.loadKubeConfig() } : undefined;
+  const kdeps =
+    k8s && kube ? { ...k8s, kc: k8s.kc ?? (await kube.connectToKubernetes(process.env)) } : undefined;
   const source =
     kube && kdeps ? await kube.kubernetesSource(config, deps.secrets, kdeps, log) : staticSource(config);
   const backends = backendOptionsFromConfig(config, deps.secrets);

@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { KubeConfig } from "@kubernetes/client-node";
+import type { KubeConnection } from "@vmcp/kube-kit/connection";
 import { EventRecorder } from "@vmcp/kube-kit/events";
 import { parseDuration, type VmcpConfig } from "@vmcp/shared-types";
 import type { ResolvedSecrets } from "../config/load.ts";
@@ -15,12 +15,14 @@ import type { RuntimeStatus } from "../status/types.ts";
 import { type RuntimeSource, staticSource } from "./source.ts";
 
 // Kubernetes mode's two stages: the source (discovery) and the reporters (CRD status, Events).
-// Imported on demand: standalone mode never loads the Kubernetes client.
+// Imported on demand: standalone mode never loads the Kubernetes code; in a pod client-node is
+// not loaded either (kube-connection.ts).
+export { connectToKubernetes } from "./kube-connection.ts";
 
 export interface KubernetesDeps {
   target: { name: string; namespace: string };
-  /** Defaults to KUBECONFIG / in-cluster ServiceAccount. */
-  kc?: KubeConfig;
+  /** Defaults to the in-cluster ServiceAccount in a pod, else KUBECONFIG (kube-connection.ts). */
+  kc?: KubeConnection;
   /** Tests: shorter coalescing and secret refresh. */
   coalesceMs?: number;
   secretRefreshMs?: number;
@@ -33,18 +35,12 @@ export interface KubernetesDeps {
   eventSeriesFlushMs?: number;
 }
 
-export function loadKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
-}
-
 /** Discovery (outgoingAuth.source discovered) or the config's static backends. Resolves once the
  * first discovery round is in the registry. */
 export async function kubernetesSource(
   config: VmcpConfig,
   secrets: ResolvedSecrets,
-  k: KubernetesDeps & { kc: KubeConfig },
+  k: KubernetesDeps & { kc: KubeConnection },
   log: Logger,
 ): Promise<RuntimeSource> {
   if (config.outgoingAuth.source !== "discovered") return staticSource(config);
@@ -82,7 +78,7 @@ export interface KubernetesReporters {
  * transitions, fed by the runtime snapshot and the health view. */
 export function kubernetesReporters(o: {
   config: VmcpConfig;
-  k: KubernetesDeps & { kc: KubeConfig };
+  k: KubernetesDeps & { kc: KubeConnection };
   source: RuntimeSource;
   monitor: HealthMonitor | undefined;
   catalog: Catalog;

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
-import type { KubeConfig } from "@kubernetes/client-node";
 import { backoffDelay } from "@vmcp/kube-kit/backoff";
+import type { KubeConnection } from "@vmcp/kube-kit/connection";
 import { kubeRequest } from "@vmcp/kube-kit/http";
 import { Informer, type KubeObject } from "@vmcp/kube-kit/informer";
 import { type LeaderElection, runLeaderElection } from "@vmcp/kube-kit/leader";
@@ -21,7 +21,7 @@ export const RUNTIME_FIELD_MANAGER = "vmcp-runtime";
 export const statusLeaseName = (vmcp: string): string => `${vmcp}-vmcp-status`;
 
 export interface K8sStatusReporterOptions {
-  kc: KubeConfig;
+  kc: KubeConnection;
   namespace: string;
   name: string;
   /** statusReportingInterval: the most often a lastHealthCheck-only refresh is sent. */
