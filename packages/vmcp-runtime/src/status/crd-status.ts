@@ -61,11 +61,20 @@ export interface CrdStatusInput {
   operatorConditions?: readonly Condition[] | undefined;
 }
 
+/**
+ * DeploymentReady reasons that describe a rollout of a new pod template that cannot finish (a
+ * missing image, a passed progress deadline) while the replicas already available keep serving:
+ * the server is Ready and the condition tells the rollout's story beside it.
+ */
+const ROLLOUT_ONLY_REASONS: ReadonlySet<string> = new Set(["ImagePullFailed", "DeploymentFailed"]);
+
 /** The first READY_DEPENDS_ON condition the operator has set False, if any. */
 export function readyBlocker(conditions: readonly Condition[] | undefined): Condition | undefined {
   for (const type of READY_DEPENDS_ON) {
     const c = conditions?.find((x) => x.type === type);
-    if (c?.status === "False") return c;
+    if (c?.status !== "False") continue;
+    if (type === "DeploymentReady" && ROLLOUT_ONLY_REASONS.has(c.reason ?? "")) continue;
+    return c;
   }
   return undefined;
 }

@@ -116,9 +116,11 @@ describe("client-facing limits of vmcp serve", () => {
       Array.from({ length: 24 }, () => open(postHead("Transfer-Encoding: chunked\r\n"))),
     );
     for (const c of stalled) {
-      for (let i = 0; i < 6; i++) c.socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`);
+      for (let i = 0; i < 12; i++) c.socket.write(`${chunk.length.toString(16)}\r\n${chunk.toString()}\r\n`);
     }
-    // 24 x 6 MiB = 144 MiB sent; the budget lets 16 MiB in, the others are refused.
+    // 24 x 12 MiB = 288 MiB sent; the budget lets 16 MiB in, the others are refused. The RSS bound
+    // leaves room for socket read buffers and allocator slack (a bounded gateway grows 74-97 MiB here,
+    // with the figure swinging under machine load) and is still far below what an unbounded one holds.
     await waitFor(
       "the stalled bodies refused or timed out",
       () => stalled.every((c) => c.closed() || c.answer().length > 0),
@@ -131,7 +133,7 @@ describe("client-facing limits of vmcp serve", () => {
       expect(c.answer().toLowerCase()).toContain("retry-after: 1");
       expect(c.answer()).toContain("retry shortly");
     }
-    expect(peak - before).toBeLessThan(96 * MiB);
+    expect(peak - before).toBeLessThan(144 * MiB);
     await honestCall();
     await waitFor("every stalled connection closed", () => stalled.every((c) => c.closed()), 10_000);
     expect(gw.alive()).toBe(true);

@@ -204,6 +204,17 @@ describe("Ready against the operator's conditions", () => {
     }
   });
 
+  it.each(["ImagePullFailed", "DeploymentFailed"])(
+    "DeploymentReady False for %s (a stuck rollout beside serving replicas): Ready as the backends say",
+    (reason) => {
+      const s = buildCrdStatus(
+        input([b("a", "healthy")], { operatorConditions: [op("DeploymentReady", "False", reason)] }),
+      );
+      expect(s.phase).toBe("Ready");
+      expect(ready(s)).toMatchObject({ status: "True", reason: "AllBackendsRoutable" });
+    },
+  );
+
   it("a Degraded or Failed runtime keeps its own phase and reason", () => {
     const s = buildCrdStatus(
       input([b("a", "healthy"), b("b", "unhealthy")], {
