@@ -5,19 +5,21 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import {
   CreateMessageRequestSchema,
   ElicitRequestSchema,
-  ListPromptsResultSchema,
-  ListResourcesResultSchema,
-  ListResourceTemplatesResultSchema,
   ListRootsRequestSchema,
-  ListToolsResultSchema,
   McpError,
   PromptListChangedNotificationSchema,
   ResourceListChangedNotificationSchema,
+  ResultSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "../logger.ts";
 import type { BackendSpec } from "../registry/types.ts";
-import type { ControlSession, ControlSessionOptions, ListingResult } from "./control-session.ts";
+import {
+  type ControlSession,
+  type ControlSessionOptions,
+  type ListingResult,
+  listCapabilities,
+} from "./control-session.ts";
 import { timeoutError, toBackendError } from "./errors.ts";
 import { backendFetch } from "./fetch.ts";
 import type { BackendPools } from "./pools.ts";
@@ -114,42 +116,12 @@ export class ControlClient implements ControlSession {
     const client = await this.#connect(timeoutMs);
     const caps = client.getServerCapabilities() ?? {};
     const opts = { timeout: timeoutMs };
-    // Every page of one list (at most 100, in case a backend's cursor never ends).
-    const listAll = async <S extends Parameters<Client["request"]>[1], T>(
-      enabled: unknown,
-      method: string,
-      schema: S,
-      items: (page: Awaited<ReturnType<typeof client.request<S>>>) => T[],
-    ): Promise<T[]> => {
-      if (!enabled) return [];
-      const all: T[] = [];
-      let cursor: string | undefined;
-      for (let i = 0; i < 100; i++) {
-        const page = await client.request({ method, params: cursor ? { cursor } : {} }, schema, opts);
-        all.push(...items(page));
-        cursor = (page as { nextCursor?: string }).nextCursor;
-        if (!cursor) break;
-      }
-      return all;
-    };
-    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-      listAll(caps.tools, "tools/list", ListToolsResultSchema, (p) => p.tools),
-      listAll(caps.resources, "resources/list", ListResourcesResultSchema, (p) => p.resources),
-      listAll(
-        caps.resources,
-        "resources/templates/list",
-        ListResourceTemplatesResultSchema,
-        (p) => p.resourceTemplates,
-      ),
-      listAll(caps.prompts, "prompts/list", ListPromptsResultSchema, (p) => p.prompts),
-    ]);
+    const lists = await listCapabilities(this.spec.name, caps, (method, params) =>
+      client.request({ method, params }, ResultSchema, opts),
+    );
     const transport = client.transport as { protocolVersion?: string } | undefined;
     return {
-      backend: this.spec.name,
-      tools,
-      resources,
-      resourceTemplates,
-      prompts,
+      ...lists,
       protocolVersion: transport?.protocolVersion,
       instructions: client.getInstructions(),
     };

@@ -148,46 +148,11 @@ export class StreamableControlSession implements ControlSession {
     const caps = session.serverCapabilities;
     const name = this.#o.spec.name;
     const signal = AbortSignal.timeout(timeoutMs);
-    const listAll = async <P extends { nextCursor?: string | undefined }, T>(
-      enabled: unknown,
-      method: string,
-      schema: PageSchema<P>,
-      items: (page: P) => T[],
-    ): Promise<T[]> => {
-      if (!enabled) return [];
-      const all: T[] = [];
-      let cursor: string | undefined;
-      for (let i = 0; i < MAX_PAGES; i++) {
-        const page = schema.safeParse(await session.request(method, cursor ? { cursor } : {}, signal));
-        if (!page.success)
-          throw new BackendError(
-            name,
-            "protocol",
-            `backend '${name}' sent an invalid ${method} result: ${page.error.message.slice(0, 300)}`,
-          );
-        all.push(...items(page.data));
-        cursor = page.data.nextCursor;
-        if (!cursor) break;
-      }
-      return all;
-    };
-    const [tools, resources, resourceTemplates, prompts] = await Promise.all([
-      listAll(caps.tools, "tools/list", ListToolsResultSchema, (p) => p.tools),
-      listAll(caps.resources, "resources/list", ListResourcesResultSchema, (p) => p.resources),
-      listAll(
-        caps.resources,
-        "resources/templates/list",
-        ListResourceTemplatesResultSchema,
-        (p) => p.resourceTemplates,
-      ),
-      listAll(caps.prompts, "prompts/list", ListPromptsResultSchema, (p) => p.prompts),
-    ]);
+    const lists = await listCapabilities(name, caps, (method, params) =>
+      session.request(method, params, signal),
+    );
     return {
-      backend: name,
-      tools,
-      resources,
-      resourceTemplates,
-      prompts,
+      ...lists,
       protocolVersion: session.protocolVersion || undefined,
       instructions: session.instructions,
     };
@@ -217,4 +182,50 @@ export function answerServerRequest(id: string | number, method: string): object
     id,
     error: { code: -32601, message: "the vMCP control session does not serve this request" },
   };
+}
+
+/**
+ * Every page of each list a backend declares, shared by both control sessions: at most MAX_PAGES
+ * (a cursor that never ends), each page checked against the SDK's result schema.
+ */
+export async function listCapabilities(
+  name: string,
+  caps: { tools?: unknown; resources?: unknown; prompts?: unknown } | undefined,
+  requestPage: (method: string, params: { cursor?: string }) => Promise<unknown>,
+): Promise<BackendCapabilities> {
+  const listAll = async <P extends { nextCursor?: string | undefined }, T>(
+    enabled: unknown,
+    method: string,
+    schema: PageSchema<P>,
+    items: (page: P) => T[],
+  ): Promise<T[]> => {
+    if (!enabled) return [];
+    const all: T[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const page = schema.safeParse(await requestPage(method, cursor ? { cursor } : {}));
+      if (!page.success)
+        throw new BackendError(
+          name,
+          "protocol",
+          `backend '${name}' sent an invalid ${method} result: ${page.error.message.slice(0, 300)}`,
+        );
+      all.push(...items(page.data));
+      cursor = page.data.nextCursor;
+      if (!cursor) break;
+    }
+    return all;
+  };
+  const [tools, resources, resourceTemplates, prompts] = await Promise.all([
+    listAll(caps?.tools, "tools/list", ListToolsResultSchema, (p) => p.tools),
+    listAll(caps?.resources, "resources/list", ListResourcesResultSchema, (p) => p.resources),
+    listAll(
+      caps?.resources,
+      "resources/templates/list",
+      ListResourceTemplatesResultSchema,
+      (p) => p.resourceTemplates,
+    ),
+    listAll(caps?.prompts, "prompts/list", ListPromptsResultSchema, (p) => p.prompts),
+  ]);
+  return { backend: name, tools, resources, resourceTemplates, prompts };
 }
