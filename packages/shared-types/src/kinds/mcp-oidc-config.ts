@@ -2,7 +2,7 @@
 // public resource URL stay per workload (oidcConfigRef), so tokens are never valid for two servers.
 import * as z from "zod";
 import { withRule } from "../meta.ts";
-import { SecretKeyRefSchema } from "../refs.ts";
+import { CaBundleRefSchema, SecretKeyRefSchema } from "../refs.ts";
 import { kindObject } from "./common.ts";
 import { sharedConfigStatusShape } from "./mcp-authz-config.ts";
 
@@ -52,22 +52,9 @@ export const InlineOidcSchema = z
     clientSecretRef: SecretKeyRefSchema.describe(
       "Secret key holding the client secret; mounted as an env var, never in the ConfigMap.",
     ).optional(),
-    caBundleRef: z
-      .strictObject({
-        configMapRef: z
-          .strictObject({
-            name: z.string().min(1).max(253).describe("ConfigMap in the same namespace."),
-            key: z
-              .string()
-              .min(1)
-              .max(253)
-              .default("ca.crt")
-              .describe("Key holding the PEM bundle; default ca.crt."),
-          })
-          .describe("ConfigMap holding the CA bundle that signs the issuer's certificate."),
-      })
-      .describe("CA bundle for TLS to the issuer; mounted into the pod.")
-      .optional(),
+    caBundleRef: CaBundleRefSchema.describe(
+      "CA bundle for TLS to the issuer; mounted into the pod.",
+    ).optional(),
     jwksAuthTokenPath: z
       .string()
       .max(4096)

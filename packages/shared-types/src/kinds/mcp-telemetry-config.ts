@@ -3,7 +3,7 @@
 // servers sharing a collector stay apart; credential headers come from Secrets, never the ConfigMap.
 import * as z from "zod";
 import { boundedRecord, mapList, withRule } from "../meta.ts";
-import { HeaderNameSchema, SecretKeyRefSchema } from "../refs.ts";
+import { CaBundleRefSchema, HeaderNameSchema, SecretKeyRefSchema } from "../refs.ts";
 import { OtlpEndpointSchema, SamplingRateSchema } from "../telemetry.ts";
 import { kindObject } from "./common.ts";
 import { sharedConfigStatusShape } from "./mcp-authz-config.ts";
@@ -50,17 +50,9 @@ export const MCPTelemetryOTelConfigSchema = withRule(
       .boolean()
       .default(true)
       .describe("Accepted for ToolHive compatibility; only current attribute names are emitted."),
-    caBundleRef: z
-      .strictObject({
-        configMapRef: z
-          .strictObject({
-            name: z.string().min(1).max(253).describe("ConfigMap in the same namespace."),
-            key: z.string().min(1).max(253).default("ca.crt").describe("Key holding the PEM bundle."),
-          })
-          .describe("ConfigMap holding the collector's CA bundle."),
-      })
-      .describe("CA bundle for TLS to the collector (not implemented by this gateway; Valid=False).")
-      .optional(),
+    caBundleRef: CaBundleRefSchema.describe(
+      "CA bundle for TLS to the collector (not implemented by this gateway; Valid=False).",
+    ).optional(),
   }),
   {
     rule: "!has(self.headers) || !has(self.sensitiveHeaders) || self.sensitiveHeaders.all(sh, !(sh.name in self.headers))",
