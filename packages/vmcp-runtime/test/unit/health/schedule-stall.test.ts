@@ -1,20 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { HealthMonitor } from "../../../src/health/monitor.ts";
 import type { ProbeClock } from "../../../src/health/schedule.ts";
-import { BackendRegistry } from "../../../src/registry/registry.ts";
 import { fakePool } from "../../fixtures/fake-pool.ts";
-
-/** Deterministic uniform [0, 1) (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { registryOf, seeded } from "../../fixtures/probe-world.ts";
 
 /** A clock whose event loop can stall: a timer due inside a stall fires when the stall ends, as a
  * blocked Node event loop runs it, with the clock reading the stall's end. */
@@ -61,16 +49,7 @@ describe("probe schedule under event-loop stalls", () => {
     const B = 2000;
     const INTERVAL = 30_000;
     const clock = new StallingClock();
-    const registry = new BackendRegistry();
-    registry.replaceAll(
-      Array.from({ length: B }, (_, i) => ({
-        name: `b${i}`,
-        url: `http://127.0.0.1:1/${i}`,
-        transport: "streamable-http" as const,
-        timeoutMs: 1000,
-        authType: "unauthenticated",
-      })),
-    );
+    const registry = registryOf(B);
     let inflight = 0;
     let peak = 0;
     const starts: number[] = [];

@@ -1,17 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { HealthMonitor } from "../../../src/health/monitor.ts";
 import { firstProbeDelay, nextProbeDelay, ProbeSlots } from "../../../src/health/schedule.ts";
-import { BackendRegistry } from "../../../src/registry/registry.ts";
 import { fakePool } from "../../fixtures/fake-pool.ts";
-
-/** Deterministic uniform [0, 1). */
-function seeded(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
-    return x / 2 ** 32;
-  };
-}
+import { registryOf, seeded } from "../../fixtures/probe-world.ts";
 
 describe("probe schedule", () => {
   it("puts the first check anywhere in the interval and re-arms at the interval +-10 %", () => {
@@ -63,16 +54,7 @@ describe("health monitor schedule with many backends", () => {
   it("spreads 200 backends' probes over the interval, 8 at a time, with no burst above twice the mean", async () => {
     const B = 200;
     const INTERVAL = 30_000;
-    const registry = new BackendRegistry();
-    registry.replaceAll(
-      Array.from({ length: B }, (_, i) => ({
-        name: `b${i}`,
-        url: `http://127.0.0.1:1/${i}`,
-        transport: "streamable-http" as const,
-        timeoutMs: 1000,
-        authType: "unauthenticated",
-      })),
-    );
+    const registry = registryOf(B);
     let inflight = 0;
     let peak = 0;
     const starts: number[] = [];
