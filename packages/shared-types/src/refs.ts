@@ -19,7 +19,7 @@ export const SecretKeyRefSchema = z.strictObject({
 });
 export type SecretKeyRef = z.output<typeof SecretKeyRefSchema>;
 
-/** A PEM CA bundle in a ConfigMap of the same namespace (MCPServerEntry, MCPRemoteProxy). */
+/** A PEM CA bundle in a ConfigMap of the same namespace (MCPServerEntry, MCPRemoteProxy, MCPOIDCConfig, MCPTelemetryConfig). */
 export const CaBundleRefSchema = z.strictObject({
   configMapRef: z
     .strictObject({
