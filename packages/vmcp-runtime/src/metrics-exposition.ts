@@ -3,11 +3,23 @@
 // /metrics scrape only.
 import { registerBuildInfo } from "@vmcp/kube-kit/metrics";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
-import { CALL_OUTCOMES } from "./call-metrics.ts";
+import { CALL_OUTCOMES, type CallCells } from "./call-metrics.ts";
 import { CellHistogram } from "./cell-histogram.ts";
 import type { MetricValues } from "./metric-values.ts";
-import type { Metrics } from "./metrics.ts";
 import { BUILD_INFO } from "./version.ts";
+
+/** What the runtime records (metrics.ts's `Metrics` is one); named here so that this file, loaded
+ * on demand by metrics.ts, does not import it back. */
+export interface RecordedMetrics {
+  readonly cells: CallCells;
+  readonly sessions: MetricValues;
+  readonly backendUp: MetricValues<"backend">;
+  readonly listChanged: MetricValues<"kind">;
+  readonly statusWrites: MetricValues<"result">;
+  readonly sessionResumes: MetricValues;
+  readonly sessionRefusals: MetricValues<"reason">;
+  readonly defaultMetrics: boolean;
+}
 
 function gauge<L extends string>(v: MetricValues<L>, registers: Registry[]): void {
   new Gauge<L>({
@@ -35,7 +47,7 @@ function counter<L extends string>(v: MetricValues<L>, registers: Registry[]): v
   });
 }
 
-export function exposition(m: Metrics): Registry {
+export function exposition(m: RecordedMetrics): Registry {
   const registry = new Registry();
   const registers = [registry];
   const cells = m.cells;
