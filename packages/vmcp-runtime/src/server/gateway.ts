@@ -7,6 +7,7 @@ import type { Identity } from "../backends/types.ts";
 import type { RuntimeHealth } from "../health/types.ts";
 import { type Logger, silentLogger } from "../logger.ts";
 import { Metrics } from "../metrics.ts";
+import type { BackendSpec } from "../registry/types.ts";
 import type { SessionKeys } from "../sessions/keys.ts";
 import type { SessionState } from "../sessions/token.ts";
 import { computeStatus } from "../status/compute.ts";
@@ -104,6 +105,7 @@ export class Gateway {
   #origin: OriginPolicy | undefined;
   #draining = false;
   #counts = cachedCounter();
+  #status: { inputs: unknown[]; snapshot: RuntimeStatus } | undefined;
   #statusListeners = new Set<(s: RuntimeStatus) => void>();
 
   constructor(o: GatewayOptions) {
@@ -268,7 +270,7 @@ export class Gateway {
     this.#statusQueued = true;
     setImmediate(() => {
       this.#statusQueued = false;
-      const snapshot = Object.freeze(this.status());
+      const snapshot = this.status();
       for (const l of this.#statusListeners) {
         try {
           l(snapshot);
@@ -279,11 +281,45 @@ export class Gateway {
     });
   }
 
+  /** One frozen snapshot while nothing it is made of changed, a new object as soon as anything
+   * did: /status serves its JSON bytes until then. */
   status(): RuntimeStatus {
+    const specs = this.catalog.specs();
+    const inputs = this.#statusInputs(specs);
+    const last = this.#status;
+    if (last && last.inputs.length === inputs.length && last.inputs.every((v, i) => v === inputs[i]))
+      return last.snapshot;
+    const snapshot = Object.freeze(this.#computeStatus(specs));
+    this.#status = { inputs, snapshot };
+    return snapshot;
+  }
+
+  /** Everything #computeStatus reads, by identity or value. Health records are updated in place
+   * (a check moves lastCheck without a change event), so their fields are compared, not the
+   * record; the view and specs are replaced, never mutated. */
+  #statusInputs(specs: readonly BackendSpec[]): unknown[] {
+    const c = this.catalog;
+    const inputs: unknown[] = [c.view, c.ready, c.aggregationError];
+    for (const spec of specs) {
+      const st = this.health.get(spec.name);
+      inputs.push(
+        spec,
+        st.health,
+        st.message,
+        st.lastTransition,
+        st.lastCheck,
+        this.health.circuitState(spec.name),
+        c.entry(spec.name)?.listing?.protocolVersion,
+      );
+    }
+    return inputs;
+  }
+
+  #computeStatus(specs: readonly BackendSpec[]): RuntimeStatus {
     const view = this.catalog.view;
     // Counted once per view: status() runs on every state change, reporter flush and /status.
     const counts = this.#counts(view);
-    const backends: BackendStatus[] = this.catalog.specs().map((spec) => {
+    const backends: BackendStatus[] = specs.map((spec) => {
       const st = this.health.get(spec.name);
       const entry = this.catalog.entry(spec.name);
       const b: BackendStatus = {

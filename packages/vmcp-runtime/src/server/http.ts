@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../metrics.ts";
 import { ErrorCodes, errorResponse } from "../protocol/jsonrpc.ts";
 import type { RuntimeStatus } from "../status/types.ts";
+import { lastJsonBytes } from "./json-bytes.ts";
 import type { McpHandler } from "./mcp.ts";
 import { checkOrigin, corsHeaders, type OriginPolicy, preflightHeaders } from "./origin.ts";
 import type { IncomingAuth } from "./types.ts";
@@ -9,6 +10,7 @@ import type { IncomingAuth } from "./types.ts";
 export interface RoutesOptions {
   mcp: McpHandler;
   metrics: Metrics;
+  /** The same object while nothing in it changed (its JSON is reused until it is replaced). */
   status: () => RuntimeStatus;
   ready: () => boolean;
   /** Shutting down: readiness fails and /mcp answers ask clients not to keep the connection. */
@@ -24,6 +26,7 @@ const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Everything except /mcp is unauthenticated (probes and scrapers carry no tokens). */
 export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: ServerResponse) => void {
+  const statusJson = lastJsonBytes<RuntimeStatus>();
   return (req, res) => {
     const policy = o.origin();
     if (policy) {
@@ -73,7 +76,7 @@ export function createRouter(o: RoutesOptions): (req: IncomingMessage, res: Serv
             .end(JSON.stringify({ status: "not_ready", mode: o.mode, reason: "discovery_pending" }));
         return;
       case "/status":
-        res.writeHead(200, JSON_HEADERS).end(JSON.stringify(o.status()));
+        res.writeHead(200, JSON_HEADERS).end(statusJson(o.status()));
         return;
       case "/metrics":
         o.metrics
