@@ -27,3 +27,11 @@ export function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
+
+/** The V8 flags a checkout's runtime image runs with (the last NODE_OPTIONS of its
+ * deploy/docker/runtime.Dockerfile), or `override` (a bench's env variable) when set. */
+export function imageNodeArgs(checkout: string, override?: string): string[] {
+  const image = readFileSync(`${checkout.replace(/\/$/, "")}/deploy/docker/runtime.Dockerfile`, "utf8");
+  const imaged = [...image.matchAll(/^ENV NODE_OPTIONS=(.*)$/gm)].at(-1)?.[1] ?? "";
+  return (override ?? imaged).split(" ").filter(Boolean);
+}

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
-import { rssMiB, waitForLine } from "../helpers/process.ts";
+import { imageNodeArgs, rssMiB, waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -35,11 +35,11 @@ const { values } = parseArgs({
   },
 });
 const PROBE_WINDOW_MS = Number(values["probe-window"]) * 1000;
-/** As the runtime image runs it (its NODE_OPTIONS): without the flag V8 sizes the young
- * generation from the machine's memory (128 MiB of RSS on a 24 GiB machine). */
-const GATEWAY_NODE_ARGS = (process.env.BENCH_GATEWAY_NODE_ARGS ?? "--max-semi-space-size=2")
-  .split(" ")
-  .filter(Boolean);
+/** Each checkout's gateway runs as its runtime image does, with that checkout's NODE_OPTIONS
+ * (without flags V8 sizes the young generation from the machine's memory: 128 MiB of RSS on a
+ * 24 GiB machine). BENCH_GATEWAY_NODE_ARGS overrides both. */
+const gatewayNodeArgs = (checkout: string): string[] =>
+  imageNodeArgs(checkout, process.env.BENCH_GATEWAY_NODE_ARGS);
 const LEVELS = values.backends.split(",").map(Number);
 const T = Number(values.tools);
 const S = Number(values.sessions);
@@ -226,7 +226,7 @@ async function startGateway(
     spawn(
       process.execPath,
       [
-        ...GATEWAY_NODE_ARGS,
+        ...gatewayNodeArgs(checkout),
         join(checkout, "packages/vmcp-runtime/src/main.ts"),
         "serve",
         "--config",
@@ -420,9 +420,11 @@ async function measure(
     };
     let peakConns = 0;
     const sids: string[] = [];
+    // Once a second: /proc/net/tcp lists every socket of the machine (thousands here), and
+    // reading it ten times a second took a fifth of a core from the processes being measured.
     const probe = setInterval(() => {
       peakConns = Math.max(peakConns, connectionsTo(ports));
-    }, 100);
+    }, 1000);
     const call = (s: string, i: number) =>
       rpc(
         gw.url,
@@ -554,7 +556,7 @@ for (const b of LEVELS) {
 
 const f = (n: number, d = 1) => n.toFixed(d);
 console.log(
-  `\ngateway: node ${GATEWAY_NODE_ARGS.join(" ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (${SESSION_SECONDS > 0 ? `opened, then 1 tools/call a second each for ${SESSION_SECONDS} s,` : "initialize + 1 tools/call"} to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
+  `\ngateway node args: ${checkouts.map(([p, c]) => `${p} ${gatewayNodeArgs(c).join(" ") || "(none)"}`).join(", ")}; T=${T} tools per backend, ${LISTS} tools/list per level, ${S} sessions (${SESSION_SECONDS > 0 ? `opened, then 1 tools/call a second each for ${SESSION_SECONDS} s,` : "initialize + 1 tools/call"} to ${values.target === "one" ? "one backend" : "backend i mod B"}, c=50)\n`,
 );
 console.log(
   "| path | B | start to first tools/list | RSS start / load (MiB) | tools/list p50 / p99 c=1 (ms) | c=16 p50 / p99 (ms) | raw tools/list p50 / p99 c=1 (ms) | raw c=16 p50 / p99 (ms) | list bytes | gateway CPU per tools/list (ms) | /status p50 (ms) | gateway CPU per /status (ms) | sessions: errors, p50 / p99 (ms) | after 2 s p50 / p99 (ms) | gateway-side p50 / p99 (ms) | MiB per session | sessions CPU % gateway / backends / client | gateway GC % / loop lag p99 / max (ms) | conns to backends (peak) | probes/s mean / max (3 s) |",

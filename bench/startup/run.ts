@@ -22,7 +22,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { waitForLine } from "../helpers/process.ts";
+import { imageNodeArgs, waitForLine } from "../helpers/process.ts";
 
 const { values } = parseArgs({
   options: {
@@ -229,8 +229,9 @@ function spawnEntry(entry: Entry, args: string[], env: NodeJS.ProcessEnv = {}): 
 const canMountReadOnly =
   spawnSync("unshare", ["-m", "sh", "-c", "mount --bind -o ro / /"], { stdio: "ignore" }).status === 0;
 
-// The images run the bundle with this V8 flag (NODE_OPTIONS in deploy/docker/*.Dockerfile).
-const IMAGE_NODE_ARGS = ["--max-semi-space-size=2"];
+// The images run the bundle with the V8 flags of the runtime image's NODE_OPTIONS
+// (BENCH_IMAGE_NODE_ARGS overrides them, to compare flags).
+const IMAGE_NODE_ARGS = imageNodeArgs(root, process.env.BENCH_IMAGE_NODE_ARGS);
 
 /** The runtime image's compile cache for a bundle, made the way its Dockerfile makes it. */
 function compileCacheFor(distDir: string, bin: string): string | undefined {
