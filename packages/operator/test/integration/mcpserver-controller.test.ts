@@ -277,10 +277,14 @@ describe("MCPServer controller", () => {
     await eventually(async () => (await component("switch")) === "proxy", "the stdio proxy Deployment");
     expect((await get(kc, "apps/v1", "Deployment", ns.name, "switch"))?.metadata.uid).not.toBe(httpUid);
     await eventually(async () => (await stdioObjects("switch")).every(Boolean), "the stdio objects");
-    const svc = specOf(await get(kc, "v1", "Service", ns.name, "mcp-switch-proxy")) as {
-      selector: Record<string, string>;
-    };
-    expect(svc.selector["app.kubernetes.io/component"]).toBe("proxy");
+    // The Service and the status come after the workload in the same reconcile: awaited, not read.
+    const serviceComponent = async () =>
+      (
+        specOf(await get(kc, "v1", "Service", ns.name, "mcp-switch-proxy")) as {
+          selector?: Record<string, string>;
+        }
+      ).selector?.["app.kubernetes.io/component"] ?? "none";
+    await eventually(async () => (await serviceComponent()) === "proxy", "the Service selects the proxy");
     await eventually(async () => (await status("switch"))?.url?.endsWith("/mcp"), "status.url");
 
     await patch(kc, server("switch", {}), { spec: { transport: "sse" } });
@@ -289,12 +293,12 @@ describe("MCPServer controller", () => {
       "StatefulSet, ServiceAccount, Role and RoleBinding of the stdio transport deleted",
     );
     await eventually(async () => (await component("switch")) === "none", "the HTTP Deployment again");
-    const httpSvc = specOf(await get(kc, "v1", "Service", ns.name, "mcp-switch-proxy")) as {
-      selector: Record<string, string>;
-    };
-    expect(httpSvc.selector["app.kubernetes.io/component"]).toBeUndefined();
-    expect((await status("switch"))?.url).toBe(
-      `http://mcp-switch-proxy.${ns.name}.svc.cluster.local:8080/sse#switch`,
+    await eventually(async () => (await serviceComponent()) === "none", "the Service selects the server");
+    await eventually(
+      async () =>
+        (await status("switch"))?.url ===
+        `http://mcp-switch-proxy.${ns.name}.svc.cluster.local:8080/sse#switch`,
+      "status.url of the SSE transport",
     );
     // Nothing of the neighbour's was touched.
     expect(await stdioObjects("neighbour")).toEqual([true, true, true, true]);
