@@ -1,12 +1,14 @@
 // Cedar decision cost, in process: one tools/call decision, and tools/list filtering of 1,000 tools
 // for a caller seen for the first time (every tool is evaluated) and again (the per-caller cache).
 // Usage: node bench/authz/run.ts [--iterations 20000]
-import { parseArgs } from "node:util";
 import { createAuthorizer } from "../../packages/vmcp-runtime/src/authz/cedar.ts";
 import { ListFilter } from "../../packages/vmcp-runtime/src/authz/filter.ts";
+import { benchArgs } from "../helpers/args.ts";
 import { POLICIES } from "./policies.ts";
 
-const { values } = parseArgs({ options: { iterations: { type: "string", default: "20000" } } });
+const { values } = benchArgs(import.meta.url, {
+  options: { iterations: { type: "string", default: "20000" } },
+});
 const N = Number(values.iterations);
 
 const authz = createAuthorizer({ type: "cedar", policies: POLICIES, groupClaimName: "groups" });

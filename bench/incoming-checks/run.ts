@@ -2,11 +2,11 @@
 // over the body bytes and the Origin/Host check, on the body the proxy-overhead bench sends (a
 // tools/call with a 1 KiB argument) and on an 8 MiB body. In-process, one core, CPU time per
 // call. Usage: node bench/incoming-checks/run.ts [--rounds 5]
-import { parseArgs } from "node:util";
 import { DepthScanner } from "../../packages/vmcp-runtime/src/server/body.ts";
 import { checkOrigin, originPolicy } from "../../packages/vmcp-runtime/src/server/origin.ts";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({ options: { rounds: { type: "string", default: "5" } } });
+const { values } = benchArgs(import.meta.url, { options: { rounds: { type: "string", default: "5" } } });
 const ROUNDS = Number(values.rounds);
 
 const call = Buffer.from(

@@ -15,14 +15,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { kubeRequest, openRequest } from "@vmcp/kube-kit/http";
 import { collectionPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, startControlPlane } from "@vmcp/testenv";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     n: { type: "string", default: "50,200,500" },
     idle: { type: "string", default: "10" },

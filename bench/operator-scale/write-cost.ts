@@ -5,14 +5,14 @@
 // message), so none is a no-op. Content types the apiserver refuses are reported, not measured.
 //   node bench/operator-scale/write-cost.ts [--k 300] [--rounds 4] [--parallel 8]
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KubeApiError, kubeRequest } from "@vmcp/kube-kit/http";
 import { collectionPath, objectPath, type ResourceRef } from "@vmcp/kube-kit/resources";
 import { API_VERSION } from "@vmcp/shared-types";
 import { createNamespace, startControlPlane } from "@vmcp/testenv";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     k: { type: "string", default: "300" },
     rounds: { type: "string", default: "4" },

@@ -14,14 +14,14 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startOtlpReceiver } from "@vmcp/testenv/otlp-receiver";
 import { POLICIES } from "../authz/policies.ts";
+import { benchArgs } from "../helpers/args.ts";
 import { waitForLine } from "../helpers/process.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     seconds: { type: "string", default: "4" },
     warmup: { type: "string", default: "1.5" },

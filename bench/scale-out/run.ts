@@ -15,12 +15,12 @@ import { Agent, request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { parseSessionKeys } from "../../packages/vmcp-runtime/src/sessions/keys.ts";
 import { identityBinding, openSession, sealSession } from "../../packages/vmcp-runtime/src/sessions/token.ts";
 import { startBalancer } from "../../packages/vmcp-runtime/test/fixtures/balancer.ts";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     seconds: { type: "string", default: "4" },
     concurrency: { type: "string", default: "16" },

@@ -2,7 +2,6 @@
 // against the incremental update after one backend's listing changed, and start-up's batch (all
 // B at once), per conflict resolution strategy. Medians of --runs.
 //   node bench/scale/aggregation.ts [--backends 200] [--tools 50] [--runs 20]
-import { parseArgs } from "node:util";
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
 import {
   type AggregationConfigInput,
@@ -13,8 +12,9 @@ import {
   emptyIncremental,
   updateAggregate,
 } from "../../packages/vmcp-runtime/src/aggregation/incremental.ts";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     backends: { type: "string", default: "200" },
     tools: { type: "string", default: "50" },

@@ -8,10 +8,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
-import { parseArgs } from "node:util";
+import { benchArgs } from "../helpers/args.ts";
 import { rssMiB, waitForLine } from "../helpers/process.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     backends: { type: "string", default: "200" },
     tools: { type: "string", default: "50" },

@@ -8,7 +8,6 @@ import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
 import { StreamableControlSession } from "../../packages/vmcp-runtime/src/backends/control-session.ts";
 import { createBackendPools } from "../../packages/vmcp-runtime/src/backends/pools.ts";
 import type { OutgoingAuth } from "../../packages/vmcp-runtime/src/backends/types.ts";
@@ -20,8 +19,9 @@ import {
 import type { CheckResult } from "../../packages/vmcp-runtime/src/health/state-machine.ts";
 import { silentLogger } from "../../packages/vmcp-runtime/src/logger.ts";
 import type { BackendSpec } from "../../packages/vmcp-runtime/src/registry/types.ts";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     backends: { type: "string", default: "20" },
     tools: { type: "string", default: "50" },

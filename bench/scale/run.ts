@@ -14,10 +14,10 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { parseArgs } from "node:util";
+import { benchArgs } from "../helpers/args.ts";
 import { imageNodeArgs, rssMiB, waitForLine } from "../helpers/process.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     backends: { type: "string", default: "10,50,200" },
     tools: { type: "string", default: "50" },

@@ -2,14 +2,14 @@
 // with T tools, one resource and one prompt each, computed the old way (every list filtered once
 // per backend) against one pass, and the cached pass that status() uses between view changes.
 //   node bench/scale/status-snapshot.ts [--backends 10,50,200,400] [--tools 50]
-import { parseArgs } from "node:util";
 import {
   type CountableView,
   cachedCounter,
   countByBackend,
 } from "../../packages/vmcp-runtime/src/status/view-counts.ts";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     backends: { type: "string", default: "10,50,200,400" },
     tools: { type: "string", default: "50" },

@@ -21,10 +21,10 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { benchArgs } from "../helpers/args.ts";
 import { imageNodeArgs, waitForLine } from "../helpers/process.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: {
     runs: { type: "string", default: "5" },
     idle: { type: "string", default: "3" },

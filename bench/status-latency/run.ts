@@ -7,7 +7,6 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "node:util";
 import { createNamespace, startControlPlane } from "@vmcp/testenv";
 import {
   backendOf,
@@ -21,8 +20,9 @@ import {
   startTestBackend,
   type TestBackend,
 } from "@vmcp/vmcp-runtime/test-harness/status-k8s";
+import { benchArgs } from "../helpers/args.ts";
 
-const { values } = parseArgs({
+const { values } = benchArgs(import.meta.url, {
   options: { runs: { type: "string", default: "3" }, interval: { type: "string", default: "5s" } },
 });
 const RUNS = Number(values.runs);
