@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { BackendAuthStrategy } from "@vmcp/shared-types";
 import { MASK, redact, registerSecrets } from "@vmcp/shared-types";
 import * as z from "zod";
+import { abortable } from "../abortable.ts";
 import { lookupEnvSecret, type ResolvedSecrets } from "../config/secrets.ts";
 import type { Identity } from "./identity.ts";
 import { type CachedToken, TokenCache } from "./token-cache.ts";
@@ -242,23 +243,4 @@ function tokenExchange(
       return { authorization: `Bearer ${token}` };
     },
   };
-}
-
-function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }

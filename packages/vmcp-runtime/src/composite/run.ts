@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type CompositeToolConfig, isJsonObject, parseDuration, type WorkflowStep } from "@vmcp/shared-types";
+import { abortable } from "../abortable.ts";
 import { telemetry } from "../telemetry/hooks.ts";
 import { coerceTo, propertyType } from "./coerce.ts";
 import { buildOutput } from "./output.ts";
@@ -60,25 +61,6 @@ function deadline(
       parent.removeEventListener("abort", onParent);
     },
   };
-}
-
-/** Settles with `p`, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    p.then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(e);
-      },
-    );
-  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
