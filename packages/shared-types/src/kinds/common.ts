@@ -35,6 +35,23 @@ export const commonStatusShape = {
   observedGeneration: ObservedGenerationSchema.optional(),
 };
 
+/** Status fields of the kinds whose controller runs a workload the gateway calls (MCPServer,
+ * MCPRemoteProxy): where it answers, why it is in its phase, which referenced configs it runs. */
+export const workloadStatusShape = {
+  url: z.string().max(2048).describe("URL the gateway calls; set by the workload's controller.").optional(),
+  message: z.string().max(32768).describe("Why the object is in its phase.").optional(),
+  toolConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPToolConfig last applied.")
+    .optional(),
+  externalAuthConfigHash: z
+    .string()
+    .max(128)
+    .describe("configHash of the referenced MCPExternalAuthConfig last applied.")
+    .optional(),
+};
+
 export function kindObject<K extends string, S extends z.ZodType, T extends z.ZodType>(
   kind: K,
   spec: S,

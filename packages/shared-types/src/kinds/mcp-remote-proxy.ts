@@ -4,7 +4,7 @@
 // (headerForward).
 import * as z from "zod";
 import { CaBundleRefSchema, GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
-import { commonStatusShape, HeaderForwardSchema, kindObject } from "./common.ts";
+import { commonStatusShape, HeaderForwardSchema, kindObject, workloadStatusShape } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
 export const RemoteUrlSchema = z
@@ -83,23 +83,12 @@ export const MCPRemoteProxyStatusSchema = z.strictObject({
     .enum(["Pending", "Ready", "Failed", "Terminating"])
     .describe("Lifecycle phase; the gateway uses only members in phase Ready (or Valid for entries).")
     .optional(),
-  url: z.string().max(2048).describe("URL the gateway calls; set by the workload's controller.").optional(),
   externalUrl: z
     .string()
     .max(2048)
     .describe("URL reachable from outside the cluster, when exposed.")
     .optional(),
-  message: z.string().max(32768).describe("Why the object is in its phase.").optional(),
-  toolConfigHash: z
-    .string()
-    .max(128)
-    .describe("configHash of the referenced MCPToolConfig last applied.")
-    .optional(),
-  externalAuthConfigHash: z
-    .string()
-    .max(128)
-    .describe("configHash of the referenced MCPExternalAuthConfig last applied.")
-    .optional(),
+  ...workloadStatusShape,
   oidcConfigHash: z
     .string()
     .max(128)

@@ -5,7 +5,7 @@
 import * as z from "zod";
 import { atomicList, boundedRecord, jsonObject, mapList } from "../meta.ts";
 import { GroupRefSchema, NameRefSchema, OidcConfigRefSchema } from "../refs.ts";
-import { commonStatusShape, kindObject } from "./common.ts";
+import { commonStatusShape, kindObject, workloadStatusShape } from "./common.ts";
 import { PortSchema, ResourceRequirementsSchema } from "./workload.ts";
 
 export const EnvVarSchema = z.strictObject({
@@ -125,19 +125,8 @@ export const MCPServerStatusSchema = z.strictObject({
     .enum(["Pending", "Ready", "Failed", "Terminating", "Stopped"])
     .describe("Lifecycle phase; the gateway uses only members in phase Ready (or Valid for entries).")
     .optional(),
-  url: z.string().max(2048).describe("URL the gateway calls; set by the workload's controller.").optional(),
   readyReplicas: z.int32().min(0).describe("Ready pods of the server.").optional(),
-  message: z.string().max(32768).describe("Why the object is in its phase.").optional(),
-  toolConfigHash: z
-    .string()
-    .max(128)
-    .describe("configHash of the referenced MCPToolConfig last applied.")
-    .optional(),
-  externalAuthConfigHash: z
-    .string()
-    .max(128)
-    .describe("configHash of the referenced MCPExternalAuthConfig last applied.")
-    .optional(),
+  ...workloadStatusShape,
 });
 export type MCPServerStatus = z.output<typeof MCPServerStatusSchema>;
 
