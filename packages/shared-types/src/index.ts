@@ -32,6 +32,7 @@ export * from "./kinds/mcp-server.ts";
 export * from "./kinds/mcp-server-entry.ts";
 export * from "./kinds/mcp-telemetry-config.ts";
 export * from "./kinds/mcp-tool-config.ts";
+export * from "./kinds/schemas.ts";
 export * from "./kinds/virtual-mcp-composite-tool-definition.ts";
 export * from "./kinds/virtual-mcp-server.ts";
 export * from "./kinds/workload.ts";

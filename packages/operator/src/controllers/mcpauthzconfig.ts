@@ -1,7 +1,8 @@
+import { KIND_SCHEMAS } from "@vmcp/shared-types";
 import { authzConfigOptions } from "../builders/authz.ts";
 import type { ControllerContext } from "../kit/context.ts";
 import type { Controller } from "../kit/controller.ts";
-import { KIND_SCHEMAS, type RawObject } from "../kit/kinds.ts";
+import type { RawObject } from "../kit/kinds.ts";
 import { issueMessages, validConfigStatus } from "../kit/status.ts";
 import { referenceStatus, sharedConfigController, type WorkloadRef } from "./shared-config-refs.ts";
 

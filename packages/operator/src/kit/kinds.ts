@@ -1,38 +1,7 @@
 import type { Informer, KubeObject } from "@vmcp/kube-kit/informer";
-import {
-  GROUP,
-  KIND_INFO,
-  type KindName,
-  MCPAuthzConfigSchema,
-  MCPExternalAuthConfigSchema,
-  MCPGroupSchema,
-  MCPOIDCConfigSchema,
-  MCPRemoteProxySchema,
-  MCPServerEntrySchema,
-  MCPServerSchema,
-  MCPTelemetryConfigSchema,
-  MCPToolConfigSchema,
-  ObjectMetaSchema,
-  VERSION,
-  VirtualMCPCompositeToolDefinitionSchema,
-  VirtualMCPServerSchema,
-} from "@vmcp/shared-types";
+import { GROUP, KIND_INFO, KIND_SCHEMAS, type KindName, ObjectMetaSchema, VERSION } from "@vmcp/shared-types";
 import * as z from "zod";
 import type { InformerRegistry } from "./informers.ts";
-
-export const KIND_SCHEMAS = {
-  VirtualMCPServer: VirtualMCPServerSchema,
-  MCPGroup: MCPGroupSchema,
-  MCPServer: MCPServerSchema,
-  MCPRemoteProxy: MCPRemoteProxySchema,
-  MCPServerEntry: MCPServerEntrySchema,
-  MCPExternalAuthConfig: MCPExternalAuthConfigSchema,
-  MCPToolConfig: MCPToolConfigSchema,
-  VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
-  MCPAuthzConfig: MCPAuthzConfigSchema,
-  MCPOIDCConfig: MCPOIDCConfigSchema,
-  MCPTelemetryConfig: MCPTelemetryConfigSchema,
-} as const;
 
 export type KindType<K extends KindName> = z.output<(typeof KIND_SCHEMAS)[K]>;
 

@@ -2,16 +2,8 @@ import { describe, expect, it } from "vitest";
 import type * as z from "zod";
 import {
   KIND_NAMES,
-  type KindName,
-  MCPAuthzConfigSchema,
-  MCPExternalAuthConfigSchema,
-  MCPGroupSchema,
-  MCPOIDCConfigSchema,
-  MCPRemoteProxySchema,
+  KIND_SCHEMAS,
   MCPServerEntrySchema,
-  MCPServerSchema,
-  MCPTelemetryConfigSchema,
-  MCPToolConfigSchema,
   VirtualMCPCompositeToolDefinitionSchema,
   VirtualMCPServerSchema,
   VirtualMCPServerSpecSchema,
@@ -35,29 +27,15 @@ function zodFields(issues: z.core.$ZodIssue[]): string[] {
   });
 }
 
-const SCHEMAS: Record<KindName, z.ZodType> = {
-  VirtualMCPServer: VirtualMCPServerSchema,
-  MCPGroup: MCPGroupSchema,
-  MCPServer: MCPServerSchema,
-  MCPRemoteProxy: MCPRemoteProxySchema,
-  MCPServerEntry: MCPServerEntrySchema,
-  MCPExternalAuthConfig: MCPExternalAuthConfigSchema,
-  MCPToolConfig: MCPToolConfigSchema,
-  VirtualMCPCompositeToolDefinition: VirtualMCPCompositeToolDefinitionSchema,
-  MCPAuthzConfig: MCPAuthzConfigSchema,
-  MCPOIDCConfig: MCPOIDCConfigSchema,
-  MCPTelemetryConfig: MCPTelemetryConfigSchema,
-};
-
 describe("kind schemas", () => {
   it.each(KIND_NAMES)("%s accepts the full and the minimal object", (kind) => {
-    expect(SCHEMAS[kind].safeParse(validObjects()[kind]).error).toBeUndefined();
-    expect(SCHEMAS[kind].safeParse(minimalObjects()[kind]).error).toBeUndefined();
+    expect(KIND_SCHEMAS[kind].safeParse(validObjects()[kind]).error).toBeUndefined();
+    expect(KIND_SCHEMAS[kind].safeParse(minimalObjects()[kind]).error).toBeUndefined();
   });
 
   // The same table the API server must reject (integration): zod and the CRD agree.
   it.each(INVALID_CASES.map((c) => [c.name, c] as const))("rejects %s, naming the same field", (_name, c) => {
-    const result = SCHEMAS[c.kind].safeParse(invalidObject(c, "x"));
+    const result = KIND_SCHEMAS[c.kind].safeParse(invalidObject(c, "x"));
     expect(result.success).toBe(false);
     expect(zodFields(result.error?.issues ?? [])).toContain(normalize(c.field));
   });
