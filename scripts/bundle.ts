@@ -8,8 +8,9 @@
 // images keep the production node_modules for it.
 import { spawnSync } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
 import { join } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const root = new URL("../", import.meta.url).pathname;
 
@@ -38,6 +39,35 @@ const targets = (wanted.length > 0 ? wanted : Object.keys(TARGETS)).filter(isTar
 const gitHead = spawnSync("git", ["rev-parse", "--short=12", "HEAD"], { cwd: root, encoding: "utf8" });
 const commit = process.env.VMCP_GIT_COMMIT || (gitHead.status === 0 ? gitHead.stdout.trim() : "");
 
+// An ESM import of node:http builds its namespace from every export, which runs the lazy
+// WebSocket/CloseEvent/MessageEvent getters and so loads Node's internal copy of undici: about
+// 2 MiB of RSS a process that never opens a WebSocket pays at start. Imports of node:http are
+// served instead from require() (no namespace) with the plain exports named; the getters stay on
+// the default export, evaluated only if something reads them.
+const httpModule = createRequire(import.meta.url)("node:http") as Record<string, unknown>;
+const httpPlainExports = Object.keys(httpModule).filter(
+  (k) => !Object.getOwnPropertyDescriptor(httpModule, k)?.get && /^[A-Za-z_$][\w$]*$/.test(k),
+);
+const httpWithoutGetters: Plugin = {
+  name: "node-http-without-getters",
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?http$/ }, (args) =>
+      args.kind === "import-statement" || args.kind === "dynamic-import"
+        ? { path: "node:http", namespace: "vmcp-node-http" }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: "vmcp-node-http" }, () => ({
+      contents: [
+        'import { createRequire } from "node:module";',
+        'const http = createRequire(import.meta.url)("node:http");',
+        "export default http;",
+        `export const { ${httpPlainExports.join(", ")} } = http;`,
+      ].join("\n"),
+      loader: "js",
+    }));
+  },
+};
+
 for (const t of targets) {
   const { entry, outdir, name } = TARGETS[t];
   await rm(join(root, outdir), { recursive: true, force: true });
@@ -63,6 +93,7 @@ for (const t of targets) {
     legalComments: "linked",
     logLevel: "warning",
     metafile: true,
+    plugins: [httpWithoutGetters],
     define: commit ? { __VMCP_COMMIT__: JSON.stringify(commit) } : {},
   });
   const outputs = Object.entries(result.metafile?.outputs ?? {});

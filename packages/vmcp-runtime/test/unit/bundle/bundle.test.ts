@@ -197,6 +197,42 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     }
   });
 
+  it("serves a session without loading Node's internal copy of undici (about 2 MiB of RSS)", async () => {
+    // Node loads it for an ESM import of node:http (the namespace reads the lazy WebSocket
+    // getters) and for the fetch globals; the runtime uses the undici package for its own calls.
+    const probe = join(dir, "undici-probe.cjs");
+    const seen = join(dir, "undici-seen.json");
+    writeFileSync(
+      probe,
+      `process.on("exit", () => require("node:fs").writeFileSync(${JSON.stringify(seen)}, JSON.stringify(process.moduleLoadList.filter((m) => m.includes("undici")))));`,
+    );
+    const file = join(dir, "undici.yaml");
+    writeFileSync(
+      file,
+      "name: b\ngroupRef: g\nincomingAuth: { type: anonymous }\nbackends:\n  - { name: one, url: 'http://127.0.0.1:9/mcp', transport: streamable-http }\n",
+    );
+    const gw = await spawnNode(
+      ["--require", probe, join(dist, "vmcp.mjs"), "serve", "--config", file, "--port", "0"],
+      servingUrl,
+    );
+    try {
+      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+      const init = await fetch(gw.value, { method: "POST", headers, body: INITIALIZE });
+      const sid = init.headers.get("mcp-session-id") ?? "";
+      await init.text();
+      const ping = await fetch(gw.value, {
+        method: "POST",
+        headers: { ...headers, "mcp-session-id": sid },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+      });
+      expect(ping.status).toBe(200);
+      await ping.text();
+    } finally {
+      await gw.stop();
+    }
+    expect(JSON.parse(readFileSync(seen, "utf8"))).toEqual([]);
+  });
+
   it("is ASCII in every chunk, which Node then holds as one-byte source", () => {
     const chunks = readdirSync(dist).filter((n) => n.endsWith(".mjs"));
     // Without this an empty dist would pass: the loop below would check nothing.
