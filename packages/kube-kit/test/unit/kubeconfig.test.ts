@@ -54,7 +54,9 @@ async function optsOf(kc: KubeConnection): Promise<https.RequestOptions> {
   await kc.applyToHTTPSOptions(opts);
   return opts;
 }
-const authOf = async (kc: KubeConnection) => (await optsOf(kc)).headers?.Authorization;
+const headerOf = (o: https.RequestOptions) =>
+  (o.headers as Record<string, unknown> | undefined)?.Authorization;
+const authOf = async (kc: KubeConnection) => headerOf(await optsOf(kc));
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 describe("merging a KUBECONFIG list", () => {
@@ -122,7 +124,7 @@ describe("credentials and TLS", () => {
     expect(String(o.ca)).toBe("CA PEM");
     expect(String(o.cert)).toBe("CERT PEM");
     expect(String(o.key)).toBe("KEY PEM");
-    expect(o.headers?.Authorization).toBeUndefined();
+    expect(headerOf(o)).toBeUndefined();
   });
 
   it("decodes the base64 -data fields", async () => {
