@@ -15,8 +15,8 @@ import type { RuntimeStatus } from "../status/types.ts";
 import { type RuntimeSource, staticSource } from "./source.ts";
 
 // Kubernetes mode's two stages: the source (discovery) and the reporters (CRD status, Events).
-// Imported on demand: standalone mode never loads the Kubernetes code; in a pod client-node is
-// not loaded either (kube-connection.ts).
+// Imported on demand: standalone mode never loads the Kubernetes code; in a pod, or with a
+// kubeconfig that needs no plugin, client-node is not loaded either (kube-connection.ts).
 export { connectToKubernetes } from "./kube-connection.ts";
 
 export interface KubernetesDeps {
