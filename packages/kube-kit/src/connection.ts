@@ -1,4 +1,5 @@
 import type https from "node:https";
+import type tls from "node:tls";
 
 /**
  * What the kit needs to reach an API server: its URL and the request options that authenticate
@@ -6,8 +7,12 @@ import type https from "node:https";
  * `inClusterConnection` (in-cluster.ts) is the other, built from a pod's ServiceAccount files
  * without loading client-node at all.
  */
+/** A request's options; `secureContext` (which node:https passes on to tls.connect) lets a
+ * connection build its TLS context once instead of once per socket. */
+export type KubeRequestOptions = https.RequestOptions & { secureContext?: tls.SecureContext };
+
 export interface KubeConnection {
   getCurrentCluster(): { readonly server: string } | null;
   /** Called before every request: a rotated credential is picked up here. */
-  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+  applyToHTTPSOptions(opts: KubeRequestOptions): Promise<void>;
 }

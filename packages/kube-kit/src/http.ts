@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import type { KubeConnection } from "./connection.ts";
+import type { KubeConnection, KubeRequestOptions } from "./connection.ts";
 
 /**
  * A minimal HTTP client for the Kubernetes API built on node:https and the KubeConnection's
@@ -68,7 +68,7 @@ export function buildUrl(kc: KubeConnection, path: string, query?: KubeRequest["
 export async function openRequest(kc: KubeConnection, req: KubeRequest): Promise<http.IncomingMessage> {
   const url = buildUrl(kc, req.path, req.query);
   const isHttps = url.protocol === "https:";
-  const opts: https.RequestOptions = { method: req.method, headers: { Accept: "application/json" } };
+  const opts: KubeRequestOptions = { method: req.method, headers: { Accept: "application/json" } };
   await kc.applyToHTTPSOptions(opts);
   opts.agent = agentFor(kc, isHttps);
   const payload =

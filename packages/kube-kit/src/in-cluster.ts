@@ -1,15 +1,11 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import type https from "node:https";
 import { join } from "node:path";
-import type { KubeConnection } from "./connection.ts";
+import { createSecureContext, type SecureContext } from "node:tls";
+import type { KubeConnection, KubeRequestOptions } from "./connection.ts";
+import { tokenFileReader } from "./token-file.ts";
 
 /** Where the kubelet mounts a pod's ServiceAccount token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
-
-/** client-go re-reads the token file once a minute: the kubelet rotates a projected token well
- * before it expires (at 80 % of its lifetime), so a minute-old copy is always still valid. */
-const TOKEN_REFRESH_MS = 60_000;
 
 export interface InClusterOptions {
   host: string;
@@ -40,11 +36,21 @@ function readOnce(what: string, file: string): string {
   }
 }
 
-function tokenOf(text: string, file: string): string {
-  const token = text.trim();
-  if (!token)
-    throw new InClusterConfigError(`in-cluster Kubernetes config: the ServiceAccount token ${file} is empty`);
-  return token;
+/** A TLS context trusting only the given CA bundle. Checked here, at start: a CA that is not
+ * PEM would otherwise be found only by the first request to the API server. */
+function trustOnly(ca: string, file: string): SecureContext {
+  const notPem = (detail: string, cause?: unknown) =>
+    new InClusterConfigError(
+      `in-cluster Kubernetes config: the ServiceAccount CA ${file} is not a PEM certificate${detail}`,
+      { cause },
+    );
+  // OpenSSL skips text that holds no certificate at all instead of failing.
+  if (!ca.includes("-----BEGIN CERTIFICATE-----")) throw notPem("");
+  try {
+    return createSecureContext({ ca });
+  } catch (err) {
+    throw notPem(`: ${(err as Error).message}`, err);
+  }
 }
 
 /** The environment of a pod: KUBERNETES_SERVICE_HOST/PORT set by the kubelet. */
@@ -63,43 +69,23 @@ export function inClusterFromEnv(env: NodeJS.ProcessEnv): { host: string; port: 
 export function inClusterConnection(o: InClusterOptions): KubeConnection {
   const tokenFile = o.tokenFile ?? join(SERVICE_ACCOUNT_DIR, "token");
   const caFile = o.caFile ?? join(SERVICE_ACCOUNT_DIR, "ca.crt");
-  const refreshMs = o.tokenRefreshMs ?? TOKEN_REFRESH_MS;
-  const now = o.now ?? Date.now;
-  const ca = readOnce("CA", caFile);
-  let token = tokenOf(readOnce("token", tokenFile), tokenFile);
-  let readAt = now();
-  let reading: Promise<string> | undefined;
+  // One TLS context for every connection: with `ca` in each request's options Node would parse
+  // the CA into a new context per connection (every watch holds one).
+  const secureContext = trustOnly(readOnce("CA", caFile), caFile);
+  const token = tokenFileReader({
+    file: tokenFile,
+    what: "the ServiceAccount token",
+    refreshMs: o.tokenRefreshMs,
+    now: o.now,
+    fail: (problem, cause) => new InClusterConfigError(`in-cluster Kubernetes config: ${problem}`, { cause }),
+  });
   const host = o.host.includes(":") ? `[${o.host}]` : o.host;
   const cluster = { server: `https://${host}:${o.port}` };
-
-  async function currentToken(): Promise<string> {
-    if (now() - readAt < refreshMs) return token;
-    // Concurrent requests share one read.
-    reading ??= readFile(tokenFile, "utf8")
-      .then(
-        (text) => {
-          token = tokenOf(text, tokenFile);
-          readAt = now();
-          return token;
-        },
-        (err: unknown) => {
-          throw new InClusterConfigError(
-            `in-cluster Kubernetes config: cannot read the ServiceAccount token ${tokenFile}: ${(err as Error).message}`,
-            { cause: err },
-          );
-        },
-      )
-      .finally(() => {
-        reading = undefined;
-      });
-    return await reading;
-  }
-
   return {
     getCurrentCluster: () => cluster,
-    async applyToHTTPSOptions(opts: https.RequestOptions) {
-      const bearer = await currentToken();
-      opts.ca = ca;
+    async applyToHTTPSOptions(opts: KubeRequestOptions) {
+      const bearer = await token();
+      opts.secureContext = secureContext;
       opts.headers = { ...opts.headers, Authorization: `Bearer ${bearer}` };
     },
   };

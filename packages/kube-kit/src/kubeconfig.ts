@@ -1,9 +1,7 @@
 import { readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import type https from "node:https";
 import { homedir } from "node:os";
 import { delimiter } from "node:path";
-import type { KubeConnection } from "./connection.ts";
+import type { KubeConnection, KubeRequestOptions } from "./connection.ts";
 import {
   KubeconfigError,
   kubeconfigPaths,
@@ -15,15 +13,13 @@ import {
   type Source,
   type StaticPlan,
 } from "./kubeconfig-merge.ts";
+import { tokenFileReader } from "./token-file.ts";
 
 // A kubeconfig file read without client-node, as in-cluster.ts does for a pod: client-node is a
 // large part of what a Kubernetes-mode start compiles, and its kubeconfig parsing would be all of
 // it that is used. What needs a plugin (exec, auth-provider, a proxy) is left to client-node.
 
 export { KubeconfigError } from "./kubeconfig-merge.ts";
-
-/** As for in-cluster.ts and client-go's cached token file: a token file is re-read once a minute. */
-const TOKEN_REFRESH_MS = 60_000;
 
 export interface KubeconfigOptions {
   tokenRefreshMs?: number;
@@ -64,43 +60,6 @@ function bytes(s: Source, field: string, where: string): Buffer {
   }
 }
 
-function tokenOf(text: string, file: string, where: string): string {
-  const token = text.trim();
-  if (!token) throw new KubeconfigError(`kubeconfig ${where}: tokenFile ${file} is empty`);
-  return token;
-}
-
-/** A bearer token from a file: read now (an error names it), re-read once it is refreshMs old. */
-function fileToken(file: string, where: string, refreshMs: number, now: () => number): () => Promise<string> {
-  let token = tokenOf(bytes({ file }, "tokenFile", where).toString("utf8"), file, where);
-  let readAt = now();
-  let reading: Promise<string> | undefined;
-  return async () => {
-    if (now() - readAt < refreshMs) return token;
-    // Concurrent requests share one read.
-    reading ??= readFile(file, "utf8")
-      .then(
-        (text) => {
-          token = tokenOf(text, file, where);
-          readAt = now();
-          return token;
-        },
-        (err: unknown) => {
-          throw new KubeconfigError(
-            `kubeconfig ${where}: cannot read tokenFile ${file}: ${(err as Error).message}`,
-            {
-              cause: err,
-            },
-          );
-        },
-      )
-      .finally(() => {
-        reading = undefined;
-      });
-    return await reading;
-  };
-}
-
 /** The connection a static plan describes; every referenced file but the token file is read here, once. */
 export function connectionFromPlan(p: StaticPlan, o: KubeconfigOptions = {}): KubeConnection {
   const clusterWhere = `${p.clusterFile}: cluster of context "${p.context}"`;
@@ -109,7 +68,13 @@ export function connectionFromPlan(p: StaticPlan, o: KubeconfigOptions = {}): Ku
   const cert = p.clientCert && bytes(p.clientCert, "client-certificate", userWhere);
   const key = p.clientKey && bytes(p.clientKey, "client-key", userWhere);
   const bearer = p.tokenFile
-    ? fileToken(p.tokenFile, userWhere, o.tokenRefreshMs ?? TOKEN_REFRESH_MS, o.now ?? Date.now)
+    ? tokenFileReader({
+        file: p.tokenFile,
+        what: "tokenFile",
+        refreshMs: o.tokenRefreshMs,
+        now: o.now,
+        fail: (problem, cause) => new KubeconfigError(`kubeconfig ${userWhere}: ${problem}`, { cause }),
+      })
     : p.token
       ? async () => p.token
       : undefined;
@@ -118,7 +83,7 @@ export function connectionFromPlan(p: StaticPlan, o: KubeconfigOptions = {}): Ku
   const cluster = { server: p.server };
   return {
     getCurrentCluster: () => cluster,
-    async applyToHTTPSOptions(opts: https.RequestOptions) {
+    async applyToHTTPSOptions(opts: KubeRequestOptions) {
       if (ca) opts.ca = ca;
       if (cert) opts.cert = cert;
       if (key) opts.key = key;

@@ -2,7 +2,7 @@
 // ServiceAccount's token and CA files. The connection is kube-kit's own (client-node is not
 // loaded), so what client-go does is checked here against the real API server with RBAC on:
 // the token file re-read after rotation, the CA file the only trust, a missing file named.
-import { mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConnection } from "@vmcp/kube-kit/connection";
@@ -164,7 +164,7 @@ it("trusts the CA file alone: another CA bundle fails the TLS handshake", async 
 it("names the missing file when the token or the CA is not there", async () => {
   const noToken = join(dir, "no-token");
   await mkdir(noToken);
-  await writeFile(join(noToken, "ca.crt"), "x");
+  await copyFile(join(saDir, "ca.crt"), join(noToken, "ca.crt"));
   const a = connectToKubernetes(podEnv(noToken));
   await expect(a).rejects.toBeInstanceOf(InClusterConfigError);
   await expect(a).rejects.toThrow(`cannot read the ServiceAccount token ${join(noToken, "token")}`);
@@ -173,5 +173,11 @@ it("names the missing file when the token or the CA is not there", async () => {
   await writeFile(join(noCa, "token"), runtimeToken);
   await expect(connectToKubernetes(podEnv(noCa))).rejects.toThrow(
     `cannot read the ServiceAccount CA ${join(noCa, "ca.crt")}`,
+  );
+  // Checked at start, not at the first request: the process would otherwise come up and fail
+  // every call to the API server.
+  await writeFile(join(noCa, "ca.crt"), "not a certificate\n");
+  await expect(connectToKubernetes(podEnv(noCa))).rejects.toThrow(
+    `the ServiceAccount CA ${join(noCa, "ca.crt")} is not a PEM certificate`,
   );
 });
