@@ -5,7 +5,6 @@
 import { copyFile, mkdir, mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { KubeConnection } from "@vmcp/kube-kit/connection";
 import { kubeRequest } from "@vmcp/kube-kit/http";
 import { InClusterConfigError, inClusterConnection } from "@vmcp/kube-kit/in-cluster";
 import { createNamespace, serviceAccountKubeConfig, type TestNamespace } from "@vmcp/testenv";
@@ -26,6 +25,7 @@ import {
   toolNames,
   waitFor,
 } from "./harness.ts";
+import { whoami } from "./whoami.ts";
 
 const admin = testKubeConfig();
 let ns: TestNamespace;
@@ -64,16 +64,6 @@ const podEnv = (saPath: string) => ({
   KUBERNETES_SERVICE_PORT: server.port,
   VMCP_SERVICE_ACCOUNT_DIR: saPath,
 });
-
-/** Who the API server says sent the request (SelfSubjectReview: any authenticated user may ask). */
-async function whoami(kc: KubeConnection): Promise<string | undefined> {
-  const r = await kubeRequest<{ status?: { userInfo?: { username?: string } } }>(kc, {
-    method: "POST",
-    path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-  });
-  return r.status?.userInfo?.username;
-}
 
 it("vmcp serve in a pod's environment discovers, serves and reports with the ServiceAccount files", async () => {
   await writeFile(

@@ -6,7 +6,6 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
-import type { KubeConnection } from "@vmcp/kube-kit/connection";
 import { kubeRequest } from "@vmcp/kube-kit/http";
 import { createNamespace, renderKubeconfig, type TestNamespace } from "@vmcp/testenv";
 import { testKubeConfig } from "@vmcp/testenv/vitest";
@@ -15,6 +14,7 @@ import { stringify } from "yaml";
 import { connectToKubernetes } from "../../../src/runtime/kube-connection.ts";
 import { kubeConfigFromDocument } from "../../../src/runtime/kubeconfig-file.ts";
 import { createVmcp, runtimeServiceAccount } from "./harness.ts";
+import { whoami } from "./whoami.ts";
 
 vi.mock("../../../src/runtime/kubeconfig-file.ts", async (importOriginal) => {
   const m = await importOriginal<typeof import("../../../src/runtime/kubeconfig-file.ts")>();
@@ -48,16 +48,6 @@ afterAll(async () => {
 });
 
 beforeEach(() => clientNodeLoads.mockClear());
-
-/** Who the API server says sent the request (SelfSubjectReview: any authenticated user may ask). */
-async function whoami(kc: KubeConnection): Promise<string | undefined> {
-  const r = await kubeRequest<{ status?: { userInfo?: { username?: string } } }>(kc, {
-    method: "POST",
-    path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-  });
-  return r.status?.userInfo?.username;
-}
 
 it("a ServiceAccount token kubeconfig: authenticated and held to the Role, without client-node", async () => {
   const file = join(dir, "sa");

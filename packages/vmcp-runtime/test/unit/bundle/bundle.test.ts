@@ -24,6 +24,21 @@ const dist = join(root, "packages/vmcp-runtime/dist");
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
 const dir = mkdtempSync(join(tmpdir(), "vmcp-bundle-"));
 
+/** A session opened and pinged; the ping's HTTP status. */
+async function initializeAndPing(url: string): Promise<number> {
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
+  const init = await fetch(url, { method: "POST", headers, body: INITIALIZE });
+  const sid = init.headers.get("mcp-session-id") ?? "";
+  await init.text();
+  const ping = await fetch(url, {
+    method: "POST",
+    headers: { ...headers, "mcp-session-id": sid },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
+  });
+  await ping.text();
+  return ping.status;
+}
+
 describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
   beforeAll(() => {
     const r = node(["scripts/bundle.ts", "runtime"]);
@@ -96,17 +111,7 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
       },
     );
     try {
-      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-      const init = await fetch(gw.value, { method: "POST", headers, body: INITIALIZE });
-      const sid = init.headers.get("mcp-session-id") ?? "";
-      await init.text();
-      const ping = await fetch(gw.value, {
-        method: "POST",
-        headers: { ...headers, "mcp-session-id": sid },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
-      });
-      expect(ping.status).toBe(200);
-      await ping.text();
+      expect(await initializeAndPing(gw.value)).toBe(200);
       const spans = await receiver.waitFor((s) => s.some((x) => x.name === "ping"));
       expect(spans.find((x) => x.name === "ping")?.resource["service.name"]).toBe("bundled");
     } finally {
@@ -216,17 +221,7 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
       servingUrl,
     );
     try {
-      const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
-      const init = await fetch(gw.value, { method: "POST", headers, body: INITIALIZE });
-      const sid = init.headers.get("mcp-session-id") ?? "";
-      await init.text();
-      const ping = await fetch(gw.value, {
-        method: "POST",
-        headers: { ...headers, "mcp-session-id": sid },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping" }),
-      });
-      expect(ping.status).toBe(200);
-      await ping.text();
+      expect(await initializeAndPing(gw.value)).toBe(200);
     } finally {
       await gw.stop();
     }
