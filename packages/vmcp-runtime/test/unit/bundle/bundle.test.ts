@@ -24,6 +24,19 @@ const dist = join(root, "packages/vmcp-runtime/dist");
 const node = (args: string[]) => spawnSync(process.execPath, args, { cwd: root, encoding: "utf8" });
 const dir = mkdtempSync(join(tmpdir(), "vmcp-bundle-"));
 
+/** Every chunk evaluated when these are: they and, transitively, their static imports. */
+function chunksLoadedFrom(...entries: string[]): Set<string> {
+  const loaded = new Set<string>();
+  const visit = (f: string) => {
+    if (loaded.has(f)) return;
+    loaded.add(f);
+    for (const m of readFileSync(join(dist, f), "utf8").matchAll(/from\s*"\.\/([^"]+\.mjs)"/g))
+      visit(m[1] as string);
+  };
+  for (const e of entries) visit(e);
+  return loaded;
+}
+
 /** A session opened and pinged; the ping's HTTP status. */
 async function initializeAndPing(url: string): Promise<number> {
   const headers = { "content-type": "application/json", accept: "application/json, text/event-stream" };
@@ -120,6 +133,16 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
     }
   });
 
+  it("keeps the Kubernetes client out of what Kubernetes mode loads for a pod or a plain kubeconfig", () => {
+    const k8sChunk = readdirSync(dist).find((f) => f.startsWith("kubernetes-mode-") && f.endsWith(".mjs"));
+    expect(k8sChunk, "a separate Kubernetes-mode chunk").toBeDefined();
+    for (const f of chunksLoadedFrom("vmcp.mjs", k8sChunk ?? ""))
+      expect(readFileSync(join(dist, f), "utf8"), f).not.toContain("loadFromCluster");
+    // ...but it is there, on demand, for a kubeconfig that needs a plugin.
+    const all = readdirSync(dist).filter((f) => f.endsWith(".mjs"));
+    expect(all.some((f) => readFileSync(join(dist, f), "utf8").includes("loadFromCluster"))).toBe(true);
+  });
+
   it("keeps the Kubernetes client out of what standalone mode loads", () => {
     const entry = readFileSync(join(dist, "vmcp.mjs"), "utf8");
     const statics = [...entry.matchAll(/from\s*"\.\/([^"]+\.mjs)"/g)].map((m) => m[1] as string);
@@ -167,16 +190,7 @@ describe("the runtime bundle (scripts/bundle.ts runtime)", () => {
   });
 
   it("loads prom-client on the first /metrics scrape, not at start", async () => {
-    // Every chunk a start evaluates: the entry and, transitively, its static imports.
-    const statics = new Set<string>();
-    const visit = (f: string) => {
-      if (statics.has(f)) return;
-      statics.add(f);
-      for (const m of readFileSync(join(dist, f), "utf8").matchAll(/from\s*"\.\/([^"]+\.mjs)"/g))
-        visit(m[1] as string);
-    };
-    visit("vmcp.mjs");
-    for (const f of statics) {
+    for (const f of chunksLoadedFrom("vmcp.mjs")) {
       expect(readFileSync(join(dist, f), "utf8"), f).not.toMatch(
         /process_cpu_user_seconds_total|class Registry\b/,
       );
