@@ -53,9 +53,7 @@ function bytes(s: Source, field: string, where: string): Buffer {
   } catch (err) {
     throw new KubeconfigError(
       `kubeconfig ${where}: cannot read ${field} ${s.file}: ${(err as Error).message}`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
 }

@@ -22,6 +22,14 @@ function tokenOf(text: string, o: TokenFileOptions): string {
   return token;
 }
 
+function readNow(file: string, cannotRead: (err: unknown) => Error): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    throw cannotRead(err);
+  }
+}
+
 /**
  * A bearer token kept in a file: read now (an unreadable or empty file throws here), re-read once
  * the copy is `refreshMs` old, concurrent callers sharing one read. A later failed read throws
@@ -32,13 +40,7 @@ export function tokenFileReader(o: TokenFileOptions): () => Promise<string> {
   const now = o.now ?? Date.now;
   const cannotRead = (err: unknown) =>
     o.fail(`cannot read ${o.what} ${o.file}: ${(err as Error).message}`, err);
-  let token: string;
-  try {
-    token = readFileSync(o.file, "utf8");
-  } catch (err) {
-    throw cannotRead(err);
-  }
-  token = tokenOf(token, o);
+  let token = tokenOf(readNow(o.file, cannotRead), o);
   let readAt = now();
   let reading: Promise<string> | undefined;
   return async () => {

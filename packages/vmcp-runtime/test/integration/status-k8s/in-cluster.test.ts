@@ -25,7 +25,7 @@ import {
   toolNames,
   waitFor,
 } from "./harness.ts";
-import { whoami } from "./whoami.ts";
+import { expectRuntimeIdentity, whoami } from "./identity.ts";
 
 const admin = testKubeConfig();
 let ns: TestNamespace;
@@ -94,15 +94,7 @@ it("vmcp serve in a pod's environment discovers, serves and reports with the Ser
 
 it("authenticates as the runtime's ServiceAccount, held to its Role", async () => {
   const kc = await connectToKubernetes(podEnv(saDir));
-  expect(await whoami(kc)).toMatch(new RegExp(`^system:serviceaccount:${ns.name}:`));
-  const own = await kubeRequest<{ metadata: { name: string } }>(kc, {
-    method: "GET",
-    path: `/apis/toolhive.stacklok.dev/v1beta1/namespaces/${ns.name}/virtualmcpservers/pod`,
-  });
-  expect(own.metadata.name).toBe("pod");
-  await expect(
-    kubeRequest(kc, { method: "GET", path: "/api/v1/namespaces/kube-system/secrets" }),
-  ).rejects.toThrow(/^403 Forbidden/);
+  await expectRuntimeIdentity(kc, ns.name, "pod");
 });
 
 it("re-reads the token file once the token it holds is a minute old: a rotated token is used", async () => {

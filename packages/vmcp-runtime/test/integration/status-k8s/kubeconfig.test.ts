@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { connectToKubernetes } from "../../../src/runtime/kube-connection.ts";
 import { kubeConfigFromDocument } from "../../../src/runtime/kubeconfig-file.ts";
 import { createVmcp, runtimeServiceAccount } from "./harness.ts";
-import { whoami } from "./whoami.ts";
+import { expectRuntimeIdentity, whoami } from "./identity.ts";
 
 vi.mock("../../../src/runtime/kubeconfig-file.ts", async (importOriginal) => {
   const m = await importOriginal<typeof import("../../../src/runtime/kubeconfig-file.ts")>();
@@ -54,15 +54,7 @@ it("a ServiceAccount token kubeconfig: authenticated and held to the Role, witho
   await writeFile(file, renderKubeconfig({ server, caPem, user: "runtime", token }));
   const kc = await connectToKubernetes({ KUBECONFIG: file });
   expect(kc).not.toBeInstanceOf(KubeConfig);
-  expect(await whoami(kc)).toMatch(new RegExp(`^system:serviceaccount:${ns.name}:`));
-  const own = await kubeRequest<{ metadata: { name: string } }>(kc, {
-    method: "GET",
-    path: `/apis/toolhive.stacklok.dev/v1beta1/namespaces/${ns.name}/virtualmcpservers/kc`,
-  });
-  expect(own.metadata.name).toBe("kc");
-  await expect(
-    kubeRequest(kc, { method: "GET", path: "/api/v1/namespaces/kube-system/secrets" }),
-  ).rejects.toThrow(/^403 Forbidden/);
+  await expectRuntimeIdentity(kc, ns.name, "kc");
   expect(clientNodeLoads).not.toHaveBeenCalled();
 });
 
